@@ -1,0 +1,42 @@
+import type { Architecture } from '../settings/settings.js';
+
+/** A file copied from `spacktainer/files/<source>` to `/<target>` in the image. */
+export interface FileCopy {
+  source: string;
+  target: string;
+}
+
+interface DefinitionCommon {
+  /** Container name: the file name without extension (or the folder name for `<name>/spack.yaml`). */
+  name: string;
+  arch: Architecture;
+  /** Path of the definition file, relative to the project root, with forward slashes. */
+  file: string;
+}
+
+/** A container built from a Spack environment. */
+export interface SpackContainerDefinition extends DefinitionCommon {
+  kind: 'spack';
+  /** The `spack:` mapping, exactly as written (Spack keys we do not know pass through). */
+  environment: Record<string, unknown> & { specs: string[] };
+  files: FileCopy[];
+}
+
+/** A container converted from an existing image by a Singularity definition (`From: image:tag`). */
+export interface CustomContainerDefinition extends DefinitionCommon {
+  kind: 'custom';
+  /** Image without tag, e.g. `docker.io/library/ubuntu`. */
+  fromImage: string;
+  /** The tag of `From:`, which is also this container's version. */
+  fromTag: string;
+  text: string;
+}
+
+export type ContainerDefinition = SpackContainerDefinition | CustomContainerDefinition;
+
+/** Every definition that is switched on, grouped by nothing: sorted by arch, then name. */
+export interface DefinitionSet {
+  definitions: ContainerDefinition[];
+  /** Files and folders skipped because their name starts with `_`. */
+  switchedOff: string[];
+}

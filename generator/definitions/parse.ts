@@ -1,0 +1,101 @@
+import { InputError, throwIfAny } from '../input/errors.js';
+import { checkShape, type ObjectShape } from '../input/shape.js';
+import { YamlSource } from '../input/yaml-source.js';
+import type { Architecture } from '../settings/settings.js';
+import type { CustomContainerDefinition, FileCopy, SpackContainerDefinition } from './definition.js';
+import { containerName, fileCopy, imageReference, spackSpec } from './syntax.js';
+
+/** What a `<name>.yaml` / `<name>/spack.yaml` definition may hold. Also exported as JSON Schema. */
+export const spackDefinitionShape: ObjectShape = {
+  kind: 'object',
+  description:
+    'A spacktainers container definition: a Spack environment plus what spacktainers adds to the image.',
+  fields: {
+    spack: {
+      required: true,
+      shape: {
+        kind: 'object',
+        open: true,
+        description: 'A Spack environment. Keys other than those listed are passed to Spack unchanged.',
+        fields: {
+          specs: {
+            required: true,
+            shape: {
+              kind: 'list',
+              items: spackSpec,
+              minItems: 1,
+              description: 'The specs to install. The first one names the container version.',
+            },
+          },
+          packages: { shape: { kind: 'map', values: { kind: 'any' }, description: 'Spack package preferences.' } },
+        },
+      },
+    },
+    spacktainer: {
+      shape: {
+        kind: 'object',
+        description: 'What spacktainers adds to the image beyond the Spack environment.',
+        fields: { files: { shape: { kind: 'list', items: fileCopy } } },
+      },
+    },
+  },
+};
+
+export function parseSpackDefinition(
+  file: string,
+  content: string,
+  name: string,
+  arch: Architecture,
+): SpackContainerDefinition {
+  const source = YamlSource.parse(file, content);
+  const value = source.toJS();
+  throwIfAny([...nameProblems(file, name), ...checkShape(source, value, spackDefinitionShape)]);
+  const { spack, spacktainer } = value as {
+    spack: SpackContainerDefinition['environment'];
+    spacktainer?: { files?: string[] };
+  };
+  const files: FileCopy[] = (spacktainer?.files ?? []).map((entry) => {
+    const [source = '', target = ''] = entry.split(':');
+    return { source, target };
+  });
+  return { kind: 'spack', name, arch, file, environment: spack, files };
+}
+
+/**
+ * A Singularity definition file. Only the header matters to us: `Bootstrap: docker` (or
+ * docker-daemon/oras, any image source) and `From: image:tag`, whose tag is the version.
+ */
+export function parseCustomDefinition(
+  file: string,
+  text: string,
+  name: string,
+  arch: Architecture,
+): CustomContainerDefinition {
+  const errors = nameProblems(file, name);
+  const lines = text.split('\n');
+  const fromLine = lines.findIndex((line) => /^\s*From\s*:/i.test(line));
+  if (fromLine < 0) {
+    errors.push(new InputError({ file, line: 1, column: 1, key: 'From' }, 'missing "From: image:tag" header'));
+    throwIfAny(errors);
+  }
+  const line = lines[fromLine] ?? '';
+  const reference = line.replace(/^\s*From\s*:\s*/i, '').trim();
+  const match = imageReference.exec(reference);
+  if (!match) {
+    const column = line.indexOf(reference) + 1;
+    errors.push(
+      new InputError(
+        { file, line: fromLine + 1, column, key: 'From' },
+        `${JSON.stringify(reference)} is not an image reference with a tag (e.g. "docker.io/library/ubuntu:22.04")`,
+      ),
+    );
+  }
+  throwIfAny(errors);
+  return { kind: 'custom', name, arch, file, fromImage: match![1]!, fromTag: match![2]!, text };
+}
+
+function nameProblems(file: string, name: string): InputError[] {
+  return containerName.pattern!.test(name)
+    ? []
+    : [new InputError({ file, key: 'name' }, `${JSON.stringify(name)} is not ${containerName.patternMeaning}`)];
+}

@@ -1,0 +1,37 @@
+/** Where in a user file a problem is: 1-based line and column, and the key path. */
+export interface SourceLocation {
+  file: string;
+  line?: number;
+  column?: number;
+  key?: string;
+}
+
+/** A problem in something a user wrote. Printed as `file:line:col: key: message`. */
+export class InputError extends Error {
+  constructor(
+    readonly location: SourceLocation,
+    readonly problem: string,
+  ) {
+    super(formatLocation(location) + problem);
+    this.name = 'InputError';
+  }
+}
+
+/** Several input problems found in one pass, so a user can fix them all at once. */
+export class InputErrors extends Error {
+  constructor(readonly errors: InputError[]) {
+    super(errors.map((e) => e.message).join('\n'));
+    this.name = 'InputErrors';
+  }
+}
+
+function formatLocation({ file, line, column, key }: SourceLocation): string {
+  const position = line === undefined ? file : `${file}:${line}:${column ?? 1}`;
+  return key ? `${position}: ${key}: ` : `${position}: `;
+}
+
+/** Throw all collected problems together, or nothing when there are none. */
+export function throwIfAny(errors: InputError[]): void {
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new InputErrors(errors);
+}

@@ -1,0 +1,150 @@
+import { InputError } from './errors.js';
+import type { YamlSource } from './yaml-source.js';
+
+/**
+ * A declarative description of what a user file may contain. One description serves two
+ * ends: checking a parsed file (with file/line/column/key in every error) and emitting the
+ * JSON Schema that editors use, so the two can never disagree.
+ */
+export type Shape =
+  | StringShape
+  | { kind: 'number'; integer?: boolean; minimum?: number; description?: string }
+  | { kind: 'boolean'; description?: string }
+  | { kind: 'list'; items: Shape; minItems?: number; description?: string }
+  | ObjectShape
+  | { kind: 'map'; values: Shape; description?: string }
+  | { kind: 'any'; description?: string };
+
+export interface StringShape {
+  kind: 'string';
+  /** Checked here and exported to the JSON Schema. */
+  pattern?: RegExp;
+  /** What the pattern means, in words, for the error message. */
+  patternMeaning?: string;
+  enum?: string[];
+  /** A further check a regular expression cannot say; returns the problem, if any. */
+  check?: (value: string) => string | undefined;
+  description?: string;
+}
+
+export interface ObjectShape {
+  kind: 'object';
+  fields: Record<string, { shape: Shape; required?: boolean }>;
+  /** Keys not listed are allowed and kept (Spack's own keys under `spack:`). */
+  open?: boolean;
+  description?: string;
+}
+
+type Path = (string | number)[];
+
+export function checkShape(source: YamlSource, value: unknown, shape: Shape, path: Path = []): InputError[] {
+  const problem = (p: Path, text: string) => [source.error(p, text)];
+  switch (shape.kind) {
+    case 'any':
+      return [];
+    case 'string': {
+      if (typeof value !== 'string') return problem(path, `must be a string, got ${describe(value)}`);
+      if (shape.enum && !shape.enum.includes(value)) {
+        return problem(path, `must be one of ${shape.enum.join(', ')}, got ${JSON.stringify(value)}`);
+      }
+      if (shape.pattern && !shape.pattern.test(value)) {
+        return problem(path, `${JSON.stringify(value)} is not ${shape.patternMeaning ?? `matching ${shape.pattern}`}`);
+      }
+      const extra = shape.check?.(value);
+      return extra ? problem(path, extra) : [];
+    }
+    case 'number': {
+      if (typeof value !== 'number' || Number.isNaN(value)) return problem(path, `must be a number, got ${describe(value)}`);
+      if (shape.integer && !Number.isInteger(value)) return problem(path, `must be a whole number, got ${value}`);
+      if (shape.minimum !== undefined && value < shape.minimum) return problem(path, `must be at least ${shape.minimum}`);
+      return [];
+    }
+    case 'boolean':
+      return typeof value === 'boolean' ? [] : problem(path, `must be true or false, got ${describe(value)}`);
+    case 'list': {
+      if (!Array.isArray(value)) return problem(path, `must be a list, got ${describe(value)}`);
+      if (shape.minItems !== undefined && value.length < shape.minItems) {
+        return problem(path, shape.minItems === 1 ? 'must not be empty' : `needs at least ${shape.minItems} entries`);
+      }
+      return value.flatMap((item, i) => checkShape(source, item, shape.items, [...path, i]));
+    }
+    case 'map': {
+      if (!isPlainObject(value)) return problem(path, `must be a mapping, got ${describe(value)}`);
+      return Object.entries(value).flatMap(([k, v]) => checkShape(source, v, shape.values, [...path, k]));
+    }
+    case 'object': {
+      if (!isPlainObject(value)) return problem(path, `must be a mapping, got ${describe(value)}`);
+      const errors: InputError[] = [];
+      for (const key of Object.keys(value)) {
+        if (!(key in shape.fields) && !shape.open) {
+          const known = Object.keys(shape.fields).join(', ');
+          errors.push(new InputError(source.locateKey([...path, key]), `unknown key (allowed here: ${known})`));
+        }
+      }
+      for (const [key, field] of Object.entries(shape.fields)) {
+        if (value[key] === undefined || value[key] === null) {
+          if (field.required) errors.push(source.error([...path, key], 'is required'));
+          continue;
+        }
+        errors.push(...checkShape(source, value[key], field.shape, [...path, key]));
+      }
+      return errors;
+    }
+  }
+}
+
+/** The JSON Schema (draft-07) equivalent of a shape. */
+export function toJsonSchema(shape: Shape): Record<string, unknown> {
+  const base: Record<string, unknown> = shape.description ? { description: shape.description } : {};
+  switch (shape.kind) {
+    case 'any':
+      return base;
+    case 'string':
+      return {
+        ...base,
+        type: 'string',
+        ...(shape.pattern ? { pattern: shape.pattern.source } : {}),
+        ...(shape.enum ? { enum: shape.enum } : {}),
+      };
+    case 'number':
+      return {
+        ...base,
+        type: shape.integer ? 'integer' : 'number',
+        ...(shape.minimum !== undefined ? { minimum: shape.minimum } : {}),
+      };
+    case 'boolean':
+      return { ...base, type: 'boolean' };
+    case 'list':
+      return {
+        ...base,
+        type: 'array',
+        items: toJsonSchema(shape.items),
+        ...(shape.minItems !== undefined ? { minItems: shape.minItems } : {}),
+      };
+    case 'map':
+      return { ...base, type: 'object', additionalProperties: toJsonSchema(shape.values) };
+    case 'object': {
+      const required = Object.entries(shape.fields)
+        .filter(([, f]) => f.required)
+        .map(([k]) => k);
+      return {
+        ...base,
+        type: 'object',
+        properties: Object.fromEntries(Object.entries(shape.fields).map(([k, f]) => [k, toJsonSchema(f.shape)])),
+        ...(required.length > 0 ? { required } : {}),
+        additionalProperties: shape.open ?? false,
+      };
+    }
+  }
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}

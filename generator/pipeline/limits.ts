@@ -1,0 +1,61 @@
+import { isPassThroughJob, isTriggerJob, MAX_JOB_NAME_LENGTH, type Pipeline } from './model.js';
+
+/**
+ * GitLab's server-side limits (fixtures/gitlab-ci-schema/LIMITS.md). The JSON Schema does not
+ * encode them, and GitLab refuses the whole pipeline when one is broken, so every pipeline is
+ * checked before it is written.
+ */
+export interface GitLabLimits {
+  /** Budget for one YAML file's text; GitLab measures parsed objects, so stay well below 2 MB. */
+  maxYamlBytes: number;
+  /** `ci_max_needs`, applies to trigger jobs too. */
+  maxNeeds: number;
+  /** Depth below the root: root 0, child 1, grandchild 2 (MAX_DESCENDANTS_DEPTH). */
+  maxDepth: number;
+  /** Size of the artifact file holding a child pipeline (`trigger:include:artifact`). */
+  maxArtifactBytes: number;
+  maxTriggerIncludes: number;
+  /** Downstream pipelines in one hierarchy. */
+  maxDownstreamPipelines: number;
+}
+
+export const DEFAULT_LIMITS: GitLabLimits = {
+  maxYamlBytes: 1_000_000,
+  maxNeeds: 50,
+  maxDepth: 2,
+  maxArtifactBytes: 5 * 1024 * 1024,
+  maxTriggerIncludes: 3,
+  maxDownstreamPipelines: 1000,
+};
+
+/** A pipeline as written: its path, how deep below the root it runs, and its text. */
+export interface PipelineFile {
+  path: string;
+  depth: number;
+  pipeline: Pipeline;
+  text: string;
+}
+
+/** Every way `file` breaks GitLab's limits, as readable sentences (empty when it is fine). */
+export function limitViolations(file: PipelineFile, limits: GitLabLimits = DEFAULT_LIMITS): string[] {
+  const problems: string[] = [];
+  const bytes = Buffer.byteLength(file.text);
+  const budget = Math.min(limits.maxYamlBytes, limits.maxArtifactBytes);
+  if (bytes > budget) problems.push(`${file.path}: ${bytes} bytes of YAML, over the budget of ${budget}`);
+  if (file.depth > limits.maxDepth) problems.push(`${file.path}: runs at depth ${file.depth}, GitLab allows ${limits.maxDepth}`);
+  for (const [name, job] of file.pipeline.jobs) {
+    if (name.length > MAX_JOB_NAME_LENGTH) problems.push(`${file.path}: job name longer than ${MAX_JOB_NAME_LENGTH}: ${name.slice(0, 60)}…`);
+    const needs = isPassThroughJob(job) ? job.passThrough.needs : job.needs;
+    if (Array.isArray(needs) && needs.length > limits.maxNeeds) {
+      problems.push(`${file.path}: job "${name}" has ${needs.length} needs, GitLab allows ${limits.maxNeeds}`);
+    }
+    if (isTriggerJob(job)) {
+      if (file.depth >= limits.maxDepth) {
+        problems.push(`${file.path}: trigger job "${name}" would start a pipeline deeper than GitLab allows`);
+      }
+      const includes = Array.isArray(job.trigger.include) ? job.trigger.include.length : 1;
+      if (includes > limits.maxTriggerIncludes) problems.push(`${file.path}: trigger job "${name}" has ${includes} includes`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,161 @@
+import { throwIfAny, InputError } from '../input/errors.js';
+import { checkShape, isPlainObject, type ObjectShape, type Shape } from '../input/shape.js';
+import { YamlSource } from '../input/yaml-source.js';
+
+export const ARCHITECTURES = ['amd64', 'arm64'] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
+
+export const BASE_IMAGES = ['builder', 'runtime', 'singularitah'] as const;
+export type BaseImageName = (typeof BASE_IMAGES)[number];
+
+export interface ArchitectureSettings {
+  runnerTags: string[];
+  spackTarget: string;
+  /** Repository of each base image below `registry.path`. */
+  baseImages: Record<BaseImageName, string>;
+}
+
+/** Everything about where spacktainers runs and publishes. Secrets are named, never held. */
+export interface Settings {
+  defaultBranch: string;
+  registry: { host: string; path: string; userVariable: string; passwordVariable: string };
+  dockerHub: { namespace: string; userVariable: string; passwordVariable: string };
+  s3: {
+    endpoint: string;
+    region: string;
+    cacheBucket: string;
+    sifBucket: string;
+    accessKeyVariable: string;
+    secretKeyVariable: string;
+  };
+  spack: { repository: string; commit: string; version: string; mirrorUrl: string };
+  images: { generator: string; buildah: string };
+  proxy: { http: string; https: string; noProxy: string };
+  cacheCleanup: { maxAgeDays: number; developmentMaxAgeDays: number };
+  architectures: Record<Architecture, ArchitectureSettings>;
+}
+
+const variableName: Shape = {
+  kind: 'string',
+  pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
+  patternMeaning: 'a CI variable name',
+  description: 'Name of the CI/CD variable holding the secret (never the secret itself).',
+};
+const plainValue: Shape = {
+  kind: 'string',
+  // Settings end up in generated scripts: keep them to characters with no shell meaning.
+  pattern: /^[A-Za-z0-9_@%+=:,./~-]*$/,
+  patternMeaning: 'a plain value (letters, digits and _@%+=:,./~- only)',
+};
+const obj = (fields: Record<string, Shape>, description?: string): ObjectShape => ({
+  kind: 'object',
+  description,
+  fields: Object.fromEntries(Object.entries(fields).map(([k, shape]) => [k, { shape, required: true }])),
+});
+
+const architectureShape = obj({
+  runnerTags: { kind: 'list', items: plainValue, minItems: 1, description: 'GitLab runner tags for this architecture.' },
+  spackTarget: plainValue,
+  baseImages: obj(Object.fromEntries(BASE_IMAGES.map((b) => [b, plainValue]))),
+});
+
+export const settingsShape: ObjectShape = obj(
+  {
+    defaultBranch: plainValue,
+    registry: obj({ host: plainValue, path: plainValue, userVariable: variableName, passwordVariable: variableName }),
+    dockerHub: obj({ namespace: plainValue, userVariable: variableName, passwordVariable: variableName }),
+    s3: obj({
+      endpoint: plainValue,
+      region: plainValue,
+      cacheBucket: plainValue,
+      sifBucket: plainValue,
+      accessKeyVariable: variableName,
+      secretKeyVariable: variableName,
+    }),
+    spack: obj({ repository: plainValue, commit: plainValue, version: plainValue, mirrorUrl: plainValue }),
+    images: obj({ generator: plainValue, buildah: plainValue }),
+    proxy: obj({ http: plainValue, https: plainValue, noProxy: plainValue }),
+    cacheCleanup: obj({
+      maxAgeDays: { kind: 'number', integer: true, minimum: 1 },
+      developmentMaxAgeDays: { kind: 'number', integer: true, minimum: 1 },
+    }),
+    architectures: obj(Object.fromEntries(ARCHITECTURES.map((a) => [a, architectureShape]))),
+  },
+  'spacktainers settings: where jobs run and what they publish, per architecture.',
+);
+
+/** The prefix of CI variables that override a setting. */
+export const OVERRIDE_PREFIX = 'SPACKTAINERS_';
+
+/**
+ * Parse and check a settings file, then apply overrides from `environment` (CI variables):
+ * `SPACKTAINERS_S3_ENDPOINT` overrides `s3.endpoint`, lists are comma separated.
+ */
+export function parseSettings(file: string, content: string, environment: NodeJS.ProcessEnv = {}): Settings {
+  const source = YamlSource.parse(file, content);
+  const value = source.toJS();
+  throwIfAny(checkShape(source, value, settingsShape));
+  const settings = value as Settings;
+  applyOverrides(settings, environment, file);
+  return settings;
+}
+
+function applyOverrides(settings: Settings, environment: NodeJS.ProcessEnv, file: string): void {
+  const errors: InputError[] = [];
+  visitScalars(settings as unknown as Record<string, unknown>, settingsShape, [], (path, holder, key, shape) => {
+    const variable = OVERRIDE_PREFIX + path.map(toUpperSnake).join('_');
+    const raw = environment[variable];
+    if (raw === undefined) return;
+    const next = parseOverride(raw, shape);
+    const problem = overrideProblem(next, shape);
+    if (problem) errors.push(new InputError({ file: `${file} (overridden by $${variable})`, key: path.join('.') }, problem));
+    else holder[key] = next;
+  });
+  throwIfAny(errors);
+}
+
+function visitScalars(
+  value: Record<string, unknown>,
+  shape: ObjectShape,
+  path: string[],
+  visit: (path: string[], holder: Record<string, unknown>, key: string, shape: Shape) => void,
+): void {
+  for (const [key, field] of Object.entries(shape.fields)) {
+    const child = value[key];
+    if (field.shape.kind === 'object' && isPlainObject(child)) visitScalars(child, field.shape, [...path, key], visit);
+    else visit([...path, key], value, key, field.shape);
+  }
+}
+
+function parseOverride(raw: string, shape: Shape): unknown {
+  if (shape.kind === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (shape.kind === 'number') return Number(raw);
+  return raw;
+}
+
+function overrideProblem(value: unknown, shape: Shape): string | undefined {
+  const values = Array.isArray(value) ? value : [value];
+  const itemShape = shape.kind === 'list' ? shape.items : shape;
+  if (shape.kind === 'list' && values.length === 0) return 'must not be empty';
+  for (const item of values) {
+    if (itemShape.kind === 'number' && !Number.isInteger(item)) return `must be a whole number, got ${String(item)}`;
+    if (itemShape.kind === 'string' && itemShape.pattern && !itemShape.pattern.test(String(item))) {
+      return `${JSON.stringify(item)} is not ${itemShape.patternMeaning}`;
+    }
+  }
+  return undefined;
+}
+
+function toUpperSnake(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+/** Full image reference (without tag) of a repository in the settings' registry. */
+export function registryImage(settings: Settings, repository: string): string {
+  return `${settings.registry.host}/${settings.registry.path}/${repository}`;
+}
+
+/** The Spack binary mirror of one architecture. */
+export function mirrorUrl(settings: Settings, arch: Architecture): string {
+  return `${settings.spack.mirrorUrl.replace(/\/+$/, '')}/${arch}`;
+}
