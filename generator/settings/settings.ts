@@ -24,11 +24,12 @@ export interface Settings {
     endpoint: string;
     region: string;
     cacheBucket: string;
+    developmentCacheBucket: string;
     sifBucket: string;
     accessKeyVariable: string;
     secretKeyVariable: string;
   };
-  spack: { repository: string; commit: string; version: string; mirrorUrl: string };
+  spack: { repository: string; commit: string; version: string };
   images: { generator: string; buildah: string };
   proxy: { http: string; https: string; noProxy: string };
   cacheCleanup: { maxAgeDays: number; developmentMaxAgeDays: number };
@@ -68,11 +69,12 @@ export const settingsShape: ObjectShape = obj(
       endpoint: plainValue,
       region: plainValue,
       cacheBucket: plainValue,
+      developmentCacheBucket: plainValue,
       sifBucket: plainValue,
       accessKeyVariable: variableName,
       secretKeyVariable: variableName,
     }),
-    spack: obj({ repository: plainValue, commit: plainValue, version: plainValue, mirrorUrl: plainValue }),
+    spack: obj({ repository: plainValue, commit: plainValue, version: plainValue }),
     images: obj({ generator: plainValue, buildah: plainValue }),
     proxy: obj({ http: plainValue, https: plainValue, noProxy: plainValue }),
     cacheCleanup: obj({
@@ -155,7 +157,14 @@ export function registryImage(settings: Settings, repository: string): string {
   return `${settings.registry.host}/${settings.registry.path}/${repository}`;
 }
 
-/** The Spack binary mirror of one architecture. */
-export function mirrorUrl(settings: Settings, arch: Architecture): string {
-  return `${settings.spack.mirrorUrl.replace(/\/+$/, '')}/${arch}`;
+/** Which build cache a pipeline writes to: the default branch's, or the one for other branches. */
+export type CacheKind = 'production' | 'development';
+
+export function cacheBucket(settings: Settings, kind: CacheKind): string {
+  return kind === 'production' ? settings.s3.cacheBucket : settings.s3.developmentCacheBucket;
+}
+
+/** The Spack binary mirror of one architecture in one build cache. */
+export function mirrorUrl(settings: Settings, arch: Architecture, kind: CacheKind): string {
+  return `s3://${cacheBucket(settings, kind)}/${arch}`;
 }
