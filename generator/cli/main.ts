@@ -1,7 +1,9 @@
 import { Builtins, Cli } from 'clipanion';
+import { ContainerJobsCommand } from './commands/container-jobs.js';
+import { CreateJobsCommand } from './commands/create-jobs.js';
 import { ValidateCommand } from './commands/validate.js';
 
-export const commands = [ValidateCommand];
+export const commands = [ValidateCommand, CreateJobsCommand, ContainerJobsCommand];
 
 export function buildCli(): Cli {
   const cli = new Cli({

@@ -1,4 +1,5 @@
 import { Option } from 'clipanion';
+import * as t from 'typanion';
 
 /** Options shared by the commands that read the project's definitions and settings. */
 export const definitionsOption = () =>
@@ -9,4 +10,16 @@ export const definitionsOption = () =>
 export const settingsOption = () =>
   Option.String('--settings', 'settings.yaml', {
     description: 'Settings file (CI variables SPACKTAINERS_* override its values)',
+  });
+
+export const generatedOption = (flag = '--generated') =>
+  Option.String(flag, 'generated', {
+    description: 'The folder create-jobs writes and the generate jobs fill (a path relative to the project)',
+  });
+
+export const archOption = () =>
+  Option.String('--arch', {
+    required: true,
+    description: 'Architecture: amd64 or arm64',
+    validator: t.isEnum(['amd64', 'arm64'] as const),
   });

@@ -18,6 +18,13 @@ export interface OutputFile {
   mode?: number;
 }
 
+/** A project-relative path inside `outputDir`, as a path relative to `outputDir`. */
+export function pathInOutput(outputDir: string, projectPath: string): string {
+  const prefix = `${outputDir.replace(/\/+$/, '')}/`;
+  if (!projectPath.startsWith(prefix)) throw new Error(`internal: ${projectPath} is not inside ${outputDir}`);
+  return projectPath.slice(prefix.length);
+}
+
 export function pipelineFile(filePath: string, depth: number, pipeline: Pipeline): PipelineFile {
   return { path: filePath, depth, pipeline, text: renderPipeline(pipeline) };
 }

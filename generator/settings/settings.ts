@@ -168,3 +168,37 @@ export function cacheBucket(settings: Settings, kind: CacheKind): string {
 export function mirrorUrl(settings: Settings, arch: Architecture, kind: CacheKind): string {
   return `s3://${cacheBucket(settings, kind)}/${arch}`;
 }
+
+/** Proxy settings as the variables every tool understands; empty ones are left out. */
+export function proxyVariables(settings: Settings): Record<string, string> {
+  const { http, https, noProxy } = settings.proxy;
+  const variables: Record<string, string> = {};
+  if (http) Object.assign(variables, { http_proxy: http, HTTP_PROXY: http });
+  if (https) Object.assign(variables, { https_proxy: https, HTTPS_PROXY: https });
+  if (noProxy) Object.assign(variables, { no_proxy: noProxy, NO_PROXY: noProxy });
+  return variables;
+}
+
+/**
+ * What every job running Spack needs in its environment: the S3 endpoint (Spack reads
+ * S3_ENDPOINT_URL), the region and the proxies. Credentials are not values here: see
+ * `s3CredentialAliases`.
+ */
+export function spackJobEnvironment(settings: Settings): Record<string, string> {
+  return {
+    S3_ENDPOINT_URL: settings.s3.endpoint,
+    AWS_DEFAULT_REGION: settings.s3.region,
+    ...proxyVariables(settings),
+  };
+}
+
+/**
+ * Boto3 (inside Spack) and the AWS SDK read AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; where the
+ * settings keep the secrets in other CI variables, jobs alias them by name, never by value.
+ */
+export function s3CredentialAliases(settings: Settings): Record<string, string> {
+  const aliases: Record<string, string> = {};
+  if (settings.s3.accessKeyVariable !== 'AWS_ACCESS_KEY_ID') aliases.AWS_ACCESS_KEY_ID = settings.s3.accessKeyVariable;
+  if (settings.s3.secretKeyVariable !== 'AWS_SECRET_ACCESS_KEY') aliases.AWS_SECRET_ACCESS_KEY = settings.s3.secretKeyVariable;
+  return aliases;
+}

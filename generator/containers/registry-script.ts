@@ -1,0 +1,23 @@
+import { shellQuote } from '../pipeline/shell.js';
+import type { Settings } from '../settings/settings.js';
+
+/** Namespace of our own image labels (the OCI ones use org.opencontainers.image.*). */
+export const LABEL_NAMESPACE = 'org.spacktainers';
+
+/**
+ * Log in to the settings' registry with the password read from a CI variable on stdin: the
+ * secret is never on a command line nor echoed to the log.
+ */
+export function registryLogin(settings: Settings, tool: 'buildah' | 'singularity' = 'buildah'): string {
+  const { host, userVariable, passwordVariable } = settings.registry;
+  const target = tool === 'buildah' ? shellQuote(host) : shellQuote(`docker://${host}`);
+  const login = tool === 'buildah' ? 'buildah login' : 'singularity registry login';
+  return `printf '%s' "\${${passwordVariable}}" | ${login} --username "\${${userVariable}}" --password-stdin ${target}`;
+}
+
+/** Variables that make buildah work unprivileged inside a GitLab job container. */
+export const ROOTLESS_BUILDAH: Record<string, string> = {
+  STORAGE_DRIVER: 'vfs',
+  BUILDAH_ISOLATION: 'chroot',
+  BUILDAH_FORMAT: 'oci',
+};

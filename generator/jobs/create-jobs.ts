@@ -1,0 +1,129 @@
+import { publishDir, PUBLISH_PIPELINE } from './container-jobs.js';
+import type { DefinitionSet, SpackContainerDefinition } from '../definitions/definition.js';
+import { baseImageRef, baseImagesPipeline, describeBaseImages, type BaseImageInputs } from '../containers/base-images.js';
+import { cacheKind, type CiContext } from '../gitlab/ci-context.js';
+import type { PipelineFile } from '../pipeline/limits.js';
+import type { Job, Pipeline } from '../pipeline/model.js';
+import { pathInOutput, pipelineFile, type OutputFile } from '../pipeline/write.js';
+import { ARCHITECTURES, mirrorUrl, s3CredentialAliases, spackJobEnvironment, type Architecture, type Settings } from '../settings/settings.js';
+import { buildJobSettings, environmentPaths, renderSpackEnvironment } from '../spack/environment.js';
+import { spackGenerateScript } from '../spack/generate-script.js';
+
+/** Names of root jobs that generated pipelines refer to; the root .gitlab-ci.yml defines them. */
+export const ROOT_JOBS = {
+  createJobs: 'create-jobs',
+  processSpackPipeline: (arch: Architecture) => `process-spack-pipeline:${arch}`,
+};
+
+export const MAIN_PIPELINE = 'spacktainers.yml';
+export const BASE_IMAGES_PIPELINE = 'base-images.yml';
+
+export interface CreateJobsInput {
+  definitions: DefinitionSet;
+  settings: Settings;
+  context: CiContext;
+  baseImages: BaseImageInputs[];
+  /** The output folder as the root pipeline names it (artifact paths are relative to the project). */
+  outputDir: string;
+}
+
+export interface CreateJobsResult {
+  pipelines: PipelineFile[];
+  files: OutputFile[];
+  arches: Architecture[];
+}
+
+/**
+ * Everything the root pipeline needs from the definitions, before Spack has run:
+ * - base-images.yml: the child pipeline building the base images;
+ * - <arch>/environments/<name>/spack.yaml and <arch>/spack-generate.sh for the root's
+ *   sharded generate jobs;
+ * - spacktainers.yml: the child pipeline that publishes the containers once their
+ *   environments are concretized and built.
+ */
+export function createJobs(input: CreateJobsInput): CreateJobsResult {
+  const { definitions, settings, context, outputDir } = input;
+  const arches = ARCHITECTURES.filter((arch) => definitions.definitions.some((d) => d.arch === arch));
+  const files: OutputFile[] = [];
+
+  for (const arch of arches) {
+    const spackDefinitions = definitions.definitions.filter(
+      (d): d is SpackContainerDefinition => d.arch === arch && d.kind === 'spack',
+    );
+    const build = buildJobSettings(settings, arch, baseImageRef(settings, context, 'builder', arch), mirrors(settings, context, arch));
+    const targets = spackDefinitions.map((definition) => ({
+      name: definition.name,
+      paths: environmentPaths(arch, definition.name, outputDir),
+    }));
+    for (const [index, definition] of spackDefinitions.entries()) {
+      files.push({
+        path: pathInOutput(outputDir, `${targets[index]!.paths.environmentDir}/spack.yaml`),
+        text: renderSpackEnvironment(definition, build),
+      });
+    }
+    files.push({ path: `${arch}/spack-generate.sh`, text: spackGenerateScript(arch, targets, spackJobEnvironment(settings), s3CredentialAliases(settings)), mode: 0o755 });
+  }
+
+  const baseImages = describeBaseImages(settings, input.baseImages);
+  const pipelines = [
+    pipelineFile(BASE_IMAGES_PIPELINE, 1, baseImagesPipeline(settings, context, arches, baseImages)),
+    pipelineFile(MAIN_PIPELINE, 1, containersPipeline(settings, arches, outputDir, hasSpack(definitions))),
+  ];
+  return { pipelines, files, arches };
+}
+
+/** Write to this branch's cache; off the default branch, also read the production cache. */
+function mirrors(settings: Settings, context: CiContext, arch: Architecture) {
+  const own = { name: 'spacktainers', url: mirrorUrl(settings, arch, cacheKind(context)) };
+  return context.isDefaultBranch ? [own] : [own, { name: 'production', url: mirrorUrl(settings, arch, 'production') }];
+}
+
+function hasSpack(definitions: DefinitionSet) {
+  return (arch: Architecture) => definitions.definitions.some((d) => d.arch === arch && d.kind === 'spack');
+}
+
+/**
+ * The container-publishing child of the root. Per architecture, `container-jobs:<arch>`
+ * reads the concretized environments (artifacts of the root's generate jobs, through
+ * process-spack-pipeline) and writes only the publishing jobs that are needed; the trigger
+ * runs them as a grandchild of the root, the deepest level GitLab allows.
+ */
+function containersPipeline(
+  settings: Settings,
+  arches: Architecture[],
+  outputDir: string,
+  withSpack: (arch: Architecture) => boolean,
+): Pipeline {
+  const jobs = new Map<string, Job>();
+  for (const arch of arches) {
+    const writer = `container-jobs:${arch}`;
+    jobs.set(writer, {
+      stage: 'plan',
+      image: settings.images.generator,
+      tags: settings.architectures[arch].runnerTags,
+      needs: withSpack(arch)
+        ? [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.processSpackPipeline(arch) }]
+        : [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.createJobs }],
+      script: [
+        'npm ci --no-audit --no-fund',
+        `npx spacktainers container-jobs --arch ${arch} --generated ${outputDir}`,
+      ],
+      artifacts: { paths: [`${outputDir}/${arch}/`], expire_in: '1 week' },
+    });
+    jobs.set(`containers:${arch}`, {
+      stage: 'publish',
+      needs: [writer],
+      trigger: {
+        include: [{ artifact: `${publishDir(outputDir, arch)}/${PUBLISH_PIPELINE}`, job: writer }],
+        strategy: 'depend',
+      },
+      variables: { PARENT_PIPELINE_ID: '$CI_PIPELINE_ID' },
+    });
+  }
+  if (jobs.size === 0) jobs.set('no-containers', { stage: 'plan', image: settings.images.generator, script: ['echo "No container definitions are switched on."'] });
+  return {
+    header: ['Generated by spacktainers create-jobs: publish the containers of every architecture.'],
+    stages: ['plan', 'publish'],
+    jobs,
+  };
+}

@@ -1,0 +1,26 @@
+import path from 'node:path';
+import type { DefinitionSet } from '../definitions/definition.js';
+import { readDefinitions } from '../definitions/read.js';
+import { ciContext, type CiContext } from '../gitlab/ci-context.js';
+import { loadSettings } from '../settings/load.js';
+import type { Settings } from '../settings/settings.js';
+
+/** A spacktainers project as the generator sees it: settings, definitions and CI context. */
+export interface Project {
+  /** The folder holding container_definitions/, base-images/ and spacktainer/. */
+  root: string;
+  settings: Settings;
+  definitions: DefinitionSet;
+  context: CiContext;
+}
+
+export async function loadProject(
+  definitionsDir: string,
+  settingsFile: string,
+  environment: NodeJS.ProcessEnv = process.env,
+): Promise<Project> {
+  const root = path.dirname(path.resolve(definitionsDir));
+  const settings = await loadSettings(settingsFile, environment);
+  const definitions = await readDefinitions(path.resolve(definitionsDir), root);
+  return { root, settings, definitions, context: ciContext(settings, environment) };
+}
