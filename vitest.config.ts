@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: keep server-backed suites from starving each other.
     maxWorkers: 2,
+    // clipanion 3's ESM build imports a directory, which Node's ESM loader refuses outside its
+    // own resolution path; let Vite bundle it for the tests.
+    server: { deps: { inline: ['clipanion'] } },
   },
 });

@@ -1,9 +1,11 @@
 import { Builtins, Cli } from 'clipanion';
 import { ContainerJobsCommand } from './commands/container-jobs.js';
 import { CreateJobsCommand } from './commands/create-jobs.js';
+import { DemoCommand } from './commands/demo.js';
+import { SchemasCommand } from './commands/schemas.js';
 import { ValidateCommand } from './commands/validate.js';
 
-export const commands = [ValidateCommand, CreateJobsCommand, ContainerJobsCommand];
+export const commands = [ValidateCommand, CreateJobsCommand, ContainerJobsCommand, SchemasCommand, DemoCommand];
 
 export function buildCli(): Cli {
   const cli = new Cli({

@@ -17,9 +17,9 @@ export class YamlSource {
     const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
     const first = document.errors[0];
     if (first) {
-      const pos = first.linePos?.[0];
+      const pos = lines.linePos(first.pos[0]);
       throw new InputError(
-        { file, line: pos?.line, column: pos?.col },
+        { file, line: pos.line, column: pos.col },
         `malformed YAML: ${first.message.split('\n')[0]}`,
       );
     }

@@ -46,7 +46,8 @@ export function createJobs(input: CreateJobsInput): CreateJobsResult {
   const arches = ARCHITECTURES.filter((arch) => definitions.definitions.some((d) => d.arch === arch));
   const files: OutputFile[] = [];
 
-  for (const arch of arches) {
+  // Every architecture gets its generate script: the root runs the generate jobs of both.
+  for (const arch of ARCHITECTURES) {
     const spackDefinitions = definitions.definitions.filter(
       (d): d is SpackContainerDefinition => d.arch === arch && d.kind === 'spack',
     );

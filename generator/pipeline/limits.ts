@@ -49,13 +49,35 @@ export function limitViolations(file: PipelineFile, limits: GitLabLimits = DEFAU
     if (Array.isArray(needs) && needs.length > limits.maxNeeds) {
       problems.push(`${file.path}: job "${name}" has ${needs.length} needs, GitLab allows ${limits.maxNeeds}`);
     }
+    for (const need of Array.isArray(needs) ? needs : []) {
+      const target = localNeed(need);
+      if (target !== undefined && !file.pipeline.jobs.has(target)) {
+        problems.push(`${file.path}: job "${name}" needs "${target}", which is not in this pipeline`);
+      }
+    }
+    const stage = isPassThroughJob(job) ? job.passThrough.stage : job.stage;
+    if (typeof stage === 'string' && file.pipeline.stages && !file.pipeline.stages.includes(stage)) {
+      problems.push(`${file.path}: job "${name}" uses stage "${stage}", which is not in stages`);
+    }
     if (isTriggerJob(job)) {
       if (file.depth >= limits.maxDepth) {
         problems.push(`${file.path}: trigger job "${name}" would start a pipeline deeper than GitLab allows`);
       }
       const includes = Array.isArray(job.trigger.include) ? job.trigger.include.length : 1;
       if (includes > limits.maxTriggerIncludes) problems.push(`${file.path}: trigger job "${name}" has ${includes} includes`);
+      for (const include of Array.isArray(job.trigger.include) ? job.trigger.include : []) {
+        if (!file.pipeline.jobs.has(include.job)) {
+          problems.push(`${file.path}: trigger job "${name}" includes an artifact of "${include.job}", which is not in this pipeline`);
+        }
+      }
     }
   }
   return problems;
+}
+
+/** The job of this pipeline a `needs` entry names; undefined for another pipeline's job. */
+function localNeed(need: unknown): string | undefined {
+  if (typeof need === 'string') return need;
+  if (typeof need === 'object' && need !== null && !('pipeline' in need) && 'job' in need) return String(need.job);
+  return undefined;
 }

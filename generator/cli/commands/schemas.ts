@@ -1,0 +1,28 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Option } from 'clipanion';
+import { SpacktainersCommand } from '../base-command.js';
+import { projectJsonSchemas } from '../../jobs/json-schemas.js';
+
+export class SchemasCommand extends SpacktainersCommand {
+  static override paths = [['schemas']];
+  static override usage = SpacktainersCommand.Usage({
+    description: 'Write the JSON Schemas of definition and settings files, for editors',
+    details: `
+      The schemas are made from the checks \`validate\` runs, so an editor and the generator agree.
+      Definitions refer to them with a \`# yaml-language-server: $schema=...\` first line.
+    `,
+    examples: [['Refresh schemas/', '$0 schemas']],
+  });
+
+  output = Option.String('--output', 'schemas', { description: 'Folder to write the schemas to' });
+
+  async run(): Promise<number> {
+    await mkdir(this.output, { recursive: true });
+    for (const { file, text } of projectJsonSchemas()) {
+      await writeFile(path.join(this.output, file), text);
+      this.context.stdout.write(`wrote ${path.join(this.output, file)}\n`);
+    }
+    return 0;
+  }
+}

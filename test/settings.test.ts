@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../generator/settings/load.js';
+import { parseSettings, s3CredentialAliases, spackJobEnvironment } from '../generator/settings/settings.js';
+import { REPO_ROOT } from './support/project.js';
+
+const file = path.join(REPO_ROOT, 'settings.yaml');
+const text = readFileSync(file, 'utf8');
+
+describe('settings', () => {
+  it('loads the bundled settings file', async () => {
+    const settings = await loadSettings(file, {});
+    expect(settings.architectures.amd64.runnerTags).toEqual(['docker', 'amd64']);
+    expect(settings.architectures.arm64.spackTarget).toBe('aarch64');
+    expect(settings.s3.cacheBucket).toBe('spack-build-cache');
+  });
+
+  it('lets CI variables override any value, lists comma separated', () => {
+    const settings = parseSettings('settings.yaml', text, {
+      SPACKTAINERS_S3_ENDPOINT: 'https://s3.internal:9000',
+      SPACKTAINERS_ARCHITECTURES_ARM64_RUNNER_TAGS: 'grace, hopper',
+      SPACKTAINERS_CACHE_CLEANUP_MAX_AGE_DAYS: '30',
+      SPACKTAINERS_REGISTRY_PASSWORD_VARIABLE: 'MY_REGISTRY_TOKEN',
+    });
+    expect(settings.s3.endpoint).toBe('https://s3.internal:9000');
+    expect(settings.architectures.arm64.runnerTags).toEqual(['grace', 'hopper']);
+    expect(settings.cacheCleanup.maxAgeDays).toBe(30);
+    expect(settings.registry.passwordVariable).toBe('MY_REGISTRY_TOKEN');
+  });
+
+  it('rejects an override that is not a valid value, naming the variable', () => {
+    expect(() => parseSettings('settings.yaml', text, { SPACKTAINERS_CACHE_CLEANUP_MAX_AGE_DAYS: 'soon' })).toThrow(
+      'settings.yaml (overridden by $SPACKTAINERS_CACHE_CLEANUP_MAX_AGE_DAYS): cacheCleanup.maxAgeDays: must be a whole number',
+    );
+    expect(() => parseSettings('settings.yaml', text, { SPACKTAINERS_S3_ENDPOINT: 'http://x; rm -rf /' })).toThrow(
+      'is not a plain value',
+    );
+  });
+
+  it('rejects unknown and missing keys with their position', () => {
+    expect(() => parseSettings('s.yaml', text.replace('defaultBranch: main', 'defaultBranch: main\nsecret: hunter2'), {})).toThrow(
+      /s\.yaml:\d+:1: secret: unknown key/,
+    );
+    expect(() => parseSettings('s.yaml', text.replace(/^ {4}spackTarget: aarch64\n/m, ''), {})).toThrow(
+      /s\.yaml:\d+:\d+: architectures\.arm64\.spackTarget: is required/,
+    );
+  });
+
+  it('names credentials by variable, never holds them', () => {
+    const settings = parseSettings('settings.yaml', text, { SPACKTAINERS_S3_ACCESS_KEY_VARIABLE: 'S3_KEY' });
+    expect(s3CredentialAliases(settings)).toEqual({ AWS_ACCESS_KEY_ID: 'S3_KEY' });
+    expect(spackJobEnvironment(settings)).toEqual({ S3_ENDPOINT_URL: 'https://s3.example.org', AWS_DEFAULT_REGION: 'us-east-1' });
+  });
+});

@@ -1,0 +1,23 @@
+import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * A throw-away copy of this project's non-definition inputs (settings, base-images,
+ * spacktainer/) with the given definition files, keyed by path below container_definitions/.
+ */
+export async function makeProject(definitions: Record<string, string>): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), 'spacktainers-project-'));
+  for (const item of ['settings.yaml', 'base-images', 'spacktainer']) {
+    await cp(path.join(REPO_ROOT, item), path.join(root, item), { recursive: true });
+  }
+  await mkdir(path.join(root, 'container_definitions'), { recursive: true });
+  for (const [file, text] of Object.entries(definitions)) {
+    const full = path.join(root, 'container_definitions', file);
+    await mkdir(path.dirname(full), { recursive: true });
+    await writeFile(full, text);
+  }
+  return root;
+}
