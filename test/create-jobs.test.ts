@@ -1,0 +1,197 @@
+import { execFileSync } from 'node:child_process';
+import { cp, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { baseImageRef } from '../generator/containers/base-images.js';
+import { ciContext } from '../generator/gitlab/ci-context.js';
+import { ROOT_JOBS } from '../generator/jobs/create-jobs.js';
+import { shellQuote } from '../generator/pipeline/shell.js';
+import { loadSettings } from '../generator/settings/load.js';
+import { ARCHITECTURES } from '../generator/settings/settings.js';
+import { runCli } from './support/cli.js';
+import { gitlabSchemaErrors } from './support/gitlab-schema.js';
+import { makeProject, REPO_ROOT } from './support/project.js';
+import { pipelineDepths, readRootPipeline } from './support/pipeline-tree.js';
+
+async function bundledProject(): Promise<string> {
+  const root = await makeProject({});
+  await cp(path.join(REPO_ROOT, 'container_definitions'), path.join(root, 'container_definitions'), { recursive: true });
+  await cp(path.join(REPO_ROOT, 'examples'), path.join(root, 'examples'), { recursive: true });
+  await cp(path.join(REPO_ROOT, '.gitlab-ci.yml'), path.join(root, '.gitlab-ci.yml'));
+  return root;
+}
+
+async function filesUnder(dir: string): Promise<Map<string, string>> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = new Map<string, string>();
+  for (const entry of entries.filter((e) => e.isFile()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(entry.parentPath, entry.name);
+    files.set(path.relative(dir, full), await readFile(full, 'utf8'));
+  }
+  return files;
+}
+
+describe('create-jobs and container-jobs on the bundled definitions', () => {
+  let root: string;
+  let generated: Map<string, string>;
+
+  beforeAll(async () => {
+    root = await bundledProject();
+    const run = await runCli(['demo'], root);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    generated = await filesUnder(path.join(root, 'generated'));
+  });
+
+  it('writes the main pipeline, base images, environments and generate scripts', () => {
+    expect([...generated.keys()].filter((f) => !f.includes('spack-outputs')).sort()).toEqual([
+      'amd64/containers/build-tools/Dockerfile',
+      'amd64/containers/containers.yml',
+      'amd64/containers/hdf5-mpi/Dockerfile',
+      'amd64/containers/numpy/Dockerfile',
+      'amd64/environments/build-tools/spack.lock',
+      'amd64/environments/build-tools/spack.yaml',
+      'amd64/environments/hdf5-mpi/spack.lock',
+      'amd64/environments/hdf5-mpi/spack.yaml',
+      'amd64/environments/numpy/spack.lock',
+      'amd64/environments/numpy/spack.yaml',
+      'amd64/spack-generate.sh',
+      'arm64/environments/numpy/spack.yaml',
+      'arm64/spack-generate.sh',
+      'base-images.yml',
+      'spacktainers.yml',
+    ]);
+  });
+
+  it('writes only pipelines that GitLab accepts: schema, limits, nesting depth', async () => {
+    const rootPipeline = await readRootPipeline(root);
+    expect(gitlabSchemaErrors(rootPipeline.text)).toEqual([]);
+    const pipelines = [...generated].filter(([file]) => file.endsWith('.yml'));
+    for (const [file, text] of pipelines) expect([file, gitlabSchemaErrors(text)]).toEqual([file, []]);
+    const depths = pipelineDepths(rootPipeline.jobs, (artifact) => generated.get(artifact.replace(/^generated\//, '')));
+    expect(depths.missing).toEqual([
+      // Written by process-spack-pipeline in the pipeline (issue 4), not by create-jobs.
+      'generated/amd64/spack-pipeline/spack-pipeline.yml',
+      'generated/arm64/spack-pipeline/spack-pipeline.yml',
+      // No bundled arm64 Spack outputs: container-jobs runs for arm64 in GitLab only.
+      'generated/arm64/containers/containers.yml',
+    ]);
+    expect(Object.fromEntries(depths.found)).toEqual({
+      'generated/base-images.yml': 1,
+      'generated/spacktainers.yml': 1,
+      'generated/amd64/containers/containers.yml': 2,
+    });
+  });
+
+  it('writes the same bytes every time', async () => {
+    const again = await bundledProject();
+    expect((await runCli(['demo'], again)).code).toBe(0);
+    expect(await filesUnder(path.join(again, 'generated'))).toEqual(generated);
+  });
+
+  it('tags containers with the version of their first spec, from spack.lock', () => {
+    const jobs = parse(generated.get('amd64/containers/containers.yml')!);
+    const pushes = Object.values<{ script?: string[] }>(jobs)
+      .flatMap((job) => job.script ?? [])
+      .filter((line) => line.startsWith('buildah push'));
+    expect(pushes).toEqual([
+      'buildah push registry.example.org/hpc/spacktainers/build-tools:2.1.4',
+      'buildah push registry.example.org/hpc/spacktainers/hdf5-mpi:1.14.3',
+      'buildah push registry.example.org/hpc/spacktainers/numpy:1.26.1',
+    ]);
+    expect(generated.get('amd64/containers/build-tools/Dockerfile')).toContain(
+      'COPY "spacktainer/files/profile.d/spacktainer.sh" "/etc/profile.d/spacktainer.sh"',
+    );
+  });
+
+  it('adds the branch slug off the default branch and -arm64 on arm64', async () => {
+    const project = await bundledProject();
+    const env = { CI_COMMIT_REF_NAME: 'Feature/MPI', CI_DEFAULT_BRANCH: 'main' };
+    expect((await runCli(['demo'], project, env)).code).toBe(0);
+    const amd = await readFile(path.join(project, 'generated/amd64/containers/containers.yml'), 'utf8');
+    expect(amd).toContain('spacktainers/numpy:1.26.1__feature-mpi');
+    expect(amd).toContain('base/builder:feature-mpi-amd64');
+    const spackYaml = await readFile(path.join(project, 'generated/amd64/environments/numpy/spack.yaml'), 'utf8');
+    expect(parse(spackYaml).spack.mirrors).toEqual({
+      spacktainers: 's3://spack-build-cache-dev/amd64',
+      production: 's3://spack-build-cache/amd64',
+    });
+    // arm64 numpy has the amd64 lock copied in, to see the arm64 tag.
+    await cp(path.join(project, 'generated/amd64/spack-outputs/numpy'), path.join(project, 'generated/arm64/spack-outputs/numpy'), { recursive: true });
+    const arm = await runCli(['container-jobs', '--arch', 'arm64'], project, env);
+    expect(arm.stdout).toContain('spacktainers/numpy:1.26.1__feature-mpi-arm64');
+  });
+
+  it('refuses to plan a Spack container whose lock is missing, writing nothing', async () => {
+    const project = await bundledProject();
+    expect((await runCli(['create-jobs'], project)).code).toBe(0);
+    const run = await runCli(['container-jobs', '--arch', 'arm64'], project);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('container_definitions/arm64/numpy.yaml: no spack.lock for "numpy"');
+    await expect(readdir(path.join(project, 'generated/arm64/containers'))).rejects.toThrow();
+  });
+
+  it('keeps user keys in the Spack environment and adds the ci section for our runners', () => {
+    const env = parse(generated.get('amd64/environments/build-tools/spack.yaml')!).spack;
+    expect(env.specs).toEqual(['zlib-ng', 'cmake']);
+    expect(env.packages.all.target).toEqual(['x86_64_v3']);
+    expect(env.view).toBe('/opt/view');
+    expect(env.ci['pipeline-gen'][0]['build-job'].tags).toEqual(['docker', 'amd64']);
+    expect(env.ci['pipeline-gen'][0]['build-job'].image.name).toBe(
+      'registry.example.org/hpc/spacktainers/base/builder:latest-amd64',
+    );
+  });
+
+  it('shards the generate script over any number of parallel jobs, each container once', () => {
+    const script = path.join(root, 'generated/amd64/spack-generate.sh');
+    for (const total of [1, 2, 4]) {
+      const seen: string[] = [];
+      for (let index = 1; index <= total; index++) {
+        const out = execFileSync('sh', [script], {
+          cwd: root,
+          // A stand-in `spack` on PATH that only reports how it was called.
+          env: { PATH: `${path.join(REPO_ROOT, 'test/support/bin')}:/usr/bin:/bin`, CI_NODE_INDEX: String(index), CI_NODE_TOTAL: String(total) },
+          encoding: 'utf8',
+        });
+        seen.push(...[...out.matchAll(/^== (\S+): concretize/gm)].map((m) => m[1]!));
+      }
+      expect(seen.sort()).toEqual(['build-tools', 'hdf5-mpi', 'numpy']);
+    }
+  });
+});
+
+describe('the root .gitlab-ci.yml', () => {
+  it('agrees with settings.yaml and names the jobs generated pipelines refer to', async () => {
+    const rootPipeline = await readRootPipeline(REPO_ROOT);
+    const settings = await loadSettings(path.join(REPO_ROOT, 'settings.yaml'), {});
+    const context = ciContext(settings, {});
+    expect(rootPipeline.variables.SPACKTAINERS_REGISTRY_IMAGE).toBe(`${settings.registry.host}/${settings.registry.path}`);
+    expect(rootPipeline.jobs.has(ROOT_JOBS.createJobs)).toBe(true);
+    for (const arch of ARCHITECTURES) {
+      const generate = rootPipeline.jobs.get(`spack-generate:${arch}`)!;
+      expect(generate.tags).toEqual(settings.architectures[arch].runnerTags);
+      const image = (generate.image as { name: string }).name
+        .replace('$SPACKTAINERS_REGISTRY_IMAGE', rootPipeline.variables.SPACKTAINERS_REGISTRY_IMAGE!)
+        .replace('$SPACKTAINERS_BASE_TAG', 'latest');
+      expect(image).toBe(baseImageRef(settings, context, 'builder', arch));
+      expect(rootPipeline.jobs.has(ROOT_JOBS.processSpackPipeline(arch))).toBe(true);
+    }
+  });
+
+  it('selects the cache-cleanup path with a schedule variable, and covers MR, default branch and web', async () => {
+    const { workflow } = await readRootPipeline(REPO_ROOT);
+    const conditions = workflow.rules.map((r) => r.if ?? '');
+    expect(conditions[0]).toBe('$CI_PIPELINE_SOURCE == "schedule" && $SPACKTAINERS_PIPELINE == "clean-cache"');
+    expect(conditions.join('\n')).toMatch(/merge_request_event[\s\S]*CI_DEFAULT_BRANCH[\s\S]*web/);
+  });
+});
+
+describe('shellQuote', () => {
+  it('keeps any value one literal shell word', () => {
+    for (const value of ["it's", 'a b', '$(id)', '`id`', 'x;y', 'plain-1.2', '"q"', '']) {
+      const out = execFileSync('sh', ['-c', `printf %s ${shellQuote(value)}`], { encoding: 'utf8' });
+      expect(out).toBe(value);
+    }
+  });
+});
