@@ -51,7 +51,13 @@ export function createJobs(input: CreateJobsInput): CreateJobsResult {
     const spackDefinitions = definitions.definitions.filter(
       (d): d is SpackContainerDefinition => d.arch === arch && d.kind === 'spack',
     );
-    const build = buildJobSettings(settings, arch, baseImageRef(settings, context, 'builder', arch), mirrors(settings, context, arch));
+    const build = buildJobSettings(
+      settings,
+      arch,
+      baseImageRef(settings, context, 'builder', arch),
+      mirrors(settings, context, arch),
+      cacheKind(context),
+    );
     const targets = spackDefinitions.map((definition) => ({
       name: definition.name,
       paths: environmentPaths(arch, definition.name, outputDir),

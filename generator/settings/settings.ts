@@ -29,7 +29,7 @@ export interface Settings {
     accessKeyVariable: string;
     secretKeyVariable: string;
   };
-  spack: { repository: string; commit: string; version: string };
+  spack: { repository: string; commit: string; version: string; signingKeyVariable: string };
   images: { generator: string; buildah: string };
   proxy: { http: string; https: string; noProxy: string };
   cacheCleanup: { maxAgeDays: number; developmentMaxAgeDays: number };
@@ -75,7 +75,12 @@ export const settingsShape: ObjectShape = obj(
       accessKeyVariable: variableName,
       secretKeyVariable: variableName,
     }),
-    spack: obj({ repository: plainValue, commit: plainValue, version: plainValue }),
+    spack: obj({
+      repository: plainValue,
+      commit: plainValue,
+      version: plainValue,
+      signingKeyVariable: { ...variableName, pattern: /^([A-Za-z_][A-Za-z0-9_]*)?$/, patternMeaning: 'a CI variable name, or empty for unsigned' },
+    }),
     images: obj({ generator: plainValue, buildah: plainValue }),
     proxy: obj({ http: plainValue, https: plainValue, noProxy: plainValue }),
     cacheCleanup: obj({
