@@ -1,7 +1,8 @@
 import { Builtins, Cli } from 'clipanion';
+import { CleanCacheCommand } from './commands/cache/clean.js';
 import { ValidateCommand } from './commands/validate.js';
 
-export const commands = [ValidateCommand];
+export const commands = [ValidateCommand, CleanCacheCommand];
 
 export function buildCli(): Cli {
   const cli = new Cli({
