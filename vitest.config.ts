@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: keep server-backed suites from starving each other.
     maxWorkers: 2,
+    // clipanion's ESM build imports a directory ('../platform'), which only a bundler resolves.
+    server: { deps: { inline: ['clipanion'] } },
   },
 });

@@ -127,8 +127,9 @@ export async function cleanCache(bucket: Bucket, options: CleanCacheOptions): Pr
       if (plan.deletions.length === 0) continue;
       const index = await survey.rewriteIndex(new Set(plan.deletions.map((deletion) => deletion.entry.hash)));
       for (const write of index.writes) await bucket.put(write.key, write.body, write.contentType);
-      await bucket.delete(objects);
+      // The replaced index blob goes at once: once entries are deleted, nothing could find it again.
       await bucket.delete(index.obsolete);
+      await bucket.delete(objects);
       report.objectsDeleted += objects.length + index.obsolete.length;
     }
   }
