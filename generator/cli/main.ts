@@ -1,11 +1,12 @@
 import { Builtins, Cli } from 'clipanion';
+import { CleanCacheCommand } from './commands/cache/clean.js';
 import { ContainerJobsCommand } from './commands/container-jobs.js';
 import { CreateJobsCommand } from './commands/create-jobs.js';
 import { DemoCommand } from './commands/demo.js';
 import { SchemasCommand } from './commands/schemas.js';
 import { ValidateCommand } from './commands/validate.js';
 
-export const commands = [ValidateCommand, CreateJobsCommand, ContainerJobsCommand, SchemasCommand, DemoCommand];
+export const commands = [ValidateCommand, CreateJobsCommand, ContainerJobsCommand, SchemasCommand, DemoCommand, CleanCacheCommand];
 
 export function buildCli(): Cli {
   const cli = new Cli({
