@@ -6,7 +6,8 @@ import { planCleanup } from '../generator/cache/janitor.js';
 import { V2_INDEX, V2_INDEX_HASH } from '../generator/cache/layout-v2.js';
 import { renderManifest } from '../generator/cache/layout-v3.js';
 import { dependencyHashes, indexOf, parseSpackIndex, renderSpackIndex, sha256Hex } from '../generator/cache/spack-index.js';
-import { keepSetOf, parseSpackLock, readSpackLocks } from '../generator/cache/spack-lock.js';
+import { keepSetOf, readSpackLocks } from '../generator/cache/spack-lock.js';
+import { parseSpackLock } from '../generator/spack/lock.js';
 import { InputError } from '../generator/input/errors.js';
 import { FIXTURES } from './support/buildcache.js';
 

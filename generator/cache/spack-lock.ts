@@ -1,29 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../input/errors.js';
-import { dependencyHashes, type SpecNode } from './spack-index.js';
-
-/** What the janitor needs from a `spack.lock`: every concrete spec and its dependency edges. */
-export interface SpackLock {
-  file: string;
-  specs: Map<string, SpecNode>;
-}
-
-export function parseSpackLock(file: string, text: string): SpackLock {
-  let parsed: { _meta?: { 'file-type'?: unknown }; concrete_specs?: Record<string, SpecNode> };
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new InputError({ file }, `not a JSON file (${(error as Error).message})`);
-  }
-  if (parsed?._meta?.['file-type'] !== 'spack-lockfile') {
-    throw new InputError({ file, key: '_meta.file-type' }, 'not a Spack lock file (expected "spack-lockfile")');
-  }
-  if (typeof parsed.concrete_specs !== 'object' || parsed.concrete_specs === null) {
-    throw new InputError({ file, key: 'concrete_specs' }, 'missing: a lock file lists its concrete specs');
-  }
-  return { file, specs: new Map(Object.entries(parsed.concrete_specs)) };
-}
+import { parseSpackLock, type SpackLock } from '../spack/lock.js';
 
 /** Every hash in the locks and every hash they depend on (a lock lists its whole DAG, but be sure). */
 export function keepSetOf(locks: SpackLock[]): Set<string> {
@@ -31,7 +9,7 @@ export function keepSetOf(locks: SpackLock[]): Set<string> {
   for (const lock of locks) {
     for (const [hash, spec] of lock.specs) {
       keep.add(hash);
-      for (const dependency of dependencyHashes(spec)) keep.add(dependency);
+      for (const dependency of spec.dependencies) keep.add(dependency.hash);
     }
   }
   return keep;

@@ -24,10 +24,10 @@ export interface PlannedContainer {
   dockerfile?: { path: string; text: string };
 }
 
-export function containerVersion(definition: ContainerDefinition, lock: SpackLock | undefined, lockFile: string): string {
+export function containerVersion(definition: ContainerDefinition, lock: SpackLock | undefined): string {
   if (definition.kind === 'custom') return definition.fromTag;
   if (!lock) throw new Error(`internal: no lock for ${definition.file}`);
-  return concreteRoot(lock, lockFile, definition.environment.specs[0]!).version;
+  return concreteRoot(lock, definition.environment.specs[0]!).version;
 }
 
 export function planContainer(

@@ -20,7 +20,7 @@ export interface ContainerJobsInput {
   context: CiContext;
   arch: Architecture;
   /** spack.lock of each Spack container, by name, as written by the generate jobs. */
-  locks: Map<string, { file: string; lock: SpackLock }>;
+  locks: Map<string, SpackLock>;
   dockerfileTemplate: string;
   /** The generated folder as the pipeline names it (`generated`); paths below it follow environmentPaths. */
   generatedRoot: string;
@@ -42,11 +42,11 @@ export function containerJobs(input: ContainerJobsInput): ContainerJobsResult {
   const containers: PlannedContainer[] = [];
   for (const definition of input.definitions.definitions.filter((d) => d.arch === arch)) {
     try {
-      const locked = input.locks.get(definition.name);
-      if (definition.kind === 'spack' && !locked) {
+      const lock = input.locks.get(definition.name);
+      if (definition.kind === 'spack' && !lock) {
         throw new InputError({ file: definition.file }, `no spack.lock for "${definition.name}": its generate job did not run or failed`);
       }
-      const version = containerVersion(definition, locked?.lock, locked?.file ?? definition.file);
+      const version = containerVersion(definition, lock);
       containers.push(planContainer(settings, context, definition, version, input.dockerfileTemplate, generatedRoot));
     } catch (error) {
       if (!(error instanceof InputError)) throw error;

@@ -13,6 +13,7 @@ export interface ConcreteSpec {
 
 /** A concretized Spack environment: its roots (the specs as written) and every concrete spec. */
 export interface SpackLock {
+  file: string;
   spackVersion: string | undefined;
   roots: { spec: string; hash: string }[];
   specs: Map<string, ConcreteSpec>;
@@ -24,6 +25,10 @@ export function parseSpackLock(file: string, text: string): SpackLock {
     data = JSON.parse(text);
   } catch (error) {
     throw new InputError({ file }, `not a spack.lock: ${(error as Error).message}`);
+  }
+  const meta = isPlainObject(data) && isPlainObject(data._meta) ? data._meta : {};
+  if (meta['file-type'] !== 'spack-lockfile') {
+    throw new InputError({ file, key: '_meta.file-type' }, 'not a Spack lock file (expected "spack-lockfile")');
   }
   if (!isPlainObject(data) || !Array.isArray(data.roots) || !isPlainObject(data.concrete_specs)) {
     throw new InputError({ file }, 'not a spack.lock: expected "roots" and "concrete_specs"');
@@ -41,14 +46,14 @@ export function parseSpackLock(file: string, text: string): SpackLock {
   }
   const roots = data.roots.filter(isPlainObject).map((r) => ({ spec: String(r.spec), hash: String(r.hash) }));
   const spack = isPlainObject(data.spack) ? data.spack : {};
-  return { spackVersion: typeof spack.version === 'string' ? spack.version : undefined, roots, specs };
+  return { file, spackVersion: typeof spack.version === 'string' ? spack.version : undefined, roots, specs };
 }
 
 /** The concrete spec a root spec (as written in spack.yaml) was concretized to. */
-export function concreteRoot(lock: SpackLock, file: string, spec: string): ConcreteSpec {
+export function concreteRoot(lock: SpackLock, spec: string): ConcreteSpec {
   const root = lock.roots.find((r) => r.spec === spec);
   const concrete = root && lock.specs.get(root.hash);
-  if (!concrete) throw new InputError({ file, key: 'roots' }, `no concretized root for spec "${spec}"`);
+  if (!concrete) throw new InputError({ file: lock.file, key: 'roots' }, `no concretized root for spec "${spec}"`);
   return concrete;
 }
 

@@ -12,13 +12,13 @@ export async function readLocks(
   definitions: DefinitionSet,
   arch: Architecture,
   generatedRoot: string,
-): Promise<Map<string, { file: string; lock: SpackLock }>> {
-  const locks = new Map<string, { file: string; lock: SpackLock }>();
+): Promise<Map<string, SpackLock>> {
+  const locks = new Map<string, SpackLock>();
   for (const definition of definitions.definitions) {
     if (definition.arch !== arch || definition.kind !== 'spack') continue;
     const file = `${environmentPaths(arch, definition.name, generatedRoot).outputDir}/spack.lock`;
     const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text !== undefined) locks.set(definition.name, { file, lock: parseSpackLock(file, text) });
+    if (text !== undefined) locks.set(definition.name, parseSpackLock(file, text));
   }
   return locks;
 }
