@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: keep server-backed suites from starving each other.
     maxWorkers: 2,
+    // clipanion's ESM build imports a directory, which Node refuses; let Vite resolve it so
+    // tests can run commands in-process.
+    server: { deps: { inline: ['clipanion'] } },
   },
 });

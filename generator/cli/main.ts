@@ -1,7 +1,8 @@
 import { Builtins, Cli } from 'clipanion';
+import { ProcessSpackPipelineCommand } from './commands/process-spack-pipeline.js';
 import { ValidateCommand } from './commands/validate.js';
 
-export const commands = [ValidateCommand];
+export const commands = [ValidateCommand, ProcessSpackPipelineCommand];
 
 export function buildCli(): Cli {
   const cli = new Cli({
