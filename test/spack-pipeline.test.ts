@@ -239,6 +239,23 @@ describe('spacktainers process-spack-pipeline (command)', () => {
     expect(readdirSync('out/spack-pipeline').sort().map((f) => readFileSync(path.join('out/spack-pipeline', f), 'utf8'))).toEqual(snapshot);
   });
 
+  it('plan prints the same split in a collapsed section, with the reasons from the generate log', async () => {
+    const input = inputFolder('plan', { 'small__pipeline.yml': '', 'medium__pipeline.yml': '' });
+    const { code, stdout } = await run([
+      'plan', '--input', input, '--settings', path.join(repo, 'settings.yaml'), '--max-yaml-bytes', '40000',
+      '--log', fixturePath('small/generate.log'),
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\x1b\[0Ksection_start:\d+:spack_pipeline_plan_amd64\[collapsed=true\]\r\x1b\[0KSpack pipeline for amd64: \d+ build jobs in \d+ child pipelines\n/);
+    expect(stdout).toMatch(/\x1b\[0Ksection_end:\d+:spack_pipeline_plan_amd64\r\x1b\[0K\n$/);
+    expect(stdout).toMatch(/\n    zlib-ng@2\.1\.4 \/soeazdf .*: Scheduled, not found anywhere\n/);
+    // py-numpy is only in medium, whose log was not given.
+    expect(stdout).toMatch(/\n    py-numpy@1\.26\.1 .*: not in build cache\n/);
+    expect(stdout).toMatch(/Critical path: 14 jobs in the dependency graph/);
+    expect(stdout).toMatch(/spack-build-002\.yml: \d+ jobs, \d+ bytes \(\d+\.\d% of the budget\), waits for spack-build-001\.yml/);
+    expect(existsSync('spack-pipeline')).toBe(false);
+  });
+
   const firstJob = (doc: Doc, prefix: string) => Object.keys(doc).find((name) => name.startsWith(prefix))!;
   const badInputs: [string, Record<string, string | ((doc: Doc) => void)>, string[], RegExp][] = [
     [

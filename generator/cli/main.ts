@@ -1,8 +1,9 @@
 import { Builtins, Cli } from 'clipanion';
+import { PlanCommand } from './commands/plan.js';
 import { ProcessSpackPipelineCommand } from './commands/process-spack-pipeline.js';
 import { ValidateCommand } from './commands/validate.js';
 
-export const commands = [ValidateCommand, ProcessSpackPipelineCommand];
+export const commands = [ValidateCommand, ProcessSpackPipelineCommand, PlanCommand];
 
 export function buildCli(): Cli {
   const cli = new Cli({

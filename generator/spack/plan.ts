@@ -59,6 +59,8 @@ export interface SpackPipelinePlan {
     graphJobs: number;
     /** Longest chain counting a whole child for every child waited for. */
     splitJobs: number;
+    /** The build jobs of the graph's longest chain, dependencies first. */
+    jobs: string[];
   };
 }
 
@@ -113,6 +115,7 @@ export function buildSpackPipeline(inputs: SpackPipeline[], options: SpackPipeli
     : triggerPipeline(graph, split, options, variables, mirror, limits.maxNeeds);
   const pipelines = [pipelineFile(SPACK_PIPELINE_FILE, 1, root), ...children];
   const unit = () => 1;
+  const longest = criticalPath(graph, unit);
   const plan: SpackPipelinePlan = {
     arch: options.arch,
     maxYamlBytes: limits.maxYamlBytes,
@@ -126,7 +129,11 @@ export function buildSpackPipeline(inputs: SpackPipeline[], options: SpackPipeli
       jobs: split.children[index]!,
       waitsFor: split.waitsFor[index]!.map((other) => `${childName(other)}.yml`),
     })),
-    criticalPath: { graphJobs: criticalPath(graph, unit), splitJobs: splitMakespan(graph, split, unit, 0) },
+    criticalPath: {
+      graphJobs: longest.length,
+      splitJobs: splitMakespan(graph, split, unit, 0),
+      jobs: longest.chain,
+    },
   };
   return { pipelines, plan, graph, split };
 }

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../input/errors.js';
+import { parseRebuildReasons } from './generate-log.js';
 import { parseSpackPipeline, type SpackPipeline } from './spack-pipeline.js';
 
 /** Every `*.yml`/`*.yaml` under `dir` (recursively), parsed as one `spack ci generate` output. */
@@ -19,4 +20,19 @@ export async function readSpackPipelines(dir: string): Promise<SpackPipeline[]> 
       return parseSpackPipeline(file, await readFile(file, 'utf8'));
     }),
   );
+}
+
+/** Rebuild reasons from every `spack ci generate` log given. */
+export async function readRebuildReasons(files: string[]): Promise<Map<string, string>> {
+  const reasons = new Map<string, string>();
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new InputError({ file }, `cannot read the generate log: ${(error as Error).message}`);
+    }
+    for (const [hash, reason] of parseRebuildReasons(text)) reasons.set(hash, reason);
+  }
+  return reasons;
 }

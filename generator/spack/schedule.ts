@@ -4,13 +4,25 @@ import type { BuildSplit } from './split.js';
 /** How long a job takes, in any unit; `() => 1` counts jobs. */
 export type JobDuration = (name: string) => number;
 
-/** The longest chain of the unsplit graph: no split can finish sooner. */
-export function criticalPath(graph: SpackBuildGraph, duration: JobDuration): number {
+/** The longest chain of the unsplit graph (no split can finish sooner), dependencies first. */
+export function criticalPath(graph: SpackBuildGraph, duration: JobDuration): { length: number; chain: string[] } {
   const finish = new Map<string, number>();
+  const longestDependency = new Map<string, string>();
+  let last: string | undefined;
   for (const job of graph.jobs) {
-    finish.set(job.name, Math.max(0, ...job.dependencies.map((d) => finish.get(d)!)) + duration(job.name));
+    let ready = 0;
+    for (const dependency of job.dependencies) {
+      if (finish.get(dependency)! > ready) {
+        ready = finish.get(dependency)!;
+        longestDependency.set(job.name, dependency);
+      }
+    }
+    finish.set(job.name, ready + duration(job.name));
+    if (last === undefined || finish.get(job.name)! > finish.get(last)!) last = job.name;
   }
-  return Math.max(0, ...finish.values());
+  const chain: string[] = [];
+  for (let name = last; name !== undefined; name = longestDependency.get(name)) chain.unshift(name);
+  return { length: last === undefined ? 0 : finish.get(last)!, chain };
 }
 
 /**
