@@ -19,9 +19,10 @@ export interface BuildSplit {
  * - jobs needed by the same set of final specs (sinks of the graph) form a group, and groups
  *   are placed from the most shared (the common base of every container) to the least (what
  *   only one container needs), which is a topological order of the groups;
- * - a group goes into the earliest child that already holds all its dependencies and has
- *   room, else into a new child, so that separate containers' own jobs end up in children
- *   that run side by side instead of in a chain;
+ * - a group goes into the child holding its latest dependencies when it has room, else into
+ *   a new child that waits only for what the group needs, so that separate containers' own
+ *   jobs end up in children that run side by side instead of in a chain (filling any child
+ *   with room made unrelated jobs wait for each other: ×1.38 instead of ×1.24 in the bench);
  * - only a group bigger than the budget is cut, in dependency order.
  * Everything fits in one child when it can, which is always the best split.
  */
@@ -50,7 +51,7 @@ export function splitBuildGraph(
         if (!inPiece.has(dependency)) lowest = Math.max(lowest, childOf.get(dependency)!);
       }
     }
-    let child = room.findIndex((free, index) => index >= lowest && free >= bytes);
+    let child = room.findIndex((free, index) => index === lowest && free >= bytes);
     if (child < 0) child = room.push(budget) - 1;
     room[child]! -= bytes;
     for (const job of piece) childOf.set(job.name, child);
