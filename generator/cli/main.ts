@@ -3,10 +3,21 @@ import { CleanCacheCommand } from './commands/cache/clean.js';
 import { ContainerJobsCommand } from './commands/container-jobs.js';
 import { CreateJobsCommand } from './commands/create-jobs.js';
 import { DemoCommand } from './commands/demo.js';
+import { PlanCommand } from './commands/plan.js';
+import { ProcessSpackPipelineCommand } from './commands/process-spack-pipeline.js';
 import { SchemasCommand } from './commands/schemas.js';
 import { ValidateCommand } from './commands/validate.js';
 
-export const commands = [ValidateCommand, CreateJobsCommand, ContainerJobsCommand, SchemasCommand, DemoCommand, CleanCacheCommand];
+export const commands = [
+  ValidateCommand,
+  CreateJobsCommand,
+  ProcessSpackPipelineCommand,
+  PlanCommand,
+  ContainerJobsCommand,
+  CleanCacheCommand,
+  SchemasCommand,
+  DemoCommand,
+];
 
 export function buildCli(): Cli {
   const cli = new Cli({
