@@ -4,6 +4,7 @@ import { SpacktainersCommand } from './base-command.js';
 import { settingsOption } from './options.js';
 import { InputError } from '../input/errors.js';
 import { DEFAULT_LIMITS } from '../pipeline/limits.js';
+import { cacheKind, ciContext } from '../gitlab/ci-context.js';
 import { loadSettings } from '../settings/load.js';
 import { ARCHITECTURES, type CacheKind } from '../settings/settings.js';
 import { buildSpackPipeline, type SpackPipelineResult } from '../spack/plan.js';
@@ -26,7 +27,9 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
   maxNeeds = Option.String('--max-needs', String(DEFAULT_LIMITS.maxNeeds), { description: 'Most needs of one job (ci_max_needs)' });
   settings = settingsOption();
   arch = Option.String('--arch', 'amd64', { description: `Architecture of the build jobs: ${ARCHITECTURES.join(', ')}` });
-  cache = Option.String('--cache', 'production', { description: `Build cache the jobs push to: ${CACHE_KINDS.join(', ')}` });
+  cache = Option.String('--cache', {
+    description: `Build cache the jobs push to: ${CACHE_KINDS.join(', ')} (default: production on the default branch, else development)`,
+  });
 
   /** The output folder as GitLab sees it: relative to the project folder (the current folder). */
   protected outputPath(): string {
@@ -39,14 +42,14 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
 
   protected async computeSpackPipeline(): Promise<SpackPipelineResult> {
     const arch = oneOf('--arch', this.arch, ARCHITECTURES);
-    const cache = oneOf('--cache', this.cache, CACHE_KINDS);
+    const settings = await loadSettings(this.settings);
+    const cache = this.cache === undefined ? cacheKind(ciContext(settings)) : oneOf('--cache', this.cache, CACHE_KINDS);
     const limits = {
       ...DEFAULT_LIMITS,
       maxYamlBytes: positiveInteger('--max-yaml-bytes', this.maxYamlBytes),
       maxNeeds: positiveInteger('--max-needs', this.maxNeeds),
     };
     const outputPath = this.outputPath();
-    const settings = await loadSettings(this.settings);
     const inputs = await readSpackPipelines(this.input);
     return buildSpackPipeline(inputs, { settings, arch, cache, outputPath, limits });
   }

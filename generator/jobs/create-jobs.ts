@@ -6,7 +6,7 @@ import type { PipelineFile } from '../pipeline/limits.js';
 import type { Job, Pipeline } from '../pipeline/model.js';
 import { pathInOutput, pipelineFile, type OutputFile } from '../pipeline/write.js';
 import { ARCHITECTURES, mirrorUrl, s3CredentialAliases, spackJobEnvironment, type Architecture, type Settings } from '../settings/settings.js';
-import { buildJobSettings, environmentPaths, renderSpackEnvironment } from '../spack/environment.js';
+import { buildJobSettings, environmentPaths, renderSpackEnvironment, spackOutputsRoot } from '../spack/environment.js';
 import { spackGenerateScript } from '../spack/generate-script.js';
 
 /** Names of root jobs that generated pipelines refer to; the root .gitlab-ci.yml defines them. */
@@ -68,7 +68,13 @@ export function createJobs(input: CreateJobsInput): CreateJobsResult {
         text: renderSpackEnvironment(definition, build),
       });
     }
-    files.push({ path: `${arch}/spack-generate.sh`, text: spackGenerateScript(arch, targets, spackJobEnvironment(settings), s3CredentialAliases(settings)), mode: 0o755 });
+    files.push({ path: `${arch}/spack-generate.sh`, text: spackGenerateScript(
+        arch,
+        targets,
+        spackJobEnvironment(settings),
+        s3CredentialAliases(settings),
+        spackOutputsRoot(arch, outputDir),
+      ), mode: 0o755 });
   }
 
   const baseImages = describeBaseImages(settings, input.baseImages);

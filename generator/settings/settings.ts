@@ -205,3 +205,12 @@ export function s3CredentialAliases(settings: Settings): Record<string, string> 
   if (settings.s3.secretKeyVariable !== 'AWS_SECRET_ACCESS_KEY') aliases.AWS_SECRET_ACCESS_KEY = settings.s3.secretKeyVariable;
   return aliases;
 }
+
+/** What the janitor cleans in one build cache: its bucket, the age limit, a mirror per architecture. */
+export function cacheCleanupTarget(settings: Settings, kind: CacheKind): { bucket: string; maxAgeDays: number; prefixes: string[] } {
+  return {
+    bucket: cacheBucket(settings, kind),
+    maxAgeDays: kind === 'production' ? settings.cacheCleanup.maxAgeDays : settings.cacheCleanup.developmentMaxAgeDays,
+    prefixes: [...ARCHITECTURES],
+  };
+}

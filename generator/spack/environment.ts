@@ -21,8 +21,13 @@ export function environmentPaths(arch: Architecture, name: string, root = 'gener
   return {
     environmentDir: `${root}/${arch}/environments/${name}`,
     artifactsRoot: `${root}/${arch}/spack-artifacts/${name}`,
-    outputDir: `${root}/${arch}/spack-outputs/${name}`,
+    outputDir: `${spackOutputsRoot(arch, root)}/${name}`,
   };
+}
+
+/** The folder of every container's generate output: the input of process-spack-pipeline. */
+export function spackOutputsRoot(arch: Architecture, root = 'generated'): string {
+  return `${root}/${arch}/spack-outputs`;
 }
 
 export interface BuildJobSettings {

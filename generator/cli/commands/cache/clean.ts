@@ -5,6 +5,8 @@ import { cleanCache, type CleanCacheReport } from '../../../cache/clean.js';
 import { keepSetOf, readSpackLocks } from '../../../cache/spack-lock.js';
 import { buildCacheClient, S3Bucket } from '../../../cache/s3.js';
 import { loadSettings } from '../../../settings/load.js';
+import { cacheCleanupTarget } from '../../../settings/settings.js';
+import * as t from 'typanion';
 
 export class CleanCacheCommand extends SpacktainersCommand {
   static override paths = [['clean-cache']];
@@ -28,27 +30,42 @@ export class CleanCacheCommand extends SpacktainersCommand {
         '$0 clean-cache --bucket spack-build-cache --prefix amd64 --env generated/amd64/environments --max-age-days 90 --dry-run',
       ],
       [
+        'Clean the production cache named in the settings, with its age, for every architecture',
+        '$0 clean-cache --cache production --env generated --report cache-cleanup.json',
+      ],
+      [
         'Clean both architectures of the development cache and keep a report',
         '$0 clean-cache --bucket spack-build-cache-dev --prefix amd64 --prefix arm64 --env generated --max-age-days 14 --report cache-cleanup.json',
       ],
     ],
   });
 
-  bucket = Option.String('--bucket', { required: true, description: 'Bucket holding the build cache' });
+  cache = Option.String('--cache', {
+    description: 'production or development: take the bucket, age and prefixes (every architecture) from the settings',
+    validator: t.isEnum(['production', 'development'] as const),
+  });
+  bucket = Option.String('--bucket', { description: 'Bucket holding the build cache (required without --cache)' });
   endpoint = Option.String('--endpoint', { description: 'S3 endpoint URL (default: settings s3.endpoint, or AWS)' });
   prefixes = Option.Array('--prefix', [], { description: 'Mirror root inside the bucket, e.g. an architecture (repeatable; default: bucket root)' });
   env = Option.Array('--env', { required: true, description: 'spack.lock file, or directory searched for them (repeatable)' });
-  maxAgeDays = Option.String('--max-age-days', { required: true, description: 'Entries unused and older than this many days go' });
+  maxAgeDays = Option.String('--max-age-days', { description: 'Entries unused and older than this many days go (required without --cache)' });
   dryRun = Option.Boolean('--dry-run', false, { description: 'Print and report what would go; change nothing' });
   maxDeleteFraction = Option.String('--max-delete-fraction', '0.5', { description: 'Refuse to delete more than this fraction of the entries' });
   force = Option.Boolean('--force', false, { description: 'Delete even above --max-delete-fraction' });
   report = Option.String('--report', { description: 'Write the decisions as JSON to this file' });
-  settings = Option.String('--settings', { description: 'Settings file for the endpoint, region and credential variable names' });
+  settings = Option.String('--settings', {
+    description: 'Settings file for the endpoint, region and credential variable names (default with --cache: settings.yaml)',
+  });
 
   async run(): Promise<number> {
-    const maxAgeDays = numberOption('--max-age-days', this.maxAgeDays, (n) => n > 0);
+    const settingsFile = this.settings ?? (this.cache ? 'settings.yaml' : undefined);
+    const settings = settingsFile ? await loadSettings(settingsFile) : undefined;
+    const fromSettings = settings && this.cache ? cacheCleanupTarget(settings, this.cache) : undefined;
+    const bucket = this.bucket ?? fromSettings?.bucket;
+    if (!bucket) throw new UsageError('--bucket (or --cache) is required');
+    const maxAgeDays = numberOption('--max-age-days', this.maxAgeDays ?? String(fromSettings?.maxAgeDays ?? ''), (n) => n > 0);
     const maxDeleteFraction = numberOption('--max-delete-fraction', this.maxDeleteFraction, (n) => n >= 0 && n <= 1);
-    const settings = this.settings ? await loadSettings(this.settings) : undefined;
+    const prefixes = this.prefixes.length > 0 ? this.prefixes : (fromSettings?.prefixes ?? ['']);
     const keep = keepSetOf(await readSpackLocks(this.env));
 
     const accessKeyId = process.env[settings?.s3.accessKeyVariable ?? 'AWS_ACCESS_KEY_ID'];
@@ -59,8 +76,8 @@ export class CleanCacheCommand extends SpacktainersCommand {
       credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
     });
     try {
-      const report = await cleanCache(new S3Bucket(client, this.bucket), {
-        prefixes: this.prefixes.length > 0 ? this.prefixes : [''],
+      const report = await cleanCache(new S3Bucket(client, bucket), {
+        prefixes,
         keep,
         maxAgeDays,
         now: new Date(),
