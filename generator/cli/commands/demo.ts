@@ -4,6 +4,7 @@ import { definitionsOption, settingsOption } from '../options.js';
 import { copyExampleOutputs } from '../../jobs/example-outputs.js';
 import { loadProject } from '../../jobs/project.js';
 import { ARCHITECTURES } from '../../settings/settings.js';
+import { spackOutputsRoot } from '../../spack/environment.js';
 
 export class DemoCommand extends SpacktainersCommand {
   static override paths = [['demo']];
@@ -12,8 +13,9 @@ export class DemoCommand extends SpacktainersCommand {
     details: `
       What \`npm start\` runs. It needs no network and no credentials: it runs \`create-jobs\`, then
       copies the real \`spack ci generate\` outputs bundled in examples/spack-outputs/ to where the
-      generate jobs would write them, then runs \`container-jobs\` for each architecture that has
-      outputs, exactly as the pipeline does. Everything is written to generated/.
+      generate jobs would write them, then runs \`process-spack-pipeline\` and \`container-jobs\`
+      for each architecture that has outputs, exactly as the pipeline does.
+      Everything is written to generated/.
     `,
     examples: [['Generate everything for the bundled definitions', '$0 demo']],
   });
@@ -38,6 +40,8 @@ export class DemoCommand extends SpacktainersCommand {
         this.context.stdout.write(`${arch}: no bundled Spack outputs for ${missing.map((d) => d.name).join(', ')}; skipped here, its generate jobs run in GitLab\n`);
         continue;
       }
+      const spack = ['--arch', arch, '--settings', this.settings, '--input', spackOutputsRoot(arch, generated), '--output', `${generated}/${arch}/spack-pipeline`];
+      if ((await step(['process-spack-pipeline', ...spack])) !== 0) return 1;
       if ((await step(['container-jobs', '--arch', arch, ...common, '--generated', generated])) !== 0) return 1;
     }
     return 0;
