@@ -131,7 +131,7 @@ function buildJob(settings: Settings, context: CiContext, image: BaseImage, arch
     tags: settings.architectures[arch].runnerTags,
     variables: { ...ROOTLESS_BUILDAH, ...proxyVariables(settings) },
     script: [
-      registryLogin(settings),
+      registryLogin(settings.registry),
       ['buildah build --layers', ...buildArgs, ...labels, `--file ${folder}/Dockerfile`, `--tag ${shellQuote(ref)}`, folder].join(' '),
       `buildah push ${shellQuote(ref)}`,
     ],
@@ -147,7 +147,7 @@ function manifestJob(settings: Settings, context: CiContext, name: BaseImageName
     needs,
     variables: { ...ROOTLESS_BUILDAH },
     script: [
-      registryLogin(settings),
+      registryLogin(settings.registry),
       `buildah manifest create ${shellQuote(list)}`,
       ...arches.map((arch) => `buildah manifest add ${shellQuote(list)} ${shellQuote(`docker://${baseImageRef(settings, context, name, arch)}`)}`),
       `buildah manifest push --all ${shellQuote(list)} ${shellQuote(`docker://${list}`)}`,

@@ -1,5 +1,11 @@
 import { shellQuote } from '../pipeline/shell.js';
-import type { Settings } from '../settings/settings.js';
+
+/** A registry to log in to, with the names of the CI variables holding its credentials. */
+export interface RegistryLogin {
+  host: string;
+  userVariable: string;
+  passwordVariable: string;
+}
 
 /** Namespace of our own image labels (the OCI ones use org.opencontainers.image.*). */
 export const LABEL_NAMESPACE = 'org.spacktainers';
@@ -8,8 +14,8 @@ export const LABEL_NAMESPACE = 'org.spacktainers';
  * Log in to the settings' registry with the password read from a CI variable on stdin: the
  * secret is never on a command line nor echoed to the log.
  */
-export function registryLogin(settings: Settings, tool: 'buildah' | 'singularity' = 'buildah'): string {
-  const { host, userVariable, passwordVariable } = settings.registry;
+export function registryLogin(registry: RegistryLogin, tool: 'buildah' | 'singularity' = 'buildah'): string {
+  const { host, userVariable, passwordVariable } = registry;
   const target = tool === 'buildah' ? shellQuote(host) : shellQuote(`docker://${host}`);
   const login = tool === 'buildah' ? 'buildah login' : 'singularity registry login';
   return `printf '%s' "\${${passwordVariable}}" | ${login} --username "\${${userVariable}}" --password-stdin ${target}`;

@@ -60,6 +60,17 @@ export class RegistryClient {
     this.endpoint = registryEndpoint(registry);
   }
 
+  /** The digest a tag points to (a HEAD request, which registries do not rate-limit), if any. */
+  async digest(repository: string, reference: string): Promise<string | undefined> {
+    const response = await this.request(repository, 'pull', `/manifests/${reference}`, {
+      method: 'HEAD',
+      headers: { accept: MANIFEST_TYPES.join(', ') },
+    });
+    if (response.status === 404) return undefined;
+    await this.expectOk(response, `manifest ${repository}:${reference}`);
+    return response.headers.get('docker-content-digest') ?? (await this.manifest(repository, reference))?.digest;
+  }
+
   /** The manifest at a tag or digest, or undefined when the registry has none. */
   async manifest(repository: string, reference: string): Promise<Manifest | undefined> {
     const response = await this.request(repository, 'pull', `/manifests/${reference}`, {

@@ -10,6 +10,8 @@ import { parseImageReference } from './reference.js';
 export interface ImageLookup {
   /** Digest and labels of `host/repository:tag` for `arch`, or undefined when it is not there. */
   image(reference: string, arch: Architecture): Promise<PublishedImage | undefined>;
+  /** The digest `host/repository:tag` points to, or undefined when it is not there. */
+  digest(reference: string): Promise<string | undefined>;
   /** Whether `host/repository` exists (on Docker Hub we push only into existing repositories). */
   repositoryExists(repository: string): Promise<boolean>;
   /** Re-tag `from` as `to` (same repository) keeping its digest. */
@@ -19,6 +21,7 @@ export interface ImageLookup {
 /** Offline: nothing is published, so everything is built; nothing is ever copied. */
 export const OFFLINE_IMAGES: ImageLookup = {
   image: async () => undefined,
+  digest: async () => undefined,
   repositoryExists: async () => false,
   copy: async (from) => {
     throw new Error(`internal: offline, cannot copy ${from}`);
@@ -52,6 +55,10 @@ export function registryLookup(
     async image(text, arch) {
       const ref = parseImageReference(text);
       return client(ref.registry).image(ref.repository, ref.reference, arch);
+    },
+    async digest(text) {
+      const ref = parseImageReference(text);
+      return client(ref.registry).digest(ref.repository, ref.reference);
     },
     async repositoryExists(text) {
       const ref = parseImageReference(`${text}:latest`);

@@ -4,8 +4,8 @@ import { baseImageRef } from '../../containers/base-images.js';
 import { readBaseImageInputs } from '../../containers/read-base-images.js';
 import { createJobs, MAIN_PIPELINE } from '../../jobs/create-jobs.js';
 import { loadProject } from '../../jobs/project.js';
+import { publishedState } from '../../jobs/published.js';
 import { writeOutput } from '../../pipeline/write.js';
-import { OFFLINE_IMAGES, registryLookup } from '../../registry/lookup.js';
 
 export class CreateJobsCommand extends SpacktainersCommand {
   static override paths = [['create-jobs']];
@@ -38,7 +38,7 @@ export class CreateJobsCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const project = await loadProject(this.definitions, this.settings);
-    const images = this.offline ? OFFLINE_IMAGES : registryLookup(project.settings, process.env);
+    const { images } = publishedState(project.settings, process.env, this.offline);
     const result = await createJobs({
       ...project,
       baseImages: await readBaseImageInputs(project.root),
