@@ -3,9 +3,10 @@ import { ContainerJobsCommand } from './commands/container-jobs.js';
 import { CreateJobsCommand } from './commands/create-jobs.js';
 import { DemoCommand } from './commands/demo.js';
 import { SchemasCommand } from './commands/schemas.js';
+import { SifUploadCommand } from './commands/sif/upload.js';
 import { ValidateCommand } from './commands/validate.js';
 
-export const commands = [ValidateCommand, CreateJobsCommand, ContainerJobsCommand, SchemasCommand, DemoCommand];
+export const commands = [ValidateCommand, CreateJobsCommand, ContainerJobsCommand, SchemasCommand, DemoCommand, SifUploadCommand];
 
 export function buildCli(): Cli {
   const cli = new Cli({

@@ -65,12 +65,13 @@ export async function uploadSif(
   key: string,
   file: string,
   metadata: Record<string, string>,
+  partSize = 64 * 1024 * 1024,
 ): Promise<'uploaded' | 'unchanged'> {
   if (carries(await s3SifLookup(client, bucket).metadata(key), metadata)) return 'unchanged';
   const upload = new Upload({
     client,
     params: { Bucket: bucket, Key: key, Body: createReadStream(file), ContentType: 'application/octet-stream', Metadata: metadata },
-    partSize: 64 * 1024 * 1024,
+    partSize,
     queueSize: 4,
   });
   await upload.done();
