@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { CiContext } from '../gitlab/ci-context.js';
 import type { Job, Pipeline } from '../pipeline/model.js';
 import { shellQuote } from '../pipeline/shell.js';
-import { BASE_IMAGES, proxyVariables, registryImage, type Architecture, type BaseImageName, type Settings } from '../settings/settings.js';
+import { BASE_IMAGES, registryImage, type Architecture, type BaseImageName, type Settings } from '../settings/settings.js';
 import type { ImageLookup } from '../registry/lookup.js';
-import { LABEL_NAMESPACE, registryLogin, ROOTLESS_BUILDAH } from './registry-script.js';
+import { buildahJob, keyValueArguments, LABEL_NAMESPACE, registryLogin } from './registry-script.js';
 
 /** The files of one `base-images/<name>/` folder, as read from disk. */
 export interface BaseImageInputs {
@@ -119,38 +119,24 @@ export function baseImagesPipeline(settings: Settings, context: CiContext, arche
 function buildJob(settings: Settings, context: CiContext, image: BaseImage, arch: Architecture): Job {
   const ref = baseImageRef(settings, context, image.name, arch);
   const folder = `base-images/${image.name}`;
-  const buildArgs = Object.entries(image.buildArgs).map(([k, v]) => `--build-arg ${shellQuote(`${k}=${v}`)}`);
   const labels = [
-    `--label ${shellQuote(`${INPUT_CHECKSUM_LABEL}=${image.checksum}`)}`,
+    ...keyValueArguments('--label', { [INPUT_CHECKSUM_LABEL]: image.checksum, 'org.opencontainers.image.source': context.projectUrl }),
     `--label "org.opencontainers.image.revision=\${CI_COMMIT_SHA}"`,
-    `--label ${shellQuote(`org.opencontainers.image.source=${context.projectUrl}`)}`,
   ];
-  return {
-    stage: 'build',
-    image: settings.images.buildah,
-    tags: settings.architectures[arch].runnerTags,
-    variables: { ...ROOTLESS_BUILDAH, ...proxyVariables(settings) },
-    script: [
-      registryLogin(settings.registry),
-      ['buildah build --layers', ...buildArgs, ...labels, `--file ${folder}/Dockerfile`, `--tag ${shellQuote(ref)}`, folder].join(' '),
-      `buildah push ${shellQuote(ref)}`,
-    ],
-  };
+  return buildahJob(settings, arch, 'build', [
+    registryLogin(settings.registry),
+    ['buildah build --layers', ...keyValueArguments('--build-arg', image.buildArgs), ...labels, `--file ${folder}/Dockerfile`, `--tag ${shellQuote(ref)}`, folder].join(' '),
+    `buildah push ${shellQuote(ref)}`,
+  ]);
 }
 
 function manifestJob(settings: Settings, context: CiContext, name: BaseImageName, arches: Architecture[], needs: string[]): Job {
   const list = baseImageRef(settings, context, name);
-  return {
-    stage: 'manifest',
-    image: settings.images.buildah,
-    tags: settings.architectures[arches[0] ?? 'amd64'].runnerTags,
-    needs,
-    variables: { ...ROOTLESS_BUILDAH },
-    script: [
-      registryLogin(settings.registry),
-      `buildah manifest create ${shellQuote(list)}`,
-      ...arches.map((arch) => `buildah manifest add ${shellQuote(list)} ${shellQuote(`docker://${baseImageRef(settings, context, name, arch)}`)}`),
-      `buildah manifest push --all ${shellQuote(list)} ${shellQuote(`docker://${list}`)}`,
-    ],
-  };
+  const job = buildahJob(settings, arches[0] ?? 'amd64', 'manifest', [
+    registryLogin(settings.registry),
+    `buildah manifest create ${shellQuote(list)}`,
+    ...arches.map((arch) => `buildah manifest add ${shellQuote(list)} ${shellQuote(`docker://${baseImageRef(settings, context, name, arch)}`)}`),
+    `buildah manifest push --all ${shellQuote(list)} ${shellQuote(`docker://${list}`)}`,
+  ]);
+  return { ...job, needs };
 }
