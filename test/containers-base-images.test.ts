@@ -1,4 +1,4 @@
-import { appendFile, cp, readFile } from 'node:fs/promises';
+import { appendFile, cp, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../generator/registry/client.js';
@@ -6,7 +6,7 @@ import { runCli } from './support/cli.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
 import { makeProject, REPO_ROOT } from './support/project.js';
 import { jobNames, runBuildJobs } from './support/publish-jobs.js';
-import { startRegistry, type TestRegistry } from './support/registry.js';
+import { freePort, startRegistry, type TestRegistry } from './support/registry.js';
 
 describe('base images: built only when the registry lacks them with the same input checksum', () => {
   let registry: TestRegistry;
@@ -67,6 +67,15 @@ describe('base images: built only when the registry lacks them with the same inp
     expect(copy?.digest).toBe(main?.digest);
     // The next pipeline of the branch finds its own tags.
     expect((await createJobs({ CI_COMMIT_REF_NAME: 'feature/x', CI_DEFAULT_BRANCH: 'main' })).jobs).toEqual(['base-images-unchanged']);
+  });
+
+  it('stops with a clear error, writing nothing, when the registry cannot be asked', async () => {
+    const other = await makeProject({});
+    await cp(path.join(REPO_ROOT, 'container_definitions'), path.join(other, 'container_definitions'), { recursive: true });
+    const run = await runCli(['create-jobs'], other, { SPACKTAINERS_REGISTRY_HOST: `127.0.0.1:${await freePort()}` });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^127\.0\.0\.1:\d+: cannot reach http:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
+    await expect(readdir(path.join(other, 'generated'))).rejects.toThrow();
   });
 
   it('builds the builder again when the Spack commit changes', async () => {

@@ -108,13 +108,17 @@ export class RegistryClient {
     return { digest: manifest.digest, labels: blob.config?.Labels ?? {} };
   }
 
-  /** Every tag of a repository, or undefined when the repository does not exist. */
+  /**
+   * Every tag of a repository, or undefined when the repository does not exist. Docker Hub
+   * answers 401 rather than 404 for a repository that does not exist (its token service grants
+   * no scope on it), so a repository we may not read counts as missing: we could not push there.
+   */
   async tags(repository: string): Promise<string[] | undefined> {
     const tags: string[] = [];
     let next: string | undefined = '/tags/list';
     while (next) {
       const response = await this.request(repository, 'pull', next, {});
-      if (response.status === 404) return undefined;
+      if ([401, 403, 404].includes(response.status)) return undefined;
       await this.expectOk(response, `tags of ${repository}`);
       const body = (await response.json()) as { tags?: string[] | null };
       tags.push(...(body.tags ?? []));
@@ -139,7 +143,11 @@ export class RegistryClient {
     const url = `${this.endpoint}/v2/${repository}${suffix}`;
     const scope = `repository:${repository}:${access}`;
     const send = (authorization?: string) =>
-      this.fetchImpl(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...(authorization ? { authorization } : {}) } });
+      this.fetchImpl(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...(authorization ? { authorization } : {}) } }).catch(
+        (error: Error) => {
+          throw new RegistryError(`${this.registry}: cannot reach ${this.endpoint}: ${(error.cause as Error | undefined)?.message ?? error.message}`);
+        },
+      );
     const cached = this.tokens.get(scope);
     const response = await send(cached);
     if (response.status !== 401) return response;
