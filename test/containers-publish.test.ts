@@ -1,3 +1,4 @@
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { appendFile, cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -106,6 +107,17 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   });
 
   it('publishes nothing when nothing changed: a single no-op job', async () => {
+    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+  });
+
+  it('a SIF missing from the bucket is converted again from the published image, nothing else', async () => {
+    await s3.client.send(new DeleteObjectCommand({ Bucket: 'spacktainers-sif', Key: 'numpy/numpy-1.26.1.sif' }));
+    const changed = await plan();
+    expect(changed.jobs).toEqual(['sif:numpy']);
+    expect(pipelineJobs(changed.text)['sif:numpy']!.script).toContain(
+      `singularity build numpy-1.26.1.sif docker://${registry.host}/hpc/spacktainers/numpy:1.26.1`,
+    );
+    await publish(changed.text);
     expect((await plan()).jobs).toEqual(['nothing-to-publish']);
   });
 

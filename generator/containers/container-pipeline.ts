@@ -172,14 +172,12 @@ export async function decideSteps(
 ): Promise<ContainerSteps> {
   const { arch } = container.definition;
   const labels = identityLabels(identity);
-  const hasImage = async (reference: string) => carries((await images.image(reference, arch))?.labels, labels);
-  const dockerHubRepository = container.dockerHubImage?.slice(0, container.dockerHubImage.lastIndexOf(':'));
+  const lacks = async (reference: string) => !carries((await images.image(reference, arch))?.labels, labels);
+  const hub = container.dockerHubImage;
   const [image, sif, dockerHub] = await Promise.all([
-    container.definition.kind === 'spack' ? hasImage(container.image).then((has) => !has) : false,
+    container.definition.kind === 'spack' ? lacks(container.image) : false,
     sifs.metadata(container.sifKey).then((metadata) => !carries(metadata, identity)),
-    dockerHubRepository !== undefined && container.dockerHubImage !== undefined
-      ? images.repositoryExists(dockerHubRepository).then(async (exists) => exists && !(await hasImage(container.dockerHubImage!)))
-      : false,
+    hub ? images.repositoryExists(hub.slice(0, hub.lastIndexOf(':'))).then(async (exists) => exists && (await lacks(hub))) : false,
   ]);
   return { image, sif, dockerHub };
 }
