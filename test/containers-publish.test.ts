@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDefinitions } from '../generator/definitions/read.js';
 import { RegistryClient } from '../generator/registry/client.js';
+import { loadSettings } from '../generator/settings/load.js';
 import { copyExampleOutputs } from '../generator/jobs/example-outputs.js';
 import { runCli } from './support/cli.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
@@ -12,6 +13,7 @@ import { makeProject, REPO_ROOT } from './support/project.js';
 import { jobNames, pipelineJobs, runBuildJobs } from './support/publish-jobs.js';
 import { pushTestImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { startS3, type TestS3 } from './support/s3.js';
+import { secretLeaks } from './support/secrets.js';
 
 /** Values of the secrets in the CI variables: none may appear in anything generated. */
 const SECRETS = {
@@ -67,7 +69,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   };
 
   beforeAll(async () => {
-    [registry, s3] = await Promise.all([startRegistry(), startS3(['spacktainers-sif'])]);
+    [registry, s3] = await Promise.all([startRegistry(), startS3({ buckets: ['spacktainers-sif'] })]);
     project = await makeProject({});
     await cp(path.join(REPO_ROOT, 'container_definitions'), path.join(project, 'container_definitions'), { recursive: true });
     // The tests talk to loopback only: the .def converts an image from the test registry.
@@ -193,8 +195,10 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
       for (const secret of Object.values(SECRETS)) expect(text.includes(secret), `${entry.name} holds a secret`).toBe(false);
     }
     await plan({ CI_COMMIT_REF_NAME: 'feature/y', CI_DEFAULT_BRANCH: 'main' });
+    const settings = await loadSettings(path.join(project, 'settings.yaml'), env);
     const scripts = [generated('amd64/containers/containers.yml'), generated('base-images.yml')];
     for (const file of scripts) {
+      expect(secretLeaks(await readFile(file, 'utf8'), settings)).toEqual([]);
       const lines = Object.values(pipelineJobs(await readFile(file, 'utf8'))).flatMap((job) => job.script ?? []);
       expect(lines.some((line) => /set -x|\bcat\b/.test(line))).toBe(false);
       for (const line of lines.filter((l) => /PASSWORD|TOKEN/.test(l))) {

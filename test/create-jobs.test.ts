@@ -13,6 +13,7 @@ import { runCli } from './support/cli.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
 import { makeProject, REPO_ROOT } from './support/project.js';
 import { pipelineDepths, readRootPipeline } from './support/pipeline-tree.js';
+import { secretLeaks, secretVariables } from './support/secrets.js';
 
 async function bundledProject(): Promise<string> {
   const root = await makeProject({});
@@ -141,6 +142,32 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
     expect(env.ci['pipeline-gen'][0]['build-job'].image.name).toBe(
       'registry.example.org/hpc/spacktainers/base/builder:latest-amd64',
     );
+  });
+
+  it('never puts a secret on a command line or in a log line', async () => {
+    const settings = await loadSettings(path.join(REPO_ROOT, 'settings.yaml'), { SPACKTAINERS_SPACK_SIGNING_KEY_VARIABLE: 'SPACK_SIGNING_KEY' });
+    expect(secretVariables(settings)).toContain('CI_REGISTRY_PASSWORD');
+    for (const [file, text] of generated) expect([file, secretLeaks(text, settings)]).toEqual([file, []]);
+    expect([...generated.values()].join('\n')).toContain('--password-stdin');
+  });
+
+  it('signs binaries in the production cache when settings name a key, and only there', async () => {
+    const signingEnv = { SPACKTAINERS_SPACK_SIGNING_KEY_VARIABLE: 'SPACK_SIGNING_KEY' };
+    const buildScriptOf = async (env: Record<string, string>) => {
+      const project = await bundledProject();
+      expect((await runCli(['create-jobs', '--offline'], project, env)).code).toBe(0);
+      const text = await readFile(path.join(project, 'generated/amd64/environments/numpy/spack.yaml'), 'utf8');
+      const settings = await loadSettings(path.join(project, 'settings.yaml'), env);
+      expect(secretLeaks(text, settings)).toEqual([]);
+      return parse(text).spack.ci['pipeline-gen'][0]['build-job'];
+    };
+    const signed = await buildScriptOf(signingEnv);
+    expect(signed['script::'].join('\n')).toContain('printf \'%s\' "${SPACK_SIGNING_KEY}" | base64 -d > "$key"; spack gpg trust "$key"');
+    expect(signed.variables).toEqual({ SPACK_REQUIRE_SIGNING: 'True' });
+    const development = await buildScriptOf({ ...signingEnv, CI_COMMIT_REF_NAME: 'feature', CI_DEFAULT_BRANCH: 'main' });
+    expect(development['script::'].join('\n')).not.toContain('SPACK_SIGNING_KEY');
+    const unsigned = await buildScriptOf({});
+    expect(unsigned['script::']).toEqual(['cd ${SPACK_CONCRETE_ENV_DIR}', 'spack env activate --without-view .', 'spack ci rebuild']);
   });
 
   it('shards the generate script over any number of parallel jobs, each container once', () => {

@@ -31,7 +31,7 @@ describe('settings', () => {
 
   it('rejects an override that is not a valid value, naming the variable', () => {
     expect(() => parseSettings('settings.yaml', text, { SPACKTAINERS_CACHE_CLEANUP_MAX_AGE_DAYS: 'soon' })).toThrow(
-      'settings.yaml (overridden by $SPACKTAINERS_CACHE_CLEANUP_MAX_AGE_DAYS): cacheCleanup.maxAgeDays: must be a whole number',
+      'settings.yaml (overridden by $SPACKTAINERS_CACHE_CLEANUP_MAX_AGE_DAYS): cacheCleanup.maxAgeDays: must be a number, got string "soon"',
     );
     expect(() => parseSettings('settings.yaml', text, { SPACKTAINERS_S3_ENDPOINT: 'http://x; rm -rf /' })).toThrow(
       'is not a plain value',

@@ -12,7 +12,7 @@ describe('SIF upload to S3 (s3rver)', () => {
   let s3: TestS3;
   let dir: string;
   beforeAll(async () => {
-    s3 = await startS3(['sifs']);
+    s3 = await startS3({ buckets: ['sifs'] });
     dir = await mkdtemp(path.join(tmpdir(), 'spacktainers-sif-'));
   });
   afterAll(async () => s3?.stop());

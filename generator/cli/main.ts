@@ -1,12 +1,25 @@
 import { Builtins, Cli } from 'clipanion';
+import { CleanCacheCommand } from './commands/cache/clean.js';
 import { ContainerJobsCommand } from './commands/container-jobs.js';
 import { CreateJobsCommand } from './commands/create-jobs.js';
 import { DemoCommand } from './commands/demo.js';
+import { PlanCommand } from './commands/plan.js';
+import { ProcessSpackPipelineCommand } from './commands/process-spack-pipeline.js';
 import { SchemasCommand } from './commands/schemas.js';
 import { SifUploadCommand } from './commands/sif/upload.js';
 import { ValidateCommand } from './commands/validate.js';
 
-export const commands = [ValidateCommand, CreateJobsCommand, ContainerJobsCommand, SchemasCommand, DemoCommand, SifUploadCommand];
+export const commands = [
+  ValidateCommand,
+  CreateJobsCommand,
+  ProcessSpackPipelineCommand,
+  PlanCommand,
+  ContainerJobsCommand,
+  CleanCacheCommand,
+  SchemasCommand,
+  DemoCommand,
+  SifUploadCommand,
+];
 
 export function buildCli(): Cli {
   const cli = new Cli({

@@ -63,10 +63,10 @@ export interface ContainerPublication {
   steps: ContainerSteps;
 }
 
-export function containerVersion(definition: ContainerDefinition, lock: SpackLock | undefined, lockFile: string): string {
+export function containerVersion(definition: ContainerDefinition, lock: SpackLock | undefined): string {
   if (definition.kind === 'custom') return definition.fromTag;
   if (!lock) throw new Error(`internal: no lock for ${definition.file}`);
-  return concreteRoot(lock, lockFile, definition.environment.specs[0]!).version;
+  return concreteRoot(lock, definition.environment.specs[0]!).version;
 }
 
 export function planContainer(

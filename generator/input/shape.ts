@@ -1,5 +1,11 @@
-import { InputError } from './errors.js';
-import type { YamlSource } from './yaml-source.js';
+import type { InputError } from './errors.js';
+
+/** Turns a problem at a key path into an error that says where it is (a file, a variable). */
+export interface ProblemLocator {
+  error(path: (string | number)[], problem: string): InputError;
+  /** The same for problems with the key itself (unknown keys), pointing at the key. */
+  keyError(path: (string | number)[], problem: string): InputError;
+}
 
 /**
  * A declarative description of what a user file may contain. One description serves two
@@ -37,7 +43,7 @@ export interface ObjectShape {
 
 type Path = (string | number)[];
 
-export function checkShape(source: YamlSource, value: unknown, shape: Shape, path: Path = []): InputError[] {
+export function checkShape(source: ProblemLocator, value: unknown, shape: Shape, path: Path = []): InputError[] {
   const problem = (p: Path, text: string) => [source.error(p, text)];
   switch (shape.kind) {
     case 'any':
@@ -78,7 +84,7 @@ export function checkShape(source: YamlSource, value: unknown, shape: Shape, pat
       for (const key of Object.keys(value)) {
         if (!(key in shape.fields) && !shape.open) {
           const known = Object.keys(shape.fields).join(', ');
-          errors.push(new InputError(source.locateKey([...path, key]), `unknown key (allowed here: ${known})`));
+          errors.push(source.keyError([...path, key], `unknown key (allowed here: ${known})`));
         }
       }
       for (const [key, field] of Object.entries(shape.fields)) {

@@ -1,11 +1,12 @@
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { InputError, type SourceLocation } from './errors.js';
+import type { ProblemLocator } from './shape.js';
 
 /**
  * A parsed YAML (or JSON) file that remembers where each value came from, so errors can name
  * file, line, column and key.
  */
-export class YamlSource {
+export class YamlSource implements ProblemLocator {
   private constructor(
     readonly file: string,
     readonly document: Document,
@@ -60,5 +61,9 @@ export class YamlSource {
 
   error(path: (string | number)[], problem: string): InputError {
     return new InputError(this.locate(path), problem);
+  }
+
+  keyError(path: (string | number)[], problem: string): InputError {
+    return new InputError(this.locateKey(path), problem);
   }
 }

@@ -72,11 +72,11 @@ export async function containerJobs(input: ContainerJobsInput): Promise<Containe
   const containers: PlannedContainer[] = [];
   for (const definition of input.definitions.definitions.filter((d) => d.arch === arch)) {
     try {
-      const locked = input.locks.get(definition.name);
-      if (definition.kind === 'spack' && !locked) {
+      const lock = input.locks.get(definition.name);
+      if (definition.kind === 'spack' && !lock) {
         throw new InputError({ file: definition.file }, `no spack.lock for "${definition.name}": its generate job did not run or failed`);
       }
-      const version = containerVersion(definition, locked?.lock, locked?.file ?? definition.file);
+      const version = containerVersion(definition, lock?.lock);
       containers.push(planContainer(settings, context, definition, version, input.dockerfileTemplate, generatedRoot));
     } catch (error) {
       if (!(error instanceof InputError)) throw error;

@@ -56,7 +56,13 @@ export async function createJobs(input: CreateJobsInput): Promise<CreateJobsResu
     const spackDefinitions = definitions.definitions.filter(
       (d): d is SpackContainerDefinition => d.arch === arch && d.kind === 'spack',
     );
-    const build = buildJobSettings(settings, arch, baseImageRef(settings, context, 'builder', arch), mirrors(settings, context, arch));
+    const build = buildJobSettings(
+      settings,
+      arch,
+      baseImageRef(settings, context, 'builder', arch),
+      mirrors(settings, context, arch),
+      cacheKind(context),
+    );
     const targets = spackDefinitions.map((definition) => ({
       name: definition.name,
       paths: environmentPaths(arch, definition.name, outputDir),

@@ -13,9 +13,11 @@ export function pipelineToObject(pipeline: Pipeline): Record<string, unknown> {
 
 /**
  * Render a pipeline to YAML text. Deterministic: the same pipeline value always gives the
- * same bytes (insertion order, no timestamps, no line folding, no anchors).
+ * same bytes (insertion order, no timestamps, no line folding, no anchors). Strings are quoted
+ * as YAML 1.1 needs, because GitLab reads YAML 1.1: an unquoted `2023-05-30` (a version Spack
+ * quoted) would reach it as a date, `on` as a boolean.
  */
 export function renderPipeline(pipeline: Pipeline): string {
   const header = (pipeline.header ?? []).map((line) => `# ${line}\n`).join('');
-  return header + stringify(pipelineToObject(pipeline), { lineWidth: 0, aliasDuplicateObjects: false });
+  return header + stringify(pipelineToObject(pipeline), { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
 }

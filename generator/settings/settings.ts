@@ -29,10 +29,11 @@ export interface Settings {
     accessKeyVariable: string;
     secretKeyVariable: string;
   };
-  spack: { repository: string; commit: string; version: string };
+  spack: { repository: string; commit: string; version: string; signingKeyVariable: string };
   images: { generator: string; buildah: string };
   proxy: { http: string; https: string; noProxy: string };
   cacheCleanup: { maxAgeDays: number; developmentMaxAgeDays: number };
+  modules: { root: string; runtime: 'singularity' | 'apptainer'; binds: string[]; tcl: boolean };
   architectures: Record<Architecture, ArchitectureSettings>;
 }
 
@@ -74,12 +75,23 @@ export const settingsShape: ObjectShape = obj(
       accessKeyVariable: variableName,
       secretKeyVariable: variableName,
     }),
-    spack: obj({ repository: plainValue, commit: plainValue, version: plainValue }),
+    spack: obj({
+      repository: plainValue,
+      commit: plainValue,
+      version: plainValue,
+      signingKeyVariable: { ...variableName, pattern: /^([A-Za-z_][A-Za-z0-9_]*)?$/, patternMeaning: 'a CI variable name, or empty for unsigned' },
+    }),
     images: obj({ generator: plainValue, buildah: plainValue }),
     proxy: obj({ http: plainValue, https: plainValue, noProxy: plainValue }),
     cacheCleanup: obj({
       maxAgeDays: { kind: 'number', integer: true, minimum: 1 },
       developmentMaxAgeDays: { kind: 'number', integer: true, minimum: 1 },
+    }),
+    modules: obj({
+      root: { ...plainValue, pattern: /^\/[A-Za-z0-9_@%+=:,./~-]*$/, patternMeaning: 'an absolute plain path' },
+      runtime: { kind: 'string', enum: ['singularity', 'apptainer'] },
+      binds: { kind: 'list', items: plainValue },
+      tcl: { kind: 'boolean' },
     }),
     architectures: obj(Object.fromEntries(ARCHITECTURES.map((a) => [a, architectureShape]))),
   },
@@ -109,8 +121,10 @@ function applyOverrides(settings: Settings, environment: NodeJS.ProcessEnv, file
     const raw = environment[variable];
     if (raw === undefined) return;
     const next = parseOverride(raw, shape);
-    const problem = overrideProblem(next, shape);
-    if (problem) errors.push(new InputError({ file: `${file} (overridden by $${variable})`, key: path.join('.') }, problem));
+    const where = { file: `${file} (overridden by $${variable})`, key: path.join('.') };
+    const locator = { error: (_: unknown, problem: string) => new InputError(where, problem), keyError: (_: unknown, problem: string) => new InputError(where, problem) };
+    const problems = checkShape(locator, next, shape);
+    if (problems.length > 0) errors.push(...problems);
     else holder[key] = next;
   });
   throwIfAny(errors);
@@ -129,23 +143,12 @@ function visitScalars(
   }
 }
 
+/** CI variables are strings: read them as the type the setting has. */
 function parseOverride(raw: string, shape: Shape): unknown {
   if (shape.kind === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (shape.kind === 'number') return Number(raw);
+  if (shape.kind === 'number') return /^-?[0-9]+(\.[0-9]+)?$/.test(raw) ? Number(raw) : raw;
+  if (shape.kind === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
   return raw;
-}
-
-function overrideProblem(value: unknown, shape: Shape): string | undefined {
-  const values = Array.isArray(value) ? value : [value];
-  const itemShape = shape.kind === 'list' ? shape.items : shape;
-  if (shape.kind === 'list' && values.length === 0) return 'must not be empty';
-  for (const item of values) {
-    if (itemShape.kind === 'number' && !Number.isInteger(item)) return `must be a whole number, got ${String(item)}`;
-    if (itemShape.kind === 'string' && itemShape.pattern && !itemShape.pattern.test(String(item))) {
-      return `${JSON.stringify(item)} is not ${itemShape.patternMeaning}`;
-    }
-  }
-  return undefined;
 }
 
 function toUpperSnake(key: string): string {

@@ -7,7 +7,6 @@ import { parseSpackLock, type SpackLock } from './lock.js';
 
 /** A container's spack.lock as its generate job wrote it; `digest` is over its exact bytes. */
 export interface LockedEnvironment {
-  file: string;
   lock: SpackLock;
   digest: string;
 }
@@ -28,7 +27,7 @@ export async function readLocks(
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined) continue;
     const digest = `sha256:${createHash('sha256').update(text).digest('hex')}`;
-    locks.set(definition.name, { file, lock: parseSpackLock(file, text), digest });
+    locks.set(definition.name, { lock: parseSpackLock(file, text), digest });
   }
   return locks;
 }

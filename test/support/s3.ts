@@ -1,33 +1,57 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-// @ts-expect-error s3rver ships no types
+import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 
+/** A throwaway S3 server on loopback with a client for it (path-style, dummy credentials). */
 export interface TestS3 {
+  /** http://127.0.0.1:<port> */
   endpoint: string;
   client: S3Client;
+  /** Where s3rver keeps the objects (one folder per bucket). */
+  directory: string;
+  /** Make `key` look `days` old to ListObjectsV2 (s3rver reports the file's mtime). */
+  age(bucket: string, key: string, days: number, now?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** s3rver on 127.0.0.1, random port, temporary folder, with the real AWS SDK client. */
-export async function startS3(buckets: string[] = []): Promise<TestS3> {
-  const directory = await mkdtemp(path.join(tmpdir(), 'spacktainers-s3-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
-  const address = (await server.run()) as AddressInfo;
-  const endpoint = `http://127.0.0.1:${address.port}`;
-  const client = new S3Client({
+export const TEST_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export function testS3Client(endpoint: string): S3Client {
+  return new S3Client({
     endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    credentials: TEST_CREDENTIALS,
+    maxAttempts: 1,
   });
-  for (const bucket of buckets) await client.send(new CreateBucketCommand({ Bucket: bucket }));
+}
+
+/** Start s3rver on 127.0.0.1 at a random port, storing in a fresh temporary folder. */
+export async function startS3(options: { buckets?: string[] } = {}): Promise<TestS3> {
+  const directory = await mkdtemp(path.join(tmpdir(), 's3rver-'));
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: (options.buckets ?? []).map((name) => ({ name, configs: [] })),
+  });
+  const address = (await server.run()) as AddressInfo;
+  const endpoint = `http://127.0.0.1:${address.port}`;
+  const client = testS3Client(endpoint);
   return {
     endpoint,
     client,
+    directory,
+    async age(bucket, key, days, now = Date.now()) {
+      const when = new Date(now - days * 86_400_000);
+      const parts = key.split('/');
+      const name = `${parts.pop()}._S3rver_object`;
+      await utimes(path.join(directory, bucket, ...parts, name), when, when);
+    },
     async stop() {
       client.destroy();
       await server.close();

@@ -1,0 +1,163 @@
+/**
+ * Benchmark of process-spack-pipeline: quality of the split (simulated makespan) and speed.
+ * Run: `npm run build && node dist/bench/spack-pipeline.js` (from the repository root).
+ *
+ * Quality: every job gets a deterministic duration drawn from a hash of its name, log-normal
+ * with a median of 7 minutes and sigma 1.2 (Spack builds are heavy-tailed: most take minutes,
+ * a few take hours); every child pipeline costs 1 minute to start; runners are unlimited. The
+ * figure is makespan of the split / critical path of the unsplit graph. The baseline is the
+ * former tool's split: one child per stage, each waiting for the previous one.
+ *
+ * Inputs: the real fixtures merged, and a synthetic stack of about 5,000 specs made by cloning
+ * the real fixture jobs under new hashes (see `syntheticStack`).
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { main } from '../generator/cli/main.js';
+import { parseSettings } from '../generator/settings/settings.js';
+import { mergeSpackPipelines, type SpackBuildGraph } from '../generator/spack/merge.js';
+import { buildSpackPipeline } from '../generator/spack/plan.js';
+import { criticalPath, splitMakespan, type JobDuration } from '../generator/spack/schedule.js';
+import type { BuildSplit } from '../generator/spack/split.js';
+import { parseSpackPipeline } from '../generator/spack/spack-pipeline.js';
+
+const repo = path.join(import.meta.dirname, '../..');
+const FIXTURES = ['small', 'medium', 'mpi'];
+const CHILD_STARTUP_MINUTES = 1;
+const settingsFile = path.join(repo, 'settings.yaml');
+const settings = parseSettings(settingsFile, readFileSync(settingsFile, 'utf8'));
+
+/** Log-normal minutes from the name's hash: median 7, sigma 1.2 (Box-Muller on two hash words). */
+const minutes: JobDuration = (name) => {
+  const digest = createHash('sha256').update(name).digest();
+  const u1 = (digest.readUInt32BE(0) + 1) / 2 ** 32;
+  const u2 = digest.readUInt32BE(4) / 2 ** 32;
+  const normal = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  return 7 * Math.exp(1.2 * normal);
+};
+
+/** The former tool's split: one child per stage, each waiting for the one before. */
+function oneChildPerStage(graph: SpackBuildGraph): BuildSplit {
+  const stages = [...new Set(graph.jobs.map((job) => job.stage))].sort((a, b) => a - b);
+  const children = stages.map((stage) => graph.jobs.filter((job) => job.stage === stage).map((job) => job.name));
+  const childOf = new Map(children.flatMap((names, index) => names.map((name) => [name, index] as [string, number])));
+  return { children, childOf, waitsFor: children.map((_, index) => (index === 0 ? [] : [index - 1])) };
+}
+
+/**
+ * A stack shaped like the fixtures, from their real job bodies: copy 0 is the merged fixtures;
+ * every further copy clones the jobs above the two lowest stages under new hashes and shares
+ * the lowest stages with copy 0 (the common base every container builds on). Each container
+ * takes copy 0 and about 60% of the other copies, so containers share most of their specs.
+ */
+function syntheticStack(targetSpecs: number, containers: number): Record<string, string> {
+  const documents = FIXTURES.map((env) => parse(readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8')));
+  const graph = mergeSpackPipelines(FIXTURES.map((env) => parseSpackPipeline(env, readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8'))));
+  const rawBody = (name: string) => documents.find((doc) => doc[name])![name] as Record<string, unknown>;
+  const shared = new Set(graph.jobs.filter((job) => job.stage <= 1).map((job) => job.name));
+  const cloned = graph.jobs.filter((job) => !shared.has(job.name));
+  const copies = Math.ceil((targetSpecs - graph.jobs.length) / cloned.length) + 1;
+  const hashOf = (name: string, copy: number) =>
+    createHash('sha256').update(`${copy}:${name}`).digest('hex').replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)]!).slice(0, 32);
+  const rename = (name: string, copy: number) =>
+    copy === 0 || shared.has(name) ? name : name.replace(/\/[a-z0-9]{7} /, `/${hashOf(name, copy).slice(0, 7)} `);
+  const jobsOfCopy = (copy: number): [string, Record<string, unknown>][] =>
+    (copy === 0 ? graph.jobs : cloned).map((job) => {
+      const body = structuredClone(rawBody(job.name));
+      const variables = body.variables as Record<string, string>;
+      if (copy > 0) variables.SPACK_JOB_SPEC_DAG_HASH = hashOf(job.name, copy);
+      body.needs = (body.needs as { job: string; pipeline?: string }[]).map((need) =>
+        need.pipeline ? need : { ...need, job: rename(need.job, copy) },
+      );
+      return [rename(job.name, copy), body];
+    });
+  const files: Record<string, string> = {};
+  const globals = documents[0].variables as Record<string, string>;
+  for (let container = 0; container < containers; container++) {
+    const env = `container-${container}`;
+    const doc: Record<string, unknown> = {};
+    for (let copy = 0; copy < copies; copy++) {
+      const takes = copy === 0 || createHash('sha256').update(`${container}/${copy}`).digest()[0]! < 154;
+      if (takes) for (const [name, body] of jobsOfCopy(copy)) doc[name] = body;
+    }
+    doc['rebuild-index'] = documents[0]['rebuild-index'];
+    doc.stages = documents[1].stages;
+    doc.variables = Object.fromEntries(Object.entries(globals).map(([key, value]) => [key, value.replace(/small/g, env)]));
+    doc.workflow = documents[0].workflow;
+    files[`${env}.yml`] = stringify(doc, { lineWidth: 0 });
+  }
+  return files;
+}
+
+function quality(label: string, files: Record<string, string>, maxYamlBytes: number): void {
+  const inputs = Object.entries(files).map(([file, text]) => parseSpackPipeline(file, text));
+  const result = buildSpackPipeline(inputs, {
+    settings,
+    arch: 'amd64',
+    cache: 'production',
+    outputPath: 'generated/amd64/spack-pipeline',
+    limits: { maxYamlBytes, maxNeeds: 50, maxDepth: 2, maxArtifactBytes: 5 * 1024 * 1024, maxTriggerIncludes: 3, maxDownstreamPipelines: 1000 },
+  });
+  const { graph, split } = result;
+  const bound = criticalPath(graph, minutes).length;
+  const ours = splitMakespan(graph, split, minutes, CHILD_STARTUP_MINUTES);
+  const baselineSplit = oneChildPerStage(graph);
+  const baseline = splitMakespan(graph, baselineSplit, minutes, CHILD_STARTUP_MINUTES);
+  const unitOurs = splitMakespan(graph, split, () => 1, 0);
+  const unitBaseline = splitMakespan(graph, baselineSplit, () => 1, 0);
+  console.log(
+    `${label}: ${graph.jobs.length} specs, budget ${maxYamlBytes} B -> ${split.children.length} children; ` +
+      `critical path ${bound.toFixed(0)} min; ours ${ours.toFixed(0)} min (x${(ours / bound).toFixed(3)}); ` +
+      `one child per stage (${baselineSplit.children.length}) ${baseline.toFixed(0)} min (x${(baseline / bound).toFixed(3)}); ` +
+      `unit durations: bound ${criticalPath(graph, () => 1).length}, ours ${unitOurs}, per stage ${unitBaseline}`,
+  );
+}
+
+/** Time the whole command (read, parse, merge, split, render, write) in a fresh process. */
+function speed(label: string, files: Record<string, string>): void {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'spack-bench-'));
+  mkdirSync(path.join(work, 'in'));
+  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(work, 'in', file), text);
+  const started = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, [process.argv[1]!, '--measure', path.join(work, 'in')], { cwd: work, encoding: 'utf8' });
+  const wall = Number(process.hrtime.bigint() - started) / 1e6;
+  rmSync(work, { recursive: true, force: true });
+  if (child.status !== 0) throw new Error(child.stderr);
+  const measured = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { commandMs: number; maxRssMB: number };
+  const bytes = Object.values(files).reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+  console.log(
+    `${label}: ${(bytes / 1e6).toFixed(1)} MB of input; command ${measured.commandMs.toFixed(0)} ms, ` +
+      `process ${wall.toFixed(0)} ms wall, peak RSS ${measured.maxRssMB.toFixed(0)} MB`,
+  );
+}
+
+async function measure(input: string): Promise<void> {
+  const started = process.hrtime.bigint();
+  await main(['process-spack-pipeline', '--input', input, '--output', 'out', '--settings', settingsFile]);
+  const commandMs = Number(process.hrtime.bigint() - started) / 1e6;
+  console.log(JSON.stringify({ commandMs, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+}
+
+if (process.argv[2] === '--measure') {
+  await measure(process.argv[3]!);
+} else if (process.argv[2] === '--write-synthetic') {
+  // The synthetic stack as input files, to try the commands on: --write-synthetic DIR
+  for (const [file, text] of Object.entries(syntheticStack(5000, 8))) writeFileSync(path.join(process.argv[3]!, file), text);
+} else {
+  const merged = Object.fromEntries(
+    FIXTURES.map((env) => [`${env}.yml`, readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8')]),
+  );
+  const synthetic = syntheticStack(5000, 8);
+  console.log('Quality (simulated, log-normal durations, 1 min per child start-up, unlimited runners):');
+  quality('  merged fixtures', merged, 1_000_000);
+  quality('  merged fixtures, small budget', merged, 30_000);
+  quality('  synthetic stack', synthetic, 1_000_000);
+  quality('  synthetic stack, half budget', synthetic, 500_000);
+  console.log('Speed (process-spack-pipeline end to end):');
+  speed('  merged fixtures', merged);
+  if (process.env.BENCH_SPEED_SYNTHETIC !== '0') speed('  synthetic stack', synthetic);
+}

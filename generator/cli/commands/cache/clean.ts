@@ -1,0 +1,109 @@
+import { writeFile } from 'node:fs/promises';
+import { Option, UsageError } from 'clipanion';
+import { SpacktainersCommand } from '../../base-command.js';
+import { cleanCache, type CleanCacheReport } from '../../../cache/clean.js';
+import { keepSetOf, readSpackLocks } from '../../../cache/spack-lock.js';
+import { buildCacheClient, S3Bucket } from '../../../cache/s3.js';
+import { loadSettings } from '../../../settings/load.js';
+
+export class CleanCacheCommand extends SpacktainersCommand {
+  static override paths = [['clean-cache']];
+  static override usage = SpacktainersCommand.Usage({
+    description: 'Remove old build-cache entries that no current environment uses',
+    details: `
+      Lists the Spack build cache in the bucket (layout v2 of Spack < 1.0 under \`build_cache/\`, layout v3
+      of Spack >= 1.0 under \`v3/\` and \`blobs/\`, or both) and deletes every entry older than
+      \`--max-age-days\` whose hash is not in the keep set, then every entry that depends on a deleted one.
+      The keep set is every hash in the given \`spack.lock\` files and all their dependencies; nothing in it
+      is ever touched. The index is then rewritten the way Spack writes it.
+
+      \`--dry-run\` prints (and with \`--report\` writes as JSON) what would go and why, and changes nothing.
+      Without \`--force\`, nothing is deleted when more than \`--max-delete-fraction\` of the entries would go
+      (exit code 2). Credentials come from the variables named by settings \`s3.accessKeyVariable\` and
+      \`s3.secretKeyVariable\` (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY by default); they are never printed.
+    `,
+    examples: [
+      [
+        'See what would go from the production cache of amd64',
+        '$0 clean-cache --bucket spack-build-cache --prefix amd64 --env generated/amd64/environments --max-age-days 90 --dry-run',
+      ],
+      [
+        'Clean both architectures of the development cache and keep a report',
+        '$0 clean-cache --bucket spack-build-cache-dev --prefix amd64 --prefix arm64 --env generated --max-age-days 14 --report cache-cleanup.json',
+      ],
+    ],
+  });
+
+  bucket = Option.String('--bucket', { required: true, description: 'Bucket holding the build cache' });
+  endpoint = Option.String('--endpoint', { description: 'S3 endpoint URL (default: settings s3.endpoint, or AWS)' });
+  prefixes = Option.Array('--prefix', [], { description: 'Mirror root inside the bucket, e.g. an architecture (repeatable; default: bucket root)' });
+  env = Option.Array('--env', { required: true, description: 'spack.lock file, or directory searched for them (repeatable)' });
+  maxAgeDays = Option.String('--max-age-days', { required: true, description: 'Entries unused and older than this many days go' });
+  dryRun = Option.Boolean('--dry-run', false, { description: 'Print and report what would go; change nothing' });
+  maxDeleteFraction = Option.String('--max-delete-fraction', '0.5', { description: 'Refuse to delete more than this fraction of the entries' });
+  force = Option.Boolean('--force', false, { description: 'Delete even above --max-delete-fraction' });
+  report = Option.String('--report', { description: 'Write the decisions as JSON to this file' });
+  settings = Option.String('--settings', { description: 'Settings file for the endpoint, region and credential variable names' });
+
+  async run(): Promise<number> {
+    const maxAgeDays = numberOption('--max-age-days', this.maxAgeDays, (n) => n > 0);
+    const maxDeleteFraction = numberOption('--max-delete-fraction', this.maxDeleteFraction, (n) => n >= 0 && n <= 1);
+    const settings = this.settings ? await loadSettings(this.settings) : undefined;
+    const keep = keepSetOf(await readSpackLocks(this.env));
+
+    const accessKeyId = process.env[settings?.s3.accessKeyVariable ?? 'AWS_ACCESS_KEY_ID'];
+    const secretAccessKey = process.env[settings?.s3.secretKeyVariable ?? 'AWS_SECRET_ACCESS_KEY'];
+    const client = buildCacheClient({
+      endpoint: this.endpoint ?? settings?.s3.endpoint,
+      region: settings?.s3.region ?? process.env.AWS_REGION ?? 'us-east-1',
+      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+    });
+    try {
+      const report = await cleanCache(new S3Bucket(client, this.bucket), {
+        prefixes: this.prefixes.length > 0 ? this.prefixes : [''],
+        keep,
+        maxAgeDays,
+        now: new Date(),
+        dryRun: this.dryRun,
+        maxDeleteFraction,
+        force: this.force,
+      });
+      this.print(report, keep.size);
+      if (this.report) await writeFile(this.report, `${JSON.stringify(report, null, 2)}\n`);
+      return report.outcome === 'refused' ? 2 : 0;
+    } finally {
+      client.destroy();
+    }
+  }
+
+  private print(report: CleanCacheReport, kept: number): void {
+    const out = this.context.stdout;
+    for (const mirror of report.mirrors) {
+      out.write(
+        `${mirror.layout} ${mirror.prefix || '(root)'}: ${mirror.entries} entries, ${mirror.protected} in use, ` +
+          `${mirror.unindexed} not in the index, ${mirror.deleting} to delete\n`,
+      );
+    }
+    const verb = report.outcome === 'deleted' ? 'deleted' : 'would delete';
+    for (const deletion of report.deletions) {
+      out.write(`${verb} ${deletion.layout} ${deletion.prefix}${deletion.spec}: ${deletion.why}\n`);
+    }
+    out.write(`${report.deletions.length} of ${report.entries} entries (keep set: ${kept} hashes); ${report.requests} S3 requests\n`);
+    if (report.outcome === 'refused') {
+      this.context.stderr.write(
+        `refused: ${report.deletions.length} of ${report.entries} entries is more than --max-delete-fraction ` +
+          `${report.maxDeleteFraction}; nothing was deleted (use --force if this is intended)\n`,
+      );
+    } else if (report.outcome === 'dry run') {
+      out.write(`dry run: nothing was changed${report.capExceeded ? ' (a real run would refuse: over --max-delete-fraction)' : ''}\n`);
+    } else if (report.outcome === 'deleted') {
+      out.write(`deleted ${report.objectsDeleted} objects and rewrote the index\n`);
+    }
+  }
+}
+
+function numberOption(name: string, raw: string, valid: (n: number) => boolean): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || !valid(value)) throw new UsageError(`${name}: invalid value ${JSON.stringify(raw)}`);
+  return value;
+}

@@ -1,0 +1,41 @@
+import { SpackPipelineCommand } from '../spack-pipeline-command.js';
+import { PLAN_FILE } from '../../spack/plan.js';
+import { writeOutput } from '../../pipeline/write.js';
+import { DEFAULT_LIMITS } from '../../pipeline/limits.js';
+
+export class ProcessSpackPipelineCommand extends SpackPipelineCommand {
+  static override paths = [['process-spack-pipeline']];
+  static override usage = SpackPipelineCommand.Usage({
+    description: 'Merge spack ci generate outputs and split them into child pipelines within GitLab limits',
+    details: `
+      Reads every \`spack ci generate\` output under \`--input\` (one per container), merges them
+      so that a spec shared by several containers is built once, and splits the build jobs into
+      child pipelines by their dependencies: each child stays under \`--max-yaml-bytes\`, every
+      job under \`--max-needs\`, and a child starts as soon as the children holding its jobs'
+      dependencies have finished.
+
+      Writes \`spack-pipeline.yml\` (to be triggered as a child of the root pipeline with
+      \`PARENT_PIPELINE_ID: $CI_PIPELINE_ID\`), one \`spack-build-NNN.yml\` per child, and
+      \`plan.json\`. When every input has nothing to rebuild, \`spack-pipeline.yml\` holds a single
+      no-op job. Bad input is reported with its file and job, and nothing is written.
+    `,
+    examples: [
+      [
+        'Process the outputs of one architecture in CI',
+        '$0 process-spack-pipeline --input generated/amd64/spack-pipelines --output generated/amd64/spack-pipeline --arch amd64',
+      ],
+      ['Force smaller child pipelines', '$0 process-spack-pipeline --input spack-pipelines --output out --max-yaml-bytes 200000'],
+      ['Build for a branch other than the default', '$0 process-spack-pipeline --input in --output out --cache development'],
+    ],
+  });
+
+  async run(): Promise<number> {
+    const { pipelines, plan } = await this.computeSpackPipeline();
+    const limits = { ...DEFAULT_LIMITS, maxYamlBytes: plan.maxYamlBytes, maxNeeds: plan.maxNeeds };
+    await writeOutput(this.output, pipelines, [{ path: PLAN_FILE, text: `${JSON.stringify(plan, null, 2)}\n` }], limits);
+    this.context.stdout.write(
+      `${plan.buildJobs} build jobs in ${plan.children.length} child pipelines written to ${this.output}\n`,
+    );
+    return 0;
+  }
+}

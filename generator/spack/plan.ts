@@ -1,0 +1,280 @@
+import { InputError } from '../input/errors.js';
+import { DEFAULT_LIMITS, type GitLabLimits, type PipelineFile } from '../pipeline/limits.js';
+import type { Job, Need, Pipeline, ScriptJob, TriggerJob, Variables } from '../pipeline/model.js';
+import { renderPipeline } from '../pipeline/render.js';
+import { shellCommand } from '../pipeline/shell.js';
+import { pipelineFile } from '../pipeline/write.js';
+import { mirrorUrl, type Architecture, type CacheKind, type Settings } from '../settings/settings.js';
+import { mergeSpackPipelines, type SpackBuildGraph, type SpackInputSummary } from './merge.js';
+import { criticalPath, splitMakespan } from './schedule.js';
+import { splitBuildGraph, type BuildSplit } from './split.js';
+import { NOOP_JOB, REBUILD_INDEX_JOB, type SpackBuildJob, type SpackPipeline } from './spack-pipeline.js';
+
+/** The pipeline the root triggers, beside the child files in the output folder. */
+export const SPACK_PIPELINE_FILE = 'spack-pipeline.yml';
+export const PLAN_FILE = 'plan.json';
+/**
+ * Re-publishes the child files inside the triggered pipeline: `trigger:include:artifact` can
+ * only name a job of the trigger job's own pipeline, and the files were made in the root.
+ */
+export const RELAY_JOB = 'collect-child-pipelines';
+const BUILD_STAGE = 'build';
+const REBUILD_INDEX_STAGE = 'stage-rebuild-index';
+
+/** The root pipeline's job that runs `process-spack-pipeline` for one architecture. */
+export function processJobName(arch: Architecture): string {
+  return `process-spack-pipeline:${arch}`;
+}
+
+export interface SpackPipelineOptions {
+  settings: Settings;
+  arch: Architecture;
+  cache: CacheKind;
+  /** The output folder as a path relative to CI_PROJECT_DIR, where GitLab looks for artifacts. */
+  outputPath: string;
+  limits?: GitLabLimits;
+}
+
+/** One child pipeline in plan.json. */
+export interface ChildPipelinePlan {
+  /** File name, relative to the output folder. */
+  file: string;
+  trigger: string;
+  bytes: number;
+  jobs: string[];
+  /** Files of the children that must finish before this one starts. */
+  waitsFor: string[];
+}
+
+/** plan.json: what was generated and how long its longest chain is. */
+export interface SpackPipelinePlan {
+  arch: Architecture;
+  maxYamlBytes: number;
+  maxNeeds: number;
+  inputs: SpackInputSummary[];
+  buildJobs: number;
+  children: ChildPipelinePlan[];
+  criticalPath: {
+    /** Longest chain of build jobs in the unsplit graph. */
+    graphJobs: number;
+    /** Longest chain counting a whole child for every child waited for. */
+    splitJobs: number;
+    /** The build jobs of the graph's longest chain, dependencies first. */
+    jobs: string[];
+  };
+}
+
+export interface SpackPipelineResult {
+  /** spack-pipeline.yml first, then the child files; paths relative to the output folder. */
+  pipelines: PipelineFile[];
+  plan: SpackPipelinePlan;
+  graph: SpackBuildGraph;
+  split: BuildSplit;
+}
+
+/**
+ * Merge `spack ci generate` outputs and turn them into spack-pipeline.yml (runs at depth 1)
+ * and child pipelines of build jobs (depth 2), each within GitLab's limits.
+ */
+export function buildSpackPipeline(inputs: SpackPipeline[], options: SpackPipelineOptions): SpackPipelineResult {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const graph = mergeSpackPipelines(inputs);
+  const mirror = mirrorUrl(options.settings, options.arch, options.cache);
+  const variables = settingsVariables(options.settings);
+  const withMirror = (job: SpackBuildJob, needs: unknown[]) => ({
+    ...job.body,
+    needs,
+    // Builds push to the architecture's cache for this branch, whatever mirror Spack was given.
+    variables: { ...(job.body.variables as Variables), SPACK_REMOTE_MIRROR_URL: mirror },
+  });
+
+  const stages = [...new Set(graph.jobs.map((job) => job.stage))].sort((a, b) => a - b).map((n) => `stage-${n}`);
+  const overhead = yamlBytes(childPipeline(999, 999, stages, variables, []));
+  const budget = Math.min(limits.maxYamlBytes, limits.maxArtifactBytes) - overhead;
+  const jobBytes = new Map(
+    // A job's text in a file is its own rendering; with every need kept it is an upper bound.
+    graph.jobs.map((job) => [job.name, yamlBytes({ jobs: new Map([[job.name, { passThrough: withMirror(job, job.body.needs as unknown[]) }]]) })]),
+  );
+  const split = splitBuildGraph(graph, jobBytes, budget, limits.maxDownstreamPipelines - 1);
+
+  const children = split.children.map((names, index) => {
+    const jobs = names.map((name) => {
+      const job = graph.byName.get(name)!;
+      const needs = (job.body.needs as Record<string, unknown>[]).filter(
+        (need) => need.pipeline !== undefined || split.childOf.get(need.job as string) === index,
+      );
+      return [name, withMirror(job, withinNeedLimit(graph, job, needs, limits.maxNeeds))] as [string, Record<string, unknown>];
+    });
+    const used = stages.filter((stage) => jobs.some(([, body]) => body.stage === stage));
+    const name = childName(index);
+    return pipelineFile(`${name}.yml`, 2, childPipeline(index + 1, split.children.length, used, variables, jobs));
+  });
+
+  const root = graph.jobs.length === 0
+    ? nothingToBuild(graph)
+    : triggerPipeline(graph, split, options, variables, mirror, limits.maxNeeds);
+  const pipelines = [pipelineFile(SPACK_PIPELINE_FILE, 1, root), ...children];
+  const unit = () => 1;
+  const longest = criticalPath(graph, unit);
+  const plan: SpackPipelinePlan = {
+    arch: options.arch,
+    maxYamlBytes: limits.maxYamlBytes,
+    maxNeeds: limits.maxNeeds,
+    inputs: graph.inputs,
+    buildJobs: graph.jobs.length,
+    children: children.map((file, index) => ({
+      file: file.path,
+      trigger: childName(index),
+      bytes: Buffer.byteLength(file.text),
+      jobs: split.children[index]!,
+      waitsFor: split.waitsFor[index]!.map((other) => `${childName(other)}.yml`),
+    })),
+    criticalPath: {
+      graphJobs: longest.length,
+      splitJobs: splitMakespan(graph, split, unit, 0),
+      jobs: longest.chain,
+    },
+  };
+  return { pipelines, plan, graph, split };
+}
+
+function yamlBytes(pipeline: Pipeline): number {
+  return Buffer.byteLength(renderPipeline(pipeline));
+}
+
+function childName(index: number): string {
+  return `spack-build-${String(index + 1).padStart(3, '0')}`;
+}
+
+function childPipeline(
+  number: number,
+  count: number,
+  stages: string[],
+  variables: Variables,
+  jobs: [string, Record<string, unknown>][],
+): Pipeline {
+  return {
+    header: [`Spack build jobs, child pipeline ${number} of ${count}. Generated by spacktainers process-spack-pipeline.`],
+    workflow: { rules: [{ when: 'always' }] },
+    stages,
+    variables,
+    jobs: new Map(jobs.map(([name, body]) => [name, { passThrough: body }])),
+  };
+}
+
+/**
+ * Needs a job keeps inside its child. Over the limit, a need already implied by another need
+ * (a dependency of a dependency) is dropped: the order GitLab enforces stays the same.
+ */
+function withinNeedLimit(
+  graph: SpackBuildGraph,
+  job: SpackBuildJob,
+  needs: Record<string, unknown>[],
+  maxNeeds: number,
+): Record<string, unknown>[] {
+  if (needs.length <= maxNeeds) return needs;
+  const implied = new Set<string>();
+  const collect = (name: string) => {
+    for (const dependency of graph.byName.get(name)!.dependencies) {
+      if (!implied.has(dependency)) {
+        implied.add(dependency);
+        collect(dependency);
+      }
+    }
+  };
+  for (const need of needs) if (need.pipeline === undefined) collect(need.job as string);
+  const reduced = needs.filter((need) => need.pipeline !== undefined || !implied.has(need.job as string));
+  if (reduced.length > maxNeeds) {
+    throw new InputError(
+      { file: job.file, key: job.name },
+      `needs ${reduced.length} jobs that none of the others already needs, over the ${maxNeeds} GitLab allows (--max-needs)`,
+    );
+  }
+  return reduced;
+}
+
+/** The pipeline that triggers each child once the children it waits for have finished. */
+function triggerPipeline(
+  graph: SpackBuildGraph,
+  split: BuildSplit,
+  options: SpackPipelineOptions,
+  variables: Variables,
+  mirror: string,
+  maxNeeds: number,
+): Pipeline {
+  const jobs = new Map<string, Job>();
+  const relay: ScriptJob = {
+    stage: RELAY_JOB,
+    image: options.settings.images.generator,
+    tags: options.settings.architectures[options.arch].runnerTags,
+    needs: [{ pipeline: '$PARENT_PIPELINE_ID', job: processJobName(options.arch) }],
+    script: [shellCommand('ls', '-l', options.outputPath)],
+    artifacts: { paths: [options.outputPath] },
+  };
+  jobs.set(RELAY_JOB, relay);
+  split.waitsFor.forEach((waitsFor, index) => {
+    const needs: Need[] = [RELAY_JOB, ...waitsFor.map(childName)];
+    if (needs.length > maxNeeds) {
+      throw new InputError(
+        { file: graph.inputs[0]!.file },
+        `child pipeline ${childName(index)} would wait for ${waitsFor.length} others, over the ${maxNeeds} needs GitLab allows; raise --max-yaml-bytes`,
+      );
+    }
+    const trigger: TriggerJob = {
+      stage: BUILD_STAGE,
+      needs,
+      trigger: { include: [{ artifact: `${options.outputPath}/${childName(index)}.yml`, job: RELAY_JOB }], strategy: 'depend' },
+    };
+    jobs.set(childName(index), trigger);
+  });
+  const stages = [RELAY_JOB, BUILD_STAGE];
+  if (graph.rebuildIndex) {
+    // No needs: in the last stage it waits for every trigger, hence for every build, which a
+    // needs list could not say beyond 50 children.
+    jobs.set(REBUILD_INDEX_JOB, {
+      passThrough: {
+        ...graph.rebuildIndex,
+        stage: REBUILD_INDEX_STAGE,
+        script: [shellCommand('spack', 'buildcache', 'update-index', '--keys', mirror)],
+      },
+    });
+    stages.push(REBUILD_INDEX_STAGE);
+  }
+  return {
+    header: ['Spack build pipeline: triggers the child pipelines of build jobs. Generated by spacktainers process-spack-pipeline.'],
+    workflow: { rules: [{ when: 'always' }] },
+    stages,
+    variables,
+    jobs,
+  };
+}
+
+/** Every input had nothing to rebuild: Spack's own no-op job, alone. */
+function nothingToBuild(graph: SpackBuildGraph): Pipeline {
+  return {
+    header: ['Every spec is already in the build cache. Generated by spacktainers process-spack-pipeline.'],
+    workflow: { rules: [{ when: 'always' }] },
+    jobs: new Map([[NOOP_JOB, { passThrough: graph.noop! }]]),
+  };
+}
+
+/**
+ * Variables every build job needs to reach the S3 build cache. Credentials are references to
+ * the CI variables named in the settings, never values.
+ */
+function settingsVariables(settings: Settings): Variables {
+  const variables: Variables = { S3_ENDPOINT_URL: settings.s3.endpoint, AWS_DEFAULT_REGION: settings.s3.region };
+  const reference = (name: string, variable: string) => {
+    if (variable !== name) variables[name] = `$${variable}`;
+  };
+  reference('AWS_ACCESS_KEY_ID', settings.s3.accessKeyVariable);
+  reference('AWS_SECRET_ACCESS_KEY', settings.s3.secretKeyVariable);
+  const proxies: [string, string][] = [['http_proxy', settings.proxy.http], ['https_proxy', settings.proxy.https], ['no_proxy', settings.proxy.noProxy]];
+  for (const [name, value] of proxies) {
+    if (value) {
+      variables[name] = value;
+      variables[name.toUpperCase()] = value;
+    }
+  }
+  return variables;
+}

@@ -1,0 +1,38 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError } from '../input/errors.js';
+import { parseRebuildReasons } from './generate-log.js';
+import { parseSpackPipeline, type SpackPipeline } from './spack-pipeline.js';
+
+/** Every `*.yml`/`*.yaml` under `dir` (recursively), parsed as one `spack ci generate` output. */
+export async function readSpackPipelines(dir: string): Promise<SpackPipeline[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir, { recursive: true });
+  } catch (error) {
+    throw new InputError({ file: dir }, `cannot read the input folder: ${(error as Error).message}`);
+  }
+  const files = entries.filter((entry) => /\.ya?ml$/.test(entry)).sort();
+  if (files.length === 0) throw new InputError({ file: dir }, 'no *.yml or *.yaml spack ci generate output in this folder');
+  return Promise.all(
+    files.map(async (entry) => {
+      const file = path.join(dir, entry);
+      return parseSpackPipeline(file, await readFile(file, 'utf8'));
+    }),
+  );
+}
+
+/** Rebuild reasons from every `spack ci generate` log given. */
+export async function readRebuildReasons(files: string[]): Promise<Map<string, string>> {
+  const reasons = new Map<string, string>();
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new InputError({ file }, `cannot read the generate log: ${(error as Error).message}`);
+    }
+    for (const [hash, reason] of parseRebuildReasons(text)) reasons.set(hash, reason);
+  }
+  return reasons;
+}

@@ -1,0 +1,50 @@
+import type { SpackBuildGraph } from './merge.js';
+import type { BuildSplit } from './split.js';
+
+/** How long a job takes, in any unit; `() => 1` counts jobs. */
+export type JobDuration = (name: string) => number;
+
+/** The longest chain of the unsplit graph (no split can finish sooner), dependencies first. */
+export function criticalPath(graph: SpackBuildGraph, duration: JobDuration): { length: number; chain: string[] } {
+  const finish = new Map<string, number>();
+  const longestDependency = new Map<string, string>();
+  let last: string | undefined;
+  for (const job of graph.jobs) {
+    let ready = 0;
+    for (const dependency of job.dependencies) {
+      if (finish.get(dependency)! > ready) {
+        ready = finish.get(dependency)!;
+        longestDependency.set(job.name, dependency);
+      }
+    }
+    finish.set(job.name, ready + duration(job.name));
+    if (last === undefined || finish.get(job.name)! > finish.get(last)!) last = job.name;
+  }
+  const chain: string[] = [];
+  for (let name = last; name !== undefined; name = longestDependency.get(name)) chain.unshift(name);
+  return { length: last === undefined ? 0 : finish.get(last)!, chain };
+}
+
+/**
+ * When the split pipeline finishes with unlimited runners: a child starts once every child it
+ * waits for has finished, plus `childStartup` (GitLab creating the pipeline from the artifact
+ * and runners picking up its jobs); inside a child, jobs follow their `needs`.
+ */
+export function splitMakespan(graph: SpackBuildGraph, split: BuildSplit, duration: JobDuration, childStartup: number): number {
+  const finish = new Map<string, number>();
+  const childFinish: number[] = [];
+  // Children only wait for earlier children, and a child's jobs are listed by stage, so one
+  // pass puts every dependency before its dependents.
+  split.children.forEach((names, child) => {
+    const start = Math.max(0, ...split.waitsFor[child]!.map((c) => childFinish[c]!)) + childStartup;
+    let last = start;
+    for (const name of names) {
+      const job = graph.byName.get(name)!;
+      const ready = Math.max(start, ...job.dependencies.map((d) => finish.get(d)!));
+      finish.set(name, ready + duration(name));
+      last = Math.max(last, ready + duration(name));
+    }
+    childFinish[child] = last;
+  });
+  return Math.max(0, ...childFinish);
+}

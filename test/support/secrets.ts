@@ -1,0 +1,28 @@
+import type { Settings } from '../../generator/settings/settings.js';
+
+/** The CI variables that hold secrets, by the names the settings give them. */
+export function secretVariables(settings: Settings): string[] {
+  return [
+    settings.registry.passwordVariable,
+    settings.dockerHub.passwordVariable,
+    settings.s3.secretKeyVariable,
+    settings.s3.accessKeyVariable,
+    settings.spack.signingKeyVariable,
+  ].filter(Boolean);
+}
+
+/**
+ * Every line of generated text that mentions a secret variable in a way that could put its
+ * value on a command line or in the log. Allowed: piping it to stdin with printf (a shell
+ * builtin, so not visible in the process list), and exporting it under another name.
+ */
+export function secretLeaks(text: string, settings: Settings): string[] {
+  const allowed = [
+    /^\s*(- )?(key="\$\(mktemp\)"; )?printf '%s' "\$\{[A-Z_][A-Z0-9_]*\}" \| /,
+    /^\s*(- )?export AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)="\$\{[A-Z_][A-Z0-9_]*\}"$/,
+  ];
+  return text.split('\n').filter((line) => {
+    const mentions = secretVariables(settings).some((name) => new RegExp(`\\$\\{?${name}\\b`).test(line));
+    return (mentions && !allowed.some((pattern) => pattern.test(line))) || /\bset -x\b/.test(line);
+  });
+}
