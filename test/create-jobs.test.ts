@@ -117,14 +117,14 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
     });
     // arm64 numpy has the amd64 lock copied in, to see the arm64 tag.
     await cp(path.join(project, 'generated/amd64/spack-outputs/numpy'), path.join(project, 'generated/arm64/spack-outputs/numpy'), { recursive: true });
-    const arm = await runCli(['container-jobs', '--arch', 'arm64'], project, env);
+    const arm = await runCli(['container-jobs', '--arch', 'arm64', '--offline'], project, env);
     expect(arm.stdout).toContain('spacktainers/numpy:1.26.1__feature-mpi-arm64');
   });
 
   it('refuses to plan a Spack container whose lock is missing, writing nothing', async () => {
     const project = await bundledProject();
-    expect((await runCli(['create-jobs'], project)).code).toBe(0);
-    const run = await runCli(['container-jobs', '--arch', 'arm64'], project);
+    expect((await runCli(['create-jobs', '--offline'], project)).code).toBe(0);
+    const run = await runCli(['container-jobs', '--arch', 'arm64', '--offline'], project);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('container_definitions/arm64/numpy.yaml: no spack.lock for "numpy"');
     await expect(readdir(path.join(project, 'generated/arm64/containers'))).rejects.toThrow();
@@ -152,7 +152,7 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
     const signingEnv = { SPACKTAINERS_SPACK_SIGNING_KEY_VARIABLE: 'SPACK_SIGNING_KEY' };
     const buildScriptOf = async (env: Record<string, string>) => {
       const project = await bundledProject();
-      expect((await runCli(['create-jobs'], project, env)).code).toBe(0);
+      expect((await runCli(['create-jobs', '--offline'], project, env)).code).toBe(0);
       const text = await readFile(path.join(project, 'generated/amd64/environments/numpy/spack.yaml'), 'utf8');
       const settings = await loadSettings(path.join(project, 'settings.yaml'), env);
       expect(secretLeaks(text, settings)).toEqual([]);

@@ -6,6 +6,7 @@ import { DemoCommand } from './commands/demo.js';
 import { PlanCommand } from './commands/plan.js';
 import { ProcessSpackPipelineCommand } from './commands/process-spack-pipeline.js';
 import { SchemasCommand } from './commands/schemas.js';
+import { SifUploadCommand } from './commands/sif/upload.js';
 import { ValidateCommand } from './commands/validate.js';
 
 export const commands = [
@@ -17,6 +18,7 @@ export const commands = [
   CleanCacheCommand,
   SchemasCommand,
   DemoCommand,
+  SifUploadCommand,
 ];
 
 export function buildCli(): Cli {

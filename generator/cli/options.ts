@@ -23,3 +23,8 @@ export const archOption = () =>
     description: 'Architecture: amd64 or arm64',
     validator: t.isEnum(['amd64', 'arm64'] as const),
   });
+
+export const offlineOption = () =>
+  Option.Boolean('--offline', false, {
+    description: 'Ask no registry and no bucket: assume nothing is published yet, so every step is emitted',
+  });

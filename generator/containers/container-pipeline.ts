@@ -1,13 +1,16 @@
+import { createHash } from 'node:crypto';
 import type { ContainerDefinition, CustomContainerDefinition, SpackContainerDefinition } from '../definitions/definition.js';
 import { cacheKind, tagSuffix, type CiContext } from '../gitlab/ci-context.js';
-import type { Job, Pipeline } from '../pipeline/model.js';
+import type { Job, Need, Pipeline } from '../pipeline/model.js';
 import { shellQuote } from '../pipeline/shell.js';
+import type { ImageLookup } from '../registry/lookup.js';
 import { mirrorUrl, proxyVariables, registryImage, type Architecture, type Settings } from '../settings/settings.js';
 import { InputError } from '../input/errors.js';
+import { carries, sifObjectKey, type SifLookup } from '../sif/store.js';
 import { concreteRoot, type SpackLock } from '../spack/lock.js';
-import { environmentPaths, type EnvironmentPaths } from '../spack/environment.js';
+import { environmentPaths } from '../spack/environment.js';
 import { baseImageRef } from './base-images.js';
-import { registryLogin, ROOTLESS_BUILDAH } from './registry-script.js';
+import { buildahJob, keyValueArguments, LABEL_NAMESPACE, registryLogin } from './registry-script.js';
 
 /** Docker tags: at most 128 characters of [A-Za-z0-9_.-], not starting with . or -. */
 const DOCKER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -20,8 +23,44 @@ export interface PlannedContainer {
   tag: string;
   /** Image reference in the settings' registry, with tag. */
   image: string;
+  /** Key of its SIF in the SIF bucket. */
+  sifKey: string;
+  /** Its Docker Hub reference; only on the default branch, the only one that publishes there. */
+  dockerHubImage?: string;
   /** For Spack containers: the Dockerfile (template plus COPY lines) and its path in the output. */
   dockerfile?: { path: string; text: string };
+}
+
+/** The files a Spack container is made from besides the template: its definition and copies. */
+export interface ContainerSources {
+  definition: Buffer;
+  /** Each `spacktainer.files` source, by its path below spacktainer/files/. */
+  files: { source: string; content: Buffer }[];
+}
+
+/**
+ * What a published container was made from, as `org.spacktainers.<key>` image labels and as
+ * the SIF object's metadata. A step is skipped exactly when what is published carries all of it.
+ */
+export type ContainerIdentity = Record<string, string>;
+
+/** The base images a Spack container is built on, pinned by digest when the registry has them. */
+export interface PinnedBaseImages {
+  builder: string;
+  runtime: string;
+}
+
+/** Which publishing steps a container needs in this pipeline. */
+export interface ContainerSteps {
+  image: boolean;
+  sif: boolean;
+  dockerHub: boolean;
+}
+
+export interface ContainerPublication {
+  container: PlannedContainer;
+  identity: ContainerIdentity;
+  steps: ContainerSteps;
 }
 
 export function containerVersion(definition: ContainerDefinition, lock: SpackLock | undefined): string {
@@ -45,15 +84,23 @@ export function planContainer(
       `version "${version}" does not make a valid image tag ("${tag}")`,
     );
   }
-  const image = `${registryImage(settings, definition.name)}:${tag}`;
-  if (definition.kind === 'custom') return { definition, version, tag, image };
-  return {
+  const planned: PlannedContainer = {
     definition,
     version,
     tag,
-    image,
-    dockerfile: { path: `${generatedRoot}/${definition.arch}/containers/${definition.name}/Dockerfile`, text: containerDockerfile(dockerfileTemplate, definition) },
+    image: `${registryImage(settings, definition.name)}:${tag}`,
+    sifKey: sifObjectKey(definition.name, tag),
   };
+  if (context.isDefaultBranch && definition.kind === 'spack') {
+    planned.dockerHubImage = `${settings.dockerHub.host}/${settings.dockerHub.namespace}/${definition.name}:${tag}`;
+  }
+  if (definition.kind === 'spack') {
+    planned.dockerfile = {
+      path: `${generatedRoot}/${definition.arch}/containers/${definition.name}/Dockerfile`,
+      text: containerDockerfile(dockerfileTemplate, definition),
+    };
+  }
+  return planned;
 }
 
 /** The template with one COPY line per `spacktainer: files:` entry, paths already validated. */
@@ -63,36 +110,118 @@ export function containerDockerfile(template: string, definition: SpackContainer
   return copies.length === 0 ? body : `${body}# spacktainer.files of ${definition.file}\n${copies.join('\n')}\n`;
 }
 
-export function containerJobName(container: PlannedContainer): string {
-  return `${container.definition.kind === 'spack' ? 'image' : 'sif'}:${container.definition.name}`;
+/**
+ * The checksum of everything a Spack container is made of that is not in spack.lock: its
+ * definition, its Dockerfile (the template with the COPY lines) and every copied file.
+ */
+export function containerChecksum(dockerfile: string, sources: ContainerSources): string {
+  const hash = createHash('sha256');
+  hash.update(`definition ${sources.definition.length}\n`).update(sources.definition);
+  hash.update(`dockerfile ${Buffer.byteLength(dockerfile)}\n`).update(dockerfile);
+  for (const file of [...sources.files].sort((a, b) => a.source.localeCompare(b.source))) {
+    hash.update(`file ${file.source} ${file.content.length}\n`).update(file.content);
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+export function spackIdentity(settings: Settings, lockDigest: string, checksum: string, bases: PinnedBaseImages): ContainerIdentity {
+  return {
+    'spack-lock-digest': lockDigest,
+    'container-checksum': checksum,
+    'spack-commit': settings.spack.commit,
+    'base-image-builder': bases.builder,
+    'base-image-runtime': bases.runtime,
+  };
+}
+
+/** A `.def` SIF is made of its text and its `From:` image, pinned by digest when known. */
+export function customIdentity(definition: CustomContainerDefinition, sourceImage: string): ContainerIdentity {
+  return {
+    'container-checksum': `sha256:${createHash('sha256').update(definition.text).digest('hex')}`,
+    'source-image': sourceImage,
+  };
+}
+
+/** `repository@digest` when the registry holds the image, else the reference as given. */
+export async function pinImage(images: ImageLookup, reference: string): Promise<string> {
+  const digest = await images.digest(reference);
+  return digest ? `${reference.slice(0, reference.lastIndexOf(':'))}@${digest}` : reference;
+}
+
+export async function pinBaseImages(settings: Settings, context: CiContext, arch: Architecture, images: ImageLookup): Promise<PinnedBaseImages> {
+  const [builder, runtime] = await Promise.all(
+    (['builder', 'runtime'] as const).map((name) => pinImage(images, baseImageRef(settings, context, name, arch))),
+  );
+  return { builder: builder!, runtime: runtime! };
+}
+
+export function identityLabels(identity: ContainerIdentity): Record<string, string> {
+  return Object.fromEntries(Object.entries(identity).map(([key, value]) => [`${LABEL_NAMESPACE}.${key}`, value]));
 }
 
 /**
- * The pipeline that publishes one architecture's containers. It runs as a grandchild of the
- * root, so it holds no trigger jobs; its jobs take the environments and Dockerfiles from the
- * `container-jobs` job that wrote it.
+ * The steps whose result is not published yet with this identity: the image (registry labels),
+ * the SIF (object metadata), and on the default branch the Docker Hub copy, only into an
+ * existing Docker Hub repository.
+ */
+export async function decideSteps(
+  container: PlannedContainer,
+  identity: ContainerIdentity,
+  images: ImageLookup,
+  sifs: SifLookup,
+): Promise<ContainerSteps> {
+  const { arch } = container.definition;
+  const labels = identityLabels(identity);
+  const lacks = async (reference: string) => !carries((await images.image(reference, arch))?.labels, labels);
+  const hub = container.dockerHubImage;
+  const [image, sif, dockerHub] = await Promise.all([
+    container.definition.kind === 'spack' ? lacks(container.image) : false,
+    sifs.metadata(container.sifKey).then((metadata) => !carries(metadata, identity)),
+    hub ? images.repositoryExists(hub.slice(0, hub.lastIndexOf(':'))).then(async (exists) => exists && (await lacks(hub))) : false,
+  ]);
+  return { image, sif, dockerHub };
+}
+
+export const containerJobNames = {
+  image: (name: string) => `image:${name}`,
+  sif: (name: string) => `sif:${name}`,
+  dockerHub: (name: string) => `docker-hub:${name}`,
+};
+
+/**
+ * The pipeline that publishes one architecture's containers: only the steps that are needed.
+ * It runs as a grandchild of the root, so it holds no trigger jobs; its jobs take the
+ * environments and Dockerfiles from the `container-jobs` job that wrote it. With nothing to
+ * publish it holds one no-op job (GitLab refuses an empty pipeline).
  */
 export function publishPipeline(
   settings: Settings,
   context: CiContext,
   arch: Architecture,
-  containers: PlannedContainer[],
+  publications: ContainerPublication[],
+  bases: PinnedBaseImages,
   writerJob: string,
   generatedRoot: string,
 ): Pipeline {
   const jobs = new Map<string, Job>();
-  const fromWriter = { pipeline: '$PARENT_PIPELINE_ID', job: writerJob };
-  for (const container of containers) {
-    const job =
-      container.definition.kind === 'spack'
-        ? imageJob(settings, context, arch, container, environmentPaths(arch, container.definition.name, generatedRoot))
-        : sifJob(settings, context, arch, container, container.definition);
-    jobs.set(containerJobName(container), { ...job, needs: [fromWriter] });
+  const fromWriter: Need = { pipeline: '$PARENT_PIPELINE_ID', job: writerJob };
+  for (const { container, identity, steps } of publications) {
+    const name = container.definition.name;
+    const afterImage: Need[] = steps.image ? [fromWriter, containerJobNames.image(name)] : [fromWriter];
+    if (steps.image) {
+      jobs.set(containerJobNames.image(name), { ...imageJob(settings, context, arch, container, identity, bases, generatedRoot), needs: [fromWriter] });
+    }
+    if (steps.sif) jobs.set(containerJobNames.sif(name), { ...sifJob(settings, context, arch, container, identity), needs: afterImage });
+    if (steps.dockerHub) jobs.set(containerJobNames.dockerHub(name), { ...dockerHubJob(settings, arch, container), needs: afterImage });
   }
   if (jobs.size === 0) {
-    jobs.set('no-containers', { tags: settings.architectures[arch].runnerTags, script: [`echo "No containers for ${arch}."`] });
+    jobs.set('nothing-to-publish', {
+      image: settings.images.generator,
+      tags: settings.architectures[arch].runnerTags,
+      script: [`echo "Every ${arch} container is already published with the same contents."`],
+    });
   }
-  return { header: [`Generated by spacktainers container-jobs: ${arch} containers.`], stages: ['publish'], jobs };
+  return { header: [`Generated by spacktainers container-jobs: ${arch} containers (only what changed).`], stages: ['publish'], jobs };
 }
 
 function imageJob(
@@ -100,42 +229,68 @@ function imageJob(
   context: CiContext,
   arch: Architecture,
   container: PlannedContainer,
-  paths: EnvironmentPaths,
+  identity: ContainerIdentity,
+  bases: PinnedBaseImages,
+  generatedRoot: string,
 ): Job {
   const args = {
-    BUILDER_IMAGE: baseImageRef(settings, context, 'builder', arch),
-    RUNTIME_IMAGE: baseImageRef(settings, context, 'runtime', arch),
-    ENVIRONMENT_DIR: paths.environmentDir,
+    BUILDER_IMAGE: bases.builder,
+    RUNTIME_IMAGE: bases.runtime,
+    ENVIRONMENT_DIR: environmentPaths(arch, container.definition.name, generatedRoot).environmentDir,
     MIRROR_URL: mirrorUrl(settings, arch, cacheKind(context)),
   };
-  const buildArgs = Object.entries(args).map(([k, v]) => `--build-arg ${shellQuote(`${k}=${v}`)}`);
-  return {
-    stage: 'publish',
-    image: settings.images.buildah,
-    tags: settings.architectures[arch].runnerTags,
-    variables: { ...ROOTLESS_BUILDAH, ...proxyVariables(settings) },
-    script: [
-      registryLogin(settings),
-      ['buildah build --layers', ...buildArgs, `--file ${shellQuote(container.dockerfile!.path)}`, `--tag ${shellQuote(container.image)}`, '.'].join(' '),
-      `buildah push ${shellQuote(container.image)}`,
-    ],
-  };
+  const labels = [
+    ...keyValueArguments('--label', { 'org.opencontainers.image.version': container.version, 'org.opencontainers.image.source': context.projectUrl }),
+    // Known only when the job runs; not part of the identity, so they never cause a rebuild.
+    '--label "org.opencontainers.image.revision=${CI_COMMIT_SHA}"',
+    '--label "org.opencontainers.image.created=$(date -u +%Y-%m-%dT%H:%M:%SZ)"',
+    ...keyValueArguments('--label', identityLabels(identity)),
+  ];
+  return buildahJob(settings, arch, 'publish', [
+    registryLogin(settings.registry),
+    [
+      'buildah build --layers',
+      ...keyValueArguments('--build-arg', args),
+      ...labels,
+      `--file ${shellQuote(container.dockerfile!.path)}`,
+      `--tag ${shellQuote(container.image)}`,
+      '.',
+    ].join(' '),
+    `buildah push ${shellQuote(container.image)}`,
+  ]);
 }
 
-function sifJob(
-  settings: Settings,
-  context: CiContext,
-  arch: Architecture,
-  container: PlannedContainer,
-  definition: CustomContainerDefinition,
-): Job {
+/**
+ * Convert to SIF with singularity (apptainer) in the singularitah image, then upload with
+ * `spacktainers sif upload`, which stores the identity as object metadata. A Spack container
+ * is converted from its pushed image; a `.def` is built from the definition.
+ */
+function sifJob(settings: Settings, context: CiContext, arch: Architecture, container: PlannedContainer, identity: ContainerIdentity): Job {
+  const { definition } = container;
   const sif = `${definition.name}-${container.tag}.sif`;
+  const build =
+    definition.kind === 'spack'
+      ? [registryLogin(settings.registry, 'singularity'), `singularity build ${shellQuote(sif)} ${shellQuote(`docker://${container.image}`)}`]
+      : [`singularity build --fakeroot ${shellQuote(sif)} ${shellQuote(definition.file)}`];
   return {
     stage: 'publish',
     image: { name: baseImageRef(settings, context, 'singularitah', arch), entrypoint: [''] },
     tags: settings.architectures[arch].runnerTags,
     variables: proxyVariables(settings),
-    script: [`singularity build --fakeroot ${shellQuote(sif)} ${shellQuote(definition.file)}`],
-    artifacts: { paths: [sif], expire_in: '1 day' },
+    script: [
+      ...build,
+      'npm ci --no-audit --no-fund',
+      ['npx spacktainers sif upload', `--file ${shellQuote(sif)}`, `--key ${shellQuote(container.sifKey)}`, ...keyValueArguments('--metadata', identity)].join(' '),
+    ],
   };
+}
+
+/** Copy the pushed image to Docker Hub (default branch only, into an existing repository). */
+function dockerHubJob(settings: Settings, arch: Architecture, container: PlannedContainer): Job {
+  return buildahJob(settings, arch, 'publish', [
+    registryLogin(settings.registry),
+    registryLogin(settings.dockerHub),
+    `buildah pull ${shellQuote(`docker://${container.image}`)}`,
+    `buildah push ${shellQuote(container.image)} ${shellQuote(`docker://${container.dockerHubImage!}`)}`,
+  ]);
 }

@@ -1,11 +1,28 @@
 import type { DefinitionSet } from '../definitions/definition.js';
-import { containerVersion, planContainer, publishPipeline, type PlannedContainer } from '../containers/container-pipeline.js';
+import {
+  containerChecksum,
+  containerVersion,
+  customIdentity,
+  decideSteps,
+  pinBaseImages,
+  pinImage,
+  planContainer,
+  publishPipeline,
+  spackIdentity,
+  type ContainerIdentity,
+  type ContainerPublication,
+  type ContainerSources,
+  type PinnedBaseImages,
+  type PlannedContainer,
+} from '../containers/container-pipeline.js';
 import type { CiContext } from '../gitlab/ci-context.js';
 import { InputError, throwIfAny } from '../input/errors.js';
 import type { PipelineFile } from '../pipeline/limits.js';
 import { pathInOutput, pipelineFile, type OutputFile } from '../pipeline/write.js';
+import type { ImageLookup } from '../registry/lookup.js';
 import type { Architecture, Settings } from '../settings/settings.js';
-import type { SpackLock } from '../spack/lock.js';
+import type { SifLookup } from '../sif/store.js';
+import type { LockedEnvironment } from '../spack/read-locks.js';
 
 export const PUBLISH_PIPELINE = 'containers.yml';
 
@@ -14,14 +31,23 @@ export function publishDir(generatedRoot: string, arch: Architecture): string {
   return `${generatedRoot}/${arch}/containers`;
 }
 
+/** What is already published, asked at generation time; the offline variants assume nothing. */
+export interface Published {
+  images: ImageLookup;
+  sifs: SifLookup;
+}
+
 export interface ContainerJobsInput {
   definitions: DefinitionSet;
   settings: Settings;
   context: CiContext;
   arch: Architecture;
   /** spack.lock of each Spack container, by name, as written by the generate jobs. */
-  locks: Map<string, SpackLock>;
+  locks: Map<string, LockedEnvironment>;
+  /** Definition and copied files of each Spack container, by name. */
+  sources: Map<string, ContainerSources>;
   dockerfileTemplate: string;
+  published: Published;
   /** The generated folder as the pipeline names it (`generated`); paths below it follow environmentPaths. */
   generatedRoot: string;
   /** Name of the job that runs this, whose artifacts the publishing jobs take. */
@@ -29,14 +55,18 @@ export interface ContainerJobsInput {
 }
 
 export interface ContainerJobsResult {
-  containers: PlannedContainer[];
+  publications: ContainerPublication[];
   pipelines: PipelineFile[];
   files: OutputFile[];
 }
 
-/** The publishing pipeline of one architecture, from its definitions and concretized locks. */
-export function containerJobs(input: ContainerJobsInput): ContainerJobsResult {
-  const { settings, context, arch, generatedRoot } = input;
+/**
+ * The publishing pipeline of one architecture, from its definitions and concretized locks:
+ * every container is planned (bad input fails them all, before any look-up), then each one's
+ * identity is compared with what the registry and the SIF bucket hold.
+ */
+export async function containerJobs(input: ContainerJobsInput): Promise<ContainerJobsResult> {
+  const { settings, context, arch, generatedRoot, published } = input;
   const outputDir = publishDir(generatedRoot, arch);
   const errors: InputError[] = [];
   const containers: PlannedContainer[] = [];
@@ -46,7 +76,7 @@ export function containerJobs(input: ContainerJobsInput): ContainerJobsResult {
       if (definition.kind === 'spack' && !lock) {
         throw new InputError({ file: definition.file }, `no spack.lock for "${definition.name}": its generate job did not run or failed`);
       }
-      const version = containerVersion(definition, lock);
+      const version = containerVersion(definition, lock?.lock);
       containers.push(planContainer(settings, context, definition, version, input.dockerfileTemplate, generatedRoot));
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
@@ -54,7 +84,24 @@ export function containerJobs(input: ContainerJobsInput): ContainerJobsResult {
     }
   }
   throwIfAny(errors);
-  const pipeline = publishPipeline(settings, context, arch, containers, input.writerJob, generatedRoot);
+  const bases = await pinBaseImages(settings, context, arch, published.images);
+  const publications = await Promise.all(
+    containers.map(async (container) => {
+      const identity = await identify(input, container, bases);
+      return { container, identity, steps: await decideSteps(container, identity, published.images, published.sifs) };
+    }),
+  );
+  const pipeline = publishPipeline(settings, context, arch, publications, bases, input.writerJob, generatedRoot);
   const files = containers.flatMap((c) => (c.dockerfile ? [{ path: pathInOutput(outputDir, c.dockerfile.path), text: c.dockerfile.text }] : []));
-  return { containers, pipelines: [pipelineFile(PUBLISH_PIPELINE, 2, pipeline)], files };
+  return { publications, pipelines: [pipelineFile(PUBLISH_PIPELINE, 2, pipeline)], files };
+}
+
+async function identify(input: ContainerJobsInput, container: PlannedContainer, bases: PinnedBaseImages): Promise<ContainerIdentity> {
+  const { definition } = container;
+  if (definition.kind === 'custom') {
+    return customIdentity(definition, await pinImage(input.published.images, `${definition.fromImage}:${definition.fromTag}`));
+  }
+  const sources = input.sources.get(definition.name);
+  if (!sources) throw new Error(`internal: no sources read for ${definition.file}`);
+  return spackIdentity(input.settings, input.locks.get(definition.name)!.digest, containerChecksum(container.dockerfile!.text, sources), bases);
 }

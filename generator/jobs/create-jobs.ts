@@ -1,8 +1,9 @@
 import { publishDir, PUBLISH_PIPELINE } from './container-jobs.js';
 import type { DefinitionSet, SpackContainerDefinition } from '../definitions/definition.js';
-import { baseImageRef, baseImagesPipeline, describeBaseImages, type BaseImageInputs } from '../containers/base-images.js';
+import { baseImageRef, baseImagesPipeline, describeBaseImages, planBaseImages, type BaseImageInputs, type BaseImageStep } from '../containers/base-images.js';
 import { cacheKind, type CiContext } from '../gitlab/ci-context.js';
 import type { PipelineFile } from '../pipeline/limits.js';
+import type { ImageLookup } from '../registry/lookup.js';
 import type { Job, Pipeline } from '../pipeline/model.js';
 import { pathInOutput, pipelineFile, type OutputFile } from '../pipeline/write.js';
 import { ARCHITECTURES, mirrorUrl, s3CredentialAliases, spackJobEnvironment, type Architecture, type Settings } from '../settings/settings.js';
@@ -23,6 +24,8 @@ export interface CreateJobsInput {
   settings: Settings;
   context: CiContext;
   baseImages: BaseImageInputs[];
+  /** Asked which base images the registry already holds; OFFLINE_IMAGES assumes none. */
+  images: ImageLookup;
   /** The output folder as the root pipeline names it (artifact paths are relative to the project). */
   outputDir: string;
 }
@@ -31,17 +34,19 @@ export interface CreateJobsResult {
   pipelines: PipelineFile[];
   files: OutputFile[];
   arches: Architecture[];
+  /** What each base image needs; `copy` steps are for the caller to carry out (a registry write). */
+  baseImageSteps: BaseImageStep[];
 }
 
 /**
  * Everything the root pipeline needs from the definitions, before Spack has run:
- * - base-images.yml: the child pipeline building the base images;
+ * - base-images.yml: the child pipeline building the base images that changed;
  * - <arch>/environments/<name>/spack.yaml and <arch>/spack-generate.sh for the root's
  *   sharded generate jobs;
  * - spacktainers.yml: the child pipeline that publishes the containers once their
  *   environments are concretized and built.
  */
-export function createJobs(input: CreateJobsInput): CreateJobsResult {
+export async function createJobs(input: CreateJobsInput): Promise<CreateJobsResult> {
   const { definitions, settings, context, outputDir } = input;
   const arches = ARCHITECTURES.filter((arch) => definitions.definitions.some((d) => d.arch === arch));
   const files: OutputFile[] = [];
@@ -77,12 +82,12 @@ export function createJobs(input: CreateJobsInput): CreateJobsResult {
       ), mode: 0o755 });
   }
 
-  const baseImages = describeBaseImages(settings, input.baseImages);
+  const baseImageSteps = await planBaseImages(settings, context, arches, describeBaseImages(settings, input.baseImages), input.images);
   const pipelines = [
-    pipelineFile(BASE_IMAGES_PIPELINE, 1, baseImagesPipeline(settings, context, arches, baseImages)),
+    pipelineFile(BASE_IMAGES_PIPELINE, 1, baseImagesPipeline(settings, context, arches, baseImageSteps)),
     pipelineFile(MAIN_PIPELINE, 1, containersPipeline(settings, arches, outputDir, hasSpack(definitions))),
   ];
-  return { pipelines, files, arches };
+  return { pipelines, files, arches, baseImageSteps };
 }
 
 /** Write to this branch's cache; off the default branch, also read the production cache. */

@@ -19,7 +19,7 @@ export interface ArchitectureSettings {
 export interface Settings {
   defaultBranch: string;
   registry: { host: string; path: string; userVariable: string; passwordVariable: string };
-  dockerHub: { namespace: string; userVariable: string; passwordVariable: string };
+  dockerHub: { host: string; namespace: string; userVariable: string; passwordVariable: string };
   s3: {
     endpoint: string;
     region: string;
@@ -65,7 +65,7 @@ export const settingsShape: ObjectShape = obj(
   {
     defaultBranch: plainValue,
     registry: obj({ host: plainValue, path: plainValue, userVariable: variableName, passwordVariable: variableName }),
-    dockerHub: obj({ namespace: plainValue, userVariable: variableName, passwordVariable: variableName }),
+    dockerHub: obj({ host: plainValue, namespace: plainValue, userVariable: variableName, passwordVariable: variableName }),
     s3: obj({
       endpoint: plainValue,
       region: plainValue,

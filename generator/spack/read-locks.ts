@@ -1,8 +1,15 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { DefinitionSet } from '../definitions/definition.js';
 import type { Architecture } from '../settings/settings.js';
 import { environmentPaths } from './environment.js';
 import { parseSpackLock, type SpackLock } from './lock.js';
+
+/** A container's spack.lock as its generate job wrote it; `digest` is over its exact bytes. */
+export interface LockedEnvironment {
+  lock: SpackLock;
+  digest: string;
+}
 
 /**
  * The spack.lock of each Spack container of `arch` that its generate job wrote. A missing
@@ -12,13 +19,15 @@ export async function readLocks(
   definitions: DefinitionSet,
   arch: Architecture,
   generatedRoot: string,
-): Promise<Map<string, SpackLock>> {
-  const locks = new Map<string, SpackLock>();
+): Promise<Map<string, LockedEnvironment>> {
+  const locks = new Map<string, LockedEnvironment>();
   for (const definition of definitions.definitions) {
     if (definition.arch !== arch || definition.kind !== 'spack') continue;
     const file = `${environmentPaths(arch, definition.name, generatedRoot).outputDir}/spack.lock`;
     const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text !== undefined) locks.set(definition.name, parseSpackLock(file, text));
+    if (text === undefined) continue;
+    const digest = `sha256:${createHash('sha256').update(text).digest('hex')}`;
+    locks.set(definition.name, { lock: parseSpackLock(file, text), digest });
   }
   return locks;
 }

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SpacktainersCommand } from '../base-command.js';
-import { archOption, definitionsOption, generatedOption, settingsOption } from '../options.js';
+import { archOption, definitionsOption, generatedOption, offlineOption, settingsOption } from '../options.js';
+import { readContainerSources } from '../../containers/read-container-sources.js';
 import { containerJobs, publishDir, PUBLISH_PIPELINE } from '../../jobs/container-jobs.js';
 import { loadProject } from '../../jobs/project.js';
+import { publishedState } from '../../jobs/published.js';
 import { writeOutput } from '../../pipeline/write.js';
 import { readLocks } from '../../spack/read-locks.js';
 
@@ -16,31 +18,47 @@ export class ContainerJobsCommand extends SpacktainersCommand {
       container's spack.lock from \`<generated>/<arch>/spack-outputs/<name>/\` (the version of its first
       spec names the image tag), and writes \`<generated>/<arch>/containers/${PUBLISH_PIPELINE}\` with the
       Dockerfiles beside it.
+
+      Only the steps whose result is not published yet are written: the image build and push when
+      the registry's image lacks the container's \`org.spacktainers.*\` labels (spack.lock digest,
+      container checksum, Spack commit, base image digests), the SIF conversion and upload when the
+      SIF bucket's object lacks them as metadata, and on the default branch the Docker Hub push when
+      the Docker Hub repository exists and its image lacks them. With nothing to publish the
+      pipeline holds a single no-op job. \`--offline\` asks no registry or bucket and writes every step.
     `,
-    examples: [['Plan the amd64 containers', '$0 container-jobs --arch amd64']],
+    examples: [
+      ['Plan the amd64 containers', '$0 container-jobs --arch amd64'],
+      ['Plan them without network, publishing everything', '$0 container-jobs --arch amd64 --offline'],
+    ],
   });
 
   arch = archOption();
   definitions = definitionsOption();
   settings = settingsOption();
   generated = generatedOption();
+  offline = offlineOption();
 
   async run(): Promise<number> {
     const project = await loadProject(this.definitions, this.settings);
-    const result = containerJobs({
+    const result = await containerJobs({
       ...project,
       arch: this.arch,
       locks: await readLocks(project.definitions, this.arch, this.generated),
+      sources: await readContainerSources(project.root, project.definitions, this.arch),
       dockerfileTemplate: await readFile(path.join(project.root, 'spacktainer', 'Dockerfile'), 'utf8'),
+      published: publishedState(project.settings, process.env, this.offline),
       generatedRoot: this.generated,
       writerJob: process.env.CI_JOB_NAME ?? `container-jobs:${this.arch}`,
     });
     const output = publishDir(this.generated, this.arch);
     await writeOutput(output, result.pipelines, result.files);
-    for (const container of result.containers) {
-      this.context.stdout.write(`${container.definition.arch}/${container.definition.name}: ${container.image}\n`);
+    for (const { container, steps } of result.publications) {
+      const todo = Object.entries(steps).filter(([, needed]) => needed).map(([step]) => step);
+      this.context.stdout.write(
+        `${container.definition.arch}/${container.definition.name}: ${container.image} (${todo.length > 0 ? todo.join(', ') : 'up to date'})\n`,
+      );
     }
-    this.context.stdout.write(`container-jobs: ${result.containers.length} containers written to ${output}/${PUBLISH_PIPELINE}\n`);
+    this.context.stdout.write(`container-jobs: ${result.publications.length} containers written to ${output}/${PUBLISH_PIPELINE}\n`);
     return 0;
   }
 }

@@ -1,8 +1,10 @@
 import { SpacktainersCommand } from '../base-command.js';
-import { definitionsOption, generatedOption, settingsOption } from '../options.js';
+import { definitionsOption, generatedOption, offlineOption, settingsOption } from '../options.js';
+import { baseImageRef } from '../../containers/base-images.js';
 import { readBaseImageInputs } from '../../containers/read-base-images.js';
 import { createJobs, MAIN_PIPELINE } from '../../jobs/create-jobs.js';
 import { loadProject } from '../../jobs/project.js';
+import { publishedState } from '../../jobs/published.js';
 import { writeOutput } from '../../pipeline/write.js';
 
 export class CreateJobsCommand extends SpacktainersCommand {
@@ -15,25 +17,44 @@ export class CreateJobsCommand extends SpacktainersCommand {
       (the child pipeline building the base images), and per architecture the Spack environments
       and the script of the sharded generate jobs. Nothing is written when any input is invalid
       or a pipeline would break one of GitLab's limits.
+
+      Base images are built only when the registry does not already hold them with the same input
+      checksum label (their files, the Spack commit and the buildah image). Off the default branch,
+      an image the default branch already built with that checksum is re-tagged for this branch in
+      the registry (same digest) instead of being rebuilt. Registry credentials come from the CI
+      variables named in the settings. \`--offline\` asks no registry and emits every build.
     `,
     examples: [
       ['Generate into generated/', '$0 create-jobs'],
       ['Generate from another definitions folder', '$0 create-jobs --definitions path/to/container_definitions --output out'],
+      ['Generate without network, building every base image', '$0 create-jobs --offline'],
     ],
   });
 
   definitions = definitionsOption();
   settings = settingsOption();
   output = generatedOption('--output');
+  offline = offlineOption();
 
   async run(): Promise<number> {
     const project = await loadProject(this.definitions, this.settings);
-    const result = createJobs({
+    const { images } = publishedState(project.settings, process.env, this.offline);
+    const result = await createJobs({
       ...project,
       baseImages: await readBaseImageInputs(project.root),
+      images,
       outputDir: this.output,
     });
+    for (const step of result.baseImageSteps) {
+      if (step.action !== 'copy') continue;
+      const to = baseImageRef(project.settings, project.context, step.image.name, step.arch);
+      await images.copy(step.from!, to);
+      this.context.stdout.write(`base image ${step.image.name} (${step.arch}): copied ${step.from} to ${to}\n`);
+    }
     await writeOutput(this.output, result.pipelines, result.files);
+    for (const step of result.baseImageSteps) {
+      if (step.action !== 'copy') this.context.stdout.write(`base image ${step.image.name} (${step.arch}): ${step.action === 'build' ? 'build' : 'up to date'}\n`);
+    }
     const counts = result.arches.map((arch) => `${arch}: ${project.definitions.definitions.filter((d) => d.arch === arch).length}`);
     this.context.stdout.write(
       `create-jobs: ${project.definitions.definitions.length} containers (${counts.join(', ') || 'none'}), ` +

@@ -14,8 +14,8 @@ export class DemoCommand extends SpacktainersCommand {
       What \`npm start\` runs. It needs no network and no credentials: it runs \`create-jobs\`, then
       copies the real \`spack ci generate\` outputs bundled in examples/spack-outputs/ to where the
       generate jobs would write them, then runs \`process-spack-pipeline\` and \`container-jobs\`
-      for each architecture that has outputs, exactly as the pipeline does.
-      Everything is written to generated/.
+      for each architecture that has outputs, as the pipeline does but \`--offline\` (nothing is
+      taken as already published). Everything is written to generated/.
     `,
     examples: [['Generate everything for the bundled definitions', '$0 demo']],
   });
@@ -27,7 +27,7 @@ export class DemoCommand extends SpacktainersCommand {
   async run(): Promise<number> {
     const generated = 'generated';
     const step = (args: string[]) => this.cli.run(args);
-    const common = ['--definitions', this.definitions, '--settings', this.settings];
+    const common = ['--definitions', this.definitions, '--settings', this.settings, '--offline'];
     if ((await step(['create-jobs', ...common, '--output', generated])) !== 0) return 1;
     const project = await loadProject(this.definitions, this.settings);
     const copied = await copyExampleOutputs(project.definitions, this.examples, generated);

@@ -1,0 +1,52 @@
+import { Option } from 'clipanion';
+import { SpacktainersCommand } from '../../base-command.js';
+import { settingsOption } from '../../options.js';
+import { InputError } from '../../../input/errors.js';
+import { loadSettings } from '../../../settings/load.js';
+import { sifS3Client, uploadSif } from '../../../sif/store.js';
+
+export class SifUploadCommand extends SpacktainersCommand {
+  static override paths = [['sif', 'upload']];
+  static override usage = SpacktainersCommand.Usage({
+    category: 'SIF',
+    description: 'Upload a SIF to the SIF bucket with its identity as object metadata',
+    details: `
+      What the generated SIF jobs run after converting a container. Uploads the file to
+      \`s3.sifBucket\` of the settings under \`--key\` (in parts when it is large), with each
+      \`--metadata key=value\` as S3 user metadata (\`x-amz-meta-<key>\`). When the object already
+      carries the same metadata nothing is uploaded, so a retried job is cheap.
+
+      S3 credentials are read from the CI variables named by \`s3.accessKeyVariable\` and
+      \`s3.secretKeyVariable\`; they are never printed.
+    `,
+    examples: [
+      [
+        'Upload a converted container',
+        '$0 sif upload --file numpy-1.26.1.sif --key numpy/numpy-1.26.1.sif --metadata spack-lock-digest=sha256:... --metadata container-checksum=sha256:...',
+      ],
+    ],
+  });
+
+  settings = settingsOption();
+  file = Option.String('--file', { required: true, description: 'The SIF file to upload' });
+  key = Option.String('--key', { required: true, description: 'Object key in the SIF bucket' });
+  metadata = Option.Array('--metadata', [], { description: 'key=value stored as object metadata (repeatable)' });
+
+  async run(): Promise<number> {
+    const settings = await loadSettings(this.settings);
+    const metadata: Record<string, string> = {};
+    for (const entry of this.metadata) {
+      const match = /^([a-z0-9-]+)=(.+)$/.exec(entry);
+      if (!match) throw new InputError({ file: '--metadata', key: entry }, 'expected key=value with a lowercase key of letters, digits and -');
+      metadata[match[1]!] = match[2]!;
+    }
+    const bucket = settings.s3.sifBucket;
+    const outcome = await uploadSif(sifS3Client(settings, process.env), bucket, this.key, this.file, metadata);
+    this.context.stdout.write(
+      outcome === 'uploaded'
+        ? `uploaded ${this.file} to s3://${bucket}/${this.key}\n`
+        : `s3://${bucket}/${this.key} already holds this container: not uploaded again\n`,
+    );
+    return 0;
+  }
+}

@@ -1,0 +1,93 @@
+import type { Architecture, Settings } from '../settings/settings.js';
+import { RegistryClient, type PublishedImage, type RegistryCredentials } from './client.js';
+import { parseImageReference } from './reference.js';
+
+/**
+ * What the generator asks registries at generation time, so that it emits only the jobs whose
+ * result is not published yet. An interface, so that `--offline` (and tests) can answer
+ * without a network.
+ */
+export interface ImageLookup {
+  /** Digest and labels of `host/repository:tag` for `arch`, or undefined when it is not there. */
+  image(reference: string, arch: Architecture): Promise<PublishedImage | undefined>;
+  /** The digest `host/repository:tag` points to, or undefined when it is not there. */
+  digest(reference: string): Promise<string | undefined>;
+  /** Whether `host/repository` exists (on Docker Hub we push only into existing repositories). */
+  repositoryExists(repository: string): Promise<boolean>;
+  /** Re-tag `from` as `to` (same repository) keeping its digest. */
+  copy(from: string, to: string): Promise<void>;
+}
+
+/** Offline: nothing is published, so everything is built; nothing is ever copied. */
+export const OFFLINE_IMAGES: ImageLookup = {
+  image: async () => undefined,
+  digest: async () => undefined,
+  repositoryExists: async () => false,
+  copy: async (from) => {
+    throw new Error(`internal: offline, cannot copy ${from}`);
+  },
+};
+
+/**
+ * Registries as named in the settings, with credentials read from the CI variables the
+ * settings name (the project registry and Docker Hub); any other registry (a `.def`'s
+ * `From:`) is asked anonymously.
+ */
+export function registryLookup(
+  settings: Settings,
+  environment: NodeJS.ProcessEnv,
+  fetchImpl: typeof fetch = fetch,
+): ImageLookup {
+  const credentialVariables = new Map<string, CredentialVariables>([
+    [settings.registry.host, settings.registry],
+    [settings.dockerHub.host, settings.dockerHub],
+  ]);
+  const clients = new Map<string, RegistryClient>();
+  const client = (registry: string) => {
+    let existing = clients.get(registry);
+    if (!existing) {
+      existing = new RegistryClient(registry, credentials(credentialVariables.get(registry), environment), fetchImpl);
+      clients.set(registry, existing);
+    }
+    return existing;
+  };
+  return {
+    async image(text, arch) {
+      const ref = parseImageReference(text);
+      return client(ref.registry).image(ref.repository, ref.reference, arch);
+    },
+    async digest(text) {
+      const ref = parseImageReference(text);
+      return client(ref.registry).digest(ref.repository, ref.reference);
+    },
+    async repositoryExists(text) {
+      const ref = parseImageReference(`${text}:latest`);
+      return (await client(ref.registry).tags(ref.repository)) !== undefined;
+    },
+    async copy(from, to) {
+      const source = parseImageReference(from);
+      const target = parseImageReference(to);
+      if (source.registry !== target.registry || source.repository !== target.repository) {
+        throw new Error(`internal: copy ${from} to ${to} across repositories`);
+      }
+      const registry = client(source.registry);
+      const manifest = await registry.manifest(source.repository, source.reference);
+      if (!manifest) throw new Error(`cannot copy ${from}: it does not exist`);
+      await registry.putManifest(target.repository, target.reference, manifest);
+    },
+  };
+}
+
+interface CredentialVariables {
+  userVariable: string;
+  passwordVariable: string;
+}
+
+function credentials(
+  names: CredentialVariables | undefined,
+  environment: NodeJS.ProcessEnv,
+): RegistryCredentials | undefined {
+  const username = names && environment[names.userVariable];
+  const password = names && environment[names.passwordVariable];
+  return username && password ? { username, password } : undefined;
+}

@@ -1,0 +1,209 @@
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { appendFile, cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDefinitions } from '../generator/definitions/read.js';
+import { RegistryClient } from '../generator/registry/client.js';
+import { loadSettings } from '../generator/settings/load.js';
+import { copyExampleOutputs } from '../generator/jobs/example-outputs.js';
+import { runCli } from './support/cli.js';
+import { gitlabSchemaErrors } from './support/gitlab-schema.js';
+import { makeProject, REPO_ROOT } from './support/project.js';
+import { jobNames, pipelineJobs, runBuildJobs } from './support/publish-jobs.js';
+import { pushTestImage, startRegistry, type TestRegistry } from './support/registry.js';
+import { startS3, type TestS3 } from './support/s3.js';
+import { secretLeaks } from './support/secrets.js';
+
+/** Values of the secrets in the CI variables: none may appear in anything generated. */
+const SECRETS = {
+  CI_REGISTRY_USER: 'registry-user',
+  CI_REGISTRY_PASSWORD: 'registry-secret-1',
+  DOCKERHUB_USER: 'hub-user',
+  DOCKERHUB_TOKEN: 'hub-secret-2',
+};
+
+describe('container-jobs publishes only what changed (docker-registry and s3rver)', () => {
+  let registry: TestRegistry;
+  let s3: TestS3;
+  let project: string;
+  let env: Record<string, string>;
+  let fromImage: string;
+
+  const generated = (file: string) => path.join(project, 'generated', file);
+
+  /** Run container-jobs for amd64; check the pipeline against GitLab's schema; return its jobs. */
+  const plan = async (extra: Record<string, string> = {}) => {
+    const run = await runCli(['container-jobs', '--arch', 'amd64'], project, { ...env, ...extra });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const text = await readFile(generated('amd64/containers/containers.yml'), 'utf8');
+    expect(gitlabSchemaErrors(text)).toEqual([]);
+    return { text, jobs: jobNames(text) };
+  };
+
+  /** Stand in for the planned jobs: push the images (with their labels), copy to "Docker Hub", upload the SIFs. */
+  const publish = async (text: string) => {
+    await runBuildJobs(registry.endpoint, registry.host, text);
+    const sifDir = await mkdtemp(path.join(tmpdir(), 'spacktainers-sif-job-'));
+    await cp(path.join(project, 'settings.yaml'), path.join(sifDir, 'settings.yaml'));
+    for (const [name, job] of Object.entries(pipelineJobs(text))) {
+      for (const line of job.script ?? []) {
+        if (name.startsWith('docker-hub:') && line.startsWith('buildah push ')) {
+          const [, , source, target] = line.split(' ') as [string, string, string, string];
+          const [repository, tag] = target.replace(`docker://${registry.host}/`, '').split(':') as [string, string];
+          await pushTestImage(registry.endpoint, repository, tag, { labels: await fetchLabels(source) });
+        }
+        if (!line.startsWith('npx spacktainers sif upload ')) continue;
+        const args = line.replace(/^npx spacktainers /, '').split(' ');
+        await writeFile(path.join(sifDir, args[args.indexOf('--file') + 1]!), `SIF of ${name}`);
+        const upload = await runCli(args, sifDir, env);
+        expect(upload.stderr).toBe('');
+      }
+    }
+  };
+
+  const fetchLabels = async (reference: string) => {
+    const [repository, tag] = reference.slice(registry.host.length + 1).split(':') as [string, string];
+    return (await new RegistryClient(registry.host).image(repository, tag, 'amd64'))!.labels;
+  };
+
+  beforeAll(async () => {
+    [registry, s3] = await Promise.all([startRegistry(), startS3({ buckets: ['spacktainers-sif'] })]);
+    project = await makeProject({});
+    await cp(path.join(REPO_ROOT, 'container_definitions'), path.join(project, 'container_definitions'), { recursive: true });
+    // The tests talk to loopback only: the .def converts an image from the test registry.
+    fromImage = `${registry.host}/library/ubuntu`;
+    const def = path.join(project, 'container_definitions/amd64/ubuntu-tools.def');
+    await writeFile(def, (await readFile(def, 'utf8')).replace('docker.io/library/ubuntu', fromImage));
+    await pushTestImage(registry.endpoint, 'library/ubuntu', '24.04', { content: 'ubuntu 1' });
+    env = {
+      ...SECRETS,
+      SPACKTAINERS_REGISTRY_HOST: registry.host,
+      SPACKTAINERS_DOCKER_HUB_HOST: registry.host,
+      SPACKTAINERS_S3_ENDPOINT: s3.endpoint,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    };
+    // The root pipeline: create-jobs, the base images built, the generate jobs' outputs.
+    const created = await runCli(['create-jobs'], project, env);
+    expect(created.stderr).toBe('');
+    await runBuildJobs(registry.endpoint, registry.host, await readFile(generated('base-images.yml'), 'utf8'));
+    const definitions = await readDefinitions(path.join(project, 'container_definitions'), project);
+    await copyExampleOutputs(definitions, path.join(REPO_ROOT, 'examples/spack-outputs'), path.join(project, 'generated'));
+  });
+  afterAll(async () => Promise.all([registry?.stop(), s3?.stop()]));
+
+  it('publishes everything the first time: image and SIF of each Spack container, the .def SIF', async () => {
+    const first = await plan();
+    expect(first.jobs).toEqual([
+      'image:build-tools',
+      'sif:build-tools',
+      'image:hdf5-mpi',
+      'sif:hdf5-mpi',
+      'image:numpy',
+      'sif:numpy',
+      'sif:ubuntu-tools',
+    ]);
+    await publish(first.text);
+  });
+
+  it('publishes nothing when nothing changed: a single no-op job', async () => {
+    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+  });
+
+  it('a SIF missing from the bucket is converted again from the published image, nothing else', async () => {
+    await s3.client.send(new DeleteObjectCommand({ Bucket: 'spacktainers-sif', Key: 'numpy/numpy-1.26.1.sif' }));
+    const changed = await plan();
+    expect(changed.jobs).toEqual(['sif:numpy']);
+    expect(pipelineJobs(changed.text)['sif:numpy']!.script).toContain(
+      `singularity build numpy-1.26.1.sif docker://${registry.host}/hpc/spacktainers/numpy:1.26.1`,
+    );
+    await publish(changed.text);
+    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+  });
+
+  it('labels images with the OCI keys and the container identity, pinned to base image digests', async () => {
+    const labels = await fetchLabels(`${registry.host}/hpc/spacktainers/numpy:1.26.1`);
+    expect(Object.keys(labels).sort()).toEqual([
+      'org.opencontainers.image.source',
+      'org.opencontainers.image.version',
+      'org.spacktainers.base-image-builder',
+      'org.spacktainers.base-image-runtime',
+      'org.spacktainers.container-checksum',
+      'org.spacktainers.spack-commit',
+      'org.spacktainers.spack-lock-digest',
+    ]);
+    expect(labels['org.opencontainers.image.version']).toBe('1.26.1');
+    expect(labels['org.spacktainers.base-image-runtime']).toMatch(new RegExp(`^${registry.host}/hpc/spacktainers/base/runtime@sha256:[0-9a-f]{64}$`));
+  });
+
+  it('a changed copied file rebuilds only the containers that copy it', async () => {
+    await appendFile(path.join(project, 'spacktainer/files/profile.d/spacktainer.sh'), '\n# changed\n');
+    const changed = await plan();
+    expect(changed.jobs).toEqual(['image:build-tools', 'sif:build-tools']);
+    await publish(changed.text);
+    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+  });
+
+  it('a changed spack.lock rebuilds only its container', async () => {
+    const lock = generated('amd64/spack-outputs/numpy/spack.lock');
+    // The same concretization written again, re-indented: new bytes, new digest.
+    await writeFile(lock, JSON.stringify(JSON.parse(await readFile(lock, 'utf8')), null, 2));
+    const changed = await plan();
+    expect(changed.jobs).toEqual(['image:numpy', 'sif:numpy']);
+    await publish(changed.text);
+    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+  });
+
+  it('a changed base image rebuilds every Spack container of the architecture, not the .def', async () => {
+    await pushTestImage(registry.endpoint, 'hpc/spacktainers/base/runtime', 'latest-amd64', { content: 'runtime 2' });
+    const changed = await plan();
+    expect(changed.jobs).toEqual(['image:build-tools', 'sif:build-tools', 'image:hdf5-mpi', 'sif:hdf5-mpi', 'image:numpy', 'sif:numpy']);
+    const build = pipelineJobs(changed.text)['image:numpy']!.script!.find((line) => line.startsWith('buildah build'))!;
+    expect(build).toMatch(new RegExp(`--build-arg RUNTIME_IMAGE=${registry.host}/hpc/spacktainers/base/runtime@sha256:`));
+    await publish(changed.text);
+    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+  });
+
+  it('a changed From: image converts only that .def again', async () => {
+    await pushTestImage(registry.endpoint, 'library/ubuntu', '24.04', { content: 'ubuntu 2' });
+    const changed = await plan();
+    expect(changed.jobs).toEqual(['sif:ubuntu-tools']);
+    await publish(changed.text);
+    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+  });
+
+  it('pushes to Docker Hub on the default branch only, into repositories that exist, when labels differ', async () => {
+    await pushTestImage(registry.endpoint, 'examplehpc/numpy', 'older', { content: 'hub numpy' });
+    const hub = await plan();
+    expect(hub.jobs).toEqual(['docker-hub:numpy']);
+    expect(pipelineJobs(hub.text)['docker-hub:numpy']!.script).toContain(
+      `buildah push ${registry.host}/hpc/spacktainers/numpy:1.26.1 docker://${registry.host}/examplehpc/numpy:1.26.1`,
+    );
+    await publish(hub.text);
+    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+    const branch = await plan({ CI_COMMIT_REF_NAME: 'feature/x', CI_DEFAULT_BRANCH: 'main' });
+    expect(branch.jobs.filter((job) => job.startsWith('docker-hub:'))).toEqual([]);
+    expect(branch.text).toContain(`${registry.host}/hpc/spacktainers/numpy:1.26.1__feature-x`);
+  });
+
+  it('never writes a secret into a generated file; scripts log in with --password-stdin only', async () => {
+    const files = await readdir(path.join(project, 'generated'), { recursive: true, withFileTypes: true });
+    for (const entry of files.filter((e) => e.isFile())) {
+      const text = await readFile(path.join(entry.parentPath, entry.name), 'utf8');
+      for (const secret of Object.values(SECRETS)) expect(text.includes(secret), `${entry.name} holds a secret`).toBe(false);
+    }
+    await plan({ CI_COMMIT_REF_NAME: 'feature/y', CI_DEFAULT_BRANCH: 'main' });
+    const settings = await loadSettings(path.join(project, 'settings.yaml'), env);
+    const scripts = [generated('amd64/containers/containers.yml'), generated('base-images.yml')];
+    for (const file of scripts) {
+      expect(secretLeaks(await readFile(file, 'utf8'), settings)).toEqual([]);
+      const lines = Object.values(pipelineJobs(await readFile(file, 'utf8'))).flatMap((job) => job.script ?? []);
+      expect(lines.some((line) => /set -x|\bcat\b/.test(line))).toBe(false);
+      for (const line of lines.filter((l) => /PASSWORD|TOKEN/.test(l))) {
+        expect(line).toMatch(/^printf '%s' "\$\{(CI_REGISTRY_PASSWORD|DOCKERHUB_TOKEN)\}" \| (buildah login|singularity registry login) --username "\$\{\w+\}" --password-stdin \S+$/);
+      }
+    }
+  });
+});

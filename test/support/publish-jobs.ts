@@ -1,0 +1,52 @@
+import { parse } from 'yaml';
+import { pushTestImage } from './registry.js';
+
+type Jobs = Record<string, { script?: string[] }>;
+
+/** The jobs of a generated pipeline, without its global keys. */
+export function pipelineJobs(text: string): Jobs {
+  const { stages: _stages, variables: _variables, workflow: _workflow, ...jobs } = parse(text) as Jobs & Record<string, unknown>;
+  return jobs;
+}
+
+/** One shell word of a generated script line, unquoted (single or double quotes, or bare). */
+const WORD = /'((?:[^']|'"'"')*)'|"([^"]*)"|(\S+)/g;
+
+function words(line: string): string[] {
+  return [...line.matchAll(WORD)].map((m) => (m[1] !== undefined ? m[1].replace(/'"'"'/g, "'") : (m[2] ?? m[3]!)));
+}
+
+/**
+ * Stand in for the buildah jobs of a generated pipeline against a test registry: for each
+ * `buildah build ... --tag REF` followed by `buildah push REF`, push a small image to REF with
+ * the labels the build line sets (those computed at run time, like the creation date, left out).
+ * Returns the references pushed.
+ */
+export async function runBuildJobs(endpoint: string, registryHost: string, text: string): Promise<string[]> {
+  const pushed: string[] = [];
+  for (const job of Object.values(pipelineJobs(text))) {
+    for (const line of job.script ?? []) {
+      if (!line.startsWith('buildah build ')) continue;
+      const args = words(line);
+      const labels: Record<string, string> = {};
+      let ref = '';
+      for (let i = 0; i < args.length; i++) {
+        if (args[i] === '--label' && !args[i + 1]!.includes('$')) {
+          const [key, ...value] = args[i + 1]!.split('=');
+          labels[key!] = value.join('=');
+        }
+        if (args[i] === '--tag') ref = args[i + 1]!;
+      }
+      const [repository, tag] = ref.slice(registryHost.length + 1).split(':') as [string, string];
+      const arch = tag.endsWith('arm64') ? 'arm64' : 'amd64';
+      await pushTestImage(endpoint, repository, tag, { labels, arch, content: JSON.stringify(labels) });
+      pushed.push(ref);
+    }
+  }
+  return pushed;
+}
+
+/** Names of the jobs of a generated pipeline. */
+export function jobNames(text: string): string[] {
+  return Object.keys(pipelineJobs(text));
+}
