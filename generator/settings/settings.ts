@@ -33,6 +33,7 @@ export interface Settings {
   images: { generator: string; buildah: string };
   proxy: { http: string; https: string; noProxy: string };
   cacheCleanup: { maxAgeDays: number; developmentMaxAgeDays: number };
+  gitlab: { tokenVariable: string };
   architectures: Record<Architecture, ArchitectureSettings>;
 }
 
@@ -81,6 +82,7 @@ export const settingsShape: ObjectShape = obj(
       maxAgeDays: { kind: 'number', integer: true, minimum: 1 },
       developmentMaxAgeDays: { kind: 'number', integer: true, minimum: 1 },
     }),
+    gitlab: obj({ tokenVariable: variableName }),
     architectures: obj(Object.fromEntries(ARCHITECTURES.map((a) => [a, architectureShape]))),
   },
   'spacktainers settings: where jobs run and what they publish, per architecture.',
