@@ -1,20 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { zipSync } from 'fflate';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { artifactFiles, latestSuccessfulPipeline } from '../generator/gitlab/artifacts.js';
 import { gitlabProject, type GitlabProject } from '../generator/gitlab/client.js';
 import { loadSettings } from '../generator/settings/load.js';
-import { FakeGitlab, TOKEN } from './support/gitlab-server.js';
+import { artifactsZip, FakeGitlab, TOKEN } from './support/gitlab-server.js';
 import { REPO_ROOT } from './support/project.js';
 
 const lockText = (env: string) => readFileSync(path.join(REPO_ROOT, 'fixtures/spack', env, 'spack.lock'));
 const isLock = (file: string) => file.endsWith('/spack.lock');
-
-/** An artifacts archive as GitLab stores it: the job's paths relative to the project. */
-export function artifactsZip(files: Record<string, Uint8Array | string>): Uint8Array {
-  return zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? new TextEncoder().encode(v) : v])));
-}
 
 describe('GitLab artifacts of other pipelines', () => {
   const gitlab = new FakeGitlab();
@@ -43,7 +37,8 @@ describe('GitLab artifacts of other pipelines', () => {
       ...filler,
       { id: 2101, name: 'spack-generate:amd64 1/2', status: 'success', archive: artifactsZip({ 'generated/amd64/spack-outputs/small/spack.lock': lockText('small'), 'generated/amd64/spack-outputs/small/pipeline.yml': 'x: 1' }) },
       { id: 2102, name: 'spack-generate:amd64 2/2', status: 'success', archive: artifactsZip({ 'generated/amd64/spack-outputs/mpi/spack.lock': lockText('mpi') }) },
-      { id: 2103, name: 'spack-generate:arm64', status: 'success' },
+      { id: 2103, name: 'spack-generate:arm64', status: 'success', artifactsExpireAt: '2024-05-08T12:00:00.000Z' },
+      { id: 2105, name: 'spack-generate:arm64-empty-shard', status: 'success' },
       { id: 2104, name: 'spack-generate:amd64-extra', status: 'failed' },
     ]);
     gitlab.bridges.set(200, [{ id: 2200, name: 'containers', status: 'success', downstream: { id: 201, status: 'success' } }]);
@@ -85,10 +80,16 @@ describe('GitLab artifacts of other pipelines', () => {
     );
   });
 
-  it('names the pipeline and job when an artifacts archive is missing', async () => {
-    await expect(artifactFiles(project, 200, { bridges: [], job: 'spack-generate:arm64' }, isLock)).rejects.toThrow(
-      'download the artifacts of job "spack-generate:arm64" (#2103) of pipeline #200: the job has no artifacts archive',
+  it('names the pipeline and job when an artifacts archive is missing or expired', async () => {
+    gitlab.faults.push({ pattern: /\/jobs\/2102\/artifacts$/, statuses: [404] });
+    await expect(artifactFiles(project, 200, { bridges: [], job: 'spack-generate:amd64' }, isLock)).rejects.toThrow(
+      'download the artifacts of job "spack-generate:amd64 2/2" (#2102) of pipeline #200: the job has no artifacts archive',
     );
+    await expect(artifactFiles(project, 200, { bridges: [], job: 'spack-generate:arm64' }, isLock)).rejects.toThrow(
+      'the artifacts of job "spack-generate:arm64" (#2103) of pipeline #200 expired at 2024-05-08T12:00:00.000Z',
+    );
+    // A shard whose paths matched nothing uploaded no archive: nothing to take, no error.
+    expect(await artifactFiles(project, 200, { bridges: [], job: 'spack-generate:arm64-empty-shard' }, isLock)).toEqual([]);
   });
 
   it('names a missing or failed job, and a child pipeline still running', async () => {

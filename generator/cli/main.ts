@@ -3,9 +3,11 @@ import { ContainerJobsCommand } from './commands/container-jobs.js';
 import { CreateJobsCommand } from './commands/create-jobs.js';
 import { DemoCommand } from './commands/demo.js';
 import { SchemasCommand } from './commands/schemas.js';
+import { ArtifactsCommand } from './commands/gitlab/artifacts.js';
+import { MergeRequestNoteCommand } from './commands/gitlab/merge-request-note.js';
 import { ValidateCommand } from './commands/validate.js';
 
-export const commands = [ValidateCommand, CreateJobsCommand, ContainerJobsCommand, SchemasCommand, DemoCommand];
+export const commands = [ValidateCommand, CreateJobsCommand, ContainerJobsCommand, SchemasCommand, DemoCommand, ArtifactsCommand, MergeRequestNoteCommand];
 
 export function buildCli(): Cli {
   const cli = new Cli({

@@ -1,3 +1,4 @@
+import type { JobSchema } from '@gitbeaker/rest';
 import { unzipSync } from 'fflate';
 import { withRetries, type GitlabProject } from './client.js';
 import { GitlabError } from './errors.js';
@@ -57,6 +58,7 @@ export async function artifactFiles(
   for (const bridge of source.bridges) current = await childPipeline(project, current, bridge);
   const files: ArtifactFile[] = [];
   for (const job of await finishedJobs(project, current, source.job)) {
+    if (!hasArchive(current, job)) continue;
     const archive = await downloadArchive(project, current, job);
     for (const [path, content] of Object.entries(unzipArchive(archive, current, job, wanted))) {
       files.push({ pipelineId: current, job: job.name, jobId: job.id, path, content });
@@ -90,6 +92,18 @@ async function finishedJobs(project: GitlabProject, pipelineId: number, name: st
     if (job.status !== 'success') throw new GitlabError(`job "${job.name}" (#${job.id}) of pipeline #${pipelineId} is ${job.status}, not success`);
   }
   return matching;
+}
+
+/**
+ * Whether the job uploaded an archive. A job whose paths matched nothing (a generate shard with
+ * no container) has none, which is fine; one whose archive expired is an error.
+ */
+function hasArchive(pipelineId: number, job: JobSchema): boolean {
+  if ((job.artifacts ?? []).some((a) => a.file_type === 'archive')) return true;
+  if (job.artifacts_expire_at && Date.parse(job.artifacts_expire_at) < Date.now()) {
+    throw new GitlabError(`the artifacts of job "${job.name}" (#${job.id}) of pipeline #${pipelineId} expired at ${job.artifacts_expire_at}`);
+  }
+  return false;
 }
 
 function isParallelInstance(jobName: string, baseName: string): boolean {

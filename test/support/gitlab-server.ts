@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { zipSync } from 'fflate';
 
 /**
  * A loopback GitLab speaking the documented API v4 shapes of exactly the endpoints spacktainers
@@ -20,6 +21,7 @@ export interface FakeJob {
   stage?: string;
   /** The job's artifacts archive (zip); a job without one answers 404. */
   archive?: Uint8Array;
+  artifactsExpireAt?: string;
 }
 
 export interface FakeBridge {
@@ -209,6 +211,7 @@ function jobJson(j: FakeJob, p: FakePipeline) {
     pipeline: pipelineJson(p), web_url: `https://gitlab.example.org/hpc/spacktainers/-/jobs/${j.id}`,
     artifacts: j.archive ? [{ file_type: 'archive', size: j.archive.length, filename: 'artifacts.zip', file_format: 'zip' }] : [],
     artifacts_file: j.archive ? { filename: 'artifacts.zip', size: j.archive.length } : undefined,
+    artifacts_expire_at: j.artifactsExpireAt ?? null,
   };
 }
 
@@ -237,4 +240,9 @@ function noteJson(n: FakeNote, iid: number) {
     created_at: TIME, updated_at: TIME, system: n.system, noteable_id: 9000 + iid, noteable_type: 'MergeRequest',
     noteable_iid: iid, project_id: PROJECT_ID, resolvable: false, confidential: false, internal: false,
   };
+}
+
+/** An artifacts archive as GitLab stores it: the job's paths relative to the project. */
+export function artifactsZip(files: Record<string, Uint8Array | string>): Uint8Array {
+  return zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? new TextEncoder().encode(v) : v])));
 }
