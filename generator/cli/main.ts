@@ -4,10 +4,11 @@ import { CreateJobsCommand } from './commands/create-jobs.js';
 import { DemoCommand } from './commands/demo.js';
 import { SchemasCommand } from './commands/schemas.js';
 import { ArtifactsCommand } from './commands/gitlab/artifacts.js';
+import { CleanBranchesCommand } from './commands/gitlab/clean-branches.js';
 import { MergeRequestNoteCommand } from './commands/gitlab/merge-request-note.js';
 import { ValidateCommand } from './commands/validate.js';
 
-export const commands = [ValidateCommand, CreateJobsCommand, ContainerJobsCommand, SchemasCommand, DemoCommand, ArtifactsCommand, MergeRequestNoteCommand];
+export const commands = [ValidateCommand, CreateJobsCommand, ContainerJobsCommand, SchemasCommand, DemoCommand, ArtifactsCommand, MergeRequestNoteCommand, CleanBranchesCommand];
 
 export function buildCli(): Cli {
   const cli = new Cli({
