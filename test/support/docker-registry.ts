@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -15,6 +15,7 @@ export class DockerRegistry {
   private dir = '';
 
   async start(): Promise<string> {
+    execSync('command -v docker-registry >/dev/null || apt-get install -y docker-registry >/dev/null', { stdio: 'ignore' });
     this.dir = await mkdtemp(path.join(tmpdir(), 'spacktainers-registry-'));
     const port = await freePort();
     const config = path.join(this.dir, 'config.yml');
