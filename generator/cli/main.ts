@@ -3,6 +3,9 @@ import { CleanCacheCommand } from './commands/cache/clean.js';
 import { ContainerJobsCommand } from './commands/container-jobs.js';
 import { CreateJobsCommand } from './commands/create-jobs.js';
 import { DemoCommand } from './commands/demo.js';
+import { ArtifactsCommand } from './commands/gitlab/artifacts.js';
+import { CleanBranchesCommand } from './commands/gitlab/clean-branches.js';
+import { MergeRequestNoteCommand } from './commands/gitlab/merge-request-note.js';
 import { PlanCommand } from './commands/plan.js';
 import { ProcessSpackPipelineCommand } from './commands/process-spack-pipeline.js';
 import { SchemasCommand } from './commands/schemas.js';
@@ -19,6 +22,9 @@ export const commands = [
   SchemasCommand,
   DemoCommand,
   SifUploadCommand,
+  MergeRequestNoteCommand,
+  ArtifactsCommand,
+  CleanBranchesCommand,
 ];
 
 export function buildCli(): Cli {

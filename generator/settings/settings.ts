@@ -34,6 +34,7 @@ export interface Settings {
   proxy: { http: string; https: string; noProxy: string };
   cacheCleanup: { maxAgeDays: number; developmentMaxAgeDays: number };
   modules: { root: string; runtime: 'singularity' | 'apptainer'; binds: string[]; tcl: boolean };
+  gitlab: { tokenVariable: string };
   architectures: Record<Architecture, ArchitectureSettings>;
 }
 
@@ -93,6 +94,7 @@ export const settingsShape: ObjectShape = obj(
       binds: { kind: 'list', items: plainValue },
       tcl: { kind: 'boolean' },
     }),
+    gitlab: obj({ tokenVariable: variableName }),
     architectures: obj(Object.fromEntries(ARCHITECTURES.map((a) => [a, architectureShape]))),
   },
   'spacktainers settings: where jobs run and what they publish, per architecture.',

@@ -1,0 +1,132 @@
+import type { JobSchema } from '@gitbeaker/rest';
+import { unzipSync } from 'fflate';
+import { withRetries, type GitlabProject } from './client.js';
+import { GitlabError } from './errors.js';
+
+export interface PipelineRef {
+  id: number;
+  webUrl: string;
+}
+
+/** One file out of a job's artifacts archive. */
+export interface ArtifactFile {
+  pipelineId: number;
+  job: string;
+  jobId: number;
+  path: string;
+  content: Uint8Array;
+}
+
+/**
+ * Which job's artifacts to take: `bridges` are the trigger jobs to follow from the starting
+ * pipeline down to the pipeline holding `job`, in order. A `parallel:` job (`name 1/4`) is
+ * matched by its base name, and every one of its instances is taken.
+ */
+export interface ArtifactSource {
+  bridges: string[];
+  job: string;
+}
+
+const UNFINISHED = new Set(['created', 'waiting_for_resource', 'preparing', 'pending', 'running', 'scheduled', 'manual']);
+
+/**
+ * The newest successful pipeline of `ref` that is not a child pipeline: GitLab lists child
+ * pipelines with their parent's ref, and their artifacts are not the root's.
+ */
+export async function latestSuccessfulPipeline(project: GitlabProject, ref: string): Promise<PipelineRef> {
+  const pipelines = await withRetries(project, `list the successful pipelines of ${ref}`, () =>
+    project.api.Pipelines.all(project.projectId, { ref, status: 'success', orderBy: 'id', sort: 'desc', perPage: 50, maxPages: 1 }),
+  );
+  const pipeline = pipelines.find((p) => p.source !== 'parent_pipeline');
+  if (!pipeline) throw new GitlabError(`no successful pipeline on ${ref} among the latest ${pipelines.length}`);
+  return { id: pipeline.id, webUrl: pipeline.web_url };
+}
+
+export async function pipelineRef(project: GitlabProject, id: number): Promise<PipelineRef> {
+  const pipeline = await withRetries(project, `read pipeline #${id}`, () => project.api.Pipelines.show(project.projectId, id));
+  return { id: pipeline.id, webUrl: pipeline.web_url };
+}
+
+/** The files of the source job's artifacts whose path `wanted` accepts. */
+export async function artifactFiles(
+  project: GitlabProject,
+  pipelineId: number,
+  source: ArtifactSource,
+  wanted: (path: string) => boolean,
+): Promise<ArtifactFile[]> {
+  let current = pipelineId;
+  for (const bridge of source.bridges) current = await childPipeline(project, current, bridge);
+  const files: ArtifactFile[] = [];
+  for (const job of await finishedJobs(project, current, source.job)) {
+    if (!hasArchive(current, job)) continue;
+    const archive = await downloadArchive(project, current, job);
+    for (const [path, content] of Object.entries(unzipArchive(archive, current, job, wanted))) {
+      files.push({ pipelineId: current, job: job.name, jobId: job.id, path, content });
+    }
+  }
+  return files;
+}
+
+/** The child pipeline a trigger job started, once it has finished. */
+async function childPipeline(project: GitlabProject, pipelineId: number, bridgeName: string): Promise<number> {
+  const bridges = await withRetries(project, `list the trigger jobs of pipeline #${pipelineId}`, () =>
+    project.api.Jobs.allPipelineBridges(project.projectId, pipelineId),
+  );
+  const bridge = bridges.find((b) => b.name === bridgeName);
+  if (!bridge) throw new GitlabError(`pipeline #${pipelineId} has no trigger job "${bridgeName}"`);
+  const child = bridge.downstream_pipeline as { id: number; status: string } | null;
+  if (!child) throw new GitlabError(`trigger job "${bridgeName}" of pipeline #${pipelineId} has not started a child pipeline (${bridge.status})`);
+  if (UNFINISHED.has(child.status)) {
+    throw new GitlabError(`child pipeline #${child.id} of trigger job "${bridgeName}" (pipeline #${pipelineId}) is still ${child.status}`);
+  }
+  return child.id;
+}
+
+async function finishedJobs(project: GitlabProject, pipelineId: number, name: string) {
+  const jobs = await withRetries(project, `list the jobs of pipeline #${pipelineId}`, () =>
+    project.api.Jobs.all(project.projectId, { pipelineId, perPage: 100 }),
+  );
+  const matching = jobs.filter((job) => job.name === name || isParallelInstance(job.name, name));
+  if (matching.length === 0) throw new GitlabError(`pipeline #${pipelineId} has no job "${name}"`);
+  for (const job of matching) {
+    if (job.status !== 'success') throw new GitlabError(`job "${job.name}" (#${job.id}) of pipeline #${pipelineId} is ${job.status}, not success`);
+  }
+  return matching;
+}
+
+/**
+ * Whether the job uploaded an archive. A job whose paths matched nothing (a generate shard with
+ * no container) has none, which is fine; one whose archive expired is an error.
+ */
+function hasArchive(pipelineId: number, job: JobSchema): boolean {
+  if ((job.artifacts ?? []).some((a) => a.file_type === 'archive')) return true;
+  if (job.artifacts_expire_at && Date.parse(job.artifacts_expire_at) < Date.now()) {
+    throw new GitlabError(`the artifacts of job "${job.name}" (#${job.id}) of pipeline #${pipelineId} expired at ${job.artifacts_expire_at}`);
+  }
+  return false;
+}
+
+function isParallelInstance(jobName: string, baseName: string): boolean {
+  return jobName.startsWith(`${baseName} `) && /^\d+\/\d+$/.test(jobName.slice(baseName.length + 1));
+}
+
+async function downloadArchive(project: GitlabProject, pipelineId: number, job: { id: number; name: string }): Promise<Uint8Array> {
+  const what = `download the artifacts of job "${job.name}" (#${job.id}) of pipeline #${pipelineId}`;
+  try {
+    const blob = await withRetries(project, what, () => project.api.JobArtifacts.downloadArchive(project.projectId, { jobId: job.id }));
+    return new Uint8Array(await blob.arrayBuffer());
+  } catch (error) {
+    if (error instanceof GitlabError && error.status === 404) {
+      throw new GitlabError(`${what}: the job has no artifacts archive (expired, erased or never uploaded)`, 404);
+    }
+    throw error;
+  }
+}
+
+function unzipArchive(archive: Uint8Array, pipelineId: number, job: { id: number; name: string }, wanted: (path: string) => boolean) {
+  try {
+    return unzipSync(archive, { filter: (file) => wanted(file.name) });
+  } catch (error) {
+    throw new GitlabError(`the artifacts archive of job "${job.name}" (#${job.id}) of pipeline #${pipelineId} is not a readable zip: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,104 @@
+import { cp, mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { containerChanges, NOTE_MARKER, renderMergeRequestNote } from '../generator/gitlab/merge-request-note.js';
+import { parseSpackLock } from '../generator/spack/lock.js';
+import { readSpackOutputs } from '../generator/spack/read-outputs.js';
+import { runCli } from './support/cli.js';
+import { artifactsZip, FakeGitlab, TOKEN } from './support/gitlab-server.js';
+import { makeProject, REPO_ROOT } from './support/project.js';
+
+const fixture = (env: string, file: string) => path.join(REPO_ROOT, 'fixtures/spack', env, file);
+const lockOf = async (env: string) => parseSpackLock(env, await readFile(fixture(env, 'spack.lock'), 'utf8'));
+
+/**
+ * This branch's generate outputs, from the real fixtures: `small` unchanged and fully cached
+ * (pipeline-noop.yml), `medium` new with half its specs cached (pipeline-partial.yml), and `app`
+ * moved from the medium environment to the mpi one (every mpi spec built).
+ */
+async function branchOutputs(project: string): Promise<void> {
+  const outputs = [
+    ['small', 'small', 'pipeline-noop.yml'],
+    ['medium', 'medium', 'pipeline-partial.yml'],
+    ['app', 'mpi', 'pipeline.yml'],
+  ];
+  for (const [name, env, pipeline] of outputs) {
+    const dir = path.join(project, 'generated/amd64/spack-outputs', name!);
+    await mkdir(dir, { recursive: true });
+    await cp(fixture(env!, 'spack.lock'), path.join(dir, 'spack.lock'));
+    await cp(fixture(env!, pipeline!), path.join(dir, 'pipeline.yml'));
+  }
+}
+
+describe('merge-request note: what changes per container', () => {
+  it('diffs packages, says why containers are rebuilt and counts build jobs against the cache', async () => {
+    const project = await mkdtemp(path.join(tmpdir(), 'spacktainers-note-'));
+    await branchOutputs(project);
+    const outputs = await readSpackOutputs(path.join(project, 'generated'), 'amd64');
+    const defaults = new Map([['small', await lockOf('small')], ['app', await lockOf('medium')], ['old', await lockOf('small')]]);
+    const changes = containerChanges('amd64', outputs, defaults);
+    const byName = Object.fromEntries(changes.map((c) => [c.name, c]));
+    expect(changes.map((c) => [c.name, c.status])).toEqual([['app', 'changed'], ['medium', 'new'], ['old', 'removed'], ['small', 'unchanged']]);
+    expect(byName.small).toMatchObject({ packages: [], buildJobs: 0, fromCache: 16 });
+    expect(byName.medium).toMatchObject({ buildJobs: 19, fromCache: 19, reasons: ['new container', '19 specs not in the build cache are built from source'] });
+    expect(byName.app!.buildJobs).toBe(41);
+    expect(byName.app!.packages).toContainEqual({ name: 'py-numpy', before: ['1.26.1'], after: [] });
+    expect(byName.app!.packages).toContainEqual({ name: 'openmpi', before: [], after: ['4.1.6'] });
+    expect(byName.old!.reasons).toEqual(['no longer defined on this branch']);
+
+    const note = renderMergeRequestNote(changes, { defaultBranch: 'main', defaultPipelineUrl: 'https://g/p/200', pipelineUrl: 'https://g/p/300', commitSha: 'abcdef0123456789' });
+    expect(note.startsWith(NOTE_MARKER)).toBe(true);
+    expect(note).toContain('| medium | 🆕 new | new container; 19 specs not in the build cache are built from source | 38 / 0 / 0 | 19 | 19 |');
+    expect(note).toContain('+ openmpi@4.1.6');
+    expect(note).toContain('- py-numpy@1.26.1');
+    expect(note).toContain('60 build jobs run on amd64');
+  });
+});
+
+describe('gitlab merge-request-note command', () => {
+  const gitlab = new FakeGitlab();
+  let apiUrl: string;
+  beforeAll(async () => {
+    apiUrl = await gitlab.start();
+  });
+  afterAll(() => gitlab.stop());
+
+  it('posts one note, then updates it in place', async () => {
+    const project = await makeProject({});
+    await branchOutputs(project);
+    gitlab.pipelines.push({ id: 200, ref: 'main', status: 'success' }, { id: 210, ref: 'main', status: 'success', source: 'parent_pipeline' });
+    gitlab.jobs.set(200, [
+      { id: 1, name: 'spack-generate:amd64 1/2', status: 'success', archive: artifactsZip({ 'generated/amd64/spack-outputs/small/spack.lock': await readFile(fixture('small', 'spack.lock')) }) },
+      { id: 2, name: 'spack-generate:amd64 2/2', status: 'success', archive: artifactsZip({ 'generated/amd64/spack-outputs/app/spack.lock': await readFile(fixture('medium', 'spack.lock')) }) },
+      { id: 3, name: 'spack-generate:arm64 1/2', status: 'success' },
+      { id: 4, name: 'spack-generate:arm64 2/2', status: 'success' },
+    ]);
+    gitlab.notes.set(7, [
+      { id: 1, body: 'Looks good', system: false, author: 'alice' },
+      { id: 2, body: `mentioned in commit ${NOTE_MARKER}`, system: true, author: 'alice' },
+    ]);
+    const env = { ...gitlab.ciVariables(apiUrl), CI_MERGE_REQUEST_IID: '7', CI_COMMIT_REF_NAME: 'feature', CI_COMMIT_SHA: 'f'.repeat(40), CI_DEFAULT_BRANCH: 'main', CI_PIPELINE_URL: 'https://gitlab.example.org/p/300' };
+
+    const first = await runCli(['gitlab', 'merge-request-note'], project, env);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toMatch(/note 1000 created on !7 \(3 containers compared with pipeline #200\)/);
+    const second = await runCli(['gitlab', 'merge-request-note'], project, env);
+    expect(second.stdout).toMatch(/note 1000 updated on !7/);
+    const notes = gitlab.notes.get(7)!;
+    expect(notes.filter((n) => n.body.includes(NOTE_MARKER) && !n.system)).toHaveLength(1);
+    expect(notes.find((n) => n.id === 1000)!.body).toContain('| app | 🔁 rebuilt |');
+    expect(first.stdout + second.stdout).not.toContain(TOKEN);
+
+    const dry = await runCli(['gitlab', 'merge-request-note', '--dry-run'], project, env);
+    expect(dry.stdout).toContain('### spacktainers: what this merge request changes');
+    expect(gitlab.notes.get(7)).toHaveLength(3);
+  });
+
+  it('fails clearly outside a merge-request pipeline', async () => {
+    const project = await makeProject({});
+    const run = await runCli(['gitlab', 'merge-request-note'], project, { ...gitlab.ciVariables(apiUrl), CI_DEFAULT_BRANCH: 'main' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('CI_MERGE_REQUEST_IID is not set');
+  });
+});
