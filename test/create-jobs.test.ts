@@ -12,7 +12,7 @@ import { ARCHITECTURES } from '../generator/settings/settings.js';
 import { runCli } from './support/cli.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
 import { makeProject, REPO_ROOT } from './support/project.js';
-import { pipelineDepths, readRootPipeline } from './support/pipeline-tree.js';
+import { jobsThatRun, pipelineDepths, readRootPipeline } from './support/pipeline-tree.js';
 import { secretLeaks, secretVariables } from './support/secrets.js';
 
 async function bundledProject(): Promise<string> {
@@ -203,11 +203,38 @@ describe('the root .gitlab-ci.yml', () => {
     }
   });
 
-  it('selects the cache-cleanup path with a schedule variable, and covers MR, default branch and web', async () => {
-    const { workflow } = await readRootPipeline(REPO_ROOT);
-    const conditions = workflow.rules.map((r) => r.if ?? '');
-    expect(conditions[0]).toBe('$CI_PIPELINE_SOURCE == "schedule" && $SPACKTAINERS_PIPELINE == "clean-cache"');
-    expect(conditions.join('\n')).toMatch(/merge_request_event[\s\S]*CI_DEFAULT_BRANCH[\s\S]*web/);
+  it('runs the right jobs for merge requests, the default branch, web and scheduled pipelines', async () => {
+    const root = await readRootPipeline(REPO_ROOT);
+    const build = [
+      'create-jobs',
+      'base-images',
+      'spack-generate:amd64',
+      'spack-generate:arm64',
+      'process-spack-pipeline:amd64',
+      'process-spack-pipeline:arm64',
+      'spack-build:amd64',
+      'spack-build:arm64',
+      'containers',
+    ];
+    const main = { CI_DEFAULT_BRANCH: 'main' };
+    expect(jobsThatRun(root, { ...main, CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main' })).toEqual(build);
+    expect(jobsThatRun(root, { ...main, CI_PIPELINE_SOURCE: 'merge_request_event' })).toEqual([
+      ...build,
+      'clean-cache:dry-run',
+      'merge-request-note',
+    ]);
+    expect(jobsThatRun(root, { ...main, CI_PIPELINE_SOURCE: 'web', CI_COMMIT_BRANCH: 'feature' })).toEqual(build);
+    // A push to a branch with an open merge request runs its merge-request pipeline only.
+    expect(jobsThatRun(root, { ...main, CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'feature', CI_OPEN_MERGE_REQUESTS: '1' })).toEqual([]);
+    // The schedule variable selects the cleanup-only paths.
+    const schedule = { ...main, CI_PIPELINE_SOURCE: 'schedule', CI_COMMIT_BRANCH: 'main' };
+    expect(jobsThatRun(root, { ...schedule, SPACKTAINERS_PIPELINE: 'clean-cache' })).toEqual([
+      'create-jobs',
+      'spack-generate:amd64',
+      'spack-generate:arm64',
+      'clean-cache',
+    ]);
+    expect(jobsThatRun(root, { ...schedule, SPACKTAINERS_PIPELINE: 'clean-branches' })).toEqual(['clean-branches']);
   });
 });
 

@@ -82,3 +82,38 @@ export function pipelineDepths(
   visit(rootJobs.values(), 0);
   return { found, missing };
 }
+
+type Rule = { if?: string; when?: string; variables?: Record<string, string> };
+
+/**
+ * Evaluate a GitLab `rules:if` expression of the forms the root pipeline uses: `$VAR`,
+ * `$VAR == "text"`, `$VAR =~ /regex/`, `$A == $B`, joined by `&&` and `||` (no parentheses).
+ */
+export function evaluateRule(expression: string, variables: Record<string, string>): boolean {
+  const value = (token: string) => (token.startsWith('$') ? variables[token.slice(1)] : token.replace(/^"|"$/g, ''));
+  return expression.split('||').some((conjunction) =>
+    conjunction.split('&&').every((raw) => {
+      const term = raw.trim();
+      const match = /^(\S+)\s*(==|!=|=~)\s*(.+)$/.exec(term);
+      if (!match) return Boolean(value(term));
+      const [, left, operator, right] = match as unknown as [string, string, string, string];
+      if (operator === '=~') return new RegExp(right.replace(/^\/|\/$/g, '')).test(value(left) ?? '');
+      return operator === '==' ? value(left) === value(right) : value(left) !== value(right);
+    }),
+  );
+}
+
+/** Which root jobs a pipeline with these predefined variables runs (empty when workflow rules say never). */
+export function jobsThatRun(root: RootPipeline, predefined: Record<string, string>): string[] {
+  const workflowRule = (root.workflow.rules as Rule[]).find((rule) => rule.if === undefined || evaluateRule(rule.if, predefined));
+  if (!workflowRule || workflowRule.when === 'never') return [];
+  const variables = { ...predefined, ...root.variables, ...workflowRule.variables };
+  return [...root.jobs]
+    .filter(([, job]) => {
+      const rules = job.rules as Rule[] | undefined;
+      if (!rules) return true;
+      const rule = rules.find((r) => r.if === undefined || evaluateRule(r.if, variables));
+      return rule !== undefined && rule.when !== 'never';
+    })
+    .map(([name]) => name);
+}
