@@ -11,6 +11,7 @@ const numpy: ContainerModule = {
   version: '1.26.1',
   arch: 'amd64',
   description: 'NumPy with its Python stack',
+  sifKey: 'numpy/numpy-1.26.1.sif',
   executables: ['python3', 'f2py', 'python3.11', 'bad name', '$(id)'],
   lockDigest: 'sha256:abc',
 };
@@ -46,31 +47,41 @@ describe('module files', () => {
   it('loads with Lmod and runs each executable inside the SIF with the binds', async () => {
     const { root, skipped, stubs } = await publish({ runtime: 'singularity', binds: ['/scratch', '/home'], tcl: false });
     expect(skipped).toEqual(['bad name', '$(id)']);
-    const out = withLmod(`${root}/amd64/modules/lua`, stubs, 'module load numpy/1.26.1 && python3 -c "print(1)" && echo "SIF=$SPACKTAINERS_SIF"');
+    const out = withLmod(`${root}/modules/amd64/lua`, stubs, 'module load numpy/1.26.1 && python3 -c "print(1)" && echo "SIF=$SPACKTAINERS_SIF"');
     expect(out).toContain(
-      `RUNTIME ${stubs}/singularity exec --bind /scratch --bind /home ${root}/amd64/sif/numpy/1.26.1.sif python3 -c print(1)`,
+      `RUNTIME ${stubs}/singularity exec --bind /scratch --bind /home ${root}/numpy/numpy-1.26.1.sif python3 -c print(1)`,
     );
-    expect(out).toContain(`SIF=${root}/amd64/sif/numpy/1.26.1.sif`);
+    expect(out).toContain(`SIF=${root}/numpy/numpy-1.26.1.sif`);
+  });
+
+  it('gives a container without a view one wrapper that runs its runscript', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'spacktainers-modules-'));
+    const { files } = moduleFiles(
+      { ...numpy, name: 'ubuntu-tools', version: '24.04', sifKey: 'ubuntu-tools/ubuntu-tools-24.04.sif', executables: 'runscript' },
+      { root, runtime: 'apptainer', binds: [], tcl: false },
+    );
+    expect(files.map((f) => f.path)).toEqual(['wrappers/amd64/ubuntu-tools/24.04/bin/ubuntu-tools', 'modules/amd64/lua/ubuntu-tools/24.04.lua']);
+    expect(files[0]!.text).toContain(`exec apptainer run \${SPACKTAINERS_BINDS:+--bind "$SPACKTAINERS_BINDS"} ${root}/ubuntu-tools/ubuntu-tools-24.04.sif "$@"`);
   });
 
   it('shows name, version and description to `module whatis`, and unloads cleanly', async () => {
     const { root, stubs } = await publish({ runtime: 'apptainer', binds: [], tcl: false });
-    const whatis = withLmod(`${root}/amd64/modules/lua`, stubs, 'module whatis numpy/1.26.1 2>&1');
+    const whatis = withLmod(`${root}/modules/amd64/lua`, stubs, 'module whatis numpy/1.26.1 2>&1');
     expect(whatis).toMatch(/Version: 1\.26\.1/);
-    const after = withLmod(`${root}/amd64/modules/lua`, stubs, 'module load numpy && module unload numpy && echo "PATH=$PATH"');
+    const after = withLmod(`${root}/modules/amd64/lua`, stubs, 'module load numpy && module unload numpy && echo "PATH=$PATH"');
     expect(after).not.toContain('wrappers');
   });
 
   it('writes a Tcl module file that tclsh parses and Lmod loads', async () => {
     const { root, files, stubs } = await publish({ runtime: 'apptainer', binds: ['/scratch'], tcl: true });
-    const tclFile = files.find((f) => f.path.includes('/modules/tcl/'))!;
+    const tclFile = files.find((f) => f.path.includes('/tcl/'))!;
     // Parse it as Tcl: every command must be complete (balanced braces and quotes).
     const check = execFileSync('tclsh', [], {
       input: `set f [open ${path.join(root, tclFile.path)}]; set n 0; set cmd ""\nwhile {[gets $f line] >= 0} { append cmd $line "\\n"; if {[info complete $cmd]} { set cmd "" } }\nputs [expr {$cmd eq "" ? "complete" : "incomplete"}]\n`,
       encoding: 'utf8',
     });
     expect(check.trim()).toBe('complete');
-    const out = withLmod(`${root}/amd64/modules/tcl`, stubs, 'module load numpy/1.26.1 && f2py --help');
-    expect(out).toContain(`RUNTIME ${stubs}/apptainer exec --bind /scratch ${root}/amd64/sif/numpy/1.26.1.sif f2py --help`);
+    const out = withLmod(`${root}/modules/amd64/tcl`, stubs, 'module load numpy/1.26.1 && f2py --help');
+    expect(out).toContain(`RUNTIME ${stubs}/apptainer exec --bind /scratch ${root}/numpy/numpy-1.26.1.sif f2py --help`);
   });
 });

@@ -8,11 +8,17 @@ import type { Architecture } from '../settings/settings.js';
  */
 export interface ContainerModule {
   name: string;
+  /** The module version: the container version, with the branch suffix off the default branch. */
   version: string;
   arch: Architecture;
   description: string;
-  /** Executables found in the image's view (`/opt/view/bin`). */
-  executables: string[];
+  /** Key of the SIF in the SIF bucket; the cluster mirrors the bucket below `settings.root`. */
+  sifKey: string;
+  /**
+   * Executables found in the image's view (`/opt/view/bin`). A container without a view (a
+   * `.def`) gets one wrapper named after it that runs its `%runscript`.
+   */
+  executables: string[] | 'runscript';
   /** The spack.lock digest of the image, for provenance. */
   lockDigest?: string;
 }
@@ -28,14 +34,17 @@ export interface ModuleSettings {
 /** Executable names are file names from the image: only plain ones become wrappers. */
 const EXECUTABLE = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
 
-/** Cluster paths of one module's pieces, all below `settings.root`. */
-export function modulePaths(module: Pick<ContainerModule, 'name' | 'version' | 'arch'>, settings: ModuleSettings) {
-  const base = `${settings.root}/${module.arch}`;
+/**
+ * Cluster paths of one module's pieces. Below `settings.root` they are the keys of the SIF
+ * bucket, so one sync of the bucket (e.g. `s3cmd sync s3://<sifBucket>/ <root>/`) installs all.
+ */
+export function modulePaths(module: Pick<ContainerModule, 'name' | 'version' | 'arch' | 'sifKey'>, settings: ModuleSettings) {
+  const { root } = settings;
   return {
-    sif: `${base}/sif/${module.name}/${module.version}.sif`,
-    wrappers: `${base}/wrappers/${module.name}/${module.version}/bin`,
-    lua: `${base}/modules/lua/${module.name}/${module.version}.lua`,
-    tcl: `${base}/modules/tcl/${module.name}/${module.version}`,
+    sif: `${root}/${module.sifKey}`,
+    wrappers: `${root}/wrappers/${module.arch}/${module.name}/${module.version}/bin`,
+    lua: `${root}/modules/${module.arch}/lua/${module.name}/${module.version}.lua`,
+    tcl: `${root}/modules/${module.arch}/tcl/${module.name}/${module.version}`,
   };
 }
 
@@ -50,11 +59,12 @@ export interface ModuleFile {
 export function moduleFiles(module: ContainerModule, settings: ModuleSettings): { files: ModuleFile[]; skipped: string[] } {
   const paths = modulePaths(module, settings);
   const relative = (p: string) => p.slice(settings.root.length + 1);
-  const executables = [...new Set(module.executables)].filter((e) => EXECUTABLE.test(e)).sort();
-  const skipped = module.executables.filter((e) => !EXECUTABLE.test(e));
+  const listed = module.executables === 'runscript' ? [module.name] : module.executables;
+  const executables = [...new Set(listed)].filter((e) => EXECUTABLE.test(e)).sort();
+  const skipped = listed.filter((e) => !EXECUTABLE.test(e));
   const files: ModuleFile[] = executables.map((executable) => ({
     path: `${relative(paths.wrappers)}/${executable}`,
-    text: wrapperScript(executable, paths.sif, settings),
+    text: wrapperScript(module.executables === 'runscript' ? { runscript: executable } : { executable }, paths.sif, settings),
     mode: 0o755,
   }));
   files.push({ path: relative(paths.lua), text: luaModule(module, paths), mode: 0o644 });
@@ -63,17 +73,13 @@ export function moduleFiles(module: ContainerModule, settings: ModuleSettings): 
 }
 
 /**
- * A wrapper runs the executable inside the SIF with the configured binds. Callers may set
- * SPACKTAINERS_BINDS to add their own; the container's view is first on PATH inside.
+ * A wrapper runs the executable (or the container's runscript) inside the SIF with the
+ * configured binds. Callers may set SPACKTAINERS_BINDS to add their own.
  */
-export function wrapperScript(executable: string, sif: string, settings: ModuleSettings): string {
-  const binds = settings.binds.map((b) => `--bind ${shellQuote(b)}`).join(' ');
-  return [
-    '#!/bin/sh',
-    `# spacktainers wrapper: ${executable} from ${sif}`,
-    `exec ${settings.runtime} exec ${binds}${binds ? ' ' : ''}\${SPACKTAINERS_BINDS:+--bind "$SPACKTAINERS_BINDS"} ${shellQuote(sif)} ${shellQuote(executable)} "$@"`,
-    '',
-  ].join('\n');
+export function wrapperScript(what: { executable: string } | { runscript: string }, sif: string, settings: ModuleSettings): string {
+  const binds = [...settings.binds.map((b) => `--bind ${shellQuote(b)}`), '${SPACKTAINERS_BINDS:+--bind "$SPACKTAINERS_BINDS"}'].join(' ');
+  const command = 'executable' in what ? `exec ${binds} ${shellQuote(sif)} ${shellQuote(what.executable)}` : `run ${binds} ${shellQuote(sif)}`;
+  return ['#!/bin/sh', `# spacktainers wrapper: ${'executable' in what ? what.executable : 'the runscript'} of ${sif}`, `exec ${settings.runtime} ${command} "$@"`, ''].join('\n');
 }
 
 export function luaModule(module: ContainerModule, paths: ReturnType<typeof modulePaths>): string {
