@@ -1,5 +1,5 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { appendFile, cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,7 +56,9 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
         }
         if (!line.startsWith('npx spacktainers sif upload ')) continue;
         const args = line.replace(/^npx spacktainers /, '').split(' ');
-        await writeFile(path.join(sifDir, args[args.indexOf('--file') + 1]!), `SIF of ${name}`);
+        const file = path.join(sifDir, args[args.indexOf('--file') + 1]!);
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, `SIF of ${name}`);
         const upload = await runCli(args, sifDir, env);
         expect(upload.stderr).toBe('');
       }

@@ -48,9 +48,13 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
   it('writes the main pipeline, base images, environments and generate scripts', () => {
     expect([...generated.keys()].filter((f) => !/spack-outputs|spack-pipeline/.test(f)).sort()).toEqual([
       'amd64/containers/build-tools/Dockerfile',
+      'amd64/containers/build-tools/provenance.json',
       'amd64/containers/containers.yml',
       'amd64/containers/hdf5-mpi/Dockerfile',
+      'amd64/containers/hdf5-mpi/provenance.json',
       'amd64/containers/numpy/Dockerfile',
+      'amd64/containers/numpy/provenance.json',
+      'amd64/containers/ubuntu-tools/provenance.json',
       'amd64/environments/build-tools/spack.lock',
       'amd64/environments/build-tools/spack.yaml',
       'amd64/environments/hdf5-mpi/spack.lock',
@@ -101,6 +105,20 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
     expect(generated.get('amd64/containers/build-tools/Dockerfile')).toContain(
       'COPY "spacktainer/files/profile.d/spacktainer.sh" "/etc/profile.d/spacktainer.sh"',
     );
+    expect(generated.get('amd64/containers/numpy/Dockerfile')).toContain(
+      'COPY "generated/amd64/containers/numpy/provenance.json" "/opt/spacktainer/provenance.json"',
+    );
+    const provenance = JSON.parse(generated.get('amd64/containers/numpy/provenance.json')!);
+    expect(provenance).toMatchObject({ container: 'numpy', arch: 'amd64', version: '1.26.1' });
+    expect(provenance.packages).toHaveLength(38);
+    expect(provenance.packages.find((p: { name: string }) => p.name === 'py-numpy')).toMatchObject({ version: '1.26.1', hash: 'p6npipyetdhoyitjuos2h64s365pzjaq' });
+    expect(JSON.parse(generated.get('amd64/containers/ubuntu-tools/provenance.json')!)).toEqual({
+      container: 'ubuntu-tools',
+      arch: 'amd64',
+      version: '24.04',
+      packages: [],
+      sourceImage: 'docker.io/library/ubuntu:24.04',
+    });
   });
 
   it('adds the branch slug off the default branch and -arm64 on arm64', async () => {

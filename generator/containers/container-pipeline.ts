@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ContainerDefinition, CustomContainerDefinition, SpackContainerDefinition } from '../definitions/definition.js';
-import { cacheKind, tagSuffix, type CiContext } from '../gitlab/ci-context.js';
+import { branchSuffix, cacheKind, tagSuffix, type CiContext } from '../gitlab/ci-context.js';
+import { PROVENANCE_IN_IMAGE, provenanceKey } from '../provenance/package-list.js';
 import type { Job, Need, Pipeline } from '../pipeline/model.js';
 import { shellQuote } from '../pipeline/shell.js';
 import type { ImageLookup } from '../registry/lookup.js';
@@ -25,6 +26,10 @@ export interface PlannedContainer {
   image: string;
   /** Key of its SIF in the SIF bucket. */
   sifKey: string;
+  /** Version of its module (`module load <name>/<moduleVersion>`): the version and branch suffix. */
+  moduleVersion: string;
+  /** Its provenance.json in the output, copied into the image and uploaded beside the SIF. */
+  provenancePath: string;
   /** Its Docker Hub reference; only on the default branch, the only one that publishes there. */
   dockerHubImage?: string;
   /** For Spack containers: the Dockerfile (template plus COPY lines) and its path in the output. */
@@ -57,6 +62,21 @@ export interface ContainerSteps {
   dockerHub: boolean;
 }
 
+/**
+ * Where one published form of a container stands: published with this identity (`current`),
+ * published with another (`outdated`), not there (`missing`), or not a form this container has
+ * here (`none`: the image of a `.def`, Docker Hub off the default branch or without a repository).
+ */
+export type PublicationState = 'current' | 'outdated' | 'missing' | 'none';
+
+export interface PublicationStates {
+  image: PublicationState;
+  sif: PublicationState;
+  dockerHub: PublicationState;
+  /** The registry's labels of the image (or, for a `.def`, nothing), for reports. */
+  imageLabels?: Record<string, string>;
+}
+
 export interface ContainerPublication {
   container: PlannedContainer;
   identity: ContainerIdentity;
@@ -84,30 +104,40 @@ export function planContainer(
       `version "${version}" does not make a valid image tag ("${tag}")`,
     );
   }
+  const outputDir = `${generatedRoot}/${definition.arch}/containers/${definition.name}`;
   const planned: PlannedContainer = {
     definition,
     version,
     tag,
     image: `${registryImage(settings, definition.name)}:${tag}`,
     sifKey: sifObjectKey(definition.name, tag),
+    moduleVersion: `${version}${branchSuffix(context)}`,
+    provenancePath: `${outputDir}/provenance.json`,
   };
   if (context.isDefaultBranch && definition.kind === 'spack') {
     planned.dockerHubImage = `${settings.dockerHub.host}/${settings.dockerHub.namespace}/${definition.name}:${tag}`;
   }
   if (definition.kind === 'spack') {
     planned.dockerfile = {
-      path: `${generatedRoot}/${definition.arch}/containers/${definition.name}/Dockerfile`,
-      text: containerDockerfile(dockerfileTemplate, definition),
+      path: `${outputDir}/Dockerfile`,
+      text: containerDockerfile(dockerfileTemplate, definition, planned.provenancePath),
     };
   }
   return planned;
 }
 
-/** The template with one COPY line per `spacktainer: files:` entry, paths already validated. */
-export function containerDockerfile(template: string, definition: SpackContainerDefinition): string {
-  const copies = definition.files.map((f) => `COPY ${JSON.stringify(`spacktainer/files/${f.source}`)} ${JSON.stringify(`/${f.target}`)}`);
+/**
+ * The template, the provenance file, and one COPY line per `spacktainer: files:` entry (paths
+ * already validated).
+ */
+export function containerDockerfile(template: string, definition: SpackContainerDefinition, provenancePath: string): string {
+  const copy = (from: string, to: string) => `COPY ${JSON.stringify(from)} ${JSON.stringify(to)}`;
   const body = template.endsWith('\n') ? template : `${template}\n`;
-  return copies.length === 0 ? body : `${body}# spacktainer.files of ${definition.file}\n${copies.join('\n')}\n`;
+  const lines = [`# What is inside: \`spacktainers status --package NAME\` reads the same list.`, copy(provenancePath, PROVENANCE_IN_IMAGE)];
+  if (definition.files.length > 0) {
+    lines.push(`# spacktainer.files of ${definition.file}`, ...definition.files.map((f) => copy(`spacktainer/files/${f.source}`, `/${f.target}`)));
+  }
+  return `${body}${lines.join('\n')}\n`;
 }
 
 /**
@@ -160,26 +190,44 @@ export function identityLabels(identity: ContainerIdentity): Record<string, stri
 }
 
 /**
- * The steps whose result is not published yet with this identity: the image (registry labels),
- * the SIF (object metadata), and on the default branch the Docker Hub copy, only into an
- * existing Docker Hub repository.
+ * How each published form of a container compares with this identity: the image (registry
+ * labels), the SIF (object metadata), and on the default branch the Docker Hub copy, which
+ * exists only where its Docker Hub repository does.
  */
+export async function publicationStates(
+  container: PlannedContainer,
+  identity: ContainerIdentity,
+  images: ImageLookup,
+  sifs: SifLookup,
+): Promise<PublicationStates> {
+  const { arch } = container.definition;
+  const labels = identityLabels(identity);
+  const state = (published: Record<string, string> | undefined, wanted: Record<string, string>): PublicationState =>
+    published === undefined ? 'missing' : carries(published, wanted) ? 'current' : 'outdated';
+  const hub = container.dockerHubImage;
+  const [image, sif, dockerHub] = await Promise.all([
+    container.definition.kind === 'spack' ? images.image(container.image, arch) : undefined,
+    sifs.metadata(container.sifKey),
+    hub && (await images.repositoryExists(hub.slice(0, hub.lastIndexOf(':')))) ? images.image(hub, arch).then((i) => i ?? null) : undefined,
+  ]);
+  return {
+    image: container.definition.kind === 'spack' ? state(image?.labels, labels) : 'none',
+    sif: state(sif, identity),
+    dockerHub: dockerHub === undefined ? 'none' : state(dockerHub?.labels, labels),
+    imageLabels: image?.labels,
+  };
+}
+
+/** The steps whose result is not published yet with this identity. */
 export async function decideSteps(
   container: PlannedContainer,
   identity: ContainerIdentity,
   images: ImageLookup,
   sifs: SifLookup,
 ): Promise<ContainerSteps> {
-  const { arch } = container.definition;
-  const labels = identityLabels(identity);
-  const lacks = async (reference: string) => !carries((await images.image(reference, arch))?.labels, labels);
-  const hub = container.dockerHubImage;
-  const [image, sif, dockerHub] = await Promise.all([
-    container.definition.kind === 'spack' ? lacks(container.image) : false,
-    sifs.metadata(container.sifKey).then((metadata) => !carries(metadata, identity)),
-    hub ? images.repositoryExists(hub.slice(0, hub.lastIndexOf(':'))).then(async (exists) => exists && (await lacks(hub))) : false,
-  ]);
-  return { image, sif, dockerHub };
+  const states = await publicationStates(container, identity, images, sifs);
+  const needed = (state: PublicationState) => state === 'outdated' || state === 'missing';
+  return { image: needed(states.image), sif: needed(states.sif), dockerHub: needed(states.dockerHub) };
 }
 
 export const containerJobNames = {
@@ -244,6 +292,7 @@ function imageJob(
     // Known only when the job runs; not part of the identity, so they never cause a rebuild.
     '--label "org.opencontainers.image.revision=${CI_COMMIT_SHA}"',
     '--label "org.opencontainers.image.created=$(date -u +%Y-%m-%dT%H:%M:%SZ)"',
+    `--label "${LABEL_NAMESPACE}.pipeline-url=\${CI_PIPELINE_URL}"`,
     ...keyValueArguments('--label', identityLabels(identity)),
   ];
   return buildahJob(settings, arch, 'publish', [
@@ -272,6 +321,12 @@ function sifJob(settings: Settings, context: CiContext, arch: Architecture, cont
     definition.kind === 'spack'
       ? [registryLogin(settings.registry, 'singularity'), `singularity build ${shellQuote(sif)} ${shellQuote(`docker://${container.image}`)}`]
       : [`singularity build --fakeroot ${shellQuote(sif)} ${shellQuote(definition.file)}`];
+  const upload = (file: string, key: string) =>
+    ['npx spacktainers sif upload', `--file ${shellQuote(file)}`, `--key ${shellQuote(key)}`, ...keyValueArguments('--metadata', identity)].join(' ');
+  // The module's wrappers: the view's executables, or the runscript of a `.def`.
+  const listExecutables = definition.kind === 'spack' ? [`singularity exec ${shellQuote(sif)} ls /opt/view/bin > executables.txt`] : [];
+  const wrappers = definition.kind === 'spack' ? '--executables executables.txt' : '--runscript';
+  const moduleOptions = { '--arch': arch, '--name': definition.name, '--version': container.moduleVersion, '--sif-key': container.sifKey };
   return {
     stage: 'publish',
     image: { name: baseImageRef(settings, context, 'singularitah', arch), entrypoint: [''] },
@@ -280,7 +335,15 @@ function sifJob(settings: Settings, context: CiContext, arch: Architecture, cont
     script: [
       ...build,
       'npm ci --no-audit --no-fund',
-      ['npx spacktainers sif upload', `--file ${shellQuote(sif)}`, `--key ${shellQuote(container.sifKey)}`, ...keyValueArguments('--metadata', identity)].join(' '),
+      upload(sif, container.sifKey),
+      upload(container.provenancePath, provenanceKey(container.sifKey)),
+      ...listExecutables,
+      [
+        'npx spacktainers modules publish',
+        ...Object.entries(moduleOptions).map(([option, value]) => `${option} ${shellQuote(value)}`),
+        wrappers,
+        ...(identity['spack-lock-digest'] ? [`--lock-digest ${shellQuote(identity['spack-lock-digest'])}`] : []),
+      ].join(' '),
     ],
   };
 }

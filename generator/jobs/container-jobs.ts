@@ -23,6 +23,7 @@ import type { ImageLookup } from '../registry/lookup.js';
 import type { Architecture, Settings } from '../settings/settings.js';
 import type { SifLookup } from '../sif/store.js';
 import type { LockedEnvironment } from '../spack/read-locks.js';
+import { packageList, renderProvenance, type Provenance } from '../provenance/package-list.js';
 
 export const PUBLISH_PIPELINE = 'containers.yml';
 
@@ -92,8 +93,22 @@ export async function containerJobs(input: ContainerJobsInput): Promise<Containe
     }),
   );
   const pipeline = publishPipeline(settings, context, arch, publications, bases, input.writerJob, generatedRoot);
-  const files = containers.flatMap((c) => (c.dockerfile ? [{ path: pathInOutput(outputDir, c.dockerfile.path), text: c.dockerfile.text }] : []));
+  const files = containers.flatMap((c) => [
+    ...(c.dockerfile ? [{ path: pathInOutput(outputDir, c.dockerfile.path), text: c.dockerfile.text }] : []),
+    { path: pathInOutput(outputDir, c.provenancePath), text: renderProvenance(provenanceOf(c, publications, input.locks)) },
+  ]);
   return { publications, pipelines: [pipelineFile(PUBLISH_PIPELINE, 2, pipeline)], files };
+}
+
+function provenanceOf(container: PlannedContainer, publications: ContainerPublication[], locks: Map<string, LockedEnvironment>): Provenance {
+  const { definition, version } = container;
+  const base = { container: definition.name, arch: definition.arch, version };
+  if (definition.kind === 'custom') {
+    const identity = publications.find((p) => p.container === container)!.identity;
+    return { ...base, packages: [], sourceImage: identity['source-image'] };
+  }
+  const locked = locks.get(definition.name)!;
+  return { ...base, spackLockDigest: locked.digest, packages: packageList(locked.lock) };
 }
 
 async function identify(input: ContainerJobsInput, container: PlannedContainer, bases: PinnedBaseImages): Promise<ContainerIdentity> {

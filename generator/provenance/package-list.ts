@@ -17,9 +17,20 @@ export interface Provenance {
   container: string;
   arch: string;
   version: string;
-  spackLockDigest: string;
+  /** Spack containers: the lock they were installed from, and its packages. */
+  spackLockDigest?: string;
   packages: PackageRecord[];
+  /** `.def` containers: the image they were converted from. */
+  sourceImage?: string;
 }
+
+/** Where the provenance of a SIF lives: beside it in the SIF bucket. */
+export function provenanceKey(sifKey: string): string {
+  return sifKey.replace(/\.sif$/, '.provenance.json');
+}
+
+/** Inside every Spack image. */
+export const PROVENANCE_IN_IMAGE = '/opt/spacktainer/provenance.json';
 
 export function spackLockDigest(lockText: string): string {
   return `sha256:${createHash('sha256').update(lockText).digest('hex')}`;

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { DefinitionSet } from '../definitions/definition.js';
+import { spackLockDigest } from '../provenance/package-list.js';
 import type { Architecture } from '../settings/settings.js';
 import { environmentPaths } from './environment.js';
 import { parseSpackLock, type SpackLock } from './lock.js';
@@ -26,8 +26,7 @@ export async function readLocks(
     const file = `${environmentPaths(arch, definition.name, generatedRoot).outputDir}/spack.lock`;
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined) continue;
-    const digest = `sha256:${createHash('sha256').update(text).digest('hex')}`;
-    locks.set(definition.name, { lock: parseSpackLock(file, text), digest });
+    locks.set(definition.name, { lock: parseSpackLock(file, text), digest: spackLockDigest(text) });
   }
   return locks;
 }
