@@ -1,6 +1,5 @@
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDefinitions } from '../generator/definitions/read.js';
@@ -10,7 +9,7 @@ import { copyExampleOutputs } from '../generator/jobs/example-outputs.js';
 import { runCli } from './support/cli.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
 import { makeProject, REPO_ROOT } from './support/project.js';
-import { jobNames, pipelineJobs, runBuildJobs } from './support/publish-jobs.js';
+import { jobNames, pipelineJobs, runBuildJobs, runPublishJobs } from './support/publish-jobs.js';
 import { pushTestImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { startS3, type TestS3 } from './support/s3.js';
 import { secretLeaks } from './support/secrets.js';
@@ -43,27 +42,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   };
 
   /** Stand in for the planned jobs: push the images (with their labels), copy to "Docker Hub", upload the SIFs. */
-  const publish = async (text: string) => {
-    await runBuildJobs(registry.endpoint, registry.host, text);
-    const sifDir = await mkdtemp(path.join(tmpdir(), 'spacktainers-sif-job-'));
-    await cp(path.join(project, 'settings.yaml'), path.join(sifDir, 'settings.yaml'));
-    for (const [name, job] of Object.entries(pipelineJobs(text))) {
-      for (const line of job.script ?? []) {
-        if (name.startsWith('docker-hub:') && line.startsWith('buildah push ')) {
-          const [, , source, target] = line.split(' ') as [string, string, string, string];
-          const [repository, tag] = target.replace(`docker://${registry.host}/`, '').split(':') as [string, string];
-          await pushTestImage(registry.endpoint, repository, tag, { labels: await fetchLabels(source) });
-        }
-        if (!line.startsWith('npx spacktainers sif upload ')) continue;
-        const args = line.replace(/^npx spacktainers /, '').split(' ');
-        const file = path.join(sifDir, args[args.indexOf('--file') + 1]!);
-        await mkdir(path.dirname(file), { recursive: true });
-        await writeFile(file, `SIF of ${name}`);
-        const upload = await runCli(args, sifDir, env);
-        expect(upload.stderr).toBe('');
-      }
-    }
-  };
+  const publish = (text: string) => runPublishJobs(registry, project, env, text);
 
   const fetchLabels = async (reference: string) => {
     const [repository, tag] = reference.slice(registry.host.length + 1).split(':') as [string, string];

@@ -8,7 +8,9 @@ import { CleanBranchesCommand } from './commands/gitlab/clean-branches.js';
 import { MergeRequestNoteCommand } from './commands/gitlab/merge-request-note.js';
 import { PlanCommand } from './commands/plan.js';
 import { ProcessSpackPipelineCommand } from './commands/process-spack-pipeline.js';
+import { ModulesPublishCommand } from './commands/modules/publish.js';
 import { SchemasCommand } from './commands/schemas.js';
+import { StatusCommand } from './commands/status.js';
 import { SifUploadCommand } from './commands/sif/upload.js';
 import { ValidateCommand } from './commands/validate.js';
 
@@ -22,6 +24,8 @@ export const commands = [
   SchemasCommand,
   DemoCommand,
   SifUploadCommand,
+  StatusCommand,
+  ModulesPublishCommand,
   MergeRequestNoteCommand,
   ArtifactsCommand,
   CleanBranchesCommand,

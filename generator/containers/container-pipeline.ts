@@ -65,9 +65,10 @@ export interface ContainerSteps {
 /**
  * Where one published form of a container stands: published with this identity (`current`),
  * published with another (`outdated`), not there (`missing`), or not a form this container has
- * here (`none`: the image of a `.def`, Docker Hub off the default branch or without a repository).
+ * here (`none`: the image of a `.def`, Docker Hub off the default branch or without a repository),
+ * or not known (`unknown`: the environment is not concretized, so the tag is not known).
  */
-export type PublicationState = 'current' | 'outdated' | 'missing' | 'none';
+export type PublicationState = 'current' | 'outdated' | 'missing' | 'none' | 'unknown';
 
 export interface PublicationStates {
   image: PublicationState;
@@ -80,6 +81,7 @@ export interface PublicationStates {
 export interface ContainerPublication {
   container: PlannedContainer;
   identity: ContainerIdentity;
+  states: PublicationStates;
   steps: ContainerSteps;
 }
 
@@ -219,13 +221,7 @@ export async function publicationStates(
 }
 
 /** The steps whose result is not published yet with this identity. */
-export async function decideSteps(
-  container: PlannedContainer,
-  identity: ContainerIdentity,
-  images: ImageLookup,
-  sifs: SifLookup,
-): Promise<ContainerSteps> {
-  const states = await publicationStates(container, identity, images, sifs);
+export function stepsFor(states: PublicationStates): ContainerSteps {
   const needed = (state: PublicationState) => state === 'outdated' || state === 'missing';
   return { image: needed(states.image), sif: needed(states.sif), dockerHub: needed(states.dockerHub) };
 }

@@ -3,7 +3,8 @@ import {
   containerChecksum,
   containerVersion,
   customIdentity,
-  decideSteps,
+  publicationStates,
+  stepsFor,
   pinBaseImages,
   pinImage,
   planContainer,
@@ -61,14 +62,16 @@ export interface ContainerJobsResult {
   files: OutputFile[];
 }
 
+/** What planning one architecture's containers needs (container-jobs and status alike). */
+export type PublicationsInput = Omit<ContainerJobsInput, 'writerJob'>;
+
 /**
- * The publishing pipeline of one architecture, from its definitions and concretized locks:
- * every container is planned (bad input fails them all, before any look-up), then each one's
- * identity is compared with what the registry and the SIF bucket hold.
+ * Every container of one architecture, planned from its definition and concretized lock (bad
+ * input fails them all, before any look-up), with its identity compared with what the registry
+ * and the SIF bucket hold.
  */
-export async function containerJobs(input: ContainerJobsInput): Promise<ContainerJobsResult> {
+export async function planPublications(input: PublicationsInput): Promise<{ publications: ContainerPublication[]; bases: PinnedBaseImages }> {
   const { settings, context, arch, generatedRoot, published } = input;
-  const outputDir = publishDir(generatedRoot, arch);
   const errors: InputError[] = [];
   const containers: PlannedContainer[] = [];
   for (const definition of input.definitions.definitions.filter((d) => d.arch === arch)) {
@@ -89,9 +92,19 @@ export async function containerJobs(input: ContainerJobsInput): Promise<Containe
   const publications = await Promise.all(
     containers.map(async (container) => {
       const identity = await identify(input, container, bases);
-      return { container, identity, steps: await decideSteps(container, identity, published.images, published.sifs) };
+      const states = await publicationStates(container, identity, published.images, published.sifs);
+      return { container, identity, states, steps: stepsFor(states) };
     }),
   );
+  return { publications, bases };
+}
+
+/** The publishing pipeline of one architecture: only the steps whose result is not published yet. */
+export async function containerJobs(input: ContainerJobsInput): Promise<ContainerJobsResult> {
+  const { settings, context, arch, generatedRoot } = input;
+  const outputDir = publishDir(generatedRoot, arch);
+  const { publications, bases } = await planPublications(input);
+  const containers = publications.map((p) => p.container);
   const pipeline = publishPipeline(settings, context, arch, publications, bases, input.writerJob, generatedRoot);
   const files = containers.flatMap((c) => [
     ...(c.dockerfile ? [{ path: pathInOutput(outputDir, c.dockerfile.path), text: c.dockerfile.text }] : []),
@@ -111,7 +124,7 @@ function provenanceOf(container: PlannedContainer, publications: ContainerPublic
   return { ...base, spackLockDigest: locked.digest, packages: packageList(locked.lock) };
 }
 
-async function identify(input: ContainerJobsInput, container: PlannedContainer, bases: PinnedBaseImages): Promise<ContainerIdentity> {
+async function identify(input: PublicationsInput, container: PlannedContainer, bases: PinnedBaseImages): Promise<ContainerIdentity> {
   const { definition } = container;
   if (definition.kind === 'custom') {
     return customIdentity(definition, await pinImage(input.published.images, `${definition.fromImage}:${definition.fromTag}`));

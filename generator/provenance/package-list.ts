@@ -46,9 +46,9 @@ export function renderProvenance(provenance: Provenance): string {
   return `${JSON.stringify(provenance, null, 2)}\n`;
 }
 
-/** Does this provenance hold `name`, at `version` when one is given (a prefix: `1.26` matches 1.26.1)? */
-export function shipsPackage(provenance: Provenance, name: string, version?: string): PackageRecord[] {
-  return provenance.packages.filter(
+/** The packages called `name`, at `version` when one is given (a prefix: `1.26` matches 1.26.1). */
+export function shipsPackage(packages: PackageRecord[], name: string, version?: string): PackageRecord[] {
+  return packages.filter(
     (p) => p.name === name && (version === undefined || p.version === version || p.version.startsWith(`${version}.`)),
   );
 }

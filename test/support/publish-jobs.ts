@@ -1,5 +1,10 @@
+import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parse } from 'yaml';
-import { pushTestImage } from './registry.js';
+import { RegistryClient } from '../../generator/registry/client.js';
+import { runCli } from './cli.js';
+import { pushTestImage, type TestRegistry } from './registry.js';
 
 type Jobs = Record<string, { script?: string[] }>;
 
@@ -49,4 +54,35 @@ export async function runBuildJobs(endpoint: string, registryHost: string, text:
 /** Names of the jobs of a generated pipeline. */
 export function jobNames(text: string): string[] {
   return Object.keys(pipelineJobs(text));
+}
+
+/**
+ * Stand in for all jobs of a generated publishing pipeline: push the images (with their
+ * labels), copy them to "Docker Hub" (the same test registry), and upload every file the SIF
+ * jobs upload (a small stand-in file each) with the real `spacktainers sif upload`.
+ */
+export async function runPublishJobs(registry: TestRegistry, project: string, env: NodeJS.ProcessEnv, text: string): Promise<void> {
+  await runBuildJobs(registry.endpoint, registry.host, text);
+  const labelsOf = async (reference: string) => {
+    const [repository, tag] = reference.slice(registry.host.length + 1).split(':') as [string, string];
+    return (await new RegistryClient(registry.host).image(repository, tag, 'amd64'))!.labels;
+  };
+  const sifDir = await mkdtemp(path.join(tmpdir(), 'spacktainers-sif-job-'));
+  await cp(path.join(project, 'settings.yaml'), path.join(sifDir, 'settings.yaml'));
+  for (const [name, job] of Object.entries(pipelineJobs(text))) {
+    for (const line of job.script ?? []) {
+      if (name.startsWith('docker-hub:') && line.startsWith('buildah push ')) {
+        const [, , source, target] = line.split(' ') as [string, string, string, string];
+        const [repository, tag] = target.replace(`docker://${registry.host}/`, '').split(':') as [string, string];
+        await pushTestImage(registry.endpoint, repository, tag, { labels: await labelsOf(source) });
+      }
+      if (!line.startsWith('npx spacktainers sif upload ')) continue;
+      const args = words(line).slice(2);
+      const file = path.join(sifDir, args[args.indexOf('--file') + 1]!);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, `SIF of ${name}`);
+      const upload = await runCli(args, sifDir, env);
+      if (upload.code !== 0 || upload.stderr) throw new Error(`sif upload in ${name} failed: ${upload.stderr}`);
+    }
+  }
 }

@@ -1,0 +1,74 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Option, UsageError } from 'clipanion';
+import * as t from 'typanion';
+import { SpacktainersCommand } from '../../base-command.js';
+import { settingsOption } from '../../options.js';
+import { moduleFiles, type ContainerModule } from '../../../modules/modulefile.js';
+import { uploadModuleFiles } from '../../../modules/publish.js';
+import { loadSettings } from '../../../settings/load.js';
+import { ARCHITECTURES } from '../../../settings/settings.js';
+import { sifS3Client } from '../../../sif/store.js';
+
+export class ModulesPublishCommand extends SpacktainersCommand {
+  static override paths = [['modules', 'publish']];
+  static override usage = SpacktainersCommand.Usage({
+    description: "Write a container's Lmod (and Tcl) module file and wrappers, and put them beside its SIF",
+    details: `
+      Run by the SIF jobs. \`module load <name>/<version>\` then puts on PATH one wrapper per executable
+      of the image's view (\`--executables\`, one name a line), each running it inside the SIF with the
+      settings' runtime (singularity or apptainer) and binds; a \`.def\` container gets one wrapper named
+      after it that runs its runscript (\`--runscript\`). Files go to the SIF bucket at their paths below
+      the settings' \`modules.root\` (\`modules/<arch>/lua/<name>/<version>.lua\`, \`wrappers/<arch>/...\`),
+      or with \`--output\` to a local folder instead.
+    `,
+    examples: [
+      [
+        'Publish the module of numpy 1.26.1',
+        '$0 modules publish --arch amd64 --name numpy --version 1.26.1 --sif-key numpy/numpy-1.26.1.sif --executables executables.txt',
+      ],
+      ['Write them locally to look at', '$0 modules publish --arch amd64 --name tools --version 24.04 --sif-key tools/tools-24.04.sif --runscript --output out'],
+    ],
+  });
+
+  arch = Option.String('--arch', { required: true, validator: t.isEnum(ARCHITECTURES) });
+  name = Option.String('--name', { required: true, description: 'Container name' });
+  version = Option.String('--version', { required: true, description: 'Module version (the container version, with the branch suffix off the default branch)' });
+  sifKey = Option.String('--sif-key', { required: true, description: 'Key of the SIF in the SIF bucket' });
+  executables = Option.String('--executables', { description: 'File listing the executables of the view, one a line' });
+  runscript = Option.Boolean('--runscript', false, { description: 'One wrapper named after the container, running its runscript' });
+  lockDigest = Option.String('--lock-digest', { description: 'spack.lock digest, recorded in the module and the object metadata' });
+  output = Option.String('--output', { description: 'Write to this folder instead of the SIF bucket' });
+  settings = settingsOption();
+
+  async run(): Promise<number> {
+    if (Boolean(this.executables) === this.runscript) throw new UsageError('give exactly one of --executables FILE and --runscript');
+    const settings = await loadSettings(this.settings);
+    const module: ContainerModule = {
+      name: this.name,
+      version: this.version,
+      arch: this.arch,
+      description: `${this.name} ${this.version} container built by spacktainers`,
+      sifKey: this.sifKey,
+      executables: this.executables ? (await readFile(this.executables, 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean) : 'runscript',
+      lockDigest: this.lockDigest,
+    };
+    const { files, skipped } = moduleFiles(module, settings.modules);
+    for (const name of skipped) this.context.stderr.write(`skipped executable with an unusual name: ${JSON.stringify(name)}\n`);
+    if (this.output) {
+      for (const file of files) {
+        await mkdir(path.dirname(path.join(this.output, file.path)), { recursive: true });
+        await writeFile(path.join(this.output, file.path), file.text, { mode: file.mode });
+      }
+    } else {
+      const client = sifS3Client(settings, process.env);
+      try {
+        await uploadModuleFiles(client, settings.s3.sifBucket, files, this.lockDigest ? { 'spack-lock-digest': this.lockDigest } : {});
+      } finally {
+        client.destroy();
+      }
+    }
+    for (const file of files) this.context.stdout.write(`${this.output ? 'wrote' : 'uploaded'} ${file.path}\n`);
+    return 0;
+  }
+}

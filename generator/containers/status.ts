@@ -1,0 +1,96 @@
+import type { Architecture } from '../settings/settings.js';
+import { shipsPackage, packageList, type PackageRecord } from '../provenance/package-list.js';
+import type { LockedEnvironment } from '../spack/read-locks.js';
+import { LABEL_NAMESPACE } from './registry-script.js';
+import type { ContainerPublication, PublicationState } from './container-pipeline.js';
+
+/** Where one container of one architecture stands, for a person asking "where is my container?". */
+export interface ContainerStatus {
+  arch: Architecture;
+  name: string;
+  kind: 'spack' | 'custom';
+  version: string;
+  tag: string;
+  image: string;
+  imageState: PublicationState;
+  sifKey: string;
+  sifState: PublicationState;
+  /** Docker Hub: only on the default branch, only into an existing repository. */
+  dockerHubState: PublicationState;
+  spackLockDigest?: string;
+  /** The pipeline that built the image in the registry, from its label, when known. */
+  builtBy?: string;
+  /** Why it is not (yet) what the definition says, in words. */
+  note?: string;
+}
+
+export function containerStatus(publication: ContainerPublication): ContainerStatus {
+  const { container, identity, states } = publication;
+  const { definition } = container;
+  const status: ContainerStatus = {
+    arch: definition.arch,
+    name: definition.name,
+    kind: definition.kind,
+    version: container.version,
+    tag: container.tag,
+    image: container.image,
+    imageState: states.image,
+    sifKey: container.sifKey,
+    sifState: states.sif,
+    dockerHubState: states.dockerHub,
+    spackLockDigest: identity['spack-lock-digest'],
+    builtBy: states.imageLabels?.[`${LABEL_NAMESPACE}.pipeline-url`],
+  };
+  const behind = [states.image, states.sif, states.dockerHub].some((s) => s === 'missing' || s === 'outdated');
+  if (behind) status.note = 'not published with these contents yet: its container pipeline has not run or failed';
+  return status;
+}
+
+/** A definition whose environment has not been concretized here: no lock, so no version. */
+export function unconcretizedStatus(arch: Architecture, name: string, lockFile: string): ContainerStatus {
+  return {
+    arch,
+    name,
+    kind: 'spack',
+    version: '?',
+    tag: '?',
+    image: '?',
+    imageState: 'unknown',
+    sifKey: '?',
+    sifState: 'unknown',
+    dockerHubState: 'unknown',
+    note: `no ${lockFile}: its generate job has not run here (run in CI, or fetch the locks with \`spacktainers gitlab artifacts\`)`,
+  };
+}
+
+export function renderStatusTable(rows: ContainerStatus[]): string {
+  const header = ['CONTAINER', 'TAG', 'IMAGE', 'SIF', 'DOCKER HUB', 'BUILT BY'];
+  const lines = rows.map((r) => [`${r.arch}/${r.name}`, r.tag, r.imageState, r.sifState, r.dockerHubState, r.builtBy ?? '-']);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const notes = rows.filter((r) => r.note).map((r) => `${r.arch}/${r.name}: ${r.note}`);
+  const where = rows.filter((r) => r.image !== '?').map((r) => `${r.arch}/${r.name}: image ${r.image}, SIF ${r.sifKey}`);
+  return [format(header), ...lines.map(format), '', ...where, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n') + '\n';
+}
+
+/** One container that ships a package a person asked about. */
+export interface PackageMatch {
+  arch: Architecture;
+  container: string;
+  packages: PackageRecord[];
+}
+
+/** Which containers ship `name` (at `version`, when given), from their concretized locks. */
+export function containersShipping(
+  locks: { arch: Architecture; name: string; locked: LockedEnvironment }[],
+  name: string,
+  version?: string,
+): PackageMatch[] {
+  return locks
+    .map(({ arch, name: container, locked }) => ({
+      arch,
+      container,
+      packages: shipsPackage(packageList(locked.lock), name, version),
+    }))
+    .filter((match) => match.packages.length > 0);
+}
