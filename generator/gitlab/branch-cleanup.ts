@@ -1,5 +1,5 @@
 import type { ContainerTagStore } from '../registry/tag-store.js';
-import type { SifStore } from '../sif/sif-store.js';
+import { sifObjectTag, type SifStore } from '../sif/store.js';
 import { ARCHITECTURES } from '../settings/settings.js';
 import { slugify } from './ci-context.js';
 import type { ProjectBranches } from './branches.js';
@@ -27,7 +27,7 @@ function protectedRule(pattern: string): RegExp {
 }
 
 /**
- * The branch slugs a tag (`<version>__<slug>`, `-<arch>` appended off amd64) or SIF file name
+ * The branch slugs a tag (`<version>__<slug>`, `-<arch>` appended off amd64; see tagSuffix)
  * may belong to. `1.0__fix-arm64` is branch `fix-arm64` on amd64 or branch `fix` on arm64, so
  * both are candidates. Default-branch names carry no `__` and belong to no branch.
  */
@@ -109,7 +109,8 @@ export async function cleanDeletedBranches(
     }
   }
   for (const key of await stores.sifs.list()) {
-    const branchSlug = deletedBranchOf(key.slice(key.lastIndexOf('/') + 1).replace(/\.sif$/, ''), kept);
+    const tag = sifObjectTag(key);
+    const branchSlug = tag === undefined ? undefined : deletedBranchOf(tag, kept);
     if (!branchSlug) continue;
     if (!dryRun) await stores.sifs.delete(key);
     report.deletedSifs.push({ key, branchSlug });

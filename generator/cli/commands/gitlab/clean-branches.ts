@@ -9,7 +9,7 @@ import { loadProject } from '../../../jobs/project.js';
 import { projectRegistryClient } from '../../../registry/lookup.js';
 import { registryTagStore } from '../../../registry/tag-store.js';
 import { ARCHITECTURES } from '../../../settings/settings.js';
-import { S3SifStore } from '../../../sif/sif-store.js';
+import { SifBucket } from '../../../sif/store.js';
 
 export class CleanBranchesCommand extends SpacktainersCommand {
   static override paths = [['gitlab', 'clean-branches']];
@@ -51,7 +51,7 @@ export class CleanBranchesCommand extends SpacktainersCommand {
     ]);
     const repositories = [...images].sort().map((image) => `${registry.path}/${image}`);
     const branches = await projectBranches(gitlabProject(settings, env));
-    const stores = { tags: registryTagStore(projectRegistryClient(settings, env, this.registryUrl?.replace(/\/+$/, ''))), sifs: S3SifStore.fromSettings(settings, env) };
+    const stores = { tags: registryTagStore(projectRegistryClient(settings, env, this.registryUrl?.replace(/\/+$/, ''))), sifs: SifBucket.fromSettings(settings, env) };
     const result = await cleanDeletedBranches(stores, repositories, branches, context.defaultBranch, this.dryRun);
     await writeFile(this.report, `${JSON.stringify(result, null, 2)}\n`);
     const verb = this.dryRun ? 'would delete' : 'deleted';
