@@ -1,8 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { containerVersion, planContainer } from '../generator/containers/container-pipeline.js';
 import { branchSlugCandidates, deletedBranchOf, keptBranches } from '../generator/gitlab/branch-cleanup.js';
+import { loadProject } from '../generator/jobs/project.js';
 import { RegistryClient } from '../generator/registry/client.js';
 import { runCli } from './support/cli.js';
 import { FakeGitlab } from './support/gitlab-server.js';
@@ -90,4 +92,29 @@ describe('gitlab clean-branches against docker-registry and s3rver', () => {
     expect(dry.stdout + run.stdout).not.toContain(gitlab.ciVariables(apiUrl).GITLAB_API_TOKEN);
   });
 
+  it('finds the SIF `sif upload` stored under a branch tag and deletes it once the branch is gone', async () => {
+    // A container name may hold `__` too: only the tag part of the key says which branch it is.
+    const project = await makeProject({ 'arm64/my__tool.def': 'Bootstrap: docker\nFrom: docker.io/library/ubuntu:10\n' });
+    /** The key the generated SIF job of `my__tool` passes to `sif upload`, and that upload itself. */
+    const upload = async (ci: Record<string, string>) => {
+      const { settings, definitions, context } = await loadProject(path.join(project, 'container_definitions'), path.join(project, 'settings.yaml'), ci);
+      const definition = definitions.definitions.find((d) => d.name === 'my__tool')!;
+      const { sifKey } = planContainer(settings, context, definition, containerVersion(definition, undefined), '', project);
+      await writeFile(path.join(project, 'my__tool.sif'), `SIF of ${sifKey}`);
+      const run = await runCli(['sif', 'upload', '--file', 'my__tool.sif', '--key', sifKey], project, ci);
+      expect(run.stderr).toBe('');
+      return sifKey;
+    };
+    const onBranch = await upload({ ...ciVariables(), CI_COMMIT_REF_NAME: 'feature/Short-lived' });
+    const onMain = await upload(ciVariables());
+    expect([onBranch, onMain]).toEqual(['my__tool/my__tool-10__feature-short-lived-arm64.sif', 'my__tool/my__tool-10-arm64.sif']);
+
+    gitlab.branches = [{ name: 'main', default: true, protected: true }];
+    gitlab.protectedBranches = ['main'];
+    const run = await runCli(['gitlab', 'clean-branches', '--registry-url', registry.endpoint], project, ciVariables());
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain(`deleted s3://spacktainers-sif/${onBranch} (branch feature-short-lived)`);
+    const left = await s3.client.send(new ListObjectsV2Command({ Bucket: 'spacktainers-sif', Prefix: 'my__tool/' }));
+    expect(left.Contents!.map((o) => o.Key)).toEqual([onMain]);
+  });
 });
