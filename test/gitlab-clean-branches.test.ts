@@ -117,4 +117,19 @@ describe('gitlab clean-branches against docker-registry and s3rver', () => {
     const left = await s3.client.send(new ListObjectsV2Command({ Bucket: 'spacktainers-sif', Prefix: 'my__tool/' }));
     expect(left.Contents!.map((o) => o.Key)).toEqual([onMain]);
   });
+
+  it('deletes a manifest once when several tags of deleted branches point to it', async () => {
+    gitlab.branches = [{ name: 'main', default: true, protected: true }];
+    gitlab.protectedBranches = ['main'];
+    const repo = 'hpc/spacktainers/base/runtime';
+    await pushTestImage(registry.endpoint, repo, 'latest', { content: 'main runtime' });
+    await pushTestImage(registry.endpoint, repo, 'latest__old-a', { content: 'old runtime' });
+    await pushTestImage(registry.endpoint, repo, 'latest__old-b', { content: 'old runtime' });
+    const project = await makeProject({});
+    const run = await runCli(['gitlab', 'clean-branches', '--registry-url', registry.endpoint], project, ciVariables());
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain(`deleted ${repo}:latest__old-a (branch old-a)`);
+    expect(run.stdout).toContain(`deleted ${repo}:latest__old-b (branch old-b)`);
+    expect(await new RegistryClient(registry.host).tags(repo)).toEqual(['latest']);
+  });
 });

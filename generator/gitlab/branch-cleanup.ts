@@ -85,10 +85,12 @@ export async function cleanDeletedBranches(
   };
   for (const repository of repositories) {
     const tags = await stores.tags.listTags(repository);
-    const doomed = tags.flatMap((tag) => {
+    const doomed: { tag: string; branchSlug: string; digest: string }[] = [];
+    for (const tag of tags) {
       const branchSlug = deletedBranchOf(tag, kept);
-      return branchSlug ? [{ tag, branchSlug }] : [];
-    });
+      // Every digest is read before the first delete, which removes all tags on its manifest.
+      if (branchSlug) doomed.push({ tag, branchSlug, digest: await stores.tags.digest(repository, tag) });
+    }
     if (doomed.length === 0) continue;
     const keptDigests = new Map<string, string[]>();
     for (const tag of tags.filter((t) => !doomed.some((d) => d.tag === t))) {
@@ -96,8 +98,7 @@ export async function cleanDeletedBranches(
       keptDigests.set(digest, [...(keptDigests.get(digest) ?? []), tag]);
     }
     const deletedDigests = new Set<string>();
-    for (const { tag, branchSlug } of doomed) {
-      const digest = await stores.tags.digest(repository, tag);
+    for (const { tag, branchSlug, digest } of doomed) {
       const sharedWith = keptDigests.get(digest);
       if (sharedWith) {
         report.keptSharedTags.push({ repository, tag, sharedWith });
