@@ -1,4 +1,4 @@
-// s3rver ships no types; this covers what the tests use.
+// s3rver ships no types; this covers what the tests and benches use (both tsconfig files include bench/).
 declare module 's3rver' {
   import type { AddressInfo } from 'node:net';
   interface S3rverOptions {

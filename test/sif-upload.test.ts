@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3SifLookup, sifObjectKey, uploadSif } from '../generator/sif/store.js';
+import { SifBucket, sifObjectKey } from '../generator/sif/store.js';
 import { runCli } from './support/cli.js';
 import { makeProject } from './support/project.js';
 import { startS3, type TestS3 } from './support/s3.js';
@@ -33,7 +33,7 @@ describe('SIF upload to S3 (s3rver)', () => {
       },
       { step: 'initialize', name: 'recordCommands' },
     );
-    expect(await uploadSif(s3.client, 'sifs', 'big/big-1.0.sif', file, metadata, 5 * 1024 * 1024)).toBe('uploaded');
+    expect(await new SifBucket(s3.client, 'sifs').upload('big/big-1.0.sif', file, metadata, 5 * 1024 * 1024)).toBe('uploaded');
     const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'sifs', Key: 'big/big-1.0.sif' }));
     expect(head.ContentLength).toBe(11 * 1024 * 1024);
     expect(commands.filter((c) => c !== 'HeadObjectCommand')).toEqual([
@@ -44,10 +44,10 @@ describe('SIF upload to S3 (s3rver)', () => {
       'CompleteMultipartUploadCommand',
     ]);
     s3.client.middlewareStack.remove('recordCommands');
-    expect(await s3SifLookup(s3.client, 'sifs').metadata('big/big-1.0.sif')).toEqual(metadata);
-    expect(await uploadSif(s3.client, 'sifs', 'big/big-1.0.sif', file, metadata)).toBe('unchanged');
-    expect(await uploadSif(s3.client, 'sifs', 'big/big-1.0.sif', file, { ...metadata, 'container-checksum': 'sha256:cc' })).toBe('uploaded');
-    expect(await s3SifLookup(s3.client, 'sifs').metadata('missing.sif')).toBeUndefined();
+    expect(await new SifBucket(s3.client, 'sifs').metadata('big/big-1.0.sif')).toEqual(metadata);
+    expect(await new SifBucket(s3.client, 'sifs').upload('big/big-1.0.sif', file, metadata)).toBe('unchanged');
+    expect(await new SifBucket(s3.client, 'sifs').upload('big/big-1.0.sif', file, { ...metadata, 'container-checksum': 'sha256:cc' })).toBe('uploaded');
+    expect(await new SifBucket(s3.client, 'sifs').metadata('missing.sif')).toBeUndefined();
   });
 
   it('`spacktainers sif upload` reads the bucket from the settings and credentials from the named variables', async () => {

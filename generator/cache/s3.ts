@@ -3,9 +3,10 @@ import {
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   type S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { s3Client, type S3Connection } from '../s3/client.js';
 import type { Bucket, ListedObject } from './bucket.js';
 
 /** S3 refuses more keys than this in one DeleteObjects request. */
@@ -116,19 +117,9 @@ export class S3Bucket implements Bucket {
 }
 
 /**
- * A client for the build-cache bucket; without explicit credentials the SDK's default chain reads
- * the standard AWS variables. The SDK's own retries are off: S3Bucket retries, counts and backs off.
+ * A client for the build-cache bucket. The SDK's own retries are off: S3Bucket retries, counts
+ * and backs off.
  */
-export function buildCacheClient(options: {
-  endpoint?: string;
-  region: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-}): S3Client {
-  return new S3Client({
-    endpoint: options.endpoint,
-    region: options.region,
-    credentials: options.credentials,
-    forcePathStyle: options.endpoint !== undefined,
-    maxAttempts: 1,
-  });
+export function buildCacheClient(connection: S3Connection, environment: NodeJS.ProcessEnv): S3Client {
+  return s3Client(connection, environment, { maxAttempts: 1 });
 }

@@ -1,5 +1,5 @@
 import type { ContainerTagStore } from '../registry/tag-store.js';
-import type { SifStore } from '../sif/sif-store.js';
+import { sifObjectTag, type SifStore } from '../sif/store.js';
 import { ARCHITECTURES } from '../settings/settings.js';
 import { slugify } from './ci-context.js';
 import type { ProjectBranches } from './branches.js';
@@ -27,7 +27,7 @@ function protectedRule(pattern: string): RegExp {
 }
 
 /**
- * The branch slugs a tag (`<version>__<slug>`, `-<arch>` appended off amd64) or SIF file name
+ * The branch slugs a tag (`<version>__<slug>`, `-<arch>` appended off amd64; see tagSuffix)
  * may belong to. `1.0__fix-arm64` is branch `fix-arm64` on amd64 or branch `fix` on arm64, so
  * both are candidates. Default-branch names carry no `__` and belong to no branch.
  */
@@ -85,10 +85,12 @@ export async function cleanDeletedBranches(
   };
   for (const repository of repositories) {
     const tags = await stores.tags.listTags(repository);
-    const doomed = tags.flatMap((tag) => {
+    const doomed: { tag: string; branchSlug: string; digest: string }[] = [];
+    for (const tag of tags) {
       const branchSlug = deletedBranchOf(tag, kept);
-      return branchSlug ? [{ tag, branchSlug }] : [];
-    });
+      // Every digest is read before the first delete, which removes all tags on its manifest.
+      if (branchSlug) doomed.push({ tag, branchSlug, digest: await stores.tags.digest(repository, tag) });
+    }
     if (doomed.length === 0) continue;
     const keptDigests = new Map<string, string[]>();
     for (const tag of tags.filter((t) => !doomed.some((d) => d.tag === t))) {
@@ -96,8 +98,7 @@ export async function cleanDeletedBranches(
       keptDigests.set(digest, [...(keptDigests.get(digest) ?? []), tag]);
     }
     const deletedDigests = new Set<string>();
-    for (const { tag, branchSlug } of doomed) {
-      const digest = await stores.tags.digest(repository, tag);
+    for (const { tag, branchSlug, digest } of doomed) {
       const sharedWith = keptDigests.get(digest);
       if (sharedWith) {
         report.keptSharedTags.push({ repository, tag, sharedWith });
@@ -109,7 +110,8 @@ export async function cleanDeletedBranches(
     }
   }
   for (const key of await stores.sifs.list()) {
-    const branchSlug = deletedBranchOf(key.slice(key.lastIndexOf('/') + 1).replace(/\.sif$/, ''), kept);
+    const tag = sifObjectTag(key);
+    const branchSlug = tag === undefined ? undefined : deletedBranchOf(tag, kept);
     if (!branchSlug) continue;
     if (!dryRun) await stores.sifs.delete(key);
     report.deletedSifs.push({ key, branchSlug });

@@ -1,6 +1,6 @@
 import { OFFLINE_IMAGES, registryLookup } from '../registry/lookup.js';
 import type { Settings } from '../settings/settings.js';
-import { OFFLINE_SIFS, s3SifLookup, sifS3Client } from '../sif/store.js';
+import { OFFLINE_SIFS, SifBucket } from '../sif/store.js';
 import type { Published } from './container-jobs.js';
 
 /**
@@ -11,6 +11,6 @@ export function publishedState(settings: Settings, environment: NodeJS.ProcessEn
   if (offline) return { images: OFFLINE_IMAGES, sifs: OFFLINE_SIFS };
   return {
     images: registryLookup(settings, environment),
-    sifs: s3SifLookup(sifS3Client(settings, environment), settings.s3.sifBucket),
+    sifs: SifBucket.fromSettings(settings, environment),
   };
 }

@@ -27,7 +27,11 @@ export interface PublishedImage {
 }
 
 export class RegistryError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The HTTP status the registry answered a request with, when that is what failed. */
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'RegistryError';
   }
@@ -40,25 +44,24 @@ const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
 ];
 
-type Access = 'pull' | 'pull,push';
+type Access = 'pull' | 'pull,push' | 'pull,delete';
 
 /**
  * A client of the OCI distribution API (what every registry serves under /v2/), enough to
- * read manifests, labels and tags and to re-tag a manifest. Authentication follows the
+ * read manifests, labels and tags, to re-tag a manifest and to delete one. Authentication follows the
  * registry's WWW-Authenticate challenge: a Bearer token from its token service (asked with
  * the credentials, if any) or Basic. Credentials only ever go into request headers.
  */
 export class RegistryClient {
-  private readonly endpoint: string;
   private readonly tokens = new Map<string, string>();
 
   constructor(
     readonly registry: string,
     private readonly credentials?: RegistryCredentials,
     private readonly fetchImpl: typeof fetch = fetch,
-  ) {
-    this.endpoint = registryEndpoint(registry);
-  }
+    /** Where its API is served, when not where the host name says (see registryEndpoint). */
+    private readonly endpoint = registryEndpoint(registry),
+  ) {}
 
   /** The digest a tag points to (a HEAD request, which registries do not rate-limit), if any. */
   async digest(repository: string, reference: string): Promise<string | undefined> {
@@ -109,16 +112,15 @@ export class RegistryClient {
   }
 
   /**
-   * Every tag of a repository, or undefined when the repository does not exist. Docker Hub
-   * answers 401 rather than 404 for a repository that does not exist (its token service grants
-   * no scope on it), so a repository we may not read counts as missing: we could not push there.
+   * Every tag of a repository, following the registry's pages, or undefined when the repository
+   * does not exist. A repository we may not read is a RegistryError with its status.
    */
   async tags(repository: string): Promise<string[] | undefined> {
     const tags: string[] = [];
     let next: string | undefined = '/tags/list';
     while (next) {
       const response = await this.request(repository, 'pull', next, {});
-      if ([401, 403, 404].includes(response.status)) return undefined;
+      if (response.status === 404) return undefined;
       await this.expectOk(response, `tags of ${repository}`);
       const body = (await response.json()) as { tags?: string[] | null };
       tags.push(...(body.tags ?? []));
@@ -137,6 +139,12 @@ export class RegistryClient {
       body: new Uint8Array(manifest.bytes),
     });
     await this.expectOk(response, `push manifest ${repository}:${tag}`);
+  }
+
+  /** Delete the manifest with `digest`: the registry drops every tag that points to it. */
+  async deleteManifest(repository: string, digest: string): Promise<void> {
+    const response = await this.request(repository, 'pull,delete', `/manifests/${digest}`, { method: 'DELETE' });
+    await this.expectOk(response, `delete manifest ${repository}@${digest}`);
   }
 
   private async request(repository: string, access: Access, suffix: string, init: RequestInit): Promise<Response> {
@@ -184,6 +192,6 @@ export class RegistryClient {
   private async expectOk(response: Response, what: string): Promise<void> {
     if (response.ok) return;
     const text = await response.text().catch(() => '');
-    throw new RegistryError(`${this.registry}: ${what}: HTTP ${response.status} ${text.slice(0, 200)}`);
+    throw new RegistryError(`${this.registry}: ${what}: HTTP ${response.status} ${text.slice(0, 200)}`.trim(), response.status);
   }
 }

@@ -1,5 +1,5 @@
 import type { Architecture, Settings } from '../settings/settings.js';
-import { RegistryClient, type PublishedImage, type RegistryCredentials } from './client.js';
+import { RegistryClient, RegistryError, type PublishedImage, type RegistryCredentials } from './client.js';
 import { parseImageReference } from './reference.js';
 
 /**
@@ -46,7 +46,7 @@ export function registryLookup(
   const client = (registry: string) => {
     let existing = clients.get(registry);
     if (!existing) {
-      existing = new RegistryClient(registry, credentials(credentialVariables.get(registry), environment), fetchImpl);
+      existing = new RegistryClient(registry, registryCredentials(credentialVariables.get(registry), environment), fetchImpl);
       clients.set(registry, existing);
     }
     return existing;
@@ -60,9 +60,19 @@ export function registryLookup(
       const ref = parseImageReference(text);
       return client(ref.registry).digest(ref.repository, ref.reference);
     },
+    /**
+     * Docker Hub answers 401 rather than 404 for a repository that does not exist (its token
+     * service grants no scope on it), so a repository we may not read counts as missing: we
+     * could not push there.
+     */
     async repositoryExists(text) {
       const ref = parseImageReference(`${text}:latest`);
-      return (await client(ref.registry).tags(ref.repository)) !== undefined;
+      try {
+        return (await client(ref.registry).tags(ref.repository)) !== undefined;
+      } catch (error) {
+        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) return false;
+        throw error;
+      }
     },
     async copy(from, to) {
       const source = parseImageReference(from);
@@ -78,12 +88,21 @@ export function registryLookup(
   };
 }
 
+/**
+ * The settings' project registry (`registry.host`, or the API at `endpoint`), with the
+ * credentials in the CI variables the settings name.
+ */
+export function projectRegistryClient(settings: Settings, environment: NodeJS.ProcessEnv, endpoint?: string): RegistryClient {
+  return new RegistryClient(settings.registry.host, registryCredentials(settings.registry, environment), fetch, endpoint);
+}
+
+/** The names of the CI variables holding a registry's user name and password. */
 interface CredentialVariables {
   userVariable: string;
   passwordVariable: string;
 }
 
-function credentials(
+function registryCredentials(
   names: CredentialVariables | undefined,
   environment: NodeJS.ProcessEnv,
 ): RegistryCredentials | undefined {

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { s3Client } from '../s3/client.js';
 import type { Settings } from '../settings/settings.js';
 
 /**
@@ -9,6 +10,17 @@ import type { Settings } from '../settings/settings.js';
  */
 export function sifObjectKey(name: string, tag: string): string {
   return `${name}/${name}-${tag}.sif`;
+}
+
+/**
+ * The image tag in a key laid out by sifObjectKey, or undefined for any other object. Read
+ * against the folder name, since container names may themselves hold `-` and `__`.
+ */
+export function sifObjectTag(key: string): string | undefined {
+  const match = /^([^/]+)\/([^/]+)\.sif$/.exec(key);
+  const [, name, file] = match ?? [];
+  if (!name || !file?.startsWith(`${name}-`) || file.length === name.length + 1) return undefined;
+  return file.slice(name.length + 1);
 }
 
 /** Asked whether a SIF is already in the bucket, and with which metadata. */
@@ -20,33 +32,11 @@ export interface SifLookup {
 /** Offline: no SIF exists, so every SIF step is emitted. */
 export const OFFLINE_SIFS: SifLookup = { metadata: async () => undefined };
 
-/**
- * An S3 client for the settings' endpoint, with the credentials read from the CI variables the
- * settings name. Path-style addressing, which every S3 implementation serves.
- */
-export function sifS3Client(settings: Settings, environment: NodeJS.ProcessEnv): S3Client {
-  const accessKeyId = environment[settings.s3.accessKeyVariable];
-  const secretAccessKey = environment[settings.s3.secretKeyVariable];
-  return new S3Client({
-    endpoint: settings.s3.endpoint,
-    region: settings.s3.region,
-    forcePathStyle: true,
-    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
-  });
-}
-
-export function s3SifLookup(client: S3Client, bucket: string): SifLookup {
-  return {
-    async metadata(key) {
-      try {
-        const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-        return head.Metadata ?? {};
-      } catch (error) {
-        if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return undefined;
-        throw error;
-      }
-    },
-  };
+/** Where SIF images are kept, as branch cleanup reads and deletes them. */
+export interface SifStore {
+  /** Every `.sif` key in the bucket. */
+  list(): Promise<string[]>;
+  delete(key: string): Promise<void>;
 }
 
 /** Whether `published` carries every entry of `wanted` (S3 and labels alike). */
@@ -54,26 +44,57 @@ export function carries(published: Record<string, string> | undefined, wanted: R
   return published !== undefined && Object.entries(wanted).every(([key, value]) => published[key] === value);
 }
 
-/**
- * Upload a SIF with its metadata, in parts for large files (lib-storage switches to a
- * multipart upload above one part and aborts it on failure). Skipped when the object already
- * carries the same metadata, so a retried job does not upload again.
- */
-export async function uploadSif(
-  client: S3Client,
-  bucket: string,
-  key: string,
-  file: string,
-  metadata: Record<string, string>,
-  partSize = 64 * 1024 * 1024,
-): Promise<'uploaded' | 'unchanged'> {
-  if (carries(await s3SifLookup(client, bucket).metadata(key), metadata)) return 'unchanged';
-  const upload = new Upload({
-    client,
-    params: { Bucket: bucket, Key: key, Body: createReadStream(file), ContentType: 'application/octet-stream', Metadata: metadata },
-    partSize,
-    queueSize: 4,
-  });
-  await upload.done();
-  return 'uploaded';
+/** The SIF bucket: what the generator looks up, the SIF jobs upload and branch cleanup deletes. */
+export class SifBucket implements SifLookup, SifStore {
+  constructor(
+    readonly client: S3Client,
+    readonly name: string,
+  ) {}
+
+  /** The settings' `s3.sifBucket`, with the credentials in the CI variables the settings name. */
+  static fromSettings(settings: Settings, environment: NodeJS.ProcessEnv): SifBucket {
+    return new SifBucket(s3Client(settings.s3, environment), settings.s3.sifBucket);
+  }
+
+  async metadata(key: string): Promise<Record<string, string> | undefined> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.name, Key: key }));
+      return head.Metadata ?? {};
+    } catch (error) {
+      if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Upload a SIF with its metadata, in parts for large files (lib-storage switches to a
+   * multipart upload above one part and aborts it on failure). Skipped when the object already
+   * carries the same metadata, so a retried job does not upload again.
+   */
+  async upload(key: string, file: string, metadata: Record<string, string>, partSize = 64 * 1024 * 1024): Promise<'uploaded' | 'unchanged'> {
+    if (carries(await this.metadata(key), metadata)) return 'unchanged';
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.name, Key: key, Body: createReadStream(file), ContentType: 'application/octet-stream', Metadata: metadata },
+      partSize,
+      queueSize: 4,
+    });
+    await upload.done();
+    return 'uploaded';
+  }
+
+  async list(): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.name, ContinuationToken: token }));
+      keys.push(...(page.Contents ?? []).flatMap((o) => (o.Key?.endsWith('.sif') ? [o.Key] : [])));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.name, Key: key }));
+  }
 }

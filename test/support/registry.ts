@@ -1,10 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ensureDebianPackages } from './debian.js';
 
 /**
  * Debian's `docker-registry` (the reference distribution server) on 127.0.0.1, random port,
@@ -15,14 +15,6 @@ export interface TestRegistry {
   host: string;
   endpoint: string;
   stop(): Promise<void>;
-}
-
-const BINARY = '/usr/bin/docker-registry';
-
-function ensureInstalled(): void {
-  if (existsSync(BINARY)) return;
-  if (process.getuid?.() !== 0) throw new Error(`${BINARY} is missing: run "apt-get install -y docker-registry" as root`);
-  execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry'], { stdio: 'ignore' });
 }
 
 export async function freePort(): Promise<number> {
@@ -37,7 +29,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startRegistry(): Promise<TestRegistry> {
-  ensureInstalled();
+  ensureDebianPackages(['docker-registry']);
   const dir = await mkdtemp(path.join(tmpdir(), 'spacktainers-registry-'));
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
@@ -52,7 +44,7 @@ export async function startRegistry(): Promise<TestRegistry> {
       '',
     ].join('\n'),
   );
-  const child: ChildProcess = spawn(BINARY, ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += String(chunk)));
   const endpoint = `http://${host}`;

@@ -4,6 +4,7 @@ import { SpacktainersCommand } from '../../base-command.js';
 import { cleanCache, type CleanCacheReport } from '../../../cache/clean.js';
 import { keepSetOf, readSpackLocks } from '../../../cache/spack-lock.js';
 import { buildCacheClient, S3Bucket } from '../../../cache/s3.js';
+import type { S3Connection } from '../../../s3/client.js';
 import { loadSettings } from '../../../settings/load.js';
 import { cacheCleanupTarget } from '../../../settings/settings.js';
 import * as t from 'typanion';
@@ -68,13 +69,12 @@ export class CleanCacheCommand extends SpacktainersCommand {
     const prefixes = this.prefixes.length > 0 ? this.prefixes : (fromSettings?.prefixes ?? ['']);
     const keep = keepSetOf(await readSpackLocks(this.env));
 
-    const accessKeyId = process.env[settings?.s3.accessKeyVariable ?? 'AWS_ACCESS_KEY_ID'];
-    const secretAccessKey = process.env[settings?.s3.secretKeyVariable ?? 'AWS_SECRET_ACCESS_KEY'];
-    const client = buildCacheClient({
-      endpoint: this.endpoint ?? settings?.s3.endpoint,
-      region: settings?.s3.region ?? process.env.AWS_REGION ?? 'us-east-1',
-      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
-    });
+    const connection: S3Connection = settings?.s3 ?? {
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      accessKeyVariable: 'AWS_ACCESS_KEY_ID',
+      secretKeyVariable: 'AWS_SECRET_ACCESS_KEY',
+    };
+    const client = buildCacheClient({ ...connection, endpoint: this.endpoint ?? connection.endpoint }, process.env);
     try {
       const report = await cleanCache(new S3Bucket(client, bucket), {
         prefixes,

@@ -6,9 +6,10 @@ import { cleanDeletedBranches } from '../../../gitlab/branch-cleanup.js';
 import { projectBranches } from '../../../gitlab/branches.js';
 import { gitlabProject } from '../../../gitlab/client.js';
 import { loadProject } from '../../../jobs/project.js';
-import { OciTagStore } from '../../../registry/tag-store.js';
+import { projectRegistryClient } from '../../../registry/lookup.js';
+import { registryTagStore } from '../../../registry/tag-store.js';
 import { ARCHITECTURES } from '../../../settings/settings.js';
-import { S3SifStore } from '../../../sif/sif-store.js';
+import { SifBucket } from '../../../sif/store.js';
 
 export class CleanBranchesCommand extends SpacktainersCommand {
   static override paths = [['gitlab', 'clean-branches']];
@@ -36,22 +37,21 @@ export class CleanBranchesCommand extends SpacktainersCommand {
   settings = settingsOption();
   dryRun = Option.Boolean('--dry-run', false, { description: 'Report what would be deleted, delete nothing' });
   report = Option.String('--report', 'clean-branches.json', { description: 'Where to write the JSON report' });
-  registryUrl = Option.String('--registry-url', { description: 'Registry API base URL (default: https://<registry.host>)' });
+  registryUrl = Option.String('--registry-url', {
+    description: 'Registry API base URL (default: https://<registry.host>, http:// for a loopback host)',
+  });
 
   async run(): Promise<number> {
     const env = this.context.env;
     const { settings, definitions, context } = await loadProject(this.definitions, this.settings, env);
     const { registry } = settings;
-    const user = env[registry.userVariable];
-    const password = env[registry.passwordVariable];
-    const tags = new OciTagStore(this.registryUrl ?? `https://${registry.host}`, user && password ? { user, password } : undefined);
     const images = new Set([
       ...definitions.definitions.map((d) => d.name),
       ...ARCHITECTURES.flatMap((arch) => Object.values(settings.architectures[arch].baseImages)),
     ]);
     const repositories = [...images].sort().map((image) => `${registry.path}/${image}`);
     const branches = await projectBranches(gitlabProject(settings, env));
-    const stores = { tags, sifs: S3SifStore.fromSettings(settings, env) };
+    const stores = { tags: registryTagStore(projectRegistryClient(settings, env, this.registryUrl?.replace(/\/+$/, ''))), sifs: SifBucket.fromSettings(settings, env) };
     const result = await cleanDeletedBranches(stores, repositories, branches, context.defaultBranch, this.dryRun);
     await writeFile(this.report, `${JSON.stringify(result, null, 2)}\n`);
     const verb = this.dryRun ? 'would delete' : 'deleted';

@@ -3,7 +3,7 @@ import { SpacktainersCommand } from '../../base-command.js';
 import { settingsOption } from '../../options.js';
 import { InputError } from '../../../input/errors.js';
 import { loadSettings } from '../../../settings/load.js';
-import { sifS3Client, uploadSif } from '../../../sif/store.js';
+import { SifBucket } from '../../../sif/store.js';
 
 export class SifUploadCommand extends SpacktainersCommand {
   static override paths = [['sif', 'upload']];
@@ -40,12 +40,12 @@ export class SifUploadCommand extends SpacktainersCommand {
       if (!match) throw new InputError({ file: '--metadata', key: entry }, 'expected key=value with a lowercase key of letters, digits and -');
       metadata[match[1]!] = match[2]!;
     }
-    const bucket = settings.s3.sifBucket;
-    const outcome = await uploadSif(sifS3Client(settings, process.env), bucket, this.key, this.file, metadata);
+    const bucket = SifBucket.fromSettings(settings, process.env);
+    const outcome = await bucket.upload(this.key, this.file, metadata);
     this.context.stdout.write(
       outcome === 'uploaded'
-        ? `uploaded ${this.file} to s3://${bucket}/${this.key}\n`
-        : `s3://${bucket}/${this.key} already holds this container: not uploaded again\n`,
+        ? `uploaded ${this.file} to s3://${bucket.name}/${this.key}\n`
+        : `s3://${bucket.name}/${this.key} already holds this container: not uploaded again\n`,
     );
     return 0;
   }
