@@ -8,7 +8,7 @@ import { moduleFiles, type ContainerModule } from '../../../modules/modulefile.j
 import { uploadModuleFiles } from '../../../modules/publish.js';
 import { loadSettings } from '../../../settings/load.js';
 import { ARCHITECTURES } from '../../../settings/settings.js';
-import { sifS3Client } from '../../../sif/store.js';
+import { s3Client } from '../../../s3/client.js';
 
 export class ModulesPublishCommand extends SpacktainersCommand {
   static override paths = [['modules', 'publish']];
@@ -61,7 +61,7 @@ export class ModulesPublishCommand extends SpacktainersCommand {
         await writeFile(path.join(this.output, file.path), file.text, { mode: file.mode });
       }
     } else {
-      const client = sifS3Client(settings, process.env);
+      const client = s3Client(settings.s3, process.env);
       try {
         await uploadModuleFiles(client, settings.s3.sifBucket, files, this.lockDigest ? { 'spack-lock-digest': this.lockDigest } : {});
       } finally {
