@@ -39,7 +39,7 @@ describe('renderPipeline', () => {
   it("keeps every value of Spack's real output as Spack wrote it", () => {
     for (const env of ['small', 'medium', 'mpi']) {
       const text = readFileSync(path.join(import.meta.dirname, '../fixtures/spack', env, 'pipeline.yml'), 'utf8');
-      const spack = parse(text) as Record<string, unknown>;
+      const spack = parse(text) as Record<string, Record<string, unknown>>;
       const rendered = renderPipeline({ jobs: new Map(Object.entries(spack).map(([name, body]) => [name, { passThrough: body }])) });
       expect(readAsGitLab(rendered)).toEqual(spack);
       expect(rendered).toContain('SPACK_JOB_SPEC_PKG_VERSION: "2023-05-30"');

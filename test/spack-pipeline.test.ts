@@ -171,6 +171,11 @@ describe('process-spack-pipeline on the real fixtures', () => {
     expect(child.stages).not.toContain('stage-3');
   });
 
+  it('reports malformed YAML with its position', () => {
+    const text = fixtureText('small/pipeline.yml').replace('needs:', 'needs: [');
+    expect(() => parseSpackPipeline('small.yml', text)).toThrow(/^small\.yml:\d+:\d+: malformed YAML/);
+  });
+
   it('gives the same bytes every time', () => {
     const texts = (r: SpackPipelineResult) => [...r.pipelines.map((p) => p.text), JSON.stringify(r.plan)];
     expect(texts(build(FULL, { maxYamlBytes: 30_000 }))).toEqual(texts(build([...FULL].reverse(), { maxYamlBytes: 30_000 })));
