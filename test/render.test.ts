@@ -1,7 +1,13 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { Pipeline } from '../generator/pipeline/model.js';
 import { renderPipeline } from '../generator/pipeline/render.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
+
+/** Read as GitLab does: YAML 1.1 (dates, yes/on booleans, base 60 and `_` numbers). */
+const readAsGitLab = (text: string) => parse(text, { version: '1.1' }) as Record<string, unknown>;
 
 describe('renderPipeline', () => {
   it('renders a schema-valid pipeline, the same bytes every time', () => {
@@ -14,5 +20,29 @@ describe('renderPipeline', () => {
     expect(text).toBe(renderPipeline(pipeline));
     expect(text.startsWith('# generated\n')).toBe(true);
     expect(gitlabSchemaErrors(text)).toEqual([]);
+  });
+
+  it('keeps strings that YAML 1.1 would read as something else strings', () => {
+    const strings = [
+      '2023-05-30', '2023-05-30T10:00:00Z', 'yes', 'Yes', 'no', 'on', 'OFF', 'y', 'N', 'true', 'null', '~', '',
+      '1.10', '1', '017', '0o17', '0x1F', '0b101', '1_000', '685_230.15', '685.230_15e+03', '1:20', '190:20:30.15',
+      '1e3', '.inf', '-.Inf', '.NaN', '<<', '=', '- a', 'a: b', '#x', 'x #y', '*x', '&x', '!x', '%x', '@x', '|',
+      ' lead', 'trail ', 'two\nlines', '[a]', '{a}', 'a,b', '?', ':', '+1', '-0', '.5',
+    ];
+    const variables = Object.fromEntries(strings.map((value, index) => [`V${index}`, value]));
+    const text = renderPipeline({ jobs: new Map([['build', { passThrough: { script: strings, variables } }]]) });
+    const job = readAsGitLab(text).build as { script: unknown[]; variables: Record<string, unknown> };
+    expect(job.script).toEqual(strings);
+    expect(job.variables).toEqual(variables);
+  });
+
+  it("keeps every value of Spack's real output as Spack wrote it", () => {
+    for (const env of ['small', 'medium', 'mpi']) {
+      const text = readFileSync(path.join(import.meta.dirname, '../fixtures/spack', env, 'pipeline.yml'), 'utf8');
+      const spack = parse(text) as Record<string, Record<string, unknown>>;
+      const rendered = renderPipeline({ jobs: new Map(Object.entries(spack).map(([name, body]) => [name, { passThrough: body }])) });
+      expect(readAsGitLab(rendered)).toEqual(spack);
+      expect(rendered).toContain('SPACK_JOB_SPEC_PKG_VERSION: "2023-05-30"');
+    }
   });
 });

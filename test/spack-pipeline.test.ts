@@ -143,6 +143,36 @@ describe('process-spack-pipeline on the real fixtures', () => {
     expect(result.plan.criticalPath.splitJobs).toBeLessThan(2 * stages);
   });
 
+  it('uses close to the fewest children the budget allows', () => {
+    for (const maxYamlBytes of [40_000, 30_000, 25_000, 20_000]) {
+      const result = build(FULL, { maxYamlBytes });
+      const bytes = result.plan.children.reduce((total, child) => total + child.bytes, 0);
+      expect(result.plan.children.length, `${maxYamlBytes}`).toBeLessThanOrEqual(Math.ceil(bytes / maxYamlBytes) + 2);
+    }
+    expect(build(FULL, { maxYamlBytes: 30_000 }).plan.children).toHaveLength(5);
+  });
+
+  it("never makes one container's own jobs wait for another container's own jobs", () => {
+    const [small, medium, mpi] = FULL.map(fixture);
+    const names = (input: SpackPipeline) => new Set(input.buildJobs.map((job) => job.name));
+    const own = (input: SpackPipeline, others: SpackPipeline[]) =>
+      [...names(input)].filter((name) => others.every((other) => !names(other).has(name)));
+    const mediumOwn = own(medium!, [mpi!]);
+    const mpiOwn = own(mpi!, [small!, medium!]);
+    for (const maxYamlBytes of [40_000, 30_000, 20_000]) {
+      const { split } = build(FULL, { maxYamlBytes });
+      const waitsFor = (child: number): Set<number> =>
+        new Set(split.waitsFor[child]!.flatMap((other) => [other, ...waitsFor(other)]));
+      const childrenOf = (jobs: string[]) => new Set(jobs.map((name) => split.childOf.get(name)!));
+      for (const [mine, theirs] of [[mediumOwn, mpiOwn], [mpiOwn, mediumOwn]] as const) {
+        const theirChildren = childrenOf(theirs);
+        for (const child of childrenOf(mine)) {
+          expect([...waitsFor(child)].filter((other) => theirChildren.has(other)), `${maxYamlBytes}`).toEqual([]);
+        }
+      }
+    }
+  });
+
   it('keeps every job within --max-needs by dropping needs implied by other needs', () => {
     const inputs = FULL.map(fixture);
     // python@3.11.6 in medium has 16 needs; 8 remain (with the concrete environment one) once implied ones go.
@@ -169,6 +199,11 @@ describe('process-spack-pipeline on the real fixtures', () => {
     const child = parse(result.pipelines[1]!.text) as Doc;
     expect(child['no-specs-to-rebuild']).toBeUndefined();
     expect(child.stages).not.toContain('stage-3');
+  });
+
+  it('reports malformed YAML with its position', () => {
+    const text = fixtureText('small/pipeline.yml').replace('needs:', 'needs: [');
+    expect(() => parseSpackPipeline('small.yml', text)).toThrow(/^small\.yml:\d+:\d+: malformed YAML/);
   });
 
   it('gives the same bytes every time', () => {

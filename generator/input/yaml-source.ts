@@ -1,3 +1,4 @@
+import { CORE_SCHEMA, load, type YAMLException } from 'js-yaml';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { InputError, type SourceLocation } from './errors.js';
 import type { ProblemLocator } from './shape.js';
@@ -65,5 +66,45 @@ export class YamlSource implements ProblemLocator {
 
   keyError(path: (string | number)[], problem: string): InputError {
     return new InputError(this.locateKey(path), problem);
+  }
+}
+
+/**
+ * A big YAML file read for its value only. js-yaml parses it several times faster than the
+ * document model of YamlSource, which matters for the megabytes `spack ci generate` writes;
+ * positions are only needed for an error, so the file is parsed again with YamlSource then.
+ * The core schema reads values as YamlSource does (no dates, no `<<` merges).
+ */
+export class YamlValue implements ProblemLocator {
+  private located?: YamlSource;
+
+  private constructor(
+    readonly file: string,
+    private readonly text: string,
+    readonly value: unknown,
+  ) {}
+
+  static parse(file: string, text: string): YamlValue {
+    try {
+      return new YamlValue(file, text, load(text, { schema: CORE_SCHEMA, filename: file }));
+    } catch (error) {
+      // YamlSource says where and what in the same words as for every other file.
+      YamlSource.parse(file, text);
+      const { mark, reason } = error as YAMLException;
+      throw new InputError({ file, line: mark.line + 1, column: mark.column + 1 }, `malformed YAML: ${reason}`);
+    }
+  }
+
+  private source(): YamlSource {
+    this.located ??= YamlSource.parse(this.file, this.text);
+    return this.located;
+  }
+
+  error(path: (string | number)[], problem: string): InputError {
+    return this.source().error(path, problem);
+  }
+
+  keyError(path: (string | number)[], problem: string): InputError {
+    return this.source().keyError(path, problem);
   }
 }

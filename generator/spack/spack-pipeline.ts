@@ -1,5 +1,5 @@
 import { isPlainObject } from '../input/shape.js';
-import { YamlSource } from '../input/yaml-source.js';
+import { YamlValue } from '../input/yaml-source.js';
 
 /** The job Spack writes to rebuild the binary mirror's index once every build is done. */
 export const REBUILD_INDEX_JOB = 'rebuild-index';
@@ -46,8 +46,8 @@ const PIPELINE_KEYS = new Set(['stages', 'variables', 'workflow']);
  * faithfully.
  */
 export function parseSpackPipeline(file: string, text: string): SpackPipeline {
-  const source = YamlSource.parse(file, text);
-  const document = source.toJS();
+  const source = YamlValue.parse(file, text);
+  const document = source.value;
   if (!isPlainObject(document)) {
     throw source.error([], 'not a spack ci generate output: the file is not a mapping of jobs');
   }
@@ -77,7 +77,7 @@ export function parseSpackPipeline(file: string, text: string): SpackPipeline {
   return pipeline;
 }
 
-function parseBuildJob(source: YamlSource, name: string, body: Record<string, unknown>): SpackBuildJob {
+function parseBuildJob(source: YamlValue, name: string, body: Record<string, unknown>): SpackBuildJob {
   const notSpack = (key: string, problem: string) =>
     source.error([name, key], `not a Spack build job: ${problem}`);
   const dagHash = isPlainObject(body.variables) ? body.variables.SPACK_JOB_SPEC_DAG_HASH : undefined;
