@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ContainerDefinition, CustomContainerDefinition, SpackContainerDefinition } from '../definitions/definition.js';
-import { branchSuffix, cacheKind, tagSuffix, type CiContext } from '../gitlab/ci-context.js';
+import { cacheKind, tagSuffix, type CiContext } from '../gitlab/ci-context.js';
 import { PROVENANCE_IN_IMAGE, provenanceKey } from '../provenance/package-list.js';
 import type { Job, Need, Pipeline } from '../pipeline/model.js';
 import { shellQuote } from '../pipeline/shell.js';
@@ -26,8 +26,6 @@ export interface PlannedContainer {
   image: string;
   /** Key of its SIF in the SIF bucket. */
   sifKey: string;
-  /** Version of its module (`module load <name>/<moduleVersion>`): the version and branch suffix. */
-  moduleVersion: string;
   /** Its provenance.json in the output, copied into the image and uploaded beside the SIF. */
   provenancePath: string;
   /** Its Docker Hub reference; only on the default branch, the only one that publishes there. */
@@ -113,7 +111,6 @@ export function planContainer(
     tag,
     image: `${registryImage(settings, definition.name)}:${tag}`,
     sifKey: sifObjectKey(definition.name, tag),
-    moduleVersion: `${version}${branchSuffix(context)}`,
     provenancePath: `${outputDir}/provenance.json`,
   };
   if (context.isDefaultBranch && definition.kind === 'spack') {
@@ -322,7 +319,20 @@ function sifJob(settings: Settings, context: CiContext, arch: Architecture, cont
   // The module's wrappers: the view's executables, or the runscript of a `.def`.
   const listExecutables = definition.kind === 'spack' ? [`singularity exec ${shellQuote(sif)} ls /opt/view/bin > executables.txt`] : [];
   const wrappers = definition.kind === 'spack' ? '--executables executables.txt' : '--runscript';
-  const moduleOptions = { '--arch': arch, '--name': definition.name, '--version': container.moduleVersion, '--sif-key': container.sifKey };
+  const moduleOptions = { '--arch': arch, '--name': definition.name, '--version': container.version, '--sif-key': container.sifKey };
+  // Cluster users load what the default branch publishes; branches' SIFs are for testing and
+  // are removed with their branch, so they get no module files to leave behind.
+  const publishModule = context.isDefaultBranch
+    ? [
+        ...listExecutables,
+        [
+          'npx spacktainers modules publish',
+          ...Object.entries(moduleOptions).map(([option, value]) => `${option} ${shellQuote(value)}`),
+          wrappers,
+          ...(identity['spack-lock-digest'] ? [`--lock-digest ${shellQuote(identity['spack-lock-digest'])}`] : []),
+        ].join(' '),
+      ]
+    : [];
   return {
     stage: 'publish',
     image: { name: baseImageRef(settings, context, 'singularitah', arch), entrypoint: [''] },
@@ -333,13 +343,7 @@ function sifJob(settings: Settings, context: CiContext, arch: Architecture, cont
       'npm ci --no-audit --no-fund',
       upload(sif, container.sifKey),
       upload(container.provenancePath, provenanceKey(container.sifKey)),
-      ...listExecutables,
-      [
-        'npx spacktainers modules publish',
-        ...Object.entries(moduleOptions).map(([option, value]) => `${option} ${shellQuote(value)}`),
-        wrappers,
-        ...(identity['spack-lock-digest'] ? [`--lock-digest ${shellQuote(identity['spack-lock-digest'])}`] : []),
-      ].join(' '),
+      ...publishModule,
     ],
   };
 }

@@ -1,4 +1,5 @@
 import type { ContainerTagStore } from '../registry/tag-store.js';
+import { provenanceKey } from '../provenance/package-list.js';
 import { sifObjectTag, type SifStore } from '../sif/store.js';
 import { ARCHITECTURES } from '../settings/settings.js';
 import { slugify } from './ci-context.js';
@@ -55,7 +56,8 @@ export interface CleanupReport {
   deletedTags: { repository: string; tag: string; branchSlug: string; digest: string }[];
   /** Tags of deleted branches left alone: their digest is also under a kept tag. */
   keptSharedTags: { repository: string; tag: string; sharedWith: string[] }[];
-  deletedSifs: { key: string; branchSlug: string }[];
+  /** Each SIF goes with the provenance file beside it. */
+  deletedSifs: { key: string; provenance: string; branchSlug: string }[];
 }
 
 export interface CleanupStores {
@@ -113,8 +115,12 @@ export async function cleanDeletedBranches(
     const tag = sifObjectTag(key);
     const branchSlug = tag === undefined ? undefined : deletedBranchOf(tag, kept);
     if (!branchSlug) continue;
-    if (!dryRun) await stores.sifs.delete(key);
-    report.deletedSifs.push({ key, branchSlug });
+    const provenance = provenanceKey(key);
+    if (!dryRun) {
+      await stores.sifs.delete(key);
+      await stores.sifs.delete(provenance);
+    }
+    report.deletedSifs.push({ key, provenance, branchSlug });
   }
   return report;
 }

@@ -45,10 +45,5 @@ export function cacheKind(context: CiContext): CacheKind {
  * then `-arm64` on arm64 (amd64 carries no suffix; multi-arch manifests join the two).
  */
 export function tagSuffix(context: CiContext, arch: Architecture): string {
-  return branchSuffix(context) + (arch === 'amd64' ? '' : `-${arch}`);
-}
-
-/** `__<branch slug>` off the default branch: what tells a branch's containers and modules apart. */
-export function branchSuffix(context: CiContext): string {
-  return context.isDefaultBranch ? '' : `__${context.refSlug}`;
+  return (context.isDefaultBranch ? '' : `__${context.refSlug}`) + (arch === 'amd64' ? '' : `-${arch}`);
 }

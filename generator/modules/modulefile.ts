@@ -8,7 +8,7 @@ import type { Architecture } from '../settings/settings.js';
  */
 export interface ContainerModule {
   name: string;
-  /** The module version: the container version, with the branch suffix off the default branch. */
+  /** The module version: the container version (modules are published from the default branch only). */
   version: string;
   arch: Architecture;
   description: string;

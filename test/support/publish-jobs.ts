@@ -58,8 +58,9 @@ export function jobNames(text: string): string[] {
 
 /**
  * Stand in for all jobs of a generated publishing pipeline: push the images (with their
- * labels), copy them to "Docker Hub" (the same test registry), and upload every file the SIF
- * jobs upload (a small stand-in file each) with the real `spacktainers sif upload`.
+ * labels), copy them to "Docker Hub" (the same test registry), upload every file the SIF
+ * jobs upload (a small stand-in file each) with the real `spacktainers sif upload`, and publish
+ * their modules with the real `spacktainers modules publish`.
  */
 export async function runPublishJobs(registry: TestRegistry, project: string, env: NodeJS.ProcessEnv, text: string): Promise<void> {
   await runBuildJobs(registry.endpoint, registry.host, text);
@@ -75,6 +76,13 @@ export async function runPublishJobs(registry: TestRegistry, project: string, en
         const [, , source, target] = line.split(' ') as [string, string, string, string];
         const [repository, tag] = target.replace(`docker://${registry.host}/`, '').split(':') as [string, string];
         await pushTestImage(registry.endpoint, repository, tag, { labels: await labelsOf(source) });
+      }
+      if (line.startsWith('npx spacktainers modules publish ')) {
+        // `singularity exec … ls /opt/view/bin` listed the view; a stand-in list here.
+        await writeFile(path.join(sifDir, 'executables.txt'), 'python3\nf2py\n');
+        const published = await runCli(words(line).slice(2), sifDir, env);
+        if (published.code !== 0 || published.stderr) throw new Error(`modules publish in ${name} failed: ${published.stderr}`);
+        continue;
       }
       if (!line.startsWith('npx spacktainers sif upload ')) continue;
       const args = words(line).slice(2);

@@ -33,7 +33,7 @@ export class ModulesPublishCommand extends SpacktainersCommand {
 
   arch = Option.String('--arch', { required: true, validator: t.isEnum(ARCHITECTURES) });
   name = Option.String('--name', { required: true, description: 'Container name' });
-  version = Option.String('--version', { required: true, description: 'Module version (the container version, with the branch suffix off the default branch)' });
+  version = Option.String('--version', { required: true, description: 'Module version: the container version' });
   sifKey = Option.String('--sif-key', { required: true, description: 'Key of the SIF in the SIF bucket' });
   executables = Option.String('--executables', { description: 'File listing the executables of the view, one a line' });
   runscript = Option.Boolean('--runscript', false, { description: 'One wrapper named after the container, running its runscript' });
