@@ -8,6 +8,7 @@ import { buildCli } from '../generator/cli/main.js';
 import { DEFAULT_LIMITS, limitViolations, type GitLabLimits } from '../generator/pipeline/limits.js';
 import { parseSettings } from '../generator/settings/settings.js';
 import { buildSpackPipeline, RELAY_JOB, SPACK_PIPELINE_FILE, type SpackPipelineResult } from '../generator/spack/plan.js';
+import { readSpackPipelines } from '../generator/spack/read.js';
 import { parseSpackPipeline, type SpackPipeline } from '../generator/spack/spack-pipeline.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
 
@@ -189,6 +190,22 @@ describe('process-spack-pipeline on the real fixtures', () => {
     expect(Object.keys(doc)).toEqual(['workflow', 'no-specs-to-rebuild']);
     expect(gitlabSchemaErrors(result.pipelines[0]!.text)).toEqual([]);
     expect(result.plan.children).toEqual([]);
+  });
+
+  it('writes a no-op job of its own for an architecture without Spack containers (no input at all)', async () => {
+    const result = build([]);
+    expect(result.pipelines).toHaveLength(1);
+    const doc = parse(result.pipelines[0]!.text) as Doc;
+    expect(doc['no-specs-to-rebuild']).toEqual({
+      image: settings.images.generator,
+      tags: settings.architectures.amd64.runnerTags,
+      script: ['echo "No Spack environment for amd64: nothing to build."'],
+    });
+    expect(gitlabSchemaErrors(result.pipelines[0]!.text)).toEqual([]);
+    // An empty outputs folder is that case; a folder that is not there is a mistake.
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'spacktainers-empty-'));
+    expect(await readSpackPipelines(empty)).toEqual([]);
+    await expect(readSpackPipelines(path.join(empty, 'missing'))).rejects.toThrow('cannot read the input folder');
   });
 
   it('builds the partial pipeline, and ignores a no-op input beside it', () => {

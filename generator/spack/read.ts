@@ -4,7 +4,10 @@ import { InputError } from '../input/errors.js';
 import { parseRebuildReasons } from './generate-log.js';
 import { parseSpackPipeline, type SpackPipeline } from './spack-pipeline.js';
 
-/** Every `*.yml`/`*.yaml` under `dir` (recursively), parsed as one `spack ci generate` output. */
+/**
+ * Every `*.yml`/`*.yaml` under `dir` (recursively), parsed as one `spack ci generate` output.
+ * A folder that exists but holds none means an architecture without Spack containers.
+ */
 export async function readSpackPipelines(dir: string): Promise<SpackPipeline[]> {
   let entries: string[];
   try {
@@ -13,7 +16,6 @@ export async function readSpackPipelines(dir: string): Promise<SpackPipeline[]> 
     throw new InputError({ file: dir }, `cannot read the input folder: ${(error as Error).message}`);
   }
   const files = entries.filter((entry) => /\.ya?ml$/.test(entry)).sort();
-  if (files.length === 0) throw new InputError({ file: dir }, 'no *.yml or *.yaml spack ci generate output in this folder');
   return Promise.all(
     files.map(async (entry) => {
       const file = path.join(dir, entry);
