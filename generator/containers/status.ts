@@ -69,7 +69,9 @@ export function renderStatusTable(rows: ContainerStatus[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const notes = rows.filter((r) => r.note).map((r) => `${r.arch}/${r.name}: ${r.note}`);
-  const where = rows.filter((r) => r.image !== '?').map((r) => `${r.arch}/${r.name}: image ${r.image}, SIF ${r.sifKey}`);
+  const where = rows
+    .filter((r) => r.image !== '?')
+    .map((r) => `${r.arch}/${r.name}: ${r.kind === 'spack' ? `image ${r.image}, ` : ''}SIF ${r.sifKey} in the SIF bucket`);
   return [format(header), ...lines.map(format), '', ...where, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n') + '\n';
 }
 

@@ -15,7 +15,7 @@ export class DemoCommand extends SpacktainersCommand {
       copies the real \`spack ci generate\` outputs bundled in examples/spack-outputs/ to where the
       generate jobs would write them, then runs \`process-spack-pipeline\` and \`container-jobs\`
       for each architecture that has outputs, as the pipeline does but \`--offline\` (nothing is
-      taken as already published). Everything is written to generated/.
+      taken as already published), and shows \`status\`. Everything is written to generated/.
     `,
     examples: [['Generate everything for the bundled definitions', '$0 demo']],
   });
@@ -44,6 +44,10 @@ export class DemoCommand extends SpacktainersCommand {
       if ((await step(['process-spack-pipeline', ...spack])) !== 0) return 1;
       if ((await step(['container-jobs', '--arch', arch, ...common, '--generated', generated])) !== 0) return 1;
     }
-    return 0;
+    // What a user asks once the pipeline ran: where is my container, and what is inside.
+    this.context.stdout.write('\nspacktainers status --offline (offline, nothing is taken as published):\n');
+    if ((await step(['status', ...common, '--generated', generated])) !== 0) return 1;
+    this.context.stdout.write('\nspacktainers status --package python:\n');
+    return step(['status', '--definitions', this.definitions, '--settings', this.settings, '--generated', generated, '--package', 'python']);
   }
 }
