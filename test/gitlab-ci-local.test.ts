@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDebianPackages } from './support/debian.js';
 import { REPO_ROOT } from './support/project.js';
 import { startRegistry, type TestRegistry } from './support/registry.js';
 
@@ -34,7 +33,6 @@ describe('the root pipeline run by gitlab-ci-local', () => {
 
   it('runs create-jobs, the base-images child pipeline and the generate shards in a valid order', async () => {
     // gitlab-ci-local copies the project with rsync, which a fresh machine may lack.
-    ensureDebianPackages(['rsync']);
     const project = await mkdtemp(path.join(tmpdir(), 'spacktainers-gcl-'));
     for (const item of ['.gitlab-ci.yml', 'settings.yaml', 'container_definitions', 'base-images', 'spacktainer']) {
       await cp(path.join(REPO_ROOT, item), path.join(project, item), { recursive: true });

@@ -2,9 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { moduleFiles, type ContainerModule, type ModuleSettings } from '../generator/modules/modulefile.js';
-import { ensureDebianPackages } from './support/debian.js';
 
 const numpy: ContainerModule = {
   name: 'numpy',
@@ -42,8 +41,6 @@ function withLmod(modulePath: string, stubs: string, command: string): string {
 }
 
 describe('module files', () => {
-  beforeAll(() => ensureDebianPackages(['lmod']), 300_000);
-
   it('loads with Lmod and runs each executable inside the SIF with the binds', async () => {
     const { root, skipped, stubs } = await publish({ runtime: 'singularity', binds: ['/scratch', '/home'], tcl: false });
     expect(skipped).toEqual(['bad name', '$(id)']);

@@ -1,4 +1,12 @@
-/** Servers shared by all suites are started here (registry, S3) as suites need them. */
-export default async function setup(): Promise<() => Promise<void>> {
-  return async () => {};
+import { ensureDebianPackages } from './debian.js';
+
+/**
+ * What the suites run against and install from Debian, installed once before any worker
+ * starts (two workers calling apt-get at once would fight over its lock): the reference
+ * registry server, Lmod and tclsh for module files, rsync for gitlab-ci-local.
+ */
+export const DEBIAN_PACKAGES = ['docker-registry', 'lmod', 'tcl', 'rsync'];
+
+export default function setup(): void {
+  ensureDebianPackages(DEBIAN_PACKAGES);
 }

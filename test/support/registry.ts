@@ -4,7 +4,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ensureDebianPackages } from './debian.js';
 
 /**
  * Debian's `docker-registry` (the reference distribution server) on 127.0.0.1, random port,
@@ -29,7 +28,6 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startRegistry(): Promise<TestRegistry> {
-  ensureDebianPackages(['docker-registry']);
   const dir = await mkdtemp(path.join(tmpdir(), 'spacktainers-registry-'));
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
