@@ -1,13 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { SpacktainersCommand } from '../base-command.js';
 import { archOption, definitionsOption, generatedOption, offlineOption, settingsOption } from '../options.js';
-import { readContainerSources } from '../../containers/read-container-sources.js';
 import { containerJobs, publishDir, PUBLISH_PIPELINE } from '../../jobs/container-jobs.js';
 import { loadProject } from '../../jobs/project.js';
-import { publishedState } from '../../jobs/published.js';
+import { readPublicationsInput } from '../../jobs/publications-input.js';
 import { writeOutput } from '../../pipeline/write.js';
-import { readLocks } from '../../spack/read-locks.js';
 
 export class ContainerJobsCommand extends SpacktainersCommand {
   static override paths = [['container-jobs']];
@@ -41,13 +37,7 @@ export class ContainerJobsCommand extends SpacktainersCommand {
   async run(): Promise<number> {
     const project = await loadProject(this.definitions, this.settings);
     const result = await containerJobs({
-      ...project,
-      arch: this.arch,
-      locks: await readLocks(project.definitions, this.arch, this.generated),
-      sources: await readContainerSources(project.root, project.definitions, this.arch),
-      dockerfileTemplate: await readFile(path.join(project.root, 'spacktainer', 'Dockerfile'), 'utf8'),
-      published: publishedState(project.settings, process.env, this.offline),
-      generatedRoot: this.generated,
+      ...(await readPublicationsInput(project, project.definitions, this.arch, this.generated, this.offline)),
       writerJob: process.env.CI_JOB_NAME ?? `container-jobs:${this.arch}`,
     });
     const output = publishDir(this.generated, this.arch);

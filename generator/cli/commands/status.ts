@@ -1,23 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Option } from 'clipanion';
 import * as t from 'typanion';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, offlineOption, settingsOption } from '../options.js';
-import { readContainerSources } from '../../containers/read-container-sources.js';
-import {
-  containersShipping,
-  containerStatus,
-  renderStatusTable,
-  unconcretizedStatus,
-  type ContainerStatus,
-} from '../../containers/status.js';
-import { planPublications } from '../../jobs/container-jobs.js';
+import { renderStatusTable } from '../../containers/status.js';
 import { loadProject } from '../../jobs/project.js';
-import { publishedState } from '../../jobs/published.js';
+import { packageStatus, projectStatus, type StatusQuery } from '../../jobs/status.js';
 import { ARCHITECTURES } from '../../settings/settings.js';
-import { environmentPaths } from '../../spack/environment.js';
-import { readLocks } from '../../spack/read-locks.js';
 
 export class StatusCommand extends SpacktainersCommand {
   static override paths = [['status']];
@@ -51,19 +39,19 @@ export class StatusCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const project = await loadProject(this.definitions, this.settings);
-    const arches = ARCHITECTURES.filter((arch) => !this.arch || arch === this.arch);
-    const selected = project.definitions.definitions.filter((d) => arches.includes(d.arch) && (!this.name || d.name === this.name));
-    if (selected.length === 0) {
-      this.context.stderr.write(`no switched-on definition ${this.name ?? ''} for ${arches.join(', ')}\n`);
+    const query: StatusQuery = {
+      arches: ARCHITECTURES.filter((arch) => !this.arch || arch === this.arch),
+      name: this.name,
+      generatedRoot: this.generated,
+      offline: this.offline,
+    };
+    if (!project.definitions.definitions.some((d) => query.arches.includes(d.arch) && (!this.name || d.name === this.name))) {
+      this.context.stderr.write(`no switched-on definition ${this.name ?? ''} for ${query.arches.join(', ')}\n`);
       return 1;
     }
-    const definitions = { ...project.definitions, definitions: selected };
-    const locksByArch = new Map(await Promise.all(arches.map(async (arch) => [arch, await readLocks(definitions, arch, this.generated)] as const)));
-
     if (this.packageQuery) {
       const [name, version] = this.packageQuery.split('@') as [string, string | undefined];
-      const locks = [...locksByArch].flatMap(([arch, locks]) => [...locks].map(([container, locked]) => ({ arch, name: container, locked })));
-      const matches = containersShipping(locks, name, version);
+      const matches = await packageStatus(project, query, name, version);
       if (this.json) this.context.stdout.write(`${JSON.stringify(matches, null, 2)}\n`);
       else {
         for (const match of matches) {
@@ -74,30 +62,7 @@ export class StatusCommand extends SpacktainersCommand {
       }
       return 0;
     }
-
-    const rows: ContainerStatus[] = [];
-    const published = publishedState(project.settings, process.env, this.offline);
-    const template = await readFile(path.join(project.root, 'spacktainer', 'Dockerfile'), 'utf8');
-    for (const arch of arches) {
-      const locks = locksByArch.get(arch)!;
-      const concretized = selected.filter((d) => d.arch === arch && (d.kind === 'custom' || locks.has(d.name)));
-      for (const d of selected.filter((d) => d.arch === arch && !concretized.includes(d))) {
-        rows.push(unconcretizedStatus(arch, d.name, `${environmentPaths(arch, d.name, this.generated).outputDir}/spack.lock`));
-      }
-      if (concretized.length === 0) continue;
-      const { publications } = await planPublications({
-        ...project,
-        definitions: { ...definitions, definitions: concretized },
-        arch,
-        locks,
-        sources: await readContainerSources(project.root, definitions, arch),
-        dockerfileTemplate: template,
-        published,
-        generatedRoot: this.generated,
-      });
-      rows.push(...publications.map(containerStatus));
-    }
-    rows.sort((a, b) => a.arch.localeCompare(b.arch) || a.name.localeCompare(b.name));
+    const rows = await projectStatus(project, query);
     this.context.stdout.write(this.json ? `${JSON.stringify(rows, null, 2)}\n` : renderStatusTable(rows));
     return 0;
   }
