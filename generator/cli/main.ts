@@ -9,6 +9,7 @@ import { MergeRequestNoteCommand } from './commands/gitlab/merge-request-note.js
 import { PlanCommand } from './commands/plan.js';
 import { ProcessSpackPipelineCommand } from './commands/process-spack-pipeline.js';
 import { ModulesPublishCommand } from './commands/modules/publish.js';
+import { MultiArchManifestsCommand } from './commands/multi-arch-manifests.js';
 import { SchemasCommand } from './commands/schemas.js';
 import { StatusCommand } from './commands/status.js';
 import { SifUploadCommand } from './commands/sif/upload.js';
@@ -26,6 +27,7 @@ export const commands = [
   SifUploadCommand,
   StatusCommand,
   ModulesPublishCommand,
+  MultiArchManifestsCommand,
   MergeRequestNoteCommand,
   ArtifactsCommand,
   CleanBranchesCommand,
