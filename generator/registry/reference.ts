@@ -39,10 +39,6 @@ export function parseImageReference(text: string): ImageReference {
   return { registry, repository, reference };
 }
 
-export function formatImageReference({ registry, repository, reference }: ImageReference): string {
-  return `${registry}/${repository}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
-}
-
 /**
  * The API endpoint of a registry host. Docker Hub serves its API on another host; loopback
  * registries speak plain HTTP, as Docker and buildah assume for them.
