@@ -308,6 +308,20 @@ describe('spacktainers process-spack-pipeline (command)', () => {
     expect(existsSync('spack-pipeline')).toBe(false);
   });
 
+  it('plan reads the generate.log the generate jobs keep beside each output when no --log is given', async () => {
+    // The layout the generate jobs write: <outputs>/<container>/{pipeline.yml,generate.log}.
+    const input = path.join(work, 'outputs');
+    for (const env of ['small', 'medium']) {
+      mkdirSync(path.join(input, env), { recursive: true });
+      writeFileSync(path.join(input, env, 'pipeline.yml'), fixtureText(`${env}/pipeline.yml`));
+      writeFileSync(path.join(input, env, 'generate.log'), fixtureText(`${env}/generate.log`));
+    }
+    const { code, stdout } = await run(['plan', '--input', input, '--settings', path.join(repo, 'settings.yaml')]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/\n    py-numpy@1\.26\.1 .*: Scheduled, not found anywhere\n/);
+    expect(stdout).not.toContain('not in build cache');
+  });
+
   const firstJob = (doc: Doc, prefix: string) => Object.keys(doc).find((name) => name.startsWith(prefix))!;
   const badInputs: [string, Record<string, string | ((doc: Doc) => void)>, string[], RegExp][] = [
     [

@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { SpackPipelineCommand } from '../spack-pipeline-command.js';
-import { readRebuildReasons } from '../../spack/read.js';
+import { findGenerateLogs, readRebuildReasons } from '../../spack/read.js';
 import { formatPlanReport } from '../../spack/report.js';
 
 export class PlanCommand extends SpackPipelineCommand {
@@ -12,7 +12,8 @@ export class PlanCommand extends SpackPipelineCommand {
       inside a collapsed GitLab CI log section: the build jobs of each input, the child pipelines
       with their jobs, bytes used of the budget and the children each waits for, the critical
       path, and why each job is rebuilt. The reasons come from the \`spack ci generate\` logs given
-      with \`--log\` (its staging summary); a job without one is "not in build cache".
+      with \`--log\` (its staging summary), by default every \`generate.log\` under the input folder
+      (the generate jobs keep one beside each output); a job without one is "not in build cache".
     `,
     examples: [
       ['Explain the pipeline of one architecture', '$0 plan --input generated/amd64/spack-pipelines --arch amd64'],
@@ -27,7 +28,7 @@ export class PlanCommand extends SpackPipelineCommand {
 
   async run(): Promise<number> {
     const result = await this.computeSpackPipeline();
-    const reasons = await readRebuildReasons(this.logs);
+    const reasons = await readRebuildReasons(this.logs.length > 0 ? this.logs : await findGenerateLogs(this.input));
     this.context.stdout.write(formatPlanReport(result, reasons, Math.floor(Date.now() / 1000)));
     return 0;
   }
