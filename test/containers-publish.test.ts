@@ -1,4 +1,4 @@
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { appendFile, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +167,40 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
     const branch = await plan({ CI_COMMIT_REF_NAME: 'feature/x', CI_DEFAULT_BRANCH: 'main' });
     expect(branch.jobs.filter((job) => job.startsWith('docker-hub:'))).toEqual([]);
     expect(branch.text).toContain(`${registry.host}/hpc/spacktainers/numpy:1.26.1__feature-x`);
+  });
+
+  it("a branch whose containers are the default branch's copies them instead of building", async () => {
+    const branchEnv = { ...env, CI_COMMIT_REF_NAME: 'feature/same', CI_DEFAULT_BRANCH: 'main' };
+    const definitions = await readDefinitions(path.join(project, 'container_definitions'), project);
+    /** A root pipeline: create-jobs, its base-image builds, the generate jobs' outputs. */
+    const rootPipeline = async (rootEnv: Record<string, string>) => {
+      expect((await runCli(['create-jobs'], project, rootEnv)).code).toBe(0);
+      await runBuildJobs(registry.endpoint, registry.host, await readFile(generated('base-images.yml'), 'utf8'));
+      await copyExampleOutputs(definitions, path.join(REPO_ROOT, 'examples/spack-outputs'), path.join(project, 'generated'));
+    };
+    // The default branch publishes these environments on its base images...
+    await rootPipeline(env);
+    await publish((await plan()).text);
+    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+    // ...and the branch's root pipeline copies those base images (same checksums) instead of building.
+    await rootPipeline(branchEnv);
+    const baseJobs = jobNames(await readFile(generated('base-images.yml'), 'utf8'));
+    expect(baseJobs.filter((job) => job.startsWith('base-image:'))).toEqual([]);
+
+    const run = await runCli(['container-jobs', '--arch', 'amd64'], project, branchEnv);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain(
+      `copied from the default branch: ${registry.host}/hpc/spacktainers/numpy:1.26.1 -> ${registry.host}/hpc/spacktainers/numpy:1.26.1__feature-same`,
+    );
+    expect(run.stdout).toContain('copied from the default branch: ubuntu-tools/ubuntu-tools-24.04.sif -> ubuntu-tools/ubuntu-tools-24.04__feature-same.sif');
+    expect(jobNames(await readFile(generated('amd64/containers/containers.yml'), 'utf8'))).toEqual(['nothing-to-publish']);
+    const client = new RegistryClient(registry.host);
+    expect(await client.digest('hpc/spacktainers/numpy', '1.26.1__feature-same')).toBe(await client.digest('hpc/spacktainers/numpy', '1.26.1'));
+    const sif = await s3.client.send(new HeadObjectCommand({ Bucket: 'spacktainers-sif', Key: 'numpy/numpy-1.26.1__feature-same.sif' }));
+    expect(sif.Metadata).toEqual((await s3.client.send(new HeadObjectCommand({ Bucket: 'spacktainers-sif', Key: 'numpy/numpy-1.26.1.sif' }))).Metadata);
+    // Now the branch has them: nothing is copied or built again.
+    const again = await runCli(['container-jobs', '--arch', 'amd64'], project, branchEnv);
+    expect(again.stdout).not.toContain('copied');
   });
 
   it('never writes a secret into a generated file; scripts log in with --password-stdin only', async () => {

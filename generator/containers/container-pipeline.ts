@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ContainerDefinition, CustomContainerDefinition, SpackContainerDefinition } from '../definitions/definition.js';
-import { cacheKind, tagSuffix, type CiContext } from '../gitlab/ci-context.js';
+import { archSuffix, cacheKind, tagSuffix, type CiContext } from '../gitlab/ci-context.js';
 import { PROVENANCE_IN_IMAGE, provenanceKey } from '../provenance/package-list.js';
 import type { Job, Need, Pipeline } from '../pipeline/model.js';
 import { shellQuote } from '../pipeline/shell.js';
@@ -28,6 +28,8 @@ export interface PlannedContainer {
   sifKey: string;
   /** Its provenance.json in the output, copied into the image and uploaded beside the SIF. */
   provenancePath: string;
+  /** Off the default branch: the same container as the default branch publishes it. */
+  defaultBranch?: { image: string; sifKey: string };
   /** Its Docker Hub reference; only on the default branch, the only one that publishes there. */
   dockerHubImage?: string;
   /** For Spack containers: the Dockerfile (template plus COPY lines) and its path in the output. */
@@ -74,6 +76,11 @@ export interface PublicationStates {
   dockerHub: PublicationState;
   /** The registry's labels of the image (or, for a `.def`, nothing), for reports. */
   imageLabels?: Record<string, string>;
+  /**
+   * Off the default branch, where the default branch already published this very identity
+   * (same lock, files and base images): the image and SIF to copy instead of building again.
+   */
+  reusable: { image?: string; sif?: string };
 }
 
 export interface ContainerPublication {
@@ -113,6 +120,10 @@ export function planContainer(
     sifKey: sifObjectKey(definition.name, tag),
     provenancePath: `${outputDir}/provenance.json`,
   };
+  if (!context.isDefaultBranch) {
+    const defaultTag = `${version}${archSuffix(definition.arch)}`;
+    planned.defaultBranch = { image: `${registryImage(settings, definition.name)}:${defaultTag}`, sifKey: sifObjectKey(definition.name, defaultTag) };
+  }
   if (context.isDefaultBranch && definition.kind === 'spack') {
     planned.dockerHubImage = `${settings.dockerHub.host}/${settings.dockerHub.namespace}/${definition.name}:${tag}`;
   }
@@ -209,12 +220,23 @@ export async function publicationStates(
     sifs.metadata(container.sifKey),
     hub && (await images.repositoryExists(hub.slice(0, hub.lastIndexOf(':')))) ? images.image(hub, arch).then((i) => i ?? null) : undefined,
   ]);
-  return {
+  const states: PublicationStates = {
     image: container.definition.kind === 'spack' ? state(image?.labels, labels) : 'none',
     sif: state(sif, identity),
     dockerHub: dockerHub === undefined ? 'none' : state(dockerHub?.labels, labels),
     imageLabels: image?.labels,
+    reusable: {},
   };
+  const source = container.defaultBranch;
+  if (source) {
+    const [sourceImage, sourceSif] = await Promise.all([
+      states.image === 'current' || states.image === 'none' ? undefined : images.image(source.image, arch),
+      states.sif === 'current' ? undefined : sifs.metadata(source.sifKey),
+    ]);
+    if (carries(sourceImage?.labels, labels)) states.reusable.image = source.image;
+    if (carries(sourceSif, identity)) states.reusable.sif = source.sifKey;
+  }
+  return states;
 }
 
 /** The steps whose result is not published yet with this identity. */

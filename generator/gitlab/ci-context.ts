@@ -45,5 +45,10 @@ export function cacheKind(context: CiContext): CacheKind {
  * then `-arm64` on arm64 (amd64 carries no suffix; multi-arch manifests join the two).
  */
 export function tagSuffix(context: CiContext, arch: Architecture): string {
-  return (context.isDefaultBranch ? '' : `__${context.refSlug}`) + (arch === 'amd64' ? '' : `-${arch}`);
+  return (context.isDefaultBranch ? '' : `__${context.refSlug}`) + archSuffix(arch);
+}
+
+/** The part of a tag that names the architecture, as the default branch tags it. */
+export function archSuffix(arch: Architecture): string {
+  return arch === 'amd64' ? '' : `-${arch}`;
 }

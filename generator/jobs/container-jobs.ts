@@ -58,6 +58,8 @@ export interface ContainerJobsInput {
 
 export interface ContainerJobsResult {
   publications: ContainerPublication[];
+  /** Images and SIFs copied from the default branch instead of built, as `from -> to`. */
+  copied: string[];
   pipelines: PipelineFile[];
   files: OutputFile[];
 }
@@ -99,18 +101,44 @@ export async function planPublications(input: PublicationsInput): Promise<{ publ
   return { publications, bases };
 }
 
-/** The publishing pipeline of one architecture: only the steps whose result is not published yet. */
+/**
+ * Off the default branch, copy what the default branch already published with the same
+ * identity (a registry re-tag, an S3 copy) instead of building it again; the steps so done
+ * are dropped. Returns what was copied, as `from -> to`.
+ */
+async function reuseDefaultBranch(publications: ContainerPublication[], published: Published): Promise<string[]> {
+  const copied: string[] = [];
+  for (const { container, states, steps } of publications) {
+    const { image, sif } = states.reusable;
+    if (steps.image && image) {
+      await published.images.copy(image, container.image);
+      steps.image = false;
+      copied.push(`${image} -> ${container.image}`);
+    }
+    if (steps.sif && sif && (await published.sifs.copy(sif, container.sifKey))) {
+      steps.sif = false;
+      copied.push(`${sif} -> ${container.sifKey}`);
+    }
+  }
+  return copied;
+}
+
+/**
+ * The publishing pipeline of one architecture: only the steps whose result is not published
+ * yet, after copying what the default branch already published identically.
+ */
 export async function containerJobs(input: ContainerJobsInput): Promise<ContainerJobsResult> {
   const { settings, context, arch, generatedRoot } = input;
   const outputDir = publishDir(generatedRoot, arch);
   const { publications, bases } = await planPublications(input);
+  const copied = await reuseDefaultBranch(publications, input.published);
   const containers = publications.map((p) => p.container);
   const pipeline = publishPipeline(settings, context, arch, publications, bases, input.writerJob, generatedRoot);
   const files = containers.flatMap((c) => [
     ...(c.dockerfile ? [{ path: pathInOutput(outputDir, c.dockerfile.path), text: c.dockerfile.text }] : []),
     { path: pathInOutput(outputDir, c.provenancePath), text: renderProvenance(provenanceOf(c, publications, input.locks)) },
   ]);
-  return { publications, pipelines: [pipelineFile(PUBLISH_PIPELINE, 2, pipeline)], files };
+  return { publications, copied, pipelines: [pipelineFile(PUBLISH_PIPELINE, 2, pipeline)], files };
 }
 
 function provenanceOf(container: PlannedContainer, publications: ContainerPublication[], locks: Map<string, LockedEnvironment>): Provenance {

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { s3Client } from '../s3/client.js';
 import type { Settings } from '../settings/settings.js';
@@ -27,10 +27,20 @@ export function sifObjectTag(key: string): string | undefined {
 export interface SifLookup {
   /** The object's user metadata (keys lowercase), or undefined when there is no object. */
   metadata(key: string): Promise<Record<string, string> | undefined>;
+  /** Copy an object within the bucket, metadata included; false when it is too large to copy in one request. */
+  copy(from: string, to: string): Promise<boolean>;
 }
 
-/** Offline: no SIF exists, so every SIF step is emitted. */
-export const OFFLINE_SIFS: SifLookup = { metadata: async () => undefined };
+/** Offline: no SIF exists, so every SIF step is emitted; nothing is ever copied. */
+export const OFFLINE_SIFS: SifLookup = {
+  metadata: async () => undefined,
+  copy: async (from) => {
+    throw new Error(`internal: offline, cannot copy ${from}`);
+  },
+};
+
+/** S3 copies an object in one request up to 5 GiB; larger SIFs are converted again instead. */
+const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
 
 /** Where SIF images are kept, as branch cleanup reads and deletes them. */
 export interface SifStore {
@@ -64,6 +74,15 @@ export class SifBucket implements SifLookup, SifStore {
       if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return undefined;
       throw error;
     }
+  }
+
+  async copy(from: string, to: string): Promise<boolean> {
+    const head = await this.client.send(new HeadObjectCommand({ Bucket: this.name, Key: from }));
+    if ((head.ContentLength ?? 0) > MAX_SINGLE_COPY_BYTES) return false;
+    await this.client.send(
+      new CopyObjectCommand({ Bucket: this.name, Key: to, CopySource: `${this.name}/${encodeURI(from)}`, MetadataDirective: 'COPY' }),
+    );
+    return true;
   }
 
   /**

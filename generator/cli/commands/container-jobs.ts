@@ -42,6 +42,7 @@ export class ContainerJobsCommand extends SpacktainersCommand {
     });
     const output = publishDir(this.generated, this.arch);
     await writeOutput(output, result.pipelines, result.files);
+    for (const copy of result.copied) this.context.stdout.write(`copied from the default branch: ${copy}\n`);
     for (const { container, steps } of result.publications) {
       const todo = Object.entries(steps).filter(([, needed]) => needed).map(([step]) => step);
       this.context.stdout.write(
