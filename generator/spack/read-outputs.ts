@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import type { Architecture } from '../settings/settings.js';
-import { environmentPaths } from './environment.js';
-import { buildJobHashes } from './generate-output.js';
+import { environmentPaths, spackOutputsRoot } from './environment.js';
 import { InputError } from '../input/errors.js';
 import { parseSpackLock, type SpackLock } from './lock.js';
+import { parseSpackPipeline } from './spack-pipeline.js';
 
 /** What one container's generate job left: its lock and the specs it must build. */
 export interface SpackOutput {
@@ -15,15 +15,15 @@ export interface SpackOutput {
 
 /** Every container's generate output of `arch` under the generated folder (none when it is absent). */
 export async function readSpackOutputs(generatedRoot: string, arch: Architecture): Promise<SpackOutput[]> {
-  const outputsDir = `${generatedRoot}/${arch}/spack-outputs`;
-  const names = await readdir(outputsDir).catch(() => [] as string[]);
+  const names = await readdir(spackOutputsRoot(arch, generatedRoot)).catch(() => [] as string[]);
   const outputs: SpackOutput[] = [];
   for (const name of names.sort()) {
     const { outputDir } = environmentPaths(arch, name, generatedRoot);
     const lockFile = `${outputDir}/spack.lock`;
     const pipelineFile = `${outputDir}/pipeline.yml`;
     const lock = parseSpackLock(lockFile, await readOutput(lockFile));
-    const buildJobs = buildJobHashes(pipelineFile, await readOutput(pipelineFile));
+    // Specs already in the build cache get no job: the jobs are what this pipeline builds.
+    const buildJobs = new Set(parseSpackPipeline(pipelineFile, await readOutput(pipelineFile)).buildJobs.map((job) => job.dagHash));
     outputs.push({ name, lockFile, lock, buildJobs });
   }
   return outputs;
