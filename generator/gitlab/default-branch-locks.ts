@@ -1,5 +1,6 @@
 import { ROOT_JOBS } from '../jobs/create-jobs.js';
 import type { Architecture } from '../settings/settings.js';
+import { spackOutputsRoot } from '../spack/environment.js';
 import { parseSpackLock, type SpackLock } from '../spack/lock.js';
 import { artifactFiles, latestSuccessfulPipeline, type PipelineRef } from './artifacts.js';
 import type { GitlabProject } from './client.js';
@@ -23,7 +24,7 @@ export async function defaultBranchLocks(
   const pipeline = await latestSuccessfulPipeline(project, defaultBranch);
   const locks = new Map<Architecture, Map<string, SpackLock>>();
   for (const arch of arches) {
-    const pattern = new RegExp(`^${escapeRegExp(generatedRoot)}/${arch}/spack-outputs/([^/]+)/spack\\.lock$`);
+    const pattern = new RegExp(`^${escapeRegExp(spackOutputsRoot(arch, generatedRoot))}/([^/]+)/spack\\.lock$`);
     const byName = new Map<string, SpackLock>();
     const files = await artifactFiles(project, pipeline.id, { bridges: [], job: ROOT_JOBS.spackGenerate(arch) }, (path) => pattern.test(path));
     for (const file of files) {
