@@ -132,22 +132,21 @@ export async function containerJobs(input: ContainerJobsInput): Promise<Containe
   const outputDir = publishDir(generatedRoot, arch);
   const { publications, bases } = await planPublications(input);
   const copied = await reuseDefaultBranch(publications, input.published);
-  const containers = publications.map((p) => p.container);
   const pipeline = publishPipeline(settings, context, arch, publications, bases, input.writerJob, generatedRoot);
-  const files = containers.flatMap((c) => [
-    ...(c.dockerfile ? [{ path: pathInOutput(outputDir, c.dockerfile.path), text: c.dockerfile.text }] : []),
-    { path: pathInOutput(outputDir, c.provenancePath), text: renderProvenance(provenanceOf(c, publications, input.locks)) },
-  ]);
+  const files = publications.flatMap((publication) => {
+    const { dockerfile, provenancePath } = publication.container;
+    return [
+      ...(dockerfile ? [{ path: pathInOutput(outputDir, dockerfile.path), text: dockerfile.text }] : []),
+      { path: pathInOutput(outputDir, provenancePath), text: renderProvenance(provenanceOf(publication, input.locks)) },
+    ];
+  });
   return { publications, copied, pipelines: [pipelineFile(PUBLISH_PIPELINE, 2, pipeline)], files };
 }
 
-function provenanceOf(container: PlannedContainer, publications: ContainerPublication[], locks: Map<string, LockedEnvironment>): Provenance {
+function provenanceOf({ container, identity }: ContainerPublication, locks: Map<string, LockedEnvironment>): Provenance {
   const { definition, version } = container;
   const base = { container: definition.name, arch: definition.arch, version };
-  if (definition.kind === 'custom') {
-    const identity = publications.find((p) => p.container === container)!.identity;
-    return { ...base, packages: [], sourceImage: identity['source-image'] };
-  }
+  if (definition.kind === 'custom') return { ...base, packages: [], sourceImage: identity['source-image'] };
   const locked = locks.get(definition.name)!;
   return { ...base, spackLockDigest: locked.digest, packages: packageList(locked.lock) };
 }
