@@ -70,7 +70,7 @@ export class PipelineRunner {
     await copySource(this.options.sourceDir, cwd);
     await commit(cwd);
     const text = await readFile(path.join(cwd, file), 'utf8');
-    return this.run({ id, name: 'root', text, cwd, source, variables: { ...this.options.variables, CI_PIPELINE_SOURCE: source, CI_PIPELINE_ID: String(id) }, jobs: [], status: 'success' }, file);
+    return this.run({ id, name: 'root', text, cwd, source, variables: { ...this.pipelineVariables(id), CI_PIPELINE_SOURCE: source }, jobs: [], status: 'success' }, file);
   }
 
   private async run(pipeline: PipelineRun, file: string): Promise<PipelineRun> {
@@ -129,7 +129,7 @@ export class PipelineRunner {
     const text = await readFile(from, 'utf8');
     // GitLab passes the trigger's variables, the parent's global ones included, downstream.
     const yamlVariables = { ...stringValues(expanded.variables), ...stringValues(definition.variables) };
-    const variables: Record<string, string> = { ...this.options.variables, CI_PIPELINE_ID: String(id), CI_PIPELINE_SOURCE: 'parent_pipeline' };
+    const variables: Record<string, string> = { ...this.pipelineVariables(id), CI_PIPELINE_SOURCE: 'parent_pipeline' };
     for (const [name, value] of Object.entries(yamlVariables)) variables[name] = expand(value, parent.variables);
     // What `needs: pipeline: $PARENT_PIPELINE_ID` gives a job: the artifacts of that pipeline's job.
     for (const need of pipelineNeeds(text)) {
@@ -141,6 +141,13 @@ export class PipelineRunner {
     await writeFile(path.join(cwd, file), text);
     await commit(cwd);
     return this.run({ id, name: job.name, text, cwd, source: 'parent_pipeline', variables, jobs: [], status: 'success', parent }, file);
+  }
+
+  /** What GitLab predefines per pipeline, on top of what every pipeline of the commit has. */
+  private pipelineVariables(id: number): Record<string, string> {
+    const { variables } = this.options;
+    const url = variables.CI_PROJECT_URL ? { CI_PIPELINE_URL: `${variables.CI_PROJECT_URL}/-/pipelines/${id}` } : {};
+    return { ...variables, CI_PIPELINE_ID: String(id), CI_PIPELINE_IID: String(id), ...url };
   }
 
   private pipelineById(from: PipelineRun, id: number): PipelineRun | undefined {
