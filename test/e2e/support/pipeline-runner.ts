@@ -146,7 +146,7 @@ export class PipelineRunner {
   /** What GitLab predefines per pipeline, on top of what every pipeline of the commit has. */
   private pipelineVariables(id: number): Record<string, string> {
     const { variables } = this.options;
-    const url = variables.CI_PROJECT_URL ? { CI_PIPELINE_URL: `${variables.CI_PROJECT_URL}/-/pipelines/${id}` } : {};
+    const url: Record<string, string> = variables.CI_PROJECT_URL ? { CI_PIPELINE_URL: `${variables.CI_PROJECT_URL}/-/pipelines/${id}` } : {};
     return { ...variables, CI_PIPELINE_ID: String(id), CI_PIPELINE_IID: String(id), ...url };
   }
 
