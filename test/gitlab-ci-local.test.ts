@@ -10,6 +10,8 @@ import { startRegistry, type TestRegistry } from './support/registry.js';
 const run = promisify(execFile);
 const GITLAB_CI_LOCAL = path.join(REPO_ROOT, 'node_modules/.bin/gitlab-ci-local');
 const SHIMS = path.join(REPO_ROOT, 'test/support/gitlab-ci-local-bin');
+/** npm and npx of generator jobs: the checkout's own installed CLI (shared with the e2e run). */
+const NODE_BIN = path.join(REPO_ROOT, 'test/support/node-bin');
 
 /** Start and end of each job, in the order gitlab-ci-local logged them (child jobs as `[bridge] -> job`). */
 function jobEvents(log: string): { job: string; event: 'start' | 'end'; status?: string }[] {
@@ -60,7 +62,7 @@ describe('the root pipeline run by gitlab-ci-local', () => {
       ],
       {
         cwd: project,
-        env: { ...process.env, PATH: `${SHIMS}:${process.env.PATH}`, SPACKTAINERS_REPO: REPO_ROOT, SPACKTAINERS_TOOL_LOG: toolLog, GCL_IGNORE_PREDEFINED_VARS: 'CI_COMMIT_BRANCH,CI_PIPELINE_SOURCE' },
+        env: { ...process.env, PATH: `${SHIMS}:${NODE_BIN}:${process.env.PATH}`, SPACKTAINERS_REPO: REPO_ROOT, SPACKTAINERS_TOOL_LOG: toolLog, GCL_IGNORE_PREDEFINED_VARS: 'CI_COMMIT_BRANCH,CI_PIPELINE_SOURCE' },
         maxBuffer: 16 * 1024 * 1024,
       },
     ).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
