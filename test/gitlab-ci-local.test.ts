@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GITLAB_CI_LOCAL, initGitRepository } from './support/gitlab-ci-local.js';
 import { REPO_ROOT } from './support/project.js';
 import { startRegistry, type TestRegistry } from './support/registry.js';
 
 const run = promisify(execFile);
-const GITLAB_CI_LOCAL = path.join(REPO_ROOT, 'node_modules/.bin/gitlab-ci-local');
 const SHIMS = path.join(REPO_ROOT, 'test/support/gitlab-ci-local-bin');
 /** npm and npx of generator jobs: the checkout's own installed CLI (shared with the e2e run). */
 const NODE_BIN = path.join(REPO_ROOT, 'test/support/node-bin');
@@ -39,10 +39,7 @@ describe('the root pipeline run by gitlab-ci-local', () => {
     for (const item of ['.gitlab-ci.yml', 'settings.yaml', 'container_definitions', 'base-images', 'spacktainer']) {
       await cp(path.join(REPO_ROOT, item), path.join(project, item), { recursive: true });
     }
-    const git = (...args: string[]) => run('git', ['-c', 'user.email=ci@example.org', '-c', 'user.name=ci', ...args], { cwd: project });
-    await git('init', '-q', '-b', 'main');
-    await git('add', '-A');
-    await git('commit', '-qm', 'project');
+    await initGitRepository(project);
     const toolLog = path.join(project, 'tools.log');
     // The whole pipeline: gitlab-ci-local hands a job selection down to child pipelines too,
     // where those names do not exist. Past process-spack-pipeline, jobs take their parent's

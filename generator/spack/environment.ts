@@ -91,7 +91,7 @@ function buildScript(signingKeyVariable: string | undefined): string[] {
         `key="$(mktemp)"; printf '%s' "\${${signingKeyVariable}}" | base64 -d > "$key"; spack gpg trust "$key" >/dev/null; rm -f "$key"`,
       ]
     : [];
-  return ['cd ${SPACK_CONCRETE_ENV_DIR}', 'spack env activate --without-view .', ...importKey, 'spack ci rebuild'];
+  return ['cd "${SPACK_CONCRETE_ENV_DIR}"', 'spack env activate --without-view .', ...importKey, 'spack ci rebuild'];
 }
 
 export function renderSpackEnvironment(definition: SpackContainerDefinition, build: BuildJobSettings): string {

@@ -29,6 +29,10 @@ export function spackGenerateScript(
     // Spack reads the S3 endpoint and proxies from the environment when it checks the mirror.
     ...Object.entries(environment).map(([name, value]) => `export ${name}=${shellQuote(value)}`),
     ...Object.entries(credentialAliases).map(([name, variable]) => `export ${name}="\${${variable}}"`),
+  ];
+  // Nothing to shard: the shard variables and the function would be dead code in the script.
+  if (targets.length === 0) return `${[...lines, `echo "No Spack containers for ${arch}."`].join('\n')}\n`;
+  lines.push(
     'shard="${CI_NODE_INDEX:-1}"',
     'shards="${CI_NODE_TOTAL:-1}"',
     'generate() {',
@@ -43,12 +47,11 @@ export function spackGenerateScript(
     '  cat "$output/generate.log"',
     '  cp "$environment/spack.lock" "$output/spack.lock"',
     '}',
-  ];
+  );
   targets.forEach((target, index) => {
     const { environmentDir, artifactsRoot, outputDir } = target.paths;
     const args = [target.name, environmentDir, artifactsRoot, outputDir].map(shellQuote).join(' ');
     lines.push(`if [ $(( ${index} % shards + 1 )) -eq "$shard" ]; then generate ${args}; fi`);
   });
-  if (targets.length === 0) lines.push(`echo "No Spack containers for ${arch}."`);
   return `${lines.join('\n')}\n`;
 }

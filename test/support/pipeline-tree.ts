@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 
-type JobBody = Record<string, unknown> & {
+export type JobBody = Record<string, unknown> & {
   extends?: string | string[];
   tags?: string[];
   image?: unknown;
@@ -22,6 +22,17 @@ const GLOBAL_KEYS = new Set(['workflow', 'stages', 'variables', 'default', 'incl
 export async function readRootPipeline(root: string): Promise<RootPipeline> {
   const text = await readFile(path.join(root, '.gitlab-ci.yml'), 'utf8');
   const data = parse(text) as Record<string, JobBody>;
+  return {
+    text,
+    variables: (data.variables ?? {}) as Record<string, string>,
+    workflow: data.workflow as unknown as RootPipeline['workflow'],
+    jobs: pipelineJobsOf(text),
+  };
+}
+
+/** The jobs of any pipeline file, with `extends` resolved the way GitLab does. */
+export function pipelineJobsOf(text: string): Map<string, JobBody> {
+  const data = parse(text) as Record<string, JobBody>;
   const resolve = (body: JobBody): JobBody => {
     const parents = body.extends === undefined ? [] : [body.extends].flat();
     const merged = parents.reduce<JobBody>((acc, parent) => deepMerge(acc, resolve(data[parent]!)), {});
@@ -32,12 +43,7 @@ export async function readRootPipeline(root: string): Promise<RootPipeline> {
   for (const [name, body] of Object.entries(data)) {
     if (!GLOBAL_KEYS.has(name) && !name.startsWith('.')) jobs.set(name, resolve(body));
   }
-  return {
-    text,
-    variables: (data.variables ?? {}) as Record<string, string>,
-    workflow: data.workflow as unknown as RootPipeline['workflow'],
-    jobs,
-  };
+  return jobs;
 }
 
 function deepMerge(base: JobBody, over: JobBody): JobBody {

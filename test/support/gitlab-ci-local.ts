@@ -1,0 +1,60 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from './project.js';
+
+const run = promisify(execFile);
+export const GITLAB_CI_LOCAL = path.join(REPO_ROOT, 'node_modules/.bin/gitlab-ci-local');
+
+/** Run git in `cwd` as a fixed committer, so nothing depends on the machine's git config. */
+function git(cwd: string, ...args: string[]) {
+  return run('git', ['-c', 'user.email=ci@example.org', '-c', 'user.name=ci', ...args], { cwd });
+}
+
+/**
+ * Make `dir` the git repository gitlab-ci-local insists on, with a commit of what is in it and
+ * an `origin` whose default branch is main: without the remote, gitlab-ci-local reports the
+ * missing remote on stderr and guesses the default branch.
+ */
+export async function initGitRepository(dir: string): Promise<void> {
+  await git(dir, 'init', '-q', '-b', 'main');
+  await git(dir, 'remote', 'add', 'origin', 'https://gitlab.example.org/hpc/spacktainers.git');
+  await git(dir, 'add', '-A');
+  await git(dir, 'commit', '-q', '--allow-empty', '-m', 'project');
+  await git(dir, 'update-ref', 'refs/remotes/origin/main', 'HEAD');
+  await git(dir, 'symbolic-ref', 'refs/remotes/origin/HEAD', 'refs/remotes/origin/main');
+}
+
+let runs = 0;
+
+export interface GitLabCiLocalRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * gitlab-ci-local in `cwd` on `file` (relative to it) with CI variables. Each call has its own
+ * state folder, so calls may run side by side. Predefined variables set here on purpose (the
+ * pipeline source, the branch) are not warned about.
+ */
+export async function gitlabCiLocal(
+  cwd: string,
+  file: string,
+  args: string[],
+  variables: Record<string, string> = {},
+): Promise<GitLabCiLocalRun> {
+  const state = path.join('.gitlab-ci-local', `run-${++runs}`);
+  // Its JSON-schema pass is left out (0.6 s a file): callers check GitLab's own schema in-process
+  // (gitlab-schema.ts); what is asked here is what a schema cannot say, like stages and needs.
+  const argv = [...args, '--file', file, '--state-dir', state, '--no-color', '--no-json-schema-validation'];
+  for (const [name, value] of Object.entries(variables)) argv.push('--variable', `${name}=${value}`);
+  const env = { ...process.env, GCL_IGNORE_PREDEFINED_VARS: Object.keys(variables).join(',') };
+  try {
+    const { stdout, stderr } = await run(GITLAB_CI_LOCAL, argv, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
