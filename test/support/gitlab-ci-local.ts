@@ -33,25 +33,38 @@ export interface GitLabCiLocalRun {
   stderr: string;
 }
 
+export interface GitLabCiLocalOptions {
+  /** The jobs' process environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Predefined variables to leave unset, as GitLab does in some pipelines (CI_COMMIT_BRANCH in a merge request). */
+  unset?: string[];
+  /**
+   * gitlab-ci-local's state folder, relative to cwd. By default each call has its own, so calls
+   * may run side by side; calls that share one see each other's job artifacts.
+   */
+  stateDir?: string;
+}
+
 /**
- * gitlab-ci-local in `cwd` on `file` (relative to it) with CI variables. Each call has its own
- * state folder, so calls may run side by side. Predefined variables set here on purpose (the
- * pipeline source, the branch) are not warned about.
+ * gitlab-ci-local in `cwd` on `file` (relative to it) with CI variables. Predefined variables
+ * set or unset here on purpose (the pipeline source, the branch) are not warned about.
  */
 export async function gitlabCiLocal(
   cwd: string,
   file: string,
   args: string[],
   variables: Record<string, string> = {},
+  options: GitLabCiLocalOptions = {},
 ): Promise<GitLabCiLocalRun> {
-  const state = path.join('.gitlab-ci-local', `run-${++runs}`);
+  const state = options.stateDir ?? path.join('.gitlab-ci-local', `run-${++runs}`);
   // Its JSON-schema pass is left out (0.6 s a file): callers check GitLab's own schema in-process
   // (gitlab-schema.ts); what is asked here is what a schema cannot say, like stages and needs.
   const argv = [...args, '--file', file, '--state-dir', state, '--no-color', '--no-json-schema-validation'];
   for (const [name, value] of Object.entries(variables)) argv.push('--variable', `${name}=${value}`);
-  const env = { ...process.env, GCL_IGNORE_PREDEFINED_VARS: Object.keys(variables).join(',') };
+  for (const name of options.unset ?? []) argv.push('--unset-variable', name);
+  const env = { ...(options.env ?? process.env), GCL_IGNORE_PREDEFINED_VARS: [...Object.keys(variables), ...(options.unset ?? [])].join(',') };
   try {
-    const { stdout, stderr } = await run(GITLAB_CI_LOCAL, argv, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run(GITLAB_CI_LOCAL, argv, { cwd, env, maxBuffer: 256 * 1024 * 1024 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };

@@ -1,12 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { load } from 'js-yaml';
-import { REPO_ROOT } from '../../support/project.js';
-
-/** The gitlab-ci-local of this project's devDependencies: it runs every pipeline of the e2e. */
-export const GITLAB_CI_LOCAL = path.join(REPO_ROOT, 'node_modules/.bin/gitlab-ci-local');
+import { gitlabCiLocal, type GitLabCiLocalRun } from '../../support/gitlab-ci-local.js';
 
 /** One job as gitlab-ci-local lists it once rules are evaluated. */
 export interface ListedJob {
@@ -19,6 +15,9 @@ export interface ListedJob {
 
 /** A pipeline file with extends, includes and anchors expanded, as gitlab-ci-local sees it. */
 export type ExpandedPipeline = Record<string, unknown> & { stages?: string[]; variables?: Record<string, unknown> };
+
+/** One pipeline's runs share a state folder: a job is given the artifacts of the jobs it needs. */
+const STATE_DIR = '.gitlab-ci-local';
 
 export interface Invocation {
   /** The project folder: a git repository holding the files a job's checkout has. */
@@ -33,53 +32,27 @@ export interface Invocation {
   env: NodeJS.ProcessEnv;
 }
 
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
+function run(invocation: Invocation, args: string[]): Promise<GitLabCiLocalRun> {
+  const { cwd, file, variables, unset, env } = invocation;
+  return gitlabCiLocal(cwd, file, args, variables, { env, unset, stateDir: STATE_DIR });
 }
 
-function run(invocation: Invocation, extra: string[]): Promise<CommandResult> {
-  const args = [
-    '--file', invocation.file,
-    '--no-color',
-    ...Object.entries(invocation.variables).flatMap(([name, value]) => ['--variable', `${name}=${value}`]),
-    ...(invocation.unset ?? []).flatMap((name) => ['--unset-variable', name]),
-    ...extra,
-  ];
-  const env = {
-    ...invocation.env,
-    // The e2e sets these on purpose: gitlab-ci-local's warning about overriding them is noise.
-    GCL_IGNORE_PREDEFINED_VARS: [...Object.keys(invocation.variables).filter((n) => n.startsWith('CI_')), ...(invocation.unset ?? [])].join(','),
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(GITLAB_CI_LOCAL, args, { cwd: invocation.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
-    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
-
-function failure(what: string, invocation: Invocation, result: CommandResult): Error {
+function refusal(what: string, invocation: Invocation, result: GitLabCiLocalRun): Error {
   return new Error(`gitlab-ci-local ${what} refused ${path.join(invocation.cwd, invocation.file)} (exit ${result.code}):\n${result.stderr || result.stdout}`);
 }
 
 /** The jobs GitLab would create for this pipeline: gitlab-ci-local evaluates workflow and job rules. */
 export async function listJobs(invocation: Invocation): Promise<ListedJob[]> {
   const result = await run(invocation, ['--list-json']);
-  if (result.code !== 0) throw failure('--list-json', invocation, result);
-  const start = result.stdout.indexOf('[');
-  const jobs = JSON.parse(result.stdout.slice(start)) as ListedJob[];
+  if (result.code !== 0) throw refusal('--list-json', invocation, result);
+  const jobs = JSON.parse(result.stdout.slice(result.stdout.indexOf('['))) as ListedJob[];
   return jobs.filter((job) => job.when !== 'never');
 }
 
 /** The pipeline with `extends` and includes expanded (triggers and job variables are read from it). */
 export async function preview(invocation: Invocation): Promise<ExpandedPipeline> {
   const result = await run(invocation, ['--preview']);
-  if (result.code !== 0) throw failure('--preview', invocation, result);
+  if (result.code !== 0) throw refusal('--preview', invocation, result);
   return (load(result.stdout.slice(result.stdout.indexOf('---'))) ?? {}) as ExpandedPipeline;
 }
 
@@ -88,7 +61,7 @@ export async function preview(invocation: Invocation): Promise<ExpandedPipeline>
  * artifacts of the jobs it needs from earlier invocations in the same state folder. Returns
  * each job's outcome from gitlab-ci-local's summary.
  */
-export async function runJobs(invocation: Invocation, names: string[], concurrency: number): Promise<{ outcomes: Map<string, boolean>; result: CommandResult }> {
+export async function runJobs(invocation: Invocation, names: string[], concurrency: number): Promise<{ outcomes: Map<string, boolean>; result: GitLabCiLocalRun }> {
   const result = await run(invocation, ['--force-shell-executor', '--shell-isolation', '--no-artifacts-to-source', '--concurrency', String(concurrency), ...names]);
   const outcomes = new Map<string, boolean>();
   for (const line of result.stdout.split('\n')) {
@@ -107,9 +80,9 @@ export function safeJobName(name: string): string {
 }
 
 export function artifactsDir(cwd: string, job: string): string {
-  return path.join(cwd, '.gitlab-ci-local/artifacts', safeJobName(job));
+  return path.join(cwd, STATE_DIR, 'artifacts', safeJobName(job));
 }
 
 export async function jobLog(cwd: string, job: string): Promise<string> {
-  return readFile(path.join(cwd, '.gitlab-ci-local/output', `${safeJobName(job)}.log`), 'utf8').catch(() => '');
+  return readFile(path.join(cwd, STATE_DIR, 'output', `${safeJobName(job)}.log`), 'utf8').catch(() => '');
 }

@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { load } from 'js-yaml';
+import { initGitRepository } from '../../support/gitlab-ci-local.js';
 import { artifactsDir, jobLog, listJobs, preview, runJobs, type ExpandedPipeline, type Invocation, type ListedJob } from './gitlab-ci-local.js';
-
-const exec = promisify(execFile);
 
 export type JobStatus = 'success' | 'failed' | 'skipped';
 
@@ -68,7 +65,7 @@ export class PipelineRunner {
     const id = this.options.nextPipelineId();
     const cwd = path.join(this.options.workDir, `pipeline-${id}`);
     await copySource(this.options.sourceDir, cwd);
-    await commit(cwd);
+    await initGitRepository(cwd);
     const text = await readFile(path.join(cwd, file), 'utf8');
     return this.run({ id, name: 'root', text, cwd, source, variables: { ...this.pipelineVariables(id), CI_PIPELINE_SOURCE: source }, jobs: [], status: 'success' }, file);
   }
@@ -139,7 +136,7 @@ export class PipelineRunner {
     }
     await mkdir(path.dirname(path.join(cwd, file)), { recursive: true });
     await writeFile(path.join(cwd, file), text);
-    await commit(cwd);
+    await initGitRepository(cwd);
     return this.run({ id, name: job.name, text, cwd, source: 'parent_pipeline', variables, jobs: [], status: 'success', parent }, file);
   }
 
@@ -226,10 +223,3 @@ async function copySource(from: string, to: string): Promise<void> {
   await cp(from, to, { recursive: true, filter: (source) => !/\/(\.git|\.gitlab-ci-local)$/.test(source) });
 }
 
-/** gitlab-ci-local checks out the project from git: every pipeline folder is a repository. */
-async function commit(cwd: string): Promise<void> {
-  const git = (...args: string[]) => exec('git', ['-c', 'user.email=e2e@spacktainers.invalid', '-c', 'user.name=e2e', ...args], { cwd });
-  await git('init', '-q', '-b', 'main');
-  await git('add', '-A', '-f');
-  await git('commit', '-qm', 'pipeline checkout', '--allow-empty');
-}
