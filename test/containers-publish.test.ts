@@ -89,8 +89,10 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
     await publish(first.text);
   });
 
-  it('publishes nothing when nothing changed: a single no-op job', async () => {
-    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+  it('publishes nothing when nothing changed: a single no-op job, in a stage of the file', async () => {
+    const { text, jobs } = await plan();
+    expect(jobs).toEqual(['nothing-to-publish']);
+    expect(pipelineJobs(text)['nothing-to-publish']!.stage).toBe('publish');
   });
 
   it('a SIF missing from the bucket is converted again from the published image, nothing else', async () => {

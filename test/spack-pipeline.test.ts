@@ -187,8 +187,12 @@ describe('process-spack-pipeline on the real fixtures', () => {
     const result = build(['small/pipeline-noop.yml']);
     expect(result.pipelines).toHaveLength(1);
     const doc = parse(result.pipelines[0]!.text) as Doc;
-    expect(Object.keys(doc)).toEqual(['workflow', 'no-specs-to-rebuild']);
+    expect(Object.keys(doc)).toEqual(['workflow', 'stages', 'no-specs-to-rebuild']);
+    // Spack's job has no stage: it is given one of the file's own.
+    expect(doc.stages).toEqual(['build']);
+    expect(doc['no-specs-to-rebuild']!.stage).toBe('build');
     expect(gitlabSchemaErrors(result.pipelines[0]!.text)).toEqual([]);
+    expect(limitViolations(result.pipelines[0]!)).toEqual([]);
     expect(result.plan.children).toEqual([]);
   });
 
@@ -200,8 +204,11 @@ describe('process-spack-pipeline on the real fixtures', () => {
       image: settings.images.generator,
       tags: settings.architectures.amd64.runnerTags,
       script: ['echo "No Spack environment for amd64: nothing to build."'],
+      stage: 'build',
     });
+    expect(doc.stages).toEqual(['build']);
     expect(gitlabSchemaErrors(result.pipelines[0]!.text)).toEqual([]);
+    expect(limitViolations(result.pipelines[0]!)).toEqual([]);
     // An empty outputs folder is that case; a folder that is not there is a mistake.
     const empty = mkdtempSync(path.join(os.tmpdir(), 'spacktainers-empty-'));
     expect(await readSpackPipelines(empty)).toEqual([]);

@@ -279,6 +279,7 @@ export function publishPipeline(
   }
   if (jobs.size === 0) {
     jobs.set('nothing-to-publish', {
+      stage: 'publish',
       image: settings.images.generator,
       tags: settings.architectures[arch].runnerTags,
       script: [`echo "Every ${arch} container is already published with the same contents."`],
