@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { cp, readdir, readFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -12,7 +13,7 @@ import { ARCHITECTURES } from '../generator/settings/settings.js';
 import { runCli } from './support/cli.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
 import { makeProject, REPO_ROOT } from './support/project.js';
-import { jobsThatRun, pipelineDepths, readRootPipeline } from './support/pipeline-tree.js';
+import { fnmatch, jobsThatRun, pipelineDepths, readRootPipeline, unmetNeeds } from './support/pipeline-tree.js';
 import { secretLeaks, secretVariables } from './support/secrets.js';
 
 async function bundledProject(): Promise<string> {
@@ -203,6 +204,16 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
   });
 });
 
+const MAIN = { CI_DEFAULT_BRANCH: 'main' };
+/** The predefined variables of each kind of root pipeline. */
+const PIPELINE_KINDS: Record<string, string>[] = [
+  { ...MAIN, CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main' },
+  { ...MAIN, CI_PIPELINE_SOURCE: 'merge_request_event' },
+  { ...MAIN, CI_PIPELINE_SOURCE: 'web', CI_COMMIT_BRANCH: 'feature' },
+  { ...MAIN, CI_PIPELINE_SOURCE: 'schedule', CI_COMMIT_BRANCH: 'main', SPACKTAINERS_PIPELINE: 'clean-cache' },
+  { ...MAIN, CI_PIPELINE_SOURCE: 'schedule', CI_COMMIT_BRANCH: 'main', SPACKTAINERS_PIPELINE: 'clean-branches' },
+];
+
 describe('the root .gitlab-ci.yml', () => {
   it('agrees with settings.yaml and names the jobs generated pipelines refer to', async () => {
     const rootPipeline = await readRootPipeline(REPO_ROOT);
@@ -253,6 +264,67 @@ describe('the root .gitlab-ci.yml', () => {
       'clean-cache',
     ]);
     expect(jobsThatRun(root, { ...schedule, SPACKTAINERS_PIPELINE: 'clean-branches' })).toEqual(['clean-branches']);
+    for (const kind of PIPELINE_KINDS) expect(unmetNeeds(root, jobsThatRun(root, kind))).toEqual([]);
+  });
+
+  it('creates no job of an architecture whose folder switches no definition on', async () => {
+    const project = await mkdtemp(path.join(tmpdir(), 'spacktainers-root-'));
+    await cp(path.join(REPO_ROOT, '.gitlab-ci.yml'), path.join(project, '.gitlab-ci.yml'));
+    await cp(path.join(REPO_ROOT, 'container_definitions'), path.join(project, 'container_definitions'), { recursive: true });
+    const arm64 = path.join(project, 'container_definitions/arm64');
+    await rm(arm64, { recursive: true });
+    await mkdir(path.join(arm64, '_off'), { recursive: true });
+    await writeFile(path.join(arm64, '_off.yaml'), 'spack:\n  specs: [zlib]\n');
+    await writeFile(path.join(arm64, '_off/spack.yaml'), 'spack:\n  specs: [zlib]\n');
+    await writeFile(path.join(arm64, 'README.md'), 'arm64 containers go here\n');
+    const root = await readRootPipeline(project);
+    const arm64Jobs = (jobs: string[]) => jobs.filter((job) => job.endsWith(':arm64'));
+    for (const kind of PIPELINE_KINDS) {
+      const running = jobsThatRun(root, kind);
+      expect(arm64Jobs(running)).toEqual([]);
+      expect(unmetNeeds(root, running)).toEqual([]);
+    }
+    expect(jobsThatRun(root, PIPELINE_KINDS[0]!)).toContain('spack-generate:amd64');
+    // gitlab-ci-local (its own glob matcher) agrees: every arm64 job is `never`, the rest valid.
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=ci@example.org', '-c', 'user.name=ci', ...args], { cwd: project });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'project');
+    const listed = execFileSync(
+      path.join(REPO_ROOT, 'node_modules/.bin/gitlab-ci-local'),
+      ['--list-json', '--variable', 'CI_COMMIT_BRANCH=main', '--variable', 'CI_PIPELINE_SOURCE=merge_request_event'],
+      { cwd: project, encoding: 'utf8', env: { ...process.env, GCL_IGNORE_PREDEFINED_VARS: 'CI_COMMIT_BRANCH,CI_PIPELINE_SOURCE' }, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const gclJobs = JSON.parse(listed.slice(listed.indexOf('['))) as { name: string; when: string }[];
+    expect(gclJobs.filter((job) => job.name.includes(':arm64')).map((job) => job.when)).toEqual(Array(6).fill('never'));
+    expect(gclJobs.filter((job) => job.name.includes(':amd64')).map((job) => job.when)).toEqual(Array(6).fill('on_success'));
+    // Each form of a switched-on definition brings the jobs back.
+    for (const form of ['numpy.yaml', 'numpy.yml', 'numpy/spack.yaml', 'ubuntu.def']) {
+      await mkdir(path.dirname(path.join(arm64, form)), { recursive: true });
+      await writeFile(path.join(arm64, form), '');
+      expect(arm64Jobs(jobsThatRun(await readRootPipeline(project), PIPELINE_KINDS[0]!)), form).toEqual([
+        'spack-generate:arm64',
+        'process-spack-pipeline:arm64',
+        'spack-build:arm64',
+      ]);
+      await rm(path.join(arm64, form.split('/')[0]!), { recursive: true });
+    }
+  });
+
+  it("matches exists patterns as GitLab's File.fnmatch (FNM_PATHNAME | FNM_DOTMATCH | FNM_EXTGLOB) does", () => {
+    const cases: [string, string, boolean][] = [
+      ['c{at,ub}s', 'cubs', true],
+      ['*', 'a/b', false],
+      ['*', '.profile', true],
+      ['**/foo', 'a/b/c/foo', true],
+      ['**/foo', 'foo', true],
+      ['d/[^_]*.yaml', 'd/_x.yaml', false],
+      ['d/[^_]*.yaml', 'd/x.yaml', true],
+      ['d/[!_]*.yaml', 'd/x.yaml', true],
+      ['d/[^_]*/spack.yaml', 'd/x/y/spack.yaml', false],
+      ['d/[^_]*.{yaml,def}', 'd/x.def', true],
+    ];
+    for (const [pattern, file, matches] of cases) expect([pattern, file, fnmatch(pattern, file)]).toEqual([pattern, file, matches]);
   });
 });
 
