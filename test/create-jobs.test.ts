@@ -9,7 +9,7 @@ import { ciContext } from '../generator/gitlab/ci-context.js';
 import { ROOT_JOBS } from '../generator/jobs/create-jobs.js';
 import { shellQuote } from '../generator/pipeline/shell.js';
 import { loadSettings } from '../generator/settings/load.js';
-import { ARCHITECTURES } from '../generator/settings/settings.js';
+import { ARCHITECTURES, cacheCleanupTarget, cacheResourceGroup, type Architecture } from '../generator/settings/settings.js';
 import { runCli } from './support/cli.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
 import { makeProject, REPO_ROOT } from './support/project.js';
@@ -230,6 +230,17 @@ describe('the root .gitlab-ci.yml', () => {
       expect(image).toBe(baseImageRef(settings, context, 'builder', arch));
       expect(rootPipeline.jobs.has(ROOT_JOBS.processSpackPipeline(arch))).toBe(true);
     }
+    // One janitor job per cache prefix, in the resource group of that prefix's index.
+    const janitors = [...rootPipeline.jobs].filter(([name]) => name.startsWith('clean-cache:'));
+    const expected = (['production', 'development'] as const).flatMap((kind) =>
+      cacheCleanupTarget(settings, kind).prefixes.flatMap((arch) => [
+        [`clean-cache:${kind}:${arch}`, cacheResourceGroup(settings, arch as Architecture, kind), `--cache ${kind} --prefix ${arch} --env generated/${arch} --report`],
+        [`clean-cache:dry-run:${kind}:${arch}`, undefined, `--cache ${kind} --prefix ${arch} --env generated/${arch} --dry-run --report`],
+      ]),
+    );
+    expect(janitors.map(([name, job]) => [name, job.resource_group, (job.script as string[]).join(' ')]).sort()).toEqual(
+      expected.map(([name, group, options]) => [name, group, expect.stringContaining(options!)]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
   });
 
   it('runs the right jobs for merge requests, the default branch, web and scheduled pipelines', async () => {
@@ -247,9 +258,10 @@ describe('the root .gitlab-ci.yml', () => {
     ];
     const main = { CI_DEFAULT_BRANCH: 'main' };
     expect(jobsThatRun(root, { ...main, CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main' })).toEqual(build);
+    const janitors = (prefix: string) => ['production:amd64', 'production:arm64', 'development:amd64', 'development:arm64'].map((p) => `${prefix}:${p}`);
     expect(jobsThatRun(root, { ...main, CI_PIPELINE_SOURCE: 'merge_request_event' })).toEqual([
       ...build,
-      'clean-cache:dry-run',
+      ...janitors('clean-cache:dry-run'),
       'merge-request-note',
     ]);
     expect(jobsThatRun(root, { ...main, CI_PIPELINE_SOURCE: 'web', CI_COMMIT_BRANCH: 'feature' })).toEqual(build);
@@ -261,7 +273,7 @@ describe('the root .gitlab-ci.yml', () => {
       'create-jobs',
       'spack-generate:amd64',
       'spack-generate:arm64',
-      'clean-cache',
+      ...janitors('clean-cache'),
     ]);
     expect(jobsThatRun(root, { ...schedule, SPACKTAINERS_PIPELINE: 'clean-branches' })).toEqual(['clean-branches']);
     for (const kind of PIPELINE_KINDS) expect(unmetNeeds(root, jobsThatRun(root, kind))).toEqual([]);
@@ -296,8 +308,15 @@ describe('the root .gitlab-ci.yml', () => {
       { cwd: project, encoding: 'utf8', env: { ...process.env, GCL_IGNORE_PREDEFINED_VARS: 'CI_COMMIT_BRANCH,CI_PIPELINE_SOURCE' }, stdio: ['ignore', 'pipe', 'ignore'] },
     );
     const gclJobs = JSON.parse(listed.slice(listed.indexOf('['))) as { name: string; when: string }[];
-    expect(gclJobs.filter((job) => job.name.includes(':arm64')).map((job) => job.when)).toEqual(Array(6).fill('never'));
-    expect(gclJobs.filter((job) => job.name.includes(':amd64')).map((job) => job.when)).toEqual(Array(6).fill('on_success'));
+    const whenOf = (arch: string) => gclJobs.filter((job) => job.name.includes(`:${arch}`)).map((job) => [job.name.replace(/: \[\d\/4\]$/, ''), job.when]);
+    expect(new Set(whenOf('arm64').map(([, when]) => when))).toEqual(new Set(['never']));
+    expect(Object.fromEntries(whenOf('arm64'))).toHaveProperty(['spack-generate:arm64']);
+    expect(Object.fromEntries(whenOf('amd64'))).toMatchObject({
+      'spack-generate:amd64': 'on_success',
+      'process-spack-pipeline:amd64': 'on_success',
+      'spack-build:amd64': 'on_success',
+      'clean-cache:dry-run:production:amd64': 'on_success',
+    });
     // Each form of a switched-on definition brings the jobs back.
     for (const form of ['numpy.yaml', 'numpy.yml', 'numpy/spack.yaml', 'ubuntu.def']) {
       await mkdir(path.dirname(path.join(arm64, form)), { recursive: true });

@@ -114,6 +114,18 @@ describe('process-spack-pipeline on the real fixtures', () => {
     expect(result.plan.criticalPath.splitJobs).toBe(result.plan.criticalPath.graphJobs);
   });
 
+  it("rewrites each cache's index in that cache prefix's resource group, which the janitor shares", () => {
+    const rebuildIndex = (cache: 'production' | 'development', arch: 'amd64' | 'arm64') => {
+      const result = buildSpackPipeline(FULL.map(fixture), { settings, arch, cache, outputPath: OUTPUT });
+      return (parse(result.pipelines[0]!.text) as Doc)['rebuild-index']!;
+    };
+    expect(rebuildIndex('production', 'amd64').resource_group).toBe('spack-cache/spack-build-cache/amd64');
+    expect(rebuildIndex('development', 'arm64')).toMatchObject({
+      resource_group: 'spack-cache/spack-build-cache-dev/arm64',
+      script: ['spack buildcache update-index --keys s3://spack-build-cache-dev/arm64'],
+    });
+  });
+
   it("moves each input's global variables into its own jobs and adds the S3 settings", () => {
     const result = build(FULL);
     const child = parse(result.pipelines[1]!.text) as Doc;

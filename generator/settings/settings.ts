@@ -174,6 +174,14 @@ export function mirrorUrl(settings: Settings, arch: Architecture, kind: CacheKin
   return `s3://${cacheBucket(settings, kind)}/${arch}`;
 }
 
+/**
+ * The GitLab resource group of the jobs that rewrite one build cache's index (Spack's
+ * rebuild-index, the janitor): one per mirror, so no two of them write the same index at once.
+ */
+export function cacheResourceGroup(settings: Settings, arch: Architecture, kind: CacheKind): string {
+  return `spack-cache/${cacheBucket(settings, kind)}/${arch}`;
+}
+
 /** Proxy settings as the variables every tool understands; empty ones are left out. */
 export function proxyVariables(settings: Settings): Record<string, string> {
   const { http, https, noProxy } = settings.proxy;

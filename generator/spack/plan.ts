@@ -4,7 +4,7 @@ import type { Job, Need, Pipeline, ScriptJob, TriggerJob, Variables } from '../p
 import { renderPipeline } from '../pipeline/render.js';
 import { shellCommand } from '../pipeline/shell.js';
 import { pipelineFile } from '../pipeline/write.js';
-import { mirrorUrl, type Architecture, type CacheKind, type Settings } from '../settings/settings.js';
+import { cacheResourceGroup, mirrorUrl, type Architecture, type CacheKind, type Settings } from '../settings/settings.js';
 import { mergeSpackPipelines, type SpackBuildGraph, type SpackInputSummary } from './merge.js';
 import { criticalPath, splitMakespan } from './schedule.js';
 import { splitBuildGraph, type BuildSplit } from './split.js';
@@ -235,6 +235,7 @@ function triggerPipeline(
       passThrough: {
         ...graph.rebuildIndex,
         stage: REBUILD_INDEX_STAGE,
+        resource_group: cacheResourceGroup(options.settings, options.arch, options.cache),
         script: [shellCommand('spack', 'buildcache', 'update-index', '--keys', mirror)],
       },
     });
