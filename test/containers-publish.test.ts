@@ -86,6 +86,9 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
       'sif:numpy',
       'sif:ubuntu-tools',
     ]);
+    // Building an image or a SIF is bounded by settings containers.buildJobTimeout.
+    const timeouts = Object.entries(pipelineJobs(first.text)).map(([name, job]) => [name, job.timeout]);
+    expect(timeouts.every(([, timeout]) => timeout === '2h')).toBe(true);
     await publish(first.text);
   });
 

@@ -158,6 +158,8 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
     expect(env.ci['pipeline-gen'][0]['build-job'].image.name).toBe(
       'registry.example.org/hpc/spacktainers/base/builder:latest-amd64',
     );
+    // Spack copies the build-job section into every build job: each gets the settings' timeout.
+    expect(env.ci['pipeline-gen'][0]['build-job'].timeout).toBe('6h');
   });
 
   it('never puts a secret on a command line or in a log line', async () => {

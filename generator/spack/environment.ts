@@ -38,6 +38,8 @@ export interface BuildJobSettings {
   target: string;
   /** CI variable holding the base64 secret key to sign binaries with; unset: push unsigned. */
   signingKeyVariable?: string;
+  /** GitLab `timeout:` of every build job. */
+  timeout: string;
 }
 
 /**
@@ -70,6 +72,7 @@ export function spackEnvironment(definition: SpackContainerDefinition, build: Bu
               // `script::` replaces Spack's default script instead of appending to it (0.21).
               'script::': buildScript(build.signingKeyVariable),
               ...(build.signingKeyVariable ? { variables: { SPACK_REQUIRE_SIGNING: 'True' } } : {}),
+              timeout: build.timeout,
             },
           },
           { 'noop-job': { tags: build.runnerTags } },
@@ -109,5 +112,12 @@ export function buildJobSettings(
 ): BuildJobSettings {
   const archSettings = settings.architectures[arch];
   const signingKeyVariable = cache === 'production' && settings.spack.signingKeyVariable ? settings.spack.signingKeyVariable : undefined;
-  return { builderImage, runnerTags: archSettings.runnerTags, mirrors, target: archSettings.spackTarget, signingKeyVariable };
+  return {
+    builderImage,
+    runnerTags: archSettings.runnerTags,
+    mirrors,
+    target: archSettings.spackTarget,
+    signingKeyVariable,
+    timeout: settings.spack.buildJobTimeout,
+  };
 }
