@@ -154,12 +154,12 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
     expect(env.specs).toEqual(['zlib-ng', 'cmake']);
     expect(env.packages.all.target).toEqual(['x86_64_v3']);
     expect(env.view).toBe('/opt/view');
-    expect(env.ci['pipeline-gen'][0]['build-job'].tags).toEqual(['docker', 'amd64']);
-    expect(env.ci['pipeline-gen'][0]['build-job'].image.name).toBe(
+    expect(env.ci['pipeline-gen'][0]['build-job']['tags::']).toEqual(['docker', 'amd64']);
+    expect(env.ci['pipeline-gen'][0]['build-job']['image::'].name).toBe(
       'registry.example.org/hpc/spacktainers/base/builder:latest-amd64',
     );
     // Spack copies the build-job section into every build job: each gets the settings' timeout.
-    expect(env.ci['pipeline-gen'][0]['build-job'].timeout).toBe('6h');
+    expect(env.ci['pipeline-gen'][0]['build-job']['timeout::']).toBe('6h');
   });
 
   it('never puts a secret on a command line or in a log line', async () => {
