@@ -86,11 +86,16 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
       'sif:numpy',
       'sif:ubuntu-tools',
     ]);
+    // Building an image or a SIF is bounded by settings containers.buildJobTimeout.
+    const timeouts = Object.entries(pipelineJobs(first.text)).map(([name, job]) => [name, job.timeout]);
+    expect(timeouts.every(([, timeout]) => timeout === '2h')).toBe(true);
     await publish(first.text);
   });
 
-  it('publishes nothing when nothing changed: a single no-op job', async () => {
-    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+  it('publishes nothing when nothing changed: a single no-op job, in a stage of the file', async () => {
+    const { text, jobs } = await plan();
+    expect(jobs).toEqual(['nothing-to-publish']);
+    expect(pipelineJobs(text)['nothing-to-publish']!.stage).toBe('publish');
   });
 
   it('a SIF missing from the bucket is converted again from the published image, nothing else', async () => {

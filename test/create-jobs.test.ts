@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { cp, readdir, readFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -8,11 +9,11 @@ import { ciContext } from '../generator/gitlab/ci-context.js';
 import { ROOT_JOBS } from '../generator/jobs/create-jobs.js';
 import { shellQuote } from '../generator/pipeline/shell.js';
 import { loadSettings } from '../generator/settings/load.js';
-import { ARCHITECTURES } from '../generator/settings/settings.js';
+import { ARCHITECTURES, cacheCleanupTarget, cacheResourceGroup, type Architecture } from '../generator/settings/settings.js';
 import { runCli } from './support/cli.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
 import { makeProject, REPO_ROOT } from './support/project.js';
-import { jobsThatRun, pipelineDepths, readRootPipeline } from './support/pipeline-tree.js';
+import { fnmatch, jobsThatRun, pipelineDepths, readRootPipeline, unmetNeeds } from './support/pipeline-tree.js';
 import { secretLeaks, secretVariables } from './support/secrets.js';
 
 async function bundledProject(): Promise<string> {
@@ -153,10 +154,12 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
     expect(env.specs).toEqual(['zlib-ng', 'cmake']);
     expect(env.packages.all.target).toEqual(['x86_64_v3']);
     expect(env.view).toBe('/opt/view');
-    expect(env.ci['pipeline-gen'][0]['build-job'].tags).toEqual(['docker', 'amd64']);
-    expect(env.ci['pipeline-gen'][0]['build-job'].image.name).toBe(
+    expect(env.ci['pipeline-gen'][0]['build-job']['tags::']).toEqual(['docker', 'amd64']);
+    expect(env.ci['pipeline-gen'][0]['build-job']['image::'].name).toBe(
       'registry.example.org/hpc/spacktainers/base/builder:latest-amd64',
     );
+    // Spack copies the build-job section into every build job: each gets the settings' timeout.
+    expect(env.ci['pipeline-gen'][0]['build-job']['timeout::']).toBe('6h');
   });
 
   it('never puts a secret on a command line or in a log line', async () => {
@@ -203,6 +206,16 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
   });
 });
 
+const MAIN = { CI_DEFAULT_BRANCH: 'main' };
+/** The predefined variables of each kind of root pipeline. */
+const PIPELINE_KINDS: Record<string, string>[] = [
+  { ...MAIN, CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main' },
+  { ...MAIN, CI_PIPELINE_SOURCE: 'merge_request_event' },
+  { ...MAIN, CI_PIPELINE_SOURCE: 'web', CI_COMMIT_BRANCH: 'feature' },
+  { ...MAIN, CI_PIPELINE_SOURCE: 'schedule', CI_COMMIT_BRANCH: 'main', SPACKTAINERS_PIPELINE: 'clean-cache' },
+  { ...MAIN, CI_PIPELINE_SOURCE: 'schedule', CI_COMMIT_BRANCH: 'main', SPACKTAINERS_PIPELINE: 'clean-branches' },
+];
+
 describe('the root .gitlab-ci.yml', () => {
   it('agrees with settings.yaml and names the jobs generated pipelines refer to', async () => {
     const rootPipeline = await readRootPipeline(REPO_ROOT);
@@ -219,6 +232,17 @@ describe('the root .gitlab-ci.yml', () => {
       expect(image).toBe(baseImageRef(settings, context, 'builder', arch));
       expect(rootPipeline.jobs.has(ROOT_JOBS.processSpackPipeline(arch))).toBe(true);
     }
+    // One janitor job per cache prefix, in the resource group of that prefix's index.
+    const janitors = [...rootPipeline.jobs].filter(([name]) => name.startsWith('clean-cache:'));
+    const expected = (['production', 'development'] as const).flatMap((kind) =>
+      cacheCleanupTarget(settings, kind).prefixes.flatMap((arch) => [
+        [`clean-cache:${kind}:${arch}`, cacheResourceGroup(settings, arch as Architecture, kind), `--cache ${kind} --prefix ${arch} --env generated/${arch} --report`],
+        [`clean-cache:dry-run:${kind}:${arch}`, undefined, `--cache ${kind} --prefix ${arch} --env generated/${arch} --dry-run --report`],
+      ]),
+    );
+    expect(janitors.map(([name, job]) => [name, job.resource_group, (job.script as string[]).join(' ')]).sort()).toEqual(
+      expected.map(([name, group, options]) => [name, group, expect.stringContaining(options!)]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
   });
 
   it('runs the right jobs for merge requests, the default branch, web and scheduled pipelines', async () => {
@@ -236,9 +260,10 @@ describe('the root .gitlab-ci.yml', () => {
     ];
     const main = { CI_DEFAULT_BRANCH: 'main' };
     expect(jobsThatRun(root, { ...main, CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main' })).toEqual(build);
+    const janitors = (prefix: string) => ['production:amd64', 'production:arm64', 'development:amd64', 'development:arm64'].map((p) => `${prefix}:${p}`);
     expect(jobsThatRun(root, { ...main, CI_PIPELINE_SOURCE: 'merge_request_event' })).toEqual([
       ...build,
-      'clean-cache:dry-run',
+      ...janitors('clean-cache:dry-run'),
       'merge-request-note',
     ]);
     expect(jobsThatRun(root, { ...main, CI_PIPELINE_SOURCE: 'web', CI_COMMIT_BRANCH: 'feature' })).toEqual(build);
@@ -250,9 +275,77 @@ describe('the root .gitlab-ci.yml', () => {
       'create-jobs',
       'spack-generate:amd64',
       'spack-generate:arm64',
-      'clean-cache',
+      ...janitors('clean-cache'),
     ]);
     expect(jobsThatRun(root, { ...schedule, SPACKTAINERS_PIPELINE: 'clean-branches' })).toEqual(['clean-branches']);
+    for (const kind of PIPELINE_KINDS) expect(unmetNeeds(root, jobsThatRun(root, kind))).toEqual([]);
+  });
+
+  it('creates no job of an architecture whose folder switches no definition on', async () => {
+    const project = await mkdtemp(path.join(tmpdir(), 'spacktainers-root-'));
+    await cp(path.join(REPO_ROOT, '.gitlab-ci.yml'), path.join(project, '.gitlab-ci.yml'));
+    await cp(path.join(REPO_ROOT, 'container_definitions'), path.join(project, 'container_definitions'), { recursive: true });
+    const arm64 = path.join(project, 'container_definitions/arm64');
+    await rm(arm64, { recursive: true });
+    await mkdir(path.join(arm64, '_off'), { recursive: true });
+    await writeFile(path.join(arm64, '_off.yaml'), 'spack:\n  specs: [zlib]\n');
+    await writeFile(path.join(arm64, '_off/spack.yaml'), 'spack:\n  specs: [zlib]\n');
+    await writeFile(path.join(arm64, 'README.md'), 'arm64 containers go here\n');
+    const root = await readRootPipeline(project);
+    const arm64Jobs = (jobs: string[]) => jobs.filter((job) => job.endsWith(':arm64'));
+    for (const kind of PIPELINE_KINDS) {
+      const running = jobsThatRun(root, kind);
+      expect(arm64Jobs(running)).toEqual([]);
+      expect(unmetNeeds(root, running)).toEqual([]);
+    }
+    expect(jobsThatRun(root, PIPELINE_KINDS[0]!)).toContain('spack-generate:amd64');
+    // gitlab-ci-local (its own glob matcher) agrees: every arm64 job is `never`, the rest valid.
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=ci@example.org', '-c', 'user.name=ci', ...args], { cwd: project });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'project');
+    const listed = execFileSync(
+      path.join(REPO_ROOT, 'node_modules/.bin/gitlab-ci-local'),
+      ['--list-json', '--variable', 'CI_COMMIT_BRANCH=main', '--variable', 'CI_PIPELINE_SOURCE=merge_request_event'],
+      { cwd: project, encoding: 'utf8', env: { ...process.env, GCL_IGNORE_PREDEFINED_VARS: 'CI_COMMIT_BRANCH,CI_PIPELINE_SOURCE' }, stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const gclJobs = JSON.parse(listed.slice(listed.indexOf('['))) as { name: string; when: string }[];
+    const whenOf = (arch: string) => gclJobs.filter((job) => job.name.includes(`:${arch}`)).map((job) => [job.name.replace(/: \[\d\/4\]$/, ''), job.when]);
+    expect(new Set(whenOf('arm64').map(([, when]) => when))).toEqual(new Set(['never']));
+    expect(Object.fromEntries(whenOf('arm64'))).toHaveProperty(['spack-generate:arm64']);
+    expect(Object.fromEntries(whenOf('amd64'))).toMatchObject({
+      'spack-generate:amd64': 'on_success',
+      'process-spack-pipeline:amd64': 'on_success',
+      'spack-build:amd64': 'on_success',
+      'clean-cache:dry-run:production:amd64': 'on_success',
+    });
+    // Each form of a switched-on definition brings the jobs back.
+    for (const form of ['numpy.yaml', 'numpy.yml', 'numpy/spack.yaml', 'ubuntu.def']) {
+      await mkdir(path.dirname(path.join(arm64, form)), { recursive: true });
+      await writeFile(path.join(arm64, form), '');
+      expect(arm64Jobs(jobsThatRun(await readRootPipeline(project), PIPELINE_KINDS[0]!)), form).toEqual([
+        'spack-generate:arm64',
+        'process-spack-pipeline:arm64',
+        'spack-build:arm64',
+      ]);
+      await rm(path.join(arm64, form.split('/')[0]!), { recursive: true });
+    }
+  });
+
+  it("matches exists patterns as GitLab's File.fnmatch (FNM_PATHNAME | FNM_DOTMATCH | FNM_EXTGLOB) does", () => {
+    const cases: [string, string, boolean][] = [
+      ['c{at,ub}s', 'cubs', true],
+      ['*', 'a/b', false],
+      ['*', '.profile', true],
+      ['**/foo', 'a/b/c/foo', true],
+      ['**/foo', 'foo', true],
+      ['d/[^_]*.yaml', 'd/_x.yaml', false],
+      ['d/[^_]*.yaml', 'd/x.yaml', true],
+      ['d/[!_]*.yaml', 'd/x.yaml', true],
+      ['d/[^_]*/spack.yaml', 'd/x/y/spack.yaml', false],
+      ['d/[^_]*.{yaml,def}', 'd/x.def', true],
+    ];
+    for (const [pattern, file, matches] of cases) expect([pattern, file, fnmatch(pattern, file)]).toEqual([pattern, file, matches]);
   });
 });
 

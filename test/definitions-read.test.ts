@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { readDefinitions } from '../generator/definitions/read.js';
 import { runCli } from './support/cli.js';
 import { makeProject, REPO_ROOT } from './support/project.js';
@@ -72,6 +74,7 @@ describe('bad definitions: a clear error naming file, line, column and key; exit
     ['a stray file', { 'amd64/a.yml.bak': ok }, 'container_definitions/amd64/a.yml.bak: not a definition'],
     ['a folder without spack.yaml', { 'amd64/x/README.txt': 'hi' }, 'container_definitions/amd64/x: a definition folder must hold spack.yaml'],
     ['a YAML document that is a list', { 'amd64/a.yaml': '- spack\n' }, 'container_definitions/amd64/a.yaml:1:1: must be a mapping, got a list'],
+    ['a ci pipeline-gen that is not a list', { 'amd64/a.yaml': `${ok}  ci:\n    pipeline-gen:\n      build-job: {}\n` }, 'container_definitions/amd64/a.yaml:6:7: spack.ci.pipeline-gen: must be a list, got a mapping'],
     ['duplicate keys', { 'amd64/a.yaml': `${ok}spack:\n  specs: [x]\n` }, 'container_definitions/amd64/a.yaml:4:1: malformed YAML: Map keys must be unique'],
   ];
 
@@ -93,5 +96,77 @@ describe('bad definitions: a clear error naming file, line, column and key; exit
     });
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(2);
+  });
+});
+
+/** A definition with its own `ci:` section: some keys ours override, the rest kept. */
+const OWN_CI = `spack:
+  specs: [zlib-ng]
+  ci:
+    rebuild-index: false
+    broken-specs-url: https://broken.example.org
+    pipeline-gen:
+    - build-job:
+        tags: [big-memory]
+        before_script: [echo ready]
+        script:: [make]
+    - submapping:
+      - match: [zlib-ng]
+        build-job:
+          image: other/image
+          variables: {FAST: "1"}
+    - noop-job:
+        script:: [echo nothing]
+`;
+
+describe("a definition's own ci: section", () => {
+  it('validates with a warning per overridden key, naming file, line, column and key (exit 0)', async () => {
+    const { code, stderr, stdout } = await validate({ 'amd64/app.yaml': OWN_CI });
+    expect(code).toBe(0);
+    expect(stdout).toContain('ok  amd64/app');
+    const file = 'container_definitions/amd64/app.yaml';
+    expect(stderr.trim().split('\n')).toEqual([
+      `warning: ${file}:4:5: spack.ci.rebuild-index: overridden: spacktainers always rebuilds the build-cache index (rebuild-index: true)`,
+      `warning: ${file}:8:9: spack.ci.pipeline-gen.0.build-job.tags: overridden: spacktainers sets the tags of these jobs (settings and builder image)`,
+      `warning: ${file}:10:9: spack.ci.pipeline-gen.0.build-job.script:: overridden: spacktainers sets the script of these jobs (settings and builder image)`,
+      `warning: ${file}:14:11: spack.ci.pipeline-gen.1.submapping.0.build-job.image: overridden: spacktainers sets the image of these jobs (settings and builder image)`,
+    ]);
+  });
+
+  it("is merged into the generated environment: the user's keys and sections kept, after ours", async () => {
+    const root = await makeProject({ 'amd64/app.yaml': OWN_CI });
+    expect((await runCli(['create-jobs', '--offline'], root)).code).toBe(0);
+    const ci = parse(readFileSync(path.join(root, 'generated/amd64/environments/app/spack.yaml'), 'utf8')).spack.ci;
+    expect(ci['rebuild-index']).toBe(true);
+    expect(ci['broken-specs-url']).toBe('https://broken.example.org');
+    const sections = ci['pipeline-gen'] as Record<string, Record<string, unknown>>[];
+    // Spack 0.21 merges pipeline-gen bottom up (an earlier section wins) and `key::` replaces:
+    // ours come first and own the runners, image, script and timeout.
+    expect(sections.map((section) => Object.keys(section)[0])).toEqual(['build-job', 'noop-job', 'reindex-job', 'build-job', 'submapping', 'noop-job']);
+    expect(Object.keys(sections[0]!['build-job']!)).toEqual(['tags::', 'image::', 'script::', 'timeout::']);
+    expect(sections[1]).toEqual({ 'noop-job': { 'tags::': ['docker', 'amd64'] } });
+    expect(sections.slice(3)).toEqual(parse(OWN_CI).spack.ci['pipeline-gen']);
+  });
+
+  it.skipIf(!process.env.SPACK_ROOT)("gives the jobs ours where ours must win, the user's elsewhere, in Spack 0.21's own merge", async () => {
+    const root = await makeProject({ 'amd64/app.yaml': OWN_CI });
+    expect((await runCli(['create-jobs', '--offline'], root)).code).toBe(0);
+    const out = execFileSync(path.join(process.env.SPACK_ROOT!, 'bin/spack'), [
+      'python',
+      path.join(REPO_ROOT, 'test/support/spack-pipeline-gen.py'),
+      path.join(root, 'generated/amd64/environments/app/spack.yaml'),
+    ], { encoding: 'utf8' });
+    const jobs = JSON.parse(out) as Record<string, Record<string, unknown>>;
+    const builder = 'registry.example.org/hpc/spacktainers/base/builder:latest-amd64';
+    expect(jobs['zlib-ng']).toEqual({
+      tags: ['docker', 'amd64'],
+      image: { name: builder, entrypoint: [''] },
+      script: ['cd ${SPACK_CONCRETE_ENV_DIR}', 'spack env activate --without-view .', 'spack ci rebuild'],
+      timeout: '6h',
+      before_script: ['echo ready'],
+      variables: { FAST: '1' },
+    });
+    expect(jobs.noop).toEqual({ tags: ['docker', 'amd64'], script: ['echo nothing'] });
+    expect(jobs.reindex).toMatchObject({ tags: ['docker', 'amd64'], image: { name: builder, entrypoint: [''] } });
   });
 });

@@ -47,8 +47,10 @@ describe('merge-request note: what changes per container', () => {
     expect(byName.app!.packages).toContainEqual({ name: 'openmpi', before: [], after: ['4.1.6'] });
     expect(byName.old!.reasons).toEqual(['no longer defined on this branch']);
 
-    const note = renderMergeRequestNote(changes, { defaultBranch: 'main', defaultPipelineUrl: 'https://g/p/200', pipelineUrl: 'https://g/p/300', commitSha: 'abcdef0123456789' });
+    const compared = new Map([['amd64', { pipeline: { id: 200, webUrl: 'https://g/p/200' } }]] as const);
+    const note = renderMergeRequestNote(changes, { defaultBranch: 'main', compared, pipelineUrl: 'https://g/p/300', commitSha: 'abcdef0123456789' });
     expect(note.startsWith(NOTE_MARKER)).toBe(true);
+    expect(note).toContain('Compared with [pipeline #200](https://g/p/200) of `main`.');
     expect(note).toContain('| medium | 🆕 new | new container; 19 specs not in the build cache are built from source | 38 / 0 / 0 | 19 | 19 |');
     expect(note).toContain('+ openmpi@4.1.6');
     expect(note).toContain('- py-numpy@1.26.1');
@@ -82,7 +84,7 @@ describe('gitlab merge-request-note command', () => {
 
     const first = await runCli(['gitlab', 'merge-request-note'], project, env);
     expect(first.stderr).toBe('');
-    expect(first.stdout).toMatch(/note 1000 created on !7 \(3 containers compared with pipeline #200\)/);
+    expect(first.stdout).toMatch(/note 1000 created on !7 \(3 containers; amd64: pipeline #200, arm64: pipeline #200\)/);
     const second = await runCli(['gitlab', 'merge-request-note'], project, env);
     expect(second.stdout).toMatch(/note 1000 updated on !7/);
     const notes = gitlab.notes.get(7)!;
@@ -93,6 +95,66 @@ describe('gitlab merge-request-note command', () => {
     const dry = await runCli(['gitlab', 'merge-request-note', '--dry-run'], project, env);
     expect(dry.stdout).toContain('### spacktainers: what this merge request changes');
     expect(gitlab.notes.get(7)).toHaveLength(3);
+  });
+
+  it('compares each architecture with the newest default-branch pipeline that ran its generate jobs, and says what it could not compare', async () => {
+    const project = await makeProject({});
+    await branchOutputs(project);
+    gitlab.pipelines = [];
+    gitlab.jobs.clear();
+    // Newest first: a scheduled clean-branches pipeline (no generate jobs), a child pipeline,
+    // then the build pipeline of an older commit, which ran amd64 only.
+    gitlab.pipelines.push(
+      { id: 400, ref: 'main', status: 'success' },
+      { id: 430, ref: 'main', status: 'success', source: 'parent_pipeline' },
+      { id: 440, ref: 'main', status: 'success', source: 'schedule' },
+    );
+    gitlab.jobs.set(400, [
+      { id: 41, name: 'spack-generate:amd64 1/1', status: 'success', archive: artifactsZip({ 'generated/amd64/spack-outputs/small/spack.lock': await readFile(fixture('small', 'spack.lock')) }) },
+    ]);
+    gitlab.jobs.set(430, [{ id: 43, name: 'spack-generate:arm64 1/1', status: 'success' }]);
+    gitlab.jobs.set(440, [{ id: 44, name: 'clean-branches', status: 'success' }]);
+    const env = { ...gitlab.ciVariables(apiUrl), CI_MERGE_REQUEST_IID: '8', CI_COMMIT_REF_NAME: 'feature', CI_COMMIT_SHA: 'e'.repeat(40), CI_DEFAULT_BRANCH: 'main' };
+    const run = await runCli(['gitlab', 'merge-request-note'], project, env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/on !8 \(3 containers; amd64: pipeline #400, arm64: not compared\)/);
+    const note = gitlab.notes.get(8)![0]!.body;
+    expect(note).toContain('Compared with [pipeline #400](https://gitlab.example.org/hpc/spacktainers/-/pipelines/400) of `main`.');
+    expect(note).toContain('| small | ✅ unchanged |');
+    expect(note).toContain('Not compared with `main`: no job "spack-generate:arm64": none of the latest 2 successful pipelines of main ran it.');
+    // Only the latest 20 pipelines of the default branch are searched.
+    const listed = gitlab.requests.filter((r) => r.path.endsWith('/pipelines') && r.query.get('ref') === 'main');
+    expect(listed.at(-1)!.query.get('per_page')).toBe('20');
+
+    // Expired artifacts: that architecture is not compared, the note is still posted.
+    gitlab.jobs.get(400)![0]!.archive = undefined;
+    gitlab.jobs.get(400)![0]!.artifactsExpireAt = '2024-01-01T00:00:00Z';
+    const expired = await runCli(['gitlab', 'merge-request-note', '--dry-run'], project, env);
+    expect(expired.code).toBe(0);
+    expect(expired.stdout).toContain('Not compared with `main`: the artifacts of job "spack-generate:amd64 1/1" (#41) of pipeline #400 expired at 2024-01-01T00:00:00Z.');
+    expect(expired.stdout).toContain('| small | ❔ not compared | not compared with the default branch; every spec from the build cache | 0 / 0 / 0 | 0 | 16 |');
+  });
+
+  it('posts the note when no default-branch pipeline ran any generate job', async () => {
+    const project = await makeProject({});
+    await branchOutputs(project);
+    const quiet = new FakeGitlab();
+    const url = await quiet.start();
+    try {
+      quiet.pipelines.push({ id: 500, ref: 'main', status: 'success', source: 'schedule' });
+      quiet.jobs.set(500, [{ id: 51, name: 'clean-branches', status: 'success' }]);
+      const env = { ...quiet.ciVariables(url), CI_MERGE_REQUEST_IID: '9', CI_COMMIT_REF_NAME: 'feature', CI_COMMIT_SHA: 'd'.repeat(40), CI_DEFAULT_BRANCH: 'main' };
+      const run = await runCli(['gitlab', 'merge-request-note'], project, env);
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toMatch(/on !9 \(3 containers; amd64: not compared, arm64: not compared\)/);
+      const note = quiet.notes.get(9)![0]!.body;
+      expect(note).toContain('#### amd64\n\nNot compared with `main`: no job "spack-generate:amd64": none of the latest 1 successful pipelines of main ran it.');
+      expect(note).toContain('#### arm64\n\nNot compared with `main`: no job "spack-generate:arm64"');
+      expect(note).toContain('| medium | ❔ not compared | not compared with the default branch; 19 specs not in the build cache are built from source | 0 / 0 / 0 | 19 | 19 |');
+    } finally {
+      await quiet.stop();
+    }
   });
 
   it('fails clearly outside a merge-request pipeline', async () => {

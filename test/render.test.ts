@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { limitViolations } from '../generator/pipeline/limits.js';
 import type { Pipeline } from '../generator/pipeline/model.js';
 import { renderPipeline } from '../generator/pipeline/render.js';
+import { pipelineFile } from '../generator/pipeline/write.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
 
 /** Read as GitLab does: YAML 1.1 (dates, yes/on booleans, base 60 and `_` numbers). */
@@ -44,5 +46,26 @@ describe('renderPipeline', () => {
       expect(readAsGitLab(rendered)).toEqual(spack);
       expect(rendered).toContain('SPACK_JOB_SPEC_PKG_VERSION: "2023-05-30"');
     }
+  });
+});
+
+describe('limitViolations: stages as GitLab assigns them', () => {
+  const check = (pipeline: Pipeline) => limitViolations(pipelineFile('p.yml', 1, pipeline));
+  const job = (stage?: string) => ({ ...(stage === undefined ? {} : { stage }), script: ['true'] });
+
+  it('rejects a job without stage when the stages have no "test", where GitLab would put it', () => {
+    expect(check({ stages: ['publish'], jobs: new Map([['noop', job()]]) })).toEqual([
+      'p.yml: job "noop" has no stage, so GitLab puts it in "test", which is not in stages (publish)',
+    ]);
+    expect(check({ stages: ['publish'], jobs: new Map([['noop', { passThrough: { script: ['true'] } }]]) })).toHaveLength(1);
+    expect(check({ stages: ['build', 'test'], jobs: new Map([['noop', job()]]) })).toEqual([]);
+  });
+
+  it("takes GitLab's default stages when the file has none, and always allows .pre and .post", () => {
+    expect(check({ jobs: new Map([['a', job()], ['b', job('build')], ['c', job('deploy')], ['d', job('.pre')]]) })).toEqual([]);
+    expect(check({ jobs: new Map([['a', job('publish')]]) })).toEqual([
+      'p.yml: job "a" uses stage "publish", which is not in stages (build, test, deploy)',
+    ]);
+    expect(check({ stages: ['publish'], jobs: new Map([['a', job('.pre')], ['b', job('.post')], ['c', job('publish')]]) })).toEqual([]);
   });
 });

@@ -47,6 +47,24 @@ describe('settings', () => {
     );
   });
 
+  it('takes job timeouts as GitLab durations and rejects anything else with its position', () => {
+    const withTimeout = (value: string) => text.replace('buildJobTimeout: 6h', `buildJobTimeout: ${JSON.stringify(value)}`);
+    for (const value of ['6h', '1h 30m', '1h30m', '90 minutes', '2 days', '1w']) {
+      expect(parseSettings('s.yaml', withTimeout(value)).spack.buildJobTimeout).toBe(value);
+    }
+    const line = text.split('\n').findIndex((l) => l.includes('buildJobTimeout: 6h')) + 1;
+    expect(() => parseSettings('s.yaml', withTimeout('6'))).toThrow(
+      `s.yaml:${line}:20: spack.buildJobTimeout: "6" is not a GitLab duration such as 6h, 1h 30m or 90 minutes`,
+    );
+    expect(() => parseSettings('s.yaml', withTimeout('six hours'))).toThrow('is not a GitLab duration');
+    expect(() => parseSettings('s.yaml', withTimeout('0h'))).toThrow('spack.buildJobTimeout: must be longer than nothing');
+    expect(() => parseSettings('s.yaml', withTimeout('40d'))).toThrow('"40d" is longer than the month GitLab allows a job');
+    expect(parseSettings('s.yaml', text, { SPACKTAINERS_CONTAINERS_BUILD_JOB_TIMEOUT: '3h' }).containers.buildJobTimeout).toBe('3h');
+    expect(() => parseSettings('s.yaml', text, { SPACKTAINERS_CONTAINERS_BUILD_JOB_TIMEOUT: 'later' })).toThrow(
+      's.yaml (overridden by $SPACKTAINERS_CONTAINERS_BUILD_JOB_TIMEOUT): containers.buildJobTimeout: "later" is not a GitLab duration',
+    );
+  });
+
   it('names credentials by variable, never holds them', () => {
     const settings = parseSettings('settings.yaml', text, { SPACKTAINERS_S3_ACCESS_KEY_VARIABLE: 'S3_KEY' });
     expect(s3CredentialAliases(settings)).toEqual({ AWS_ACCESS_KEY_ID: 'S3_KEY' });

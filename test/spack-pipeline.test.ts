@@ -114,6 +114,18 @@ describe('process-spack-pipeline on the real fixtures', () => {
     expect(result.plan.criticalPath.splitJobs).toBe(result.plan.criticalPath.graphJobs);
   });
 
+  it("rewrites each cache's index in that cache prefix's resource group, which the janitor shares", () => {
+    const rebuildIndex = (cache: 'production' | 'development', arch: 'amd64' | 'arm64') => {
+      const result = buildSpackPipeline(FULL.map(fixture), { settings, arch, cache, outputPath: OUTPUT });
+      return (parse(result.pipelines[0]!.text) as Doc)['rebuild-index']!;
+    };
+    expect(rebuildIndex('production', 'amd64').resource_group).toBe('spack-cache/spack-build-cache/amd64');
+    expect(rebuildIndex('development', 'arm64')).toMatchObject({
+      resource_group: 'spack-cache/spack-build-cache-dev/arm64',
+      script: ['spack buildcache update-index --keys s3://spack-build-cache-dev/arm64'],
+    });
+  });
+
   it("moves each input's global variables into its own jobs and adds the S3 settings", () => {
     const result = build(FULL);
     const child = parse(result.pipelines[1]!.text) as Doc;
@@ -187,8 +199,12 @@ describe('process-spack-pipeline on the real fixtures', () => {
     const result = build(['small/pipeline-noop.yml']);
     expect(result.pipelines).toHaveLength(1);
     const doc = parse(result.pipelines[0]!.text) as Doc;
-    expect(Object.keys(doc)).toEqual(['workflow', 'no-specs-to-rebuild']);
+    expect(Object.keys(doc)).toEqual(['workflow', 'stages', 'no-specs-to-rebuild']);
+    // Spack's job has no stage: it is given one of the file's own.
+    expect(doc.stages).toEqual(['build']);
+    expect(doc['no-specs-to-rebuild']!.stage).toBe('build');
     expect(gitlabSchemaErrors(result.pipelines[0]!.text)).toEqual([]);
+    expect(limitViolations(result.pipelines[0]!)).toEqual([]);
     expect(result.plan.children).toEqual([]);
   });
 
@@ -200,8 +216,11 @@ describe('process-spack-pipeline on the real fixtures', () => {
       image: settings.images.generator,
       tags: settings.architectures.amd64.runnerTags,
       script: ['echo "No Spack environment for amd64: nothing to build."'],
+      stage: 'build',
     });
+    expect(doc.stages).toEqual(['build']);
     expect(gitlabSchemaErrors(result.pipelines[0]!.text)).toEqual([]);
+    expect(limitViolations(result.pipelines[0]!)).toEqual([]);
     // An empty outputs folder is that case; a folder that is not there is a mistake.
     const empty = mkdtempSync(path.join(os.tmpdir(), 'spacktainers-empty-'));
     expect(await readSpackPipelines(empty)).toEqual([]);

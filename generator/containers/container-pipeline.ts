@@ -311,7 +311,7 @@ function imageJob(
     `--label "${LABEL_NAMESPACE}.pipeline-url=\${CI_PIPELINE_URL}"`,
     ...keyValueArguments('--label', identityLabels(identity)),
   ];
-  return buildahJob(settings, arch, 'publish', [
+  const job = buildahJob(settings, arch, 'publish', [
     registryLogin(settings.registry),
     [
       'buildah build --layers',
@@ -323,6 +323,7 @@ function imageJob(
     ].join(' '),
     `buildah push ${shellQuote(container.image)}`,
   ]);
+  return { ...job, timeout: settings.containers.buildJobTimeout };
 }
 
 /**
@@ -361,6 +362,7 @@ function sifJob(settings: Settings, context: CiContext, arch: Architecture, cont
     image: { name: baseImageRef(settings, context, 'singularitah', arch), entrypoint: [''] },
     tags: settings.architectures[arch].runnerTags,
     variables: proxyVariables(settings),
+    timeout: settings.containers.buildJobTimeout,
     script: [
       ...build,
       'npm ci --no-audit --no-fund',

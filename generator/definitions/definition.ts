@@ -20,6 +20,8 @@ export interface SpackContainerDefinition extends DefinitionCommon {
   /** The `spack:` mapping, exactly as written (Spack keys we do not know pass through). */
   environment: Record<string, unknown> & { specs: string[] };
   files: FileCopy[];
+  /** What is accepted but not used as written (own `ci:` keys ours override), as `file:line:col: key: message`. */
+  warnings: string[];
 }
 
 /** A container converted from an existing image by a Singularity definition (`From: image:tag`). */

@@ -1,7 +1,8 @@
-import { InputError, throwIfAny } from '../input/errors.js';
+import { formatProblem, InputError, throwIfAny } from '../input/errors.js';
 import { checkShape, type ObjectShape } from '../input/shape.js';
 import { YamlSource } from '../input/yaml-source.js';
 import type { Architecture } from '../settings/settings.js';
+import { overriddenCiKeys } from '../spack/environment.js';
 import type { CustomContainerDefinition, FileCopy, SpackContainerDefinition } from './definition.js';
 import { containerName, fileCopy, imageReference, spackSpec } from './syntax.js';
 
@@ -28,6 +29,18 @@ export const spackDefinitionShape: ObjectShape = {
             },
           },
           packages: { shape: { kind: 'map', values: { kind: 'any' }, description: 'Spack package preferences.' } },
+          ci: {
+            shape: {
+              kind: 'object',
+              open: true,
+              description:
+                "Spack's ci section, merged with the one spacktainers writes: its runner tags, builder image, build script, timeout and rebuild-index win.",
+              fields: {
+                'pipeline-gen': { shape: { kind: 'list', items: { kind: 'map', values: { kind: 'any' } }, description: "Spack's job attribute sections, applied after spacktainers' own." } },
+                'rebuild-index': { shape: { kind: 'boolean' } },
+              },
+            },
+          },
         },
       },
     },
@@ -58,7 +71,8 @@ export function parseSpackDefinition(
     const [source = '', target = ''] = entry.split(':');
     return { source, target };
   });
-  return { kind: 'spack', name, arch, file, environment: spack, files };
+  const warnings = overriddenCiKeys(spack).map(({ path, reason }) => formatProblem(source.locateKey(['spack', ...path]), `overridden: ${reason}`));
+  return { kind: 'spack', name, arch, file, environment: spack, files, warnings };
 }
 
 /**

@@ -42,6 +42,42 @@ export async function latestSuccessfulPipeline(project: GitlabProject, ref: stri
   return { id: pipeline.id, webUrl: pipeline.web_url };
 }
 
+/** How many of the newest successful pipelines are searched for one that ran a job. */
+export const LOOK_BACK_PIPELINES = 20;
+
+/** The pipeline found for a job, or why there is none. */
+export type PipelineWithJob = { pipeline: PipelineRef } | { missing: string };
+
+/**
+ * For each job name, the newest successful root pipeline of `ref` (among the latest
+ * `lookBack`) that ran it: not every pipeline runs every job (a scheduled cleanup runs none of
+ * the generate jobs; an architecture without definitions has none). Each pipeline's jobs are
+ * listed once, newest first, until every name is found.
+ */
+export async function latestPipelinesWithJobs(
+  project: GitlabProject,
+  ref: string,
+  jobNames: readonly string[],
+  lookBack = LOOK_BACK_PIPELINES,
+): Promise<Map<string, PipelineWithJob>> {
+  const listed = await withRetries(project, `list the successful pipelines of ${ref}`, () =>
+    project.api.Pipelines.all(project.projectId, { ref, status: 'success', orderBy: 'id', sort: 'desc', perPage: lookBack, maxPages: 1 }),
+  );
+  const pipelines = listed.filter((p) => p.source !== 'parent_pipeline');
+  const found = new Map<string, PipelineWithJob>();
+  for (const pipeline of pipelines) {
+    const wanted = jobNames.filter((name) => !found.has(name));
+    if (wanted.length === 0) break;
+    const jobs = await pipelineJobs(project, pipeline.id);
+    for (const name of wanted) {
+      if (jobs.some((job) => job.name === name || isParallelInstance(job.name, name))) found.set(name, { pipeline: { id: pipeline.id, webUrl: pipeline.web_url } });
+    }
+  }
+  const searched = pipelines.length === 0 ? `${ref} has no successful pipeline among its latest ${lookBack}` : `none of the latest ${pipelines.length} successful pipelines of ${ref} ran it`;
+  for (const name of jobNames) if (!found.has(name)) found.set(name, { missing: `no job "${name}": ${searched}` });
+  return found;
+}
+
 export async function pipelineRef(project: GitlabProject, id: number): Promise<PipelineRef> {
   const pipeline = await withRetries(project, `read pipeline #${id}`, () => project.api.Pipelines.show(project.projectId, id));
   return { id: pipeline.id, webUrl: pipeline.web_url };
@@ -82,10 +118,12 @@ async function childPipeline(project: GitlabProject, pipelineId: number, bridgeN
   return child.id;
 }
 
+function pipelineJobs(project: GitlabProject, pipelineId: number) {
+  return withRetries(project, `list the jobs of pipeline #${pipelineId}`, () => project.api.Jobs.all(project.projectId, { pipelineId, perPage: 100 }));
+}
+
 async function finishedJobs(project: GitlabProject, pipelineId: number, name: string) {
-  const jobs = await withRetries(project, `list the jobs of pipeline #${pipelineId}`, () =>
-    project.api.Jobs.all(project.projectId, { pipelineId, perPage: 100 }),
-  );
+  const jobs = await pipelineJobs(project, pipelineId);
   const matching = jobs.filter((job) => job.name === name || isParallelInstance(job.name, name));
   if (matching.length === 0) throw new GitlabError(`pipeline #${pipelineId} has no job "${name}"`);
   for (const job of matching) {

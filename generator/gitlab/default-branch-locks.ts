@@ -2,38 +2,52 @@ import { ROOT_JOBS } from '../jobs/create-jobs.js';
 import type { Architecture } from '../settings/settings.js';
 import { spackOutputsRoot } from '../spack/environment.js';
 import { parseSpackLock, type SpackLock } from '../spack/lock.js';
-import { artifactFiles, latestSuccessfulPipeline, type PipelineRef } from './artifacts.js';
+import { artifactFiles, latestPipelinesWithJobs, type PipelineRef } from './artifacts.js';
 import type { GitlabProject } from './client.js';
+import { GitlabError } from './errors.js';
 
-export interface DefaultBranchLocks {
-  pipeline: PipelineRef;
-  /** By architecture, then container name. */
-  locks: Map<Architecture, Map<string, SpackLock>>;
-}
+/** One architecture's locks on the default branch (by container name), or why they are not known. */
+export type DefaultBranchBase = { pipeline: PipelineRef; locks: Map<string, SpackLock> } | { missing: string };
 
 /**
- * The spack.lock of every container in the latest successful default-branch pipeline, from the
- * artifacts of its `spack-generate:<arch>` jobs (every parallel instance).
+ * Per architecture, the spack.lock of every container in the newest successful default-branch
+ * pipeline that ran its `spack-generate:<arch>` jobs, from their artifacts (every parallel
+ * instance). Where no such pipeline is found, or its artifacts cannot be read (expired), the
+ * reason takes the locks' place: a note can still say what it compared.
  */
 export async function defaultBranchLocks(
   project: GitlabProject,
   defaultBranch: string,
   arches: readonly Architecture[],
   generatedRoot: string,
-): Promise<DefaultBranchLocks> {
-  const pipeline = await latestSuccessfulPipeline(project, defaultBranch);
-  const locks = new Map<Architecture, Map<string, SpackLock>>();
+): Promise<Map<Architecture, DefaultBranchBase>> {
+  const pipelines = await latestPipelinesWithJobs(project, defaultBranch, arches.map(ROOT_JOBS.spackGenerate));
+  const bases = new Map<Architecture, DefaultBranchBase>();
   for (const arch of arches) {
-    const pattern = new RegExp(`^${escapeRegExp(spackOutputsRoot(arch, generatedRoot))}/([^/]+)/spack\\.lock$`);
-    const byName = new Map<string, SpackLock>();
-    const files = await artifactFiles(project, pipeline.id, { bridges: [], job: ROOT_JOBS.spackGenerate(arch) }, (path) => pattern.test(path));
-    for (const file of files) {
-      const source = `${file.path} (job "${file.job}" #${file.jobId} of pipeline #${file.pipelineId})`;
-      byName.set(pattern.exec(file.path)![1]!, parseSpackLock(source, new TextDecoder().decode(file.content)));
+    const found = pipelines.get(ROOT_JOBS.spackGenerate(arch))!;
+    if ('missing' in found) {
+      bases.set(arch, found);
+      continue;
     }
-    locks.set(arch, byName);
+    try {
+      bases.set(arch, { pipeline: found.pipeline, locks: await locksOf(project, found.pipeline, arch, generatedRoot) });
+    } catch (error) {
+      if (!(error instanceof GitlabError)) throw error;
+      bases.set(arch, { missing: error.message });
+    }
   }
-  return { pipeline, locks };
+  return bases;
+}
+
+async function locksOf(project: GitlabProject, pipeline: PipelineRef, arch: Architecture, generatedRoot: string): Promise<Map<string, SpackLock>> {
+  const pattern = new RegExp(`^${escapeRegExp(spackOutputsRoot(arch, generatedRoot))}/([^/]+)/spack\\.lock$`);
+  const byName = new Map<string, SpackLock>();
+  const files = await artifactFiles(project, pipeline.id, { bridges: [], job: ROOT_JOBS.spackGenerate(arch) }, (path) => pattern.test(path));
+  for (const file of files) {
+    const source = `${file.path} (job "${file.job}" #${file.jobId} of pipeline #${file.pipelineId})`;
+    byName.set(pattern.exec(file.path)![1]!, parseSpackLock(source, new TextDecoder().decode(file.content)));
+  }
+  return byName;
 }
 
 function escapeRegExp(text: string): string {

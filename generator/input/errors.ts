@@ -12,7 +12,7 @@ export class InputError extends Error {
     readonly location: SourceLocation,
     readonly problem: string,
   ) {
-    super(formatLocation(location) + problem);
+    super(formatProblem(location, problem));
     this.name = 'InputError';
   }
 }
@@ -25,9 +25,10 @@ export class InputErrors extends Error {
   }
 }
 
-function formatLocation({ file, line, column, key }: SourceLocation): string {
+/** `file:line:col: key: problem`, the form of every message about a user file (errors and warnings). */
+export function formatProblem({ file, line, column, key }: SourceLocation, problem: string): string {
   const position = line === undefined ? file : `${file}:${line}:${column ?? 1}`;
-  return key ? `${position}: ${key}: ` : `${position}: `;
+  return key ? `${position}: ${key}: ${problem}` : `${position}: ${problem}`;
 }
 
 /** Throw all collected problems together, or nothing when there are none. */

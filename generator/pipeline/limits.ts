@@ -28,6 +28,12 @@ export const DEFAULT_LIMITS: GitLabLimits = {
   maxDownstreamPipelines: 1000,
 };
 
+/** GitLab's `stages` when a file has none; `.pre` and `.post` exist in every pipeline. */
+const GITLAB_DEFAULT_STAGES = ['build', 'test', 'deploy'];
+const ALWAYS_STAGES = ['.pre', '.post'];
+/** The stage GitLab gives a job without `stage:`. */
+const DEFAULT_JOB_STAGE = 'test';
+
 /** A pipeline as written: its path, how deep below the root it runs, and its text. */
 export interface PipelineFile {
   path: string;
@@ -56,8 +62,11 @@ export function limitViolations(file: PipelineFile, limits: GitLabLimits = DEFAU
       }
     }
     const stage = isPassThroughJob(job) ? job.passThrough.stage : job.stage;
-    if (typeof stage === 'string' && file.pipeline.stages && !file.pipeline.stages.includes(stage)) {
-      problems.push(`${file.path}: job "${name}" uses stage "${stage}", which is not in stages`);
+    const stages = file.pipeline.stages ?? GITLAB_DEFAULT_STAGES;
+    if (stage === undefined && !stages.includes(DEFAULT_JOB_STAGE)) {
+      problems.push(`${file.path}: job "${name}" has no stage, so GitLab puts it in "${DEFAULT_JOB_STAGE}", which is not in stages (${stages.join(', ')})`);
+    } else if (typeof stage === 'string' && !ALWAYS_STAGES.includes(stage) && !stages.includes(stage)) {
+      problems.push(`${file.path}: job "${name}" uses stage "${stage}", which is not in stages (${stages.join(', ')})`);
     }
     if (isTriggerJob(job)) {
       if (file.depth >= limits.maxDepth) {

@@ -29,8 +29,9 @@ export interface Settings {
     accessKeyVariable: string;
     secretKeyVariable: string;
   };
-  spack: { repository: string; commit: string; version: string; signingKeyVariable: string };
+  spack: { repository: string; commit: string; version: string; signingKeyVariable: string; buildJobTimeout: string };
   images: { generator: string; buildah: string };
+  containers: { buildJobTimeout: string };
   proxy: { http: string; https: string; noProxy: string };
   cacheCleanup: { maxAgeDays: number; developmentMaxAgeDays: number };
   modules: { root: string; runtime: 'singularity' | 'apptainer'; binds: string[]; tcl: boolean };
@@ -50,6 +51,35 @@ const plainValue: Shape = {
   pattern: /^[A-Za-z0-9_@%+=:,./~-]*$/,
   patternMeaning: 'a plain value (letters, digits and _@%+=:,./~- only)',
 };
+/** Units GitLab's duration parser (ChronicDuration) reads, in seconds; months and years left out. */
+const DURATION_UNITS: Record<string, number> = Object.fromEntries(
+  (
+    [
+      [['s', 'sec', 'secs', 'second', 'seconds'], 1],
+      [['m', 'min', 'mins', 'minute', 'minutes'], 60],
+      [['h', 'hr', 'hrs', 'hour', 'hours'], 3600],
+      [['d', 'day', 'days'], 86_400],
+      [['w', 'wk', 'wks', 'week', 'weeks'], 604_800],
+    ] as const
+  ).flatMap(([names, seconds]) => names.map((name) => [name, seconds])),
+);
+const DURATION_PART = new RegExp(`(\\d+) ?(${Object.keys(DURATION_UNITS).sort((a, b) => b.length - a.length).join('|')})`, 'g');
+/** GitLab refuses a job `timeout` above one month (Project::MAX_BUILD_TIMEOUT). */
+const MAX_TIMEOUT_SECONDS = 30 * 86_400;
+
+/** A job `timeout:` as GitLab reads it, e.g. `6h`, `1h 30m`, `90 minutes`. */
+const gitlabDuration: Shape = {
+  kind: 'string',
+  pattern: new RegExp(`^${DURATION_PART.source}( ?${DURATION_PART.source})*$`),
+  patternMeaning: 'a GitLab duration such as 6h, 1h 30m or 90 minutes',
+  check: (value) => {
+    const seconds = [...value.matchAll(DURATION_PART)].reduce((sum, [, n, unit]) => sum + Number(n) * DURATION_UNITS[unit!]!, 0);
+    if (seconds === 0) return 'must be longer than nothing';
+    return seconds > MAX_TIMEOUT_SECONDS ? `${JSON.stringify(value)} is longer than the month GitLab allows a job` : undefined;
+  },
+  description: 'A GitLab job timeout, e.g. 6h, 1h 30m or 90 minutes (at most a month).',
+};
+
 const obj = (fields: Record<string, Shape>, description?: string): ObjectShape => ({
   kind: 'object',
   description,
@@ -81,8 +111,12 @@ export const settingsShape: ObjectShape = obj(
       commit: plainValue,
       version: plainValue,
       signingKeyVariable: { ...variableName, pattern: /^([A-Za-z_][A-Za-z0-9_]*)?$/, patternMeaning: 'a CI variable name, or empty for unsigned' },
+      buildJobTimeout: { ...gitlabDuration, description: 'Timeout of every Spack build job (GitLab `timeout:`), e.g. 6h.' },
     }),
     images: obj({ generator: plainValue, buildah: plainValue }),
+    containers: obj({
+      buildJobTimeout: { ...gitlabDuration, description: 'Timeout of the jobs that build a container image or its SIF (GitLab `timeout:`), e.g. 2h.' },
+    }),
     proxy: obj({ http: plainValue, https: plainValue, noProxy: plainValue }),
     cacheCleanup: obj({
       maxAgeDays: { kind: 'number', integer: true, minimum: 1 },
@@ -172,6 +206,14 @@ export function cacheBucket(settings: Settings, kind: CacheKind): string {
 /** The Spack binary mirror of one architecture in one build cache. */
 export function mirrorUrl(settings: Settings, arch: Architecture, kind: CacheKind): string {
   return `s3://${cacheBucket(settings, kind)}/${arch}`;
+}
+
+/**
+ * The GitLab resource group of the jobs that rewrite one build cache's index (Spack's
+ * rebuild-index, the janitor): one per mirror, so no two of them write the same index at once.
+ */
+export function cacheResourceGroup(settings: Settings, arch: Architecture, kind: CacheKind): string {
+  return `spack-cache/${cacheBucket(settings, kind)}/${arch}`;
 }
 
 /** Proxy settings as the variables every tool understands; empty ones are left out. */

@@ -38,6 +38,56 @@ export interface BuildJobSettings {
   target: string;
   /** CI variable holding the base64 secret key to sign binaries with; unset: push unsigned. */
   signingKeyVariable?: string;
+  /** GitLab `timeout:` of every build job. */
+  timeout: string;
+}
+
+/**
+ * The job attributes of our `ci: pipeline-gen` sections that must win over a user's: the
+ * runners, builder image, build script and timeout of the build jobs (and `any-job`'s, which
+ * reach them too), the runners of the no-op job, and the runners, image and script (replaced by
+ * process-spack-pipeline) of the index rebuild. Everything else a user writes is kept.
+ */
+const OURS_BY_SECTION: Record<string, readonly string[]> = {
+  'build-job': ['tags', 'image', 'script', 'timeout'],
+  'any-job': ['tags', 'image', 'script', 'timeout'],
+  'noop-job': ['tags'],
+  'reindex-job': ['tags', 'image', 'script'],
+};
+
+/** A `ci:` key as Spack merges it: without the `:` (override), `+` or `-` (prepend, append) marks. */
+function mergeKey(key: string): string {
+  return key.replace(/[:+-]+$/, '');
+}
+
+/**
+ * Where a definition's own `ci:` is overridden by ours, as key paths below `spack:` with the
+ * reason: `rebuild-index` other than true, and in `pipeline-gen` sections (also inside
+ * `submapping`) the job attributes of OURS_BY_SECTION, added or removed.
+ */
+export function overriddenCiKeys(environment: Record<string, unknown>): { path: (string | number)[]; reason: string }[] {
+  const ci = isPlainObject(environment.ci) ? environment.ci : {};
+  const found: { path: (string | number)[]; reason: string }[] = [];
+  if (ci['rebuild-index'] !== undefined && ci['rebuild-index'] !== true) {
+    found.push({ path: ['ci', 'rebuild-index'], reason: 'spacktainers always rebuilds the build-cache index (rebuild-index: true)' });
+  }
+  const inSection = (section: unknown, path: (string | number)[]) => {
+    if (!isPlainObject(section)) return;
+    for (const [sectionKey, attributes] of Object.entries(section)) {
+      const ours = OURS_BY_SECTION[mergeKey(sectionKey).replace(/-remove$/, '')];
+      if (!ours || !isPlainObject(attributes)) continue;
+      for (const key of Object.keys(attributes).filter((k) => ours.includes(mergeKey(k)))) {
+        found.push({ path: [...path, sectionKey, key], reason: `spacktainers sets the ${mergeKey(key)} of these jobs (settings and builder image)` });
+      }
+    }
+  };
+  const sections = Array.isArray(ci['pipeline-gen']) ? ci['pipeline-gen'] : [];
+  sections.forEach((section, index) => {
+    inSection(section, ['ci', 'pipeline-gen', index]);
+    const submapping = isPlainObject(section) && Array.isArray(section.submapping) ? section.submapping : [];
+    submapping.forEach((entry, entryIndex) => inSection(entry, ['ci', 'pipeline-gen', index, 'submapping', entryIndex]));
+  });
+  return found;
 }
 
 /**
@@ -45,12 +95,20 @@ export interface BuildJobSettings {
  * with what spacktainers needs added — the architecture's target, the mirrors, a fixed view
  * and install tree, and the `ci:` section that makes `spack ci generate` emit jobs for our
  * runners and builder image. User keys win wherever they overlap, except those paths.
+ *
+ * A user's own `ci:` is merged: its keys and `pipeline-gen` sections are kept after ours.
+ * Spack 0.21 merges `pipeline-gen` from the bottom up, so an earlier section wins, and `key::`
+ * replaces where `key:` would merge (lists are joined): our sections come first and mark the
+ * attributes they must own (OURS_BY_SECTION) with `::`.
  */
 export function spackEnvironment(definition: SpackContainerDefinition, build: BuildJobSettings): Record<string, unknown> {
   const user = definition.environment;
   const packages = isPlainObject(user.packages) ? user.packages : {};
   const all = isPlainObject(packages.all) ? packages.all : {};
   const userConfig = isPlainObject(user.config) ? user.config : {};
+  const userCi = isPlainObject(user.ci) ? user.ci : {};
+  const userSections = Array.isArray(userCi['pipeline-gen']) ? userCi['pipeline-gen'] : [];
+  const image = { name: build.builderImage, entrypoint: [''] };
   return {
     spack: {
       ...user,
@@ -61,19 +119,22 @@ export function spackEnvironment(definition: SpackContainerDefinition, build: Bu
       config: { ...userConfig, install_tree: { root: INSTALL_ROOT } },
       mirrors: Object.fromEntries(build.mirrors.map((m) => [m.name, m.url])),
       ci: {
+        ...userCi,
         'rebuild-index': true,
         'pipeline-gen': [
           {
             'build-job': {
-              tags: build.runnerTags,
-              image: { name: build.builderImage, entrypoint: [''] },
+              'tags::': build.runnerTags,
+              'image::': image,
               // `script::` replaces Spack's default script instead of appending to it (0.21).
               'script::': buildScript(build.signingKeyVariable),
               ...(build.signingKeyVariable ? { variables: { SPACK_REQUIRE_SIGNING: 'True' } } : {}),
+              'timeout::': build.timeout,
             },
           },
-          { 'noop-job': { tags: build.runnerTags } },
-          { 'reindex-job': { tags: build.runnerTags, image: { name: build.builderImage, entrypoint: [''] } } },
+          { 'noop-job': { 'tags::': build.runnerTags } },
+          { 'reindex-job': { 'tags::': build.runnerTags, 'image::': image } },
+          ...userSections,
         ],
       },
     },
@@ -109,5 +170,12 @@ export function buildJobSettings(
 ): BuildJobSettings {
   const archSettings = settings.architectures[arch];
   const signingKeyVariable = cache === 'production' && settings.spack.signingKeyVariable ? settings.spack.signingKeyVariable : undefined;
-  return { builderImage, runnerTags: archSettings.runnerTags, mirrors, target: archSettings.spackTarget, signingKeyVariable };
+  return {
+    builderImage,
+    runnerTags: archSettings.runnerTags,
+    mirrors,
+    target: archSettings.spackTarget,
+    signingKeyVariable,
+    timeout: settings.spack.buildJobTimeout,
+  };
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 
@@ -11,6 +11,8 @@ export type JobBody = Record<string, unknown> & {
 
 export interface RootPipeline {
   text: string;
+  /** The project's files that the jobs' `rules: exists:` patterns could match, relative to it. */
+  files: string[];
   variables: Record<string, string>;
   workflow: { rules: { if?: string }[] };
   /** Jobs with `extends` resolved the way GitLab does (hashes merged, everything else replaced). */
@@ -22,11 +24,14 @@ const GLOBAL_KEYS = new Set(['workflow', 'stages', 'variables', 'default', 'incl
 export async function readRootPipeline(root: string): Promise<RootPipeline> {
   const text = await readFile(path.join(root, '.gitlab-ci.yml'), 'utf8');
   const data = parse(text) as Record<string, JobBody>;
+  const jobs = pipelineJobsOf(text);
+  const patterns = [...jobs.values()].flatMap((job) => ((job.rules ?? []) as Rule[]).flatMap((rule) => rule.exists ?? []));
   return {
     text,
+    files: await projectFiles(root, patterns),
     variables: (data.variables ?? {}) as Record<string, string>,
     workflow: data.workflow as unknown as RootPipeline['workflow'],
-    jobs: pipelineJobsOf(text),
+    jobs,
   };
 }
 
@@ -89,7 +94,47 @@ export function pipelineDepths(
   return { found, missing };
 }
 
-type Rule = { if?: string; when?: string; variables?: Record<string, string> };
+type Rule = { if?: string; exists?: string[]; when?: string; variables?: Record<string, string> };
+
+/** The files below the literal folder each pattern starts with (so never all of node_modules). */
+async function projectFiles(root: string, patterns: string[]): Promise<string[]> {
+  const folders = new Set(patterns.map((pattern) => pattern.slice(0, pattern.search(/[*?[{\\]/)).replace(/[^/]*$/, '')));
+  const files = new Set<string>();
+  for (const folder of folders) {
+    const entries = await readdir(path.join(root, folder), { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const entry of entries.filter((e) => e.isFile())) files.add(path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
+  }
+  return [...files].sort();
+}
+
+/**
+ * GitLab's `rules: exists` matching: Ruby's File.fnmatch with FNM_PATHNAME (`*`, `?` and
+ * brackets never match `/`, `**\/` matches any folders), FNM_DOTMATCH (a leading `.` needs no
+ * explicit match) and FNM_EXTGLOB (`{a,b}`).
+ */
+export function fnmatch(pattern: string, file: string): boolean {
+  const braces = /\{([^{}]*)\}/.exec(pattern);
+  if (braces) {
+    return braces[1]!.split(',').some((choice) => fnmatch(pattern.slice(0, braces.index) + choice + pattern.slice(braces.index + braces[0].length), file));
+  }
+  let regex = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (pattern.startsWith('**/', i)) {
+      regex += '(?:[^/]*/)*';
+      i += 2;
+    } else if (c === '*') regex += '[^/]*';
+    else if (c === '?') regex += '[^/]';
+    else if (c === '\\') regex += `\\${pattern[++i] ?? ''}`;
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      const set = pattern.slice(i + 1, end);
+      regex += /^[!^]/.test(set) ? `[^/${set.slice(1)}]` : `[${set}]`;
+      i = end;
+    } else regex += c.replace(/[.+()|^$]/g, '\\$&');
+  }
+  return new RegExp(`^${regex}$`).test(file);
+}
 
 /**
  * Evaluate a GitLab `rules:if` expression of the forms the root pipeline uses: `$VAR`,
@@ -118,8 +163,22 @@ export function jobsThatRun(root: RootPipeline, predefined: Record<string, strin
     .filter(([, job]) => {
       const rules = job.rules as Rule[] | undefined;
       if (!rules) return true;
-      const rule = rules.find((r) => r.if === undefined || evaluateRule(r.if, variables));
+      const rule = rules.find(
+        (r) => (r.if === undefined || evaluateRule(r.if, variables)) && (r.exists === undefined || r.exists.some((p) => root.files.some((f) => fnmatch(p, f)))),
+      );
       return rule !== undefined && rule.when !== 'never';
     })
     .map(([name]) => name);
+}
+
+/** Needs of running jobs on jobs that do not run, unless `optional: true` (GitLab refuses those). */
+export function unmetNeeds(root: RootPipeline, running: string[]): string[] {
+  const unmet: string[] = [];
+  for (const name of running) {
+    for (const need of (root.jobs.get(name)!.needs ?? []) as (string | { job: string; optional?: boolean; pipeline?: string })[]) {
+      const target = typeof need === 'string' ? { job: need } : need;
+      if (target.pipeline === undefined && !target.optional && !running.includes(target.job)) unmet.push(`${name} needs ${target.job}`);
+    }
+  }
+  return unmet;
 }

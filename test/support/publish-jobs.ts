@@ -6,7 +6,7 @@ import { RegistryClient } from '../../generator/registry/client.js';
 import { runCli } from './cli.js';
 import { pushTestImage, type TestRegistry } from './registry.js';
 
-type Jobs = Record<string, { script?: string[] }>;
+type Jobs = Record<string, { stage?: string; timeout?: string; script?: string[] }>;
 
 /** The jobs of a generated pipeline, without its global keys. */
 export function pipelineJobs(text: string): Jobs {

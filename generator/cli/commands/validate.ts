@@ -10,7 +10,9 @@ export class ValidateCommand extends SpacktainersCommand {
     description: 'Check container definitions and settings without writing anything',
     details: `
       Reads every definition under the definitions folder and the settings file, and reports every
-      problem with its file, line, column and key. Exits with 1 when there is any problem.
+      problem with its file, line, column and key. Exits with 1 when there is any problem. Keys of a
+      definition's own \`ci:\` section that spacktainers overrides (runner tags, builder image, build
+      script, timeout, rebuild-index) are reported as warnings; they do not fail validation.
     `,
     examples: [
       ['Check the definitions of this project', '$0 validate'],
@@ -27,6 +29,7 @@ export class ValidateCommand extends SpacktainersCommand {
     const set = await readDefinitions(path.resolve(this.definitions), root);
     for (const definition of set.definitions) {
       this.context.stdout.write(`ok  ${definition.arch}/${definition.name}  (${definition.file})\n`);
+      for (const warning of definition.kind === 'spack' ? definition.warnings : []) this.context.stderr.write(`warning: ${warning}\n`);
     }
     for (const off of set.switchedOff) this.context.stdout.write(`off ${off}\n`);
     this.context.stdout.write(`${set.definitions.length} definitions valid\n`);

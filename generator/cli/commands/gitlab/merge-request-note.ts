@@ -18,8 +18,9 @@ export class MergeRequestNoteCommand extends SpacktainersCommand {
     description: "Tell a merge request what it changes in each container's packages and builds",
     details: `
       Compares this pipeline's \`spack.lock\` files (\`<generated>/<arch>/spack-outputs/<name>/\`, written by
-      the \`spack-generate:<arch>\` jobs) with those of the latest successful pipeline of the default branch,
-      fetched from its \`spack-generate:<arch>\` artifacts. Per container and architecture it lists the
+      the \`spack-generate:<arch>\` jobs) with those of the newest successful pipeline of the default branch
+      that ran \`spack-generate:<arch>\` (among its latest 20), fetched from those jobs' artifacts. Where there is
+      none, or its artifacts expired, the note says so for that architecture instead of comparing. Per container and architecture it lists the
       packages added, removed or at another version, whether the container is rebuilt and why, and how
       many specs are built from source (jobs in \`pipeline.yml\`) versus taken from the build cache.
 
@@ -42,14 +43,15 @@ export class MergeRequestNoteCommand extends SpacktainersCommand {
     const settings = await loadSettings(this.settings, env);
     const context = ciContext(settings, env);
     const project = gitlabProject(settings, env);
-    const base = await defaultBranchLocks(project, context.defaultBranch, ARCHITECTURES, this.generated);
+    const bases = await defaultBranchLocks(project, context.defaultBranch, ARCHITECTURES, this.generated);
     const changes = [];
     for (const arch of ARCHITECTURES) {
-      changes.push(...containerChanges(arch, await readSpackOutputs(this.generated, arch), base.locks.get(arch) ?? new Map()));
+      const base = bases.get(arch)!;
+      changes.push(...containerChanges(arch, await readSpackOutputs(this.generated, arch), 'locks' in base ? base.locks : undefined));
     }
     const body = renderMergeRequestNote(changes, {
       defaultBranch: context.defaultBranch,
-      defaultPipelineUrl: base.pipeline.webUrl,
+      compared: bases,
       pipelineUrl: env.CI_PIPELINE_URL ?? `${context.projectUrl}/-/pipelines`,
       commitSha: context.commitSha,
     });
@@ -60,7 +62,8 @@ export class MergeRequestNoteCommand extends SpacktainersCommand {
     const iid = Number(env.CI_MERGE_REQUEST_IID);
     if (!Number.isInteger(iid) || iid <= 0) throw new GitlabError('CI_MERGE_REQUEST_IID is not set: run this in a merge-request pipeline, or use --dry-run');
     const result = await upsertMergeRequestNote(project, iid, NOTE_MARKER, body);
-    this.context.stdout.write(`merge-request-note: note ${result.noteId} ${result.action} on !${iid} (${changes.length} containers compared with pipeline #${base.pipeline.id})\n`);
+    const compared = [...bases].map(([arch, base]) => `${arch}: ${'pipeline' in base ? `pipeline #${base.pipeline.id}` : 'not compared'}`);
+    this.context.stdout.write(`merge-request-note: note ${result.noteId} ${result.action} on !${iid} (${changes.length} containers; ${compared.join(', ')})\n`);
     return 0;
   }
 }
