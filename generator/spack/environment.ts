@@ -84,6 +84,9 @@ export function spackEnvironment(definition: SpackContainerDefinition, build: Bu
  * The build job script. With a signing key, the key goes from its CI variable to a private
  * temporary file that Spack imports and that is removed at once: it is never on a command
  * line or in the log. Spack's `-d` is left off, as debug output can echo the environment.
+ * `spack env activate` does nothing without Spack's shell support (the builder image does not
+ * source setup-env.sh; Spack only prints how to set it up), so the script evaluates its `--sh`
+ * output, which exports SPACK_ENV for the commands after it.
  */
 function buildScript(signingKeyVariable: string | undefined): string[] {
   const importKey = signingKeyVariable
@@ -91,7 +94,7 @@ function buildScript(signingKeyVariable: string | undefined): string[] {
         `key="$(mktemp)"; printf '%s' "\${${signingKeyVariable}}" | base64 -d > "$key"; spack gpg trust "$key" >/dev/null; rm -f "$key"`,
       ]
     : [];
-  return ['cd ${SPACK_CONCRETE_ENV_DIR}', 'spack env activate --without-view .', ...importKey, 'spack ci rebuild'];
+  return ['cd ${SPACK_CONCRETE_ENV_DIR}', 'eval "$(spack env activate --sh --without-view .)"', ...importKey, 'spack ci rebuild'];
 }
 
 export function renderSpackEnvironment(definition: SpackContainerDefinition, build: BuildJobSettings): string {
