@@ -103,6 +103,10 @@ export function renderSpackEnvironment(definition: SpackContainerDefinition, bui
 }
 
 /** Binaries are signed only in the production cache, and only when settings name a key. */
+export function cacheIsSigned(settings: Settings, cache: CacheKind): boolean {
+  return cache === 'production' && settings.spack.signingKeyVariable !== '';
+}
+
 export function buildJobSettings(
   settings: Settings,
   arch: Architecture,
@@ -111,6 +115,6 @@ export function buildJobSettings(
   cache: CacheKind,
 ): BuildJobSettings {
   const archSettings = settings.architectures[arch];
-  const signingKeyVariable = cache === 'production' && settings.spack.signingKeyVariable ? settings.spack.signingKeyVariable : undefined;
+  const signingKeyVariable = cacheIsSigned(settings, cache) ? settings.spack.signingKeyVariable : undefined;
   return { builderImage, runnerTags: archSettings.runnerTags, mirrors, target: archSettings.spackTarget, signingKeyVariable };
 }
