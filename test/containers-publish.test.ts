@@ -208,6 +208,40 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
     expect(again.stdout).not.toContain('copied');
   });
 
+  it('the image build gets S3 endpoint and region as build args, S3 credentials as build secrets, and checks signatures of a signed cache', async () => {
+    const lock = generated('amd64/spack-outputs/numpy/spack.lock');
+    await writeFile(lock, JSON.stringify(JSON.parse(await readFile(lock, 'utf8')), null, 3));
+    const imageJob = async (extra: Record<string, string>) => {
+      const { text } = await plan(extra);
+      const settings = await loadSettings(path.join(project, 'settings.yaml'), { ...env, ...extra });
+      expect(secretLeaks(text, settings)).toEqual([]);
+      return pipelineJobs(text)['image:numpy']!.script!;
+    };
+    const script = await imageJob({});
+    const build = script.find((line) => line.startsWith('buildah build'))!;
+    expect(build).toContain(`--build-arg S3_ENDPOINT_URL=${s3.endpoint}`);
+    expect(build).toContain('--build-arg AWS_DEFAULT_REGION=us-east-1');
+    expect(build).toContain('--build-arg SPACK_VERIFY_SIGNATURES=false');
+    expect(build).toContain('--secret id=aws_access_key_id,src="$secrets/aws_access_key_id" --secret id=aws_secret_access_key,src="$secrets/aws_secret_access_key"');
+    // Secrets reach buildah only as files: never as a build argument, a label or in the environment.
+    const flags = build.split(' --').filter((flag) => /^(build-arg|label|env) /.test(flag));
+    expect(flags.filter((flag) => /AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)|SECRET|KEY_ID/i.test(flag))).toEqual([]);
+    expect(script).toContain(`printf '%s' "\${AWS_SECRET_ACCESS_KEY}" > "$secrets/aws_secret_access_key"`);
+    const signing = { SPACKTAINERS_SPACK_SIGNING_KEY_VARIABLE: 'SPACK_SIGNING_KEY' };
+    expect((await imageJob(signing)).find((line) => line.startsWith('buildah build'))).toContain('--build-arg SPACK_VERIFY_SIGNATURES=true');
+    const branch = await imageJob({ ...signing, CI_COMMIT_REF_NAME: 'feature/z', CI_DEFAULT_BRANCH: 'main' });
+    expect(branch.find((line) => line.startsWith('buildah build'))).toContain('--build-arg SPACK_VERIFY_SIGNATURES=false');
+  });
+
+  it('the Dockerfile installs from the environment\'s own mirrors, reading the job\'s build secrets', async () => {
+    const dockerfile = await readFile(generated('amd64/containers/numpy/Dockerfile'), 'utf8');
+    expect(dockerfile).not.toMatch(/mirror add/);
+    const mounted = [...dockerfile.matchAll(/--mount=type=secret,id=([a-z_]+)/g)].map((m) => m[1]);
+    expect(mounted).toEqual(['aws_access_key_id', 'aws_secret_access_key']);
+    expect(dockerfile).not.toMatch(/^(ARG|ENV|LABEL) .*(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY)/m);
+    expect(dockerfile).toMatch(/--cache-only \$check --fail-fast/);
+  });
+
   it('never writes a secret into a generated file; scripts log in with --password-stdin only', async () => {
     const files = await readdir(path.join(project, 'generated'), { recursive: true, withFileTypes: true });
     for (const entry of files.filter((e) => e.isFile())) {

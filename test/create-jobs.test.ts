@@ -185,7 +185,7 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
     const development = await buildScriptOf({ ...signingEnv, CI_COMMIT_REF_NAME: 'feature', CI_DEFAULT_BRANCH: 'main' });
     expect(development['script::'].join('\n')).not.toContain('SPACK_SIGNING_KEY');
     const unsigned = await buildScriptOf({});
-    expect(unsigned['script::']).toEqual(['cd "${SPACK_CONCRETE_ENV_DIR}"', 'spack env activate --without-view .', 'spack ci rebuild']);
+    expect(unsigned['script::']).toEqual(['cd "${SPACK_CONCRETE_ENV_DIR}"', 'eval "$(spack env activate --sh --without-view .)"', 'spack ci rebuild']);
   });
 
   it('shards the generate script over any number of parallel jobs, each container once', () => {

@@ -161,7 +161,7 @@ describe("a definition's own ci: section", () => {
     expect(jobs['zlib-ng']).toEqual({
       tags: ['docker', 'amd64'],
       image: { name: builder, entrypoint: [''] },
-      script: ['cd "${SPACK_CONCRETE_ENV_DIR}"', 'spack env activate --without-view .', 'spack ci rebuild'],
+      script: ['cd "${SPACK_CONCRETE_ENV_DIR}"', 'eval "$(spack env activate --sh --without-view .)"', 'spack ci rebuild'],
       timeout: '6h',
       before_script: ['echo ready'],
       variables: { FAST: '1' },

@@ -5,11 +5,11 @@ import { PROVENANCE_IN_IMAGE, provenanceKey } from '../provenance/package-list.j
 import type { Job, Need, Pipeline } from '../pipeline/model.js';
 import { shellQuote } from '../pipeline/shell.js';
 import type { ImageLookup } from '../registry/lookup.js';
-import { mirrorUrl, proxyVariables, registryImage, type Architecture, type Settings } from '../settings/settings.js';
+import { proxyVariables, registryImage, type Architecture, type Settings } from '../settings/settings.js';
 import { InputError } from '../input/errors.js';
 import { carries, sifObjectKey, type SifLookup } from '../sif/store.js';
 import { concreteRoot, type SpackLock } from '../spack/lock.js';
-import { environmentPaths } from '../spack/environment.js';
+import { cacheIsSigned, environmentPaths } from '../spack/environment.js';
 import { baseImageRef } from './base-images.js';
 import { buildahJob, keyValueArguments, LABEL_NAMESPACE, registryLogin } from './registry-script.js';
 
@@ -301,8 +301,12 @@ function imageJob(
     BUILDER_IMAGE: bases.builder,
     RUNTIME_IMAGE: bases.runtime,
     ENVIRONMENT_DIR: environmentPaths(arch, container.definition.name, generatedRoot).environmentDir,
-    MIRROR_URL: mirrorUrl(settings, arch, cacheKind(context)),
+    S3_ENDPOINT_URL: settings.s3.endpoint,
+    AWS_DEFAULT_REGION: settings.s3.region,
+    SPACK_VERIFY_SIGNATURES: String(cacheIsSigned(settings, cacheKind(context))),
   };
+  // The Dockerfile's RUN reads the S3 credentials as build secrets of these ids.
+  const secrets = { aws_access_key_id: settings.s3.accessKeyVariable, aws_secret_access_key: settings.s3.secretKeyVariable };
   const labels = [
     ...keyValueArguments('--label', { 'org.opencontainers.image.version': container.version, 'org.opencontainers.image.source': context.projectUrl }),
     // Known only when the job runs; not part of the identity, so they never cause a rebuild.
@@ -313,8 +317,10 @@ function imageJob(
   ];
   const job = buildahJob(settings, arch, 'publish', [
     registryLogin(settings.registry),
+    ...writeBuildSecrets(secrets),
     [
       'buildah build --layers',
+      ...Object.keys(secrets).map((id) => `--secret id=${id},src="$secrets/${id}"`),
       ...keyValueArguments('--build-arg', args),
       ...labels,
       `--file ${shellQuote(container.dockerfile!.path)}`,
@@ -324,6 +330,18 @@ function imageJob(
     `buildah push ${shellQuote(container.image)}`,
   ]);
   return { ...job, timeout: settings.containers.buildJobTimeout };
+}
+
+/**
+ * Each secret from its CI variable into a file of a private folder that buildah mounts into
+ * the RUN step: printf is a shell builtin, so the value is on no command line and in no log;
+ * the folder is removed when the job's shell exits.
+ */
+function writeBuildSecrets(secrets: Record<string, string>): string[] {
+  return [
+    `secrets="$(mktemp -d)"; trap 'rm -rf "$secrets"' EXIT`,
+    ...Object.entries(secrets).map(([id, variable]) => `printf '%s' "\${${variable}}" > "$secrets/${id}"`),
+  ];
 }
 
 /**

@@ -145,6 +145,9 @@ export function spackEnvironment(definition: SpackContainerDefinition, build: Bu
  * The build job script. With a signing key, the key goes from its CI variable to a private
  * temporary file that Spack imports and that is removed at once: it is never on a command
  * line or in the log. Spack's `-d` is left off, as debug output can echo the environment.
+ * `spack env activate` does nothing without Spack's shell support (the builder image does not
+ * source setup-env.sh; Spack only prints how to set it up), so the script evaluates its `--sh`
+ * output, which exports SPACK_ENV for the commands after it.
  */
 function buildScript(signingKeyVariable: string | undefined): string[] {
   const importKey = signingKeyVariable
@@ -152,7 +155,7 @@ function buildScript(signingKeyVariable: string | undefined): string[] {
         `key="$(mktemp)"; printf '%s' "\${${signingKeyVariable}}" | base64 -d > "$key"; spack gpg trust "$key" >/dev/null; rm -f "$key"`,
       ]
     : [];
-  return ['cd "${SPACK_CONCRETE_ENV_DIR}"', 'spack env activate --without-view .', ...importKey, 'spack ci rebuild'];
+  return ['cd "${SPACK_CONCRETE_ENV_DIR}"', 'eval "$(spack env activate --sh --without-view .)"', ...importKey, 'spack ci rebuild'];
 }
 
 export function renderSpackEnvironment(definition: SpackContainerDefinition, build: BuildJobSettings): string {
@@ -161,6 +164,10 @@ export function renderSpackEnvironment(definition: SpackContainerDefinition, bui
 }
 
 /** Binaries are signed only in the production cache, and only when settings name a key. */
+export function cacheIsSigned(settings: Settings, cache: CacheKind): boolean {
+  return cache === 'production' && settings.spack.signingKeyVariable !== '';
+}
+
 export function buildJobSettings(
   settings: Settings,
   arch: Architecture,
@@ -169,7 +176,7 @@ export function buildJobSettings(
   cache: CacheKind,
 ): BuildJobSettings {
   const archSettings = settings.architectures[arch];
-  const signingKeyVariable = cache === 'production' && settings.spack.signingKeyVariable ? settings.spack.signingKeyVariable : undefined;
+  const signingKeyVariable = cacheIsSigned(settings, cache) ? settings.spack.signingKeyVariable : undefined;
   return {
     builderImage,
     runnerTags: archSettings.runnerTags,

@@ -1,0 +1,156 @@
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { load } from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSettings } from '../../generator/settings/load.js';
+import { runCli } from '../support/cli.js';
+import { ensureDebianPackages } from '../support/debian.js';
+import { makeProject, REPO_ROOT } from '../support/project.js';
+import { startS3, TEST_CREDENTIALS, type TestS3 } from '../support/s3.js';
+import { builderRunStep, runInPrivateOpt, runJob, scriptJobs, spackEnvironment, type RunResult } from './support/spack.js';
+
+const ARCH = 'amd64';
+const DEFINITIONS = path.join(REPO_ROOT, 'test/e2e/project/container_definitions');
+
+/** Every generated Spack job with real Spack 0.21.2 against s3rver: generate, build, install. */
+describe('Spack jobs with real Spack and an S3 build cache', () => {
+  let s3: TestS3;
+  let scratch: string;
+  let project: string;
+  let env: Record<string, string>;
+  /** The private /opt of the pipeline's jobs, and the one of the container build. */
+  let buildOpt: string;
+  let imageOpt: string;
+  const timings: Record<string, number> = {};
+
+  const generated = (file: string) => path.join(project, 'generated', file);
+  const expectSuccess = (what: string, result: RunResult) => {
+    if (result.code !== 0) throw new Error(`${what} failed (exit ${result.code}):\n${result.output.slice(-6000)}`);
+  };
+  const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[name] = Math.round((performance.now() - start) / 100) / 10;
+    }
+  };
+  /** The root's generate job: its script, sharded into one, as GitLab runs it. */
+  const generate = () =>
+    runInPrivateOpt(buildOpt, 'sh', [generated(`${ARCH}/spack-generate.sh`)], {
+      cwd: project,
+      env: { ...env, CI_PROJECT_DIR: project, CI_JOB_NAME: `spack-generate:${ARCH}`, CI_PIPELINE_ID: '1' },
+    });
+  const lockedHashes = async () => {
+    const hashes = new Set<string>();
+    for (const name of await readdir(generated(`${ARCH}/spack-outputs`))) {
+      const lock = JSON.parse(await readFile(generated(`${ARCH}/spack-outputs/${name}/spack.lock`), 'utf8')) as { concrete_specs: Record<string, unknown> };
+      for (const hash of Object.keys(lock.concrete_specs)) hashes.add(hash);
+    }
+    return hashes;
+  };
+
+  beforeAll(async () => {
+    ensureDebianPackages(['python3-boto3']);
+    scratch = await mkdtemp(path.join(tmpdir(), 'spacktainers-e2e-spack-'));
+    env = {
+      ...spackEnvironment(scratch),
+      HOME: scratch,
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    };
+    buildOpt = path.join(scratch, 'build-opt');
+    imageOpt = path.join(scratch, 'image-opt');
+    project = await makeProject({});
+    await cp(DEFINITIONS, path.join(project, 'container_definitions'), { recursive: true });
+    const settings = await loadSettings(path.join(project, 'settings.yaml'));
+    s3 = await startS3({ buckets: [settings.s3.cacheBucket, settings.s3.developmentCacheBucket] });
+    env.SPACKTAINERS_S3_ENDPOINT = s3.endpoint;
+    const created = await runCli(['create-jobs', '--offline'], project, env);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+  });
+  afterAll(async () => {
+    console.log(`Spack e2e timings (s): ${JSON.stringify(timings)}`);
+    await s3?.stop();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+    if (project) await rm(project, { recursive: true, force: true });
+  });
+
+  it('concretizes every environment and generates its build jobs against the s3:// mirror', async () => {
+    const spackYaml = load(await readFile(generated(`${ARCH}/environments/pigz/spack.yaml`), 'utf8')) as { spack: { mirrors: Record<string, string> } };
+    expect(spackYaml.spack.mirrors).toEqual({ spacktainers: `s3://spack-build-cache/${ARCH}` });
+    expectSuccess('spack-generate.sh', await timed('concretize+generate', generate));
+    const hashes = await lockedHashes();
+    expect(hashes.size).toBeGreaterThan(3);
+    expect(hashes.size).toBeLessThan(20);
+    for (const name of ['pigz', 'compressors']) {
+      const log = await readFile(generated(`${ARCH}/spack-outputs/${name}/generate.log`), 'utf8');
+      expect(log).toContain(`s3://spack-build-cache/${ARCH}`);
+      expect(log).toContain('Scheduled, not found anywhere');
+    }
+  });
+
+  it('runs the merged build jobs (fake builds) and rebuild-index: the cache holds every spec', async () => {
+    const processed = await runCli(
+      ['process-spack-pipeline', '--input', `generated/${ARCH}/spack-outputs`, '--output', `generated/${ARCH}/spack-pipeline`, '--arch', ARCH, '--cache', 'production'],
+      project,
+      env,
+    );
+    expect(processed.stderr).toBe('');
+    const plan = JSON.parse(await readFile(generated(`${ARCH}/spack-pipeline/plan.json`), 'utf8')) as { children: { file: string }[] };
+    await timed('build jobs+push', async () => {
+      for (const child of plan.children) {
+        for (const job of scriptJobs(await readFile(generated(`${ARCH}/spack-pipeline/${child.file}`), 'utf8'))) {
+          expectSuccess(job.name, await runJob(job, buildOpt, project, env));
+        }
+      }
+    });
+    const [reindex] = scriptJobs(await readFile(generated(`${ARCH}/spack-pipeline/spack-pipeline.yml`), 'utf8')).filter((job) => job.name === 'rebuild-index');
+    expectSuccess('rebuild-index', await timed('rebuild-index', () => runJob(reindex!, buildOpt, project, env)));
+
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'spack-build-cache', Prefix: `${ARCH}/build_cache/` }));
+    const keys = (listed.Contents ?? []).map((object) => object.Key!);
+    expect(keys).toContain(`${ARCH}/build_cache/index.json`);
+    for (const hash of await lockedHashes()) {
+      expect(keys.some((key) => key.endsWith(`-${hash}.spec.json`)), `spec.json of ${hash}`).toBe(true);
+      expect(keys.some((key) => key.endsWith(`-${hash}.spack`)), `tarball of ${hash}`).toBe(true);
+    }
+  });
+
+  it('generates again: Spack finds everything in the cache and emits its no-op pipeline', async () => {
+    await rm(generated(`${ARCH}/spack-outputs`), { recursive: true });
+    expectSuccess('spack-generate.sh', await timed('generate (no-op)', generate));
+    for (const name of ['pigz', 'compressors']) {
+      const pipeline = load(await readFile(generated(`${ARCH}/spack-outputs/${name}/pipeline.yml`), 'utf8')) as Record<string, unknown>;
+      expect(Object.keys(pipeline).filter((key) => !['workflow', 'variables', 'stages'].includes(key))).toEqual(['no-specs-to-rebuild']);
+    }
+  });
+
+  it("installs as the container build's RUN step does, in another install tree: from the cache, view regenerated", async () => {
+    const secrets = path.join(scratch, 'secrets');
+    await mkdir(secrets, { mode: 0o700 });
+    await writeFile(path.join(secrets, 'aws_access_key_id'), TEST_CREDENTIALS.accessKeyId);
+    await writeFile(path.join(secrets, 'aws_secret_access_key'), TEST_CREDENTIALS.secretAccessKey);
+    // The COPY of the Dockerfile: the generate job's concrete environment.
+    await mkdir(path.join(imageOpt, 'spacktainer/environment'), { recursive: true });
+    for (const file of ['spack.yaml', 'spack.lock']) {
+      await cp(generated(`${ARCH}/environments/pigz/${file}`), path.join(imageOpt, 'spacktainer/environment', file));
+    }
+    const run = builderRunStep(await readFile(path.join(project, 'spacktainer/Dockerfile'), 'utf8'), secrets);
+    const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...withoutCredentials } = env;
+    const buildArgs = { S3_ENDPOINT_URL: s3.endpoint, AWS_DEFAULT_REGION: 'us-east-1', SPACK_VERIFY_SIGNATURES: 'false' };
+    const result = await timed('install from cache+view', () =>
+      runInPrivateOpt(imageOpt, 'sh', ['-ec', run], { cwd: scratch, env: { ...withoutCredentials, ...buildArgs } }),
+    );
+    expectSuccess('the RUN step', result);
+    expect(result.output).toMatch(/Extracting pigz-2\.7-\w+ from binary cache/);
+    expect(result.output).not.toMatch(/from source/);
+    // /opt/view links to /opt/._view/<hash>: look from inside, where /opt is the image's.
+    const view = await runInPrivateOpt(imageOpt, 'ls', ['/opt/view/bin'], { cwd: scratch, env });
+    expect(view.output.split('\n')).toEqual(expect.arrayContaining(['pigz']));
+    expect(await readFile(path.join(imageOpt, 'spacktainer/activate.sh'), 'utf8')).toContain('/opt/view');
+  });
+});
