@@ -31,6 +31,8 @@ export interface Settings {
   };
   spack: { repository: string; commit: string; version: string; signingKeyVariable: string };
   images: { generator: string; buildah: string };
+  /** The apptainer release the singularitah image installs, from `<downloadUrl>/v<version>/`. */
+  apptainer: { version: string; downloadUrl: string };
   proxy: { http: string; https: string; noProxy: string };
   cacheCleanup: { maxAgeDays: number; developmentMaxAgeDays: number };
   modules: { root: string; runtime: 'singularity' | 'apptainer'; binds: string[]; tcl: boolean };
@@ -83,6 +85,7 @@ export const settingsShape: ObjectShape = obj(
       signingKeyVariable: { ...variableName, pattern: /^([A-Za-z_][A-Za-z0-9_]*)?$/, patternMeaning: 'a CI variable name, or empty for unsigned' },
     }),
     images: obj({ generator: plainValue, buildah: plainValue }),
+    apptainer: obj({ version: plainValue, downloadUrl: plainValue }),
     proxy: obj({ http: plainValue, https: plainValue, noProxy: plainValue }),
     cacheCleanup: obj({
       maxAgeDays: { kind: 'number', integer: true, minimum: 1 },
