@@ -92,19 +92,21 @@ describe('base images: the generated jobs build them for real on this machine, o
     }
 
     expect(Object.keys(await createJobs())).toEqual(['base-images-unchanged']);
-  });
 
-  it('holds Spack from $SPACK_ROOT in the builder and the apptainer stand-in in singularitah', async () => {
-    const run = async (name: BaseImageName, command: string[]) => {
+    // What the images hold, for those built now (a container of a vfs image copies all of it: slow).
+    const expected: Record<BaseImageName, [string[], RegExp]> = {
+      builder: [['spack', '--version'], /^0\.21\.2/],
+      runtime: [['cat', '/etc/debian_version'], /^12\./],
+      singularitah: [['singularity', 'version'], /stand-in/],
+    };
+    for (const name of BASE_IMAGES.filter((n) => checksums.has(n))) {
+      const [command, output] = expected[name];
       const container = (await buildah(['from', '--pull=missing', refs[name]], images.env)).trim();
       try {
-        return await buildah(['run', container, '--', ...command], images.env);
+        expect(await buildah(['run', container, '--', ...command], images.env)).toMatch(output);
       } finally {
         await buildah(['rm', container], images.env);
       }
-    };
-    expect((await run('builder', ['spack', '--version'])).trim()).toMatch(/^0\.21\.2/);
-    expect(await run('singularitah', ['singularity', 'version'])).toContain('stand-in');
-    expect(await run('runtime', ['cat', '/etc/debian_version'])).toMatch(/^12\./);
+    }
   });
 });
