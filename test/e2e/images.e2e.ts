@@ -13,6 +13,7 @@ import { BASE_IMAGES, type BaseImageName } from '../../generator/settings/settin
 import { runCli } from '../support/cli.js';
 import { makeProject } from '../support/project.js';
 import { pipelineJobs } from '../support/publish-jobs.js';
+import { pushTestImage } from '../support/registry.js';
 import { defaultCacheDir, prepareImages, type PreparedImages } from './support/images.js';
 import { buildah } from './support/seed-images.js';
 
@@ -46,6 +47,7 @@ describe('base images: the generated jobs build them for real on this machine, o
   let output: string;
   let env: Record<string, string>;
   let refs: Record<BaseImageName, string>;
+  let registryPath: string;
   const logs = path.join(defaultCacheDir(), 'logs');
 
   const createJobs = async () => {
@@ -65,6 +67,7 @@ describe('base images: the generated jobs build them for real on this machine, o
     await mkdir(logs, { recursive: true });
     const settings = await loadSettings(path.join(project, 'settings.yaml'), env);
     const context = ciContext(settings, {});
+    registryPath = settings.registry.path;
     refs = Object.fromEntries(BASE_IMAGES.map((name) => [name, baseImageRef(settings, context, name, 'amd64')])) as Record<BaseImageName, string>;
   });
   afterAll(async () => images?.stop());
@@ -108,5 +111,15 @@ describe('base images: the generated jobs build them for real on this machine, o
         await buildah(['rm', container], images.env);
       }
     }
+  });
+
+  it('removeContainerRepositories removes what a run pushed outside base/, keeping base images', async () => {
+    await pushTestImage(images.registry.endpoint, `${registryPath}/e2e-leftover`, '1.0');
+    expect(await images.removeContainerRepositories()).toContain(`${registryPath}/e2e-leftover`);
+    expect((await fetch(`${images.registry.endpoint}/v2/${registryPath}/e2e-leftover/tags/list`)).status).toBe(404);
+    const catalog = (await (await fetch(`${images.registry.endpoint}/v2/_catalog`)).json()) as { repositories: string[] };
+    expect(catalog.repositories.filter((r) => r.startsWith(`${registryPath}/`))).toEqual(
+      catalog.repositories.filter((r) => r.startsWith(`${registryPath}/base/`)),
+    );
   });
 });
