@@ -27,8 +27,7 @@ export function describeBaseImages(settings: Settings, inputs: BaseImageInputs[]
   return BASE_IMAGES.map((name) => {
     const folder = inputs.find((i) => i.name === name);
     if (!folder) throw new Error(`base-images/${name}/ is missing`);
-    const buildArgs: Record<string, string> =
-      name === 'builder' ? { SPACK_REPOSITORY: settings.spack.repository, SPACK_COMMIT: settings.spack.commit } : {};
+    const buildArgs = baseImageBuildArgs(settings, name);
     const hash = createHash('sha256');
     for (const file of [...folder.files].sort((a, b) => a.path.localeCompare(b.path))) {
       hash.update(`file ${file.path} ${file.content.length}\n`).update(file.content);
@@ -38,6 +37,18 @@ export function describeBaseImages(settings: Settings, inputs: BaseImageInputs[]
     hash.update(`tool buildah=${settings.images.buildah}\n`);
     return { name, checksum: `sha256:${hash.digest('hex')}`, buildArgs };
   });
+}
+
+/** The settings a base image's Dockerfile takes as build arguments. */
+function baseImageBuildArgs(settings: Settings, name: BaseImageName): Record<string, string> {
+  switch (name) {
+    case 'builder':
+      return { SPACK_REPOSITORY: settings.spack.repository, SPACK_COMMIT: settings.spack.commit };
+    case 'singularitah':
+      return { APPTAINER_VERSION: settings.apptainer.version, APPTAINER_DOWNLOAD_URL: settings.apptainer.downloadUrl };
+    case 'runtime':
+      return {};
+  }
 }
 
 /** The label holding a base image's input checksum. */

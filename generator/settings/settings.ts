@@ -32,6 +32,8 @@ export interface Settings {
   spack: { repository: string; commit: string; version: string; signingKeyVariable: string; buildJobTimeout: string };
   images: { generator: string; buildah: string };
   containers: { buildJobTimeout: string };
+  /** The apptainer release the singularitah image installs, from `<downloadUrl>/v<version>/`. */
+  apptainer: { version: string; downloadUrl: string };
   proxy: { http: string; https: string; noProxy: string };
   cacheCleanup: { maxAgeDays: number; developmentMaxAgeDays: number };
   modules: { root: string; runtime: 'singularity' | 'apptainer'; binds: string[]; tcl: boolean };
@@ -117,6 +119,7 @@ export const settingsShape: ObjectShape = obj(
     containers: obj({
       buildJobTimeout: { ...gitlabDuration, description: 'Timeout of the jobs that build a container image or its SIF (GitLab `timeout:`), e.g. 2h.' },
     }),
+    apptainer: obj({ version: plainValue, downloadUrl: plainValue }),
     proxy: obj({ http: plainValue, https: plainValue, noProxy: plainValue }),
     cacheCleanup: obj({
       maxAgeDays: { kind: 'number', integer: true, minimum: 1 },

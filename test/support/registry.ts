@@ -1,9 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 /**
  * Debian's `docker-registry` (the reference distribution server) on 127.0.0.1, random port,
@@ -13,7 +16,16 @@ export interface TestRegistry {
   /** host:port, as an image reference names it. */
   host: string;
   endpoint: string;
+  /** Where it keeps its images (the `filesystem` storage driver's root directory). */
+  storageDir: string;
   stop(): Promise<void>;
+}
+
+export interface RegistryOptions {
+  /** Keep the images here, and leave them on stop (default: a temporary folder, removed on stop). */
+  storageDir?: string;
+  /** Listen on this port (default: a free one). */
+  port?: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -27,21 +39,39 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRegistry(): Promise<TestRegistry> {
+/** The registry's configuration: deletes enabled (tests and branch cleanup delete tags), no cache. */
+function registryConfig(storageDir: string, host: string): string {
+  return [
+    'version: 0.1',
+    'log: { level: error, accesslog: { disabled: true } }',
+    `storage: { filesystem: { rootdirectory: ${storageDir} }, delete: { enabled: true } }`,
+    `http: { addr: "${host}" }`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Remove the images no tag refers to from a registry's storage (`docker-registry
+ * garbage-collect`), which must not be served while it runs.
+ */
+export async function collectRegistryGarbage(storageDir: string): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'spacktainers-registry-'));
-  const port = await freePort();
+  try {
+    const config = path.join(dir, 'config.yml');
+    await writeFile(config, registryConfig(storageDir, '127.0.0.1:0'));
+    await execFileAsync('/usr/bin/docker-registry', ['garbage-collect', '--delete-untagged', config], { maxBuffer: 64 * 1024 * 1024 });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'spacktainers-registry-'));
+  const storageDir = options.storageDir ?? path.join(dir, 'data');
+  const port = options.port ?? (await freePort());
   const host = `127.0.0.1:${port}`;
   const config = path.join(dir, 'config.yml');
-  await writeFile(
-    config,
-    [
-      'version: 0.1',
-      'log: { level: error, accesslog: { disabled: true } }',
-      `storage: { filesystem: { rootdirectory: ${path.join(dir, 'data')} }, delete: { enabled: true } }`,
-      `http: { addr: "${host}" }`,
-      '',
-    ].join('\n'),
-  );
+  await writeFile(config, registryConfig(storageDir, host));
   const child: ChildProcess = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += String(chunk)));
@@ -58,6 +88,7 @@ export async function startRegistry(): Promise<TestRegistry> {
   return {
     host,
     endpoint,
+    storageDir,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill();

@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { cp, link, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { MIRROR_NAMESPACE } from './containers-config.js';
+
+const execFileAsync = promisify(execFile);
+
+/** Run buildah with the e2e's containers configuration; its output goes to the error on failure. */
+export async function buildah(args: string[], env: Record<string, string>, cwd?: string): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync('buildah', args, {
+      cwd,
+      env: { ...process.env, ...env, STORAGE_DRIVER: 'vfs', BUILDAH_ISOLATION: 'chroot' },
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (error) {
+    const { stderr, stdout } = error as { stderr?: string; stdout?: string };
+    throw new Error(`buildah ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`);
+  }
+}
+
+/** Whether the registry at `endpoint` has `repository:tag`. */
+async function hasTag(endpoint: string, repository: string, tag: string): Promise<boolean> {
+  const response = await fetch(`${endpoint}/v2/${repository}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+  });
+  return response.ok;
+}
+
+/** A Docker Hub image the Dockerfiles name in `FROM`, and how its stand-in is built. */
+interface SeedImage {
+  /** As the Dockerfiles name it, below docker.io/. */
+  name: string;
+  containerfile: string;
+}
+
+const DEBIAN = 'library/debian';
+const NODE = 'library/node';
+
+/**
+ * The Docker Hub images our Dockerfiles start from, made on this machine: Debian from the
+ * debootstrap root filesystem (`-slim` is the same files: our builds do not depend on what
+ * slim leaves out), and node:20-bookworm as a stand-in made of that Debian plus this machine's
+ * own `node` and npm at the paths the official image has them (it is not the official image,
+ * which also carries buildpack-deps' compilers and tools; the jobs using it install what they
+ * need with apt).
+ */
+const SEED_IMAGES: SeedImage[] = [
+  { name: `${DEBIAN}:bookworm`, containerfile: 'FROM scratch\nADD rootfs.tar /\nCMD ["bash"]\n' },
+  { name: `${DEBIAN}:bookworm-slim`, containerfile: 'FROM scratch\nADD rootfs.tar /\nCMD ["bash"]\n' },
+  {
+    name: `${NODE}:20-bookworm`,
+    containerfile: [
+      `FROM docker.io/${DEBIAN}:bookworm`,
+      'COPY node /usr/local/bin/node',
+      'COPY npm /usr/local/lib/node_modules/npm',
+      'RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\',
+      ' && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx',
+      'CMD ["node"]',
+      '',
+    ].join('\n'),
+  },
+];
+
+/**
+ * Put the seed images into the registry's Docker Hub mirror, each only when it is missing
+ * there (the registry's storage persists in the cache folder). Built in order: node is
+ * built on the Debian image.
+ */
+export async function seedMirror(
+  cacheDir: string,
+  registry: { host: string; endpoint: string },
+  rootfsTarball: string,
+  env: Record<string, string>,
+): Promise<string[]> {
+  const seeded: string[] = [];
+  for (const image of SEED_IMAGES) {
+    const [repository, tag] = image.name.split(':') as [string, string];
+    if (await hasTag(registry.endpoint, `${MIRROR_NAMESPACE}/${repository}`, tag)) continue;
+    const context = path.join(cacheDir, 'seed', image.name.replace(/[/:]/g, '_'));
+    await rm(context, { recursive: true, force: true });
+    await mkdir(context, { recursive: true });
+    await writeFile(path.join(context, 'Containerfile'), image.containerfile);
+    if (image.containerfile.includes('rootfs.tar')) await link(rootfsTarball, path.join(context, 'rootfs.tar'));
+    if (image.containerfile.includes('COPY node')) await copyHostNode(context);
+    const local = `docker.io/${image.name}`;
+    await buildah(['build', '--layers', '--file', 'Containerfile', '--tag', local, '.'], env, context);
+    await buildah(['push', local, `docker://${registry.host}/${MIRROR_NAMESPACE}/${image.name}`], env);
+    await rm(context, { recursive: true, force: true });
+    seeded.push(local);
+  }
+  return seeded;
+}
+
+/** This machine's node binary and the npm it runs, into a build context. */
+async function copyHostNode(context: string): Promise<void> {
+  const node = realpathSync(process.execPath);
+  await cp(node, path.join(context, 'node'));
+  // npm's CLI lives in node's prefix: <prefix>/bin/node, <prefix>/lib/node_modules/npm.
+  const npm = path.join(path.dirname(path.dirname(node)), 'lib/node_modules/npm');
+  await cp(npm, path.join(context, 'npm'), { recursive: true, dereference: true });
+}
