@@ -9,10 +9,11 @@ import { runCli } from '../support/cli.js';
 import { ensureDebianPackages } from '../support/debian.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';
 import { startS3, TEST_CREDENTIALS, type TestS3 } from '../support/s3.js';
-import { builderRunStep, runInPrivateOpt, runJob, scriptJobs, spackEnvironment, type RunResult } from './support/spack.js';
+import { builderRunStep, runInPrivateOpt, runJob, scriptJobs, spackCanUseGpg, spackEnvironment, type RunResult } from './support/spack.js';
 
 const ARCH = 'amd64';
 const DEFINITIONS = path.join(REPO_ROOT, 'test/e2e/project/container_definitions');
+const SIGNED_BUCKET = 'spack-build-cache-signed';
 
 /** Every generated Spack job with real Spack 0.21.2 against s3rver: generate, build, install. */
 describe('Spack jobs with real Spack and an S3 build cache', () => {
@@ -38,11 +39,57 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
     }
   };
   /** The root's generate job: its script, sharded into one, as GitLab runs it. */
-  const generate = () =>
-    runInPrivateOpt(buildOpt, 'sh', [generated(`${ARCH}/spack-generate.sh`)], {
+  const generate = (opt = buildOpt) =>
+    runInPrivateOpt(opt, 'sh', [generated(`${ARCH}/spack-generate.sh`)], {
       cwd: project,
       env: { ...env, CI_PROJECT_DIR: project, CI_JOB_NAME: `spack-generate:${ARCH}`, CI_PIPELINE_ID: '1' },
     });
+  /** process-spack-pipeline, then every job of its children in order, then rebuild-index. */
+  const buildPipeline = async (opt: string, jobEnv: Record<string, string>, label = '') => {
+    const processed = await runCli(
+      ['process-spack-pipeline', '--input', `generated/${ARCH}/spack-outputs`, '--output', `generated/${ARCH}/spack-pipeline`, '--arch', ARCH, '--cache', 'production'],
+      project,
+      jobEnv,
+    );
+    expect(processed.stderr).toBe('');
+    const plan = JSON.parse(await readFile(generated(`${ARCH}/spack-pipeline/plan.json`), 'utf8')) as { children: { file: string }[] };
+    await timed(`${label}build jobs+push`, async () => {
+      for (const child of plan.children) {
+        for (const job of scriptJobs(await readFile(generated(`${ARCH}/spack-pipeline/${child.file}`), 'utf8'))) {
+          expectSuccess(job.name, await runJob(job, opt, project, jobEnv));
+        }
+      }
+    });
+    const [reindex] = scriptJobs(await readFile(generated(`${ARCH}/spack-pipeline/spack-pipeline.yml`), 'utf8')).filter((job) => job.name === 'rebuild-index');
+    expectSuccess('rebuild-index', await timed(`${label}rebuild-index`, () => runJob(reindex!, opt, project, jobEnv)));
+  };
+  /** The container build's RUN step on this host, with `opt` as the image's /opt. */
+  const imageRunStep = async (opt: string, buildArgs: Record<string, string>, extraEnv: Record<string, string> = {}) => {
+    const secrets = path.join(opt, '..', `${path.basename(opt)}-secrets`);
+    await mkdir(secrets, { mode: 0o700 });
+    await writeFile(path.join(secrets, 'aws_access_key_id'), TEST_CREDENTIALS.accessKeyId);
+    await writeFile(path.join(secrets, 'aws_secret_access_key'), TEST_CREDENTIALS.secretAccessKey);
+    // The COPY of the Dockerfile: the generate job's concrete environment.
+    await mkdir(path.join(opt, 'spacktainer/environment'), { recursive: true });
+    for (const file of ['spack.yaml', 'spack.lock']) {
+      await cp(generated(`${ARCH}/environments/pigz/${file}`), path.join(opt, 'spacktainer/environment', file));
+    }
+    const run = builderRunStep(await readFile(path.join(project, 'spacktainer/Dockerfile'), 'utf8'), secrets);
+    // The credentials reach the step as secret files only.
+    const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...withoutCredentials } = env;
+    const result = await runInPrivateOpt(opt, 'sh', ['-ec', run], {
+      cwd: scratch,
+      env: { ...withoutCredentials, ...extraEnv, S3_ENDPOINT_URL: s3.endpoint, AWS_DEFAULT_REGION: 'us-east-1', ...buildArgs },
+    });
+    expectSuccess('the RUN step', result);
+    expect(result.output).toMatch(/Extracting pigz-2\.7-\w+ from binary cache/);
+    expect(result.output).not.toMatch(/from source/);
+    // /opt/view links to /opt/._view/<hash>: look from inside, where /opt is the image's.
+    const view = await runInPrivateOpt(opt, 'ls', ['/opt/view/bin'], { cwd: scratch, env });
+    expect(view.output.split('\n')).toEqual(expect.arrayContaining(['pigz']));
+    expect(await readFile(path.join(opt, 'spacktainer/activate.sh'), 'utf8')).toContain('/opt/view');
+    return result;
+  };
   const lockedHashes = async () => {
     const hashes = new Set<string>();
     for (const name of await readdir(generated(`${ARCH}/spack-outputs`))) {
@@ -53,7 +100,8 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
   };
 
   beforeAll(async () => {
-    ensureDebianPackages(['python3-boto3']);
+    // boto3 for s3:// mirrors; patchelf spares a bootstrapping Spack from building it (gpg needs it).
+    ensureDebianPackages(['python3-boto3', 'patchelf']);
     scratch = await mkdtemp(path.join(tmpdir(), 'spacktainers-e2e-spack-'));
     env = {
       ...spackEnvironment(scratch),
@@ -66,7 +114,7 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
     project = await makeProject({});
     await cp(DEFINITIONS, path.join(project, 'container_definitions'), { recursive: true });
     const settings = await loadSettings(path.join(project, 'settings.yaml'));
-    s3 = await startS3({ buckets: [settings.s3.cacheBucket, settings.s3.developmentCacheBucket] });
+    s3 = await startS3({ buckets: [settings.s3.cacheBucket, settings.s3.developmentCacheBucket, SIGNED_BUCKET] });
     env.SPACKTAINERS_S3_ENDPOINT = s3.endpoint;
     const created = await runCli(['create-jobs', '--offline'], project, env);
     expect(created.stderr).toBe('');
@@ -94,23 +142,7 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
   });
 
   it('runs the merged build jobs (fake builds) and rebuild-index: the cache holds every spec', async () => {
-    const processed = await runCli(
-      ['process-spack-pipeline', '--input', `generated/${ARCH}/spack-outputs`, '--output', `generated/${ARCH}/spack-pipeline`, '--arch', ARCH, '--cache', 'production'],
-      project,
-      env,
-    );
-    expect(processed.stderr).toBe('');
-    const plan = JSON.parse(await readFile(generated(`${ARCH}/spack-pipeline/plan.json`), 'utf8')) as { children: { file: string }[] };
-    await timed('build jobs+push', async () => {
-      for (const child of plan.children) {
-        for (const job of scriptJobs(await readFile(generated(`${ARCH}/spack-pipeline/${child.file}`), 'utf8'))) {
-          expectSuccess(job.name, await runJob(job, buildOpt, project, env));
-        }
-      }
-    });
-    const [reindex] = scriptJobs(await readFile(generated(`${ARCH}/spack-pipeline/spack-pipeline.yml`), 'utf8')).filter((job) => job.name === 'rebuild-index');
-    expectSuccess('rebuild-index', await timed('rebuild-index', () => runJob(reindex!, buildOpt, project, env)));
-
+    await buildPipeline(buildOpt, env);
     const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'spack-build-cache', Prefix: `${ARCH}/build_cache/` }));
     const keys = (listed.Contents ?? []).map((object) => object.Key!);
     expect(keys).toContain(`${ARCH}/build_cache/index.json`);
@@ -130,27 +162,31 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
   });
 
   it("installs as the container build's RUN step does, in another install tree: from the cache, view regenerated", async () => {
-    const secrets = path.join(scratch, 'secrets');
-    await mkdir(secrets, { mode: 0o700 });
-    await writeFile(path.join(secrets, 'aws_access_key_id'), TEST_CREDENTIALS.accessKeyId);
-    await writeFile(path.join(secrets, 'aws_secret_access_key'), TEST_CREDENTIALS.secretAccessKey);
-    // The COPY of the Dockerfile: the generate job's concrete environment.
-    await mkdir(path.join(imageOpt, 'spacktainer/environment'), { recursive: true });
-    for (const file of ['spack.yaml', 'spack.lock']) {
-      await cp(generated(`${ARCH}/environments/pigz/${file}`), path.join(imageOpt, 'spacktainer/environment', file));
-    }
-    const run = builderRunStep(await readFile(path.join(project, 'spacktainer/Dockerfile'), 'utf8'), secrets);
-    const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...withoutCredentials } = env;
-    const buildArgs = { S3_ENDPOINT_URL: s3.endpoint, AWS_DEFAULT_REGION: 'us-east-1', SPACK_VERIFY_SIGNATURES: 'false' };
-    const result = await timed('install from cache+view', () =>
-      runInPrivateOpt(imageOpt, 'sh', ['-ec', run], { cwd: scratch, env: { ...withoutCredentials, ...buildArgs } }),
-    );
-    expectSuccess('the RUN step', result);
-    expect(result.output).toMatch(/Extracting pigz-2\.7-\w+ from binary cache/);
-    expect(result.output).not.toMatch(/from source/);
-    // /opt/view links to /opt/._view/<hash>: look from inside, where /opt is the image's.
-    const view = await runInPrivateOpt(imageOpt, 'ls', ['/opt/view/bin'], { cwd: scratch, env });
-    expect(view.output.split('\n')).toEqual(expect.arrayContaining(['pigz']));
-    expect(await readFile(path.join(imageOpt, 'spacktainer/activate.sh'), 'utf8')).toContain('/opt/view');
+    await timed('install from cache+view', () => imageRunStep(imageOpt, { SPACK_VERIFY_SIGNATURES: 'false' }));
+  });
+
+  // Spack 0.21 reaches gpg only through its bootstrap configuration (clingo importable,
+  // patchelf, bootstrapping on): an offline Spack cannot sign or verify, so this runs only
+  // where `spack gpg list` works.
+  it.skipIf(!spackCanUseGpg())('signed cache: builds push signed, the container build trusts the mirror keys and checks every binary', async () => {
+    const signedOpt = path.join(scratch, 'signed-build-opt');
+    const signing = { ...env, SPACKTAINERS_S3_CACHE_BUCKET: SIGNED_BUCKET, SPACKTAINERS_SPACK_SIGNING_KEY_VARIABLE: 'SPACK_SIGNING_KEY' };
+    // create-jobs writes generated/ anew: the unsigned run's outputs are gone.
+    expect((await runCli(['create-jobs', '--offline'], project, signing)).code).toBe(0);
+    expectSuccess('spack-generate.sh', await generate(signedOpt));
+    // A throw-away key, made in its own GnuPG home, handed to the jobs as CI variable.
+    const keyHome = path.join(scratch, 'key-gnupg');
+    const keyEnv = { ...env, SPACK_GNUPGHOME: keyHome };
+    expectSuccess('spack gpg create', await runInPrivateOpt(signedOpt, 'spack', ['gpg', 'create', 'spacktainers e2e', 'e2e@example.org'], { cwd: scratch, env: keyEnv }));
+    const keyFile = path.join(scratch, 'signing.key');
+    expectSuccess('spack gpg export', await runInPrivateOpt(signedOpt, 'spack', ['gpg', 'export', '--secret', keyFile], { cwd: scratch, env: keyEnv }));
+    const jobEnv = { ...signing, SPACK_GNUPGHOME: path.join(scratch, 'jobs-gnupg'), SPACK_SIGNING_KEY: (await readFile(keyFile)).toString('base64') };
+    await buildPipeline(signedOpt, jobEnv, 'signed ');
+    const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: SIGNED_BUCKET, Prefix: `${ARCH}/build_cache/` }));
+    const keys = (listed.Contents ?? []).map((object) => object.Key!);
+    expect(keys.filter((key) => key.endsWith('.spec.json.sig')).length).toBe((await lockedHashes()).size);
+    expect(keys.some((key) => key.startsWith(`${ARCH}/build_cache/_pgp/`) && key.endsWith('.pub'))).toBe(true);
+    const installed = await imageRunStep(path.join(scratch, 'signed-image-opt'), { SPACK_VERIFY_SIGNATURES: 'true' }, { SPACK_GNUPGHOME: path.join(scratch, 'image-gnupg') });
+    expect(installed.output).toContain('Good signature');
   });
 });

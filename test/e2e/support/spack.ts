@@ -1,5 +1,7 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { INSTALL_ROOT, VIEW_ROOT } from '../../../generator/spack/environment.js';
@@ -31,6 +33,20 @@ export function spackEnvironment(scratch: string): Record<string, string> {
     SPACK_USER_CACHE_PATH: path.join(scratch, 'spack-user-cache'),
     SPACK_GNUPGHOME: path.join(scratch, 'spack-gnupg'),
   };
+}
+
+/**
+ * Whether this Spack can sign and verify: Spack 0.21 runs gpg only after making sure of its core
+ * bootstrap dependencies (clingo importable, patchelf, gpg), which an offline Spack with
+ * bootstrapping off cannot do.
+ */
+export function spackCanUseGpg(): boolean {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'spacktainers-gpg-probe-'));
+  try {
+    return spawnSync('spack', ['gpg', 'list'], { env: spackEnvironment(scratch), stdio: 'ignore' }).status === 0;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /**
