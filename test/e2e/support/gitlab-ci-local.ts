@@ -57,18 +57,29 @@ export async function preview(invocation: Invocation): Promise<ExpandedPipeline>
 }
 
 /**
- * Run the named jobs, each in its own copy of the project (`--shell-isolation`), given the
- * artifacts of the jobs it needs from earlier invocations in the same state folder. Returns
- * each job's outcome from gitlab-ci-local's summary.
+ * Run the named jobs (instances of `parallel:` jobs by their own names), each in its own copy of
+ * the project (`--shell-isolation`) given the artifacts of the jobs it needs from earlier runs in
+ * the same state folder; `concurrency` at a time. Returns each job's outcome.
+ *
+ * One gitlab-ci-local call per job, because gitlab-ci-local sets CI_PROJECT_DIR of a job that
+ * names an `image:` to `/builds/<group>/<project>` even when it runs the job in a shell elsewhere.
+ * GitLab's CI_PROJECT_DIR is the job's checkout, and Spack computes the paths it hands from the
+ * generate job to the build jobs relative to it: each call gets the job's real checkout.
  */
-export async function runJobs(invocation: Invocation, names: string[], concurrency: number): Promise<{ outcomes: Map<string, boolean>; result: GitLabCiLocalRun }> {
-  const result = await run(invocation, ['--force-shell-executor', '--shell-isolation', '--no-artifacts-to-source', '--concurrency', String(concurrency), ...names]);
-  const outcomes = new Map<string, boolean>();
-  for (const line of result.stdout.split('\n')) {
-    const m = /^ (PASS|FAIL|WARN)\s+(.+?)\s*$/.exec(line);
-    if (m) outcomes.set(m[2]!, m[1] !== 'FAIL');
-  }
-  return { outcomes, result };
+export async function runJobs(invocation: Invocation, names: string[], concurrency: number): Promise<Map<string, { ok: boolean; result: GitLabCiLocalRun }>> {
+  const outcomes = new Map<string, { ok: boolean; result: GitLabCiLocalRun }>();
+  const queue = [...names];
+  const worker = async () => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      const checkout = path.join(invocation.cwd, STATE_DIR, 'builds', safeJobName(name));
+      const job = { ...invocation, variables: { ...invocation.variables, CI_PROJECT_DIR: checkout } };
+      const result = await run(job, ['--force-shell-executor', '--shell-isolation', '--no-artifacts-to-source', name]);
+      const summary = result.stdout.split('\n').map((line) => /^ (PASS|FAIL|WARN)\s+(.+?)\s*$/.exec(line)).find((m) => m?.[2] === name);
+      outcomes.set(name, { ok: summary ? summary[1] !== 'FAIL' : false, result });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  return outcomes;
 }
 
 /** gitlab-ci-local's folder name for a job (its artifacts and log live under it). */
