@@ -64,7 +64,8 @@ export async function preview(invocation: Invocation): Promise<ExpandedPipeline>
  * One gitlab-ci-local call per job, because gitlab-ci-local sets CI_PROJECT_DIR of a job that
  * names an `image:` to `/builds/<group>/<project>` even when it runs the job in a shell elsewhere.
  * GitLab's CI_PROJECT_DIR is the job's checkout, and Spack computes the paths it hands from the
- * generate job to the build jobs relative to it: each call gets the job's real checkout.
+ * generate job to the build jobs relative to it: each call gets the job's real checkout (and
+ * GitLab's CI_JOB_NAME).
  */
 export async function runJobs(invocation: Invocation, names: string[], concurrency: number): Promise<Map<string, { ok: boolean; result: GitLabCiLocalRun }>> {
   const outcomes = new Map<string, { ok: boolean; result: GitLabCiLocalRun }>();
@@ -72,7 +73,7 @@ export async function runJobs(invocation: Invocation, names: string[], concurren
   const worker = async () => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
       const checkout = path.join(invocation.cwd, STATE_DIR, 'builds', safeJobName(name));
-      const job = { ...invocation, variables: { ...invocation.variables, CI_PROJECT_DIR: checkout } };
+      const job = { ...invocation, variables: { ...invocation.variables, CI_PROJECT_DIR: checkout, CI_JOB_NAME: gitlabJobName(name) } };
       const result = await run(job, ['--force-shell-executor', '--shell-isolation', '--no-artifacts-to-source', name]);
       const summary = result.stdout.split('\n').map((line) => /^ (PASS|FAIL|WARN)\s+(.+?)\s*$/.exec(line)).find((m) => m?.[2] === name);
       outcomes.set(name, { ok: summary ? summary[1] !== 'FAIL' : false, result });
@@ -80,6 +81,15 @@ export async function runJobs(invocation: Invocation, names: string[], concurren
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   return outcomes;
+}
+
+/**
+ * GitLab names the instances of a `parallel: N` job `name 1/N`; gitlab-ci-local names them
+ * `name: [1/N]`. Jobs see GitLab's name in CI_JOB_NAME (Spack writes it into the `needs` of its
+ * build jobs), and the loopback API answers with it.
+ */
+export function gitlabJobName(name: string): string {
+  return name.replace(/: \[(\d+\/\d+)\]$/, ' $1');
 }
 
 /** gitlab-ci-local's folder name for a job (its artifacts and log live under it). */

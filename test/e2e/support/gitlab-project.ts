@@ -2,16 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import type { FakeGitlab } from '../../support/gitlab-server.js';
-import { artifactsDir } from './gitlab-ci-local.js';
+import { artifactsDir, gitlabJobName } from './gitlab-ci-local.js';
 import type { PipelineRun } from './pipeline-runner.js';
-
-/**
- * GitLab names the instances of a `parallel: N` job `name 1/N`; gitlab-ci-local names them
- * `name: [1/N]`. The API answers with GitLab's names, as the generator expects them.
- */
-export function gitlabJobName(name: string): string {
-  return name.replace(/: \[(\d+\/\d+)\]$/, ' $1');
-}
 
 async function filesBelow(root: string, prefix = ''): Promise<Record<string, Uint8Array>> {
   const entries = await readdir(path.join(root, prefix), { withFileTypes: true }).catch(() => []);

@@ -2,7 +2,7 @@ import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { initGitRepository } from '../../support/gitlab-ci-local.js';
-import { artifactsDir, jobLog, listJobs, preview, runJobs, type ExpandedPipeline, type Invocation, type ListedJob } from './gitlab-ci-local.js';
+import { artifactsDir, gitlabJobName, jobLog, listJobs, preview, runJobs, type ExpandedPipeline, type Invocation, type ListedJob } from './gitlab-ci-local.js';
 
 export type JobStatus = 'success' | 'failed' | 'skipped';
 
@@ -134,7 +134,8 @@ export class PipelineRunner {
     for (const need of pipelineNeeds(text)) {
       const source = this.pipelineById(parent, Number(expand(need.pipeline, variables)));
       if (!source) throw new Error(`${job.name}: needs pipeline ${need.pipeline} (${expand(need.pipeline, variables)}), which is not an ancestor`);
-      for (const producer of source.jobs.filter((j) => baseName(j.name) === need.job)) await copyArtifacts(artifactsDir(source.cwd, producer.name), cwd);
+      const producers = source.jobs.filter((j) => [j.name, gitlabJobName(j.name), baseName(j.name)].includes(need.job));
+      for (const producer of producers) await copyArtifacts(artifactsDir(source.cwd, producer.name), cwd);
     }
     await mkdir(path.dirname(path.join(cwd, file)), { recursive: true });
     await writeFile(path.join(cwd, file), text);
