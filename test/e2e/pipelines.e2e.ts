@@ -132,9 +132,9 @@ describe('every generated pipeline of every kind, run end to end with the real t
     work = await mkdtemp(path.join(tmpdir(), 'spacktainers-e2e-'));
     await mkdir(CACHE_DIR, { recursive: true });
     const spack = spackEnvironment(work);
-    images = await prepareImages({ cacheDir: CACHE_DIR, log: (line) => console.log(`e2e: ${line}`) });
-    await images.removeContainerRepositories();
     hub = await startRegistry();
+    images = await prepareImages({ cacheDir: CACHE_DIR, log: (line) => console.log(`e2e: ${line}`), otherRegistries: [hub.host] });
+    await images.removeContainerRepositories();
     // Docker Hub gets only the containers whose repository exists there: one does.
     await pushTestImage(hub.endpoint, `${HUB_NAMESPACE}/${definitions.spack[0]}`, 'seed');
     s3 = await startS3({ buckets: Object.values(BUCKETS) });

@@ -18,7 +18,7 @@ export const MIRROR_NAMESPACE = 'mirror';
  * all of them. (As root, containers/image still keeps its blob-info cache, 64 KiB, in
  * /var/lib/containers/cache: no setting moves it.)
  */
-export async function writeContainersConfig(cacheDir: string, registryHost: string): Promise<Record<string, string>> {
+export async function writeContainersConfig(cacheDir: string, registryHost: string, otherRegistries: string[] = []): Promise<Record<string, string>> {
   const dir = path.join(cacheDir, 'containers');
   const home = path.join(cacheDir, 'home');
   const userConfig = path.join(home, '.config/containers');
@@ -35,6 +35,7 @@ export async function writeContainersConfig(cacheDir: string, registryHost: stri
       `location = "${registryHost}"`,
       'insecure = true',
       '',
+      ...otherRegistries.flatMap((host) => ['[[registry]]', `location = "${host}"`, 'insecure = true', '']),
       '[[registry]]',
       'prefix = "docker.io"',
       'location = "docker.io"',

@@ -50,6 +50,8 @@ export interface PrepareImagesOptions {
   spackRoot?: string;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** Other loopback registries jobs push to over plain HTTP (the Docker Hub stand-in). */
+  otherRegistries?: string[];
 }
 
 /** The Debian packages `prepareImages` uses on this machine. */
@@ -88,7 +90,7 @@ export async function prepareImages(options: PrepareImagesOptions = {}): Promise
   try {
     const registry = await startRegistry({ storageDir, port: ports.registry });
     stops.push(() => registry.stop());
-    const env = await writeContainersConfig(cacheDir, registry.host);
+    const env = await writeContainersConfig(cacheDir, registry.host, options.otherRegistries);
     log('docker.io mirror');
     const seeded = await seedMirror(cacheDir, registry, rootfs, env);
     log('spack source');
