@@ -15,7 +15,7 @@ import { makeProject } from '../support/project.js';
 import { pipelineJobs } from '../support/publish-jobs.js';
 import { pushTestImage } from '../support/registry.js';
 import { defaultCacheDir, prepareImages, type PreparedImages } from './support/images.js';
-import { buildah } from './support/seed-images.js';
+import { buildah } from './support/buildah.js';
 
 type GeneratedJob = { script?: string[]; variables?: Record<string, string> };
 
@@ -46,7 +46,9 @@ describe('base images: the generated jobs build them for real on this machine, o
   let project: string;
   let output: string;
   let env: Record<string, string>;
+  /** Each base image's amd64 image and multi-arch list, as the generated jobs name them. */
   let refs: Record<BaseImageName, string>;
+  let lists: Record<BaseImageName, string>;
   let registryPath: string;
   const logs = path.join(defaultCacheDir(), 'logs');
 
@@ -68,18 +70,25 @@ describe('base images: the generated jobs build them for real on this machine, o
     const settings = await loadSettings(path.join(project, 'settings.yaml'), env);
     const context = ciContext(settings, {});
     registryPath = settings.registry.path;
-    refs = Object.fromEntries(BASE_IMAGES.map((name) => [name, baseImageRef(settings, context, name, 'amd64')])) as Record<BaseImageName, string>;
+    const named = (arch?: 'amd64') => Object.fromEntries(BASE_IMAGES.map((name) => [name, baseImageRef(settings, context, name, arch)]));
+    refs = named('amd64') as Record<BaseImageName, string>;
+    lists = named() as Record<BaseImageName, string>;
   });
   afterAll(async () => images?.stop());
 
   it('builds and pushes builder, runtime and singularitah, then create-jobs finds them unchanged', async () => {
     const jobs = await createJobs();
-    const builds = Object.entries(jobs).filter(([name]) => name.startsWith('base-image:amd64:'));
-    console.log(`base-image jobs to run: ${builds.map(([name]) => name).join(', ') || 'none (cached)'}`);
+    // The whole base-image pipeline: the builds (stage build), then the manifests.
+    const run = [
+      ...Object.entries(jobs).filter(([name]) => name.startsWith('base-image:')),
+      ...Object.entries(jobs).filter(([name]) => name.startsWith('base-image-manifest:')),
+    ];
+    expect(run.map(([name]) => name).filter((name) => name.includes('arm64'))).toEqual([]);
+    console.log(`base-image jobs to run: ${run.map(([name]) => name).join(', ') || 'none (cached)'}`);
     const checksums = new Map<string, string>();
-    for (const [name, job] of builds) {
-      const build = job.script!.find((line) => line.startsWith('buildah build '))!;
-      checksums.set(name.split(':')[2]!, /org\.spacktainers\.input-checksum=(sha256:[0-9a-f]+)/.exec(build)![1]!);
+    for (const [name, job] of run) {
+      const build = job.script!.find((line) => line.startsWith('buildah build '));
+      if (build) checksums.set(name.split(':')[2]!, /org\.spacktainers\.input-checksum=(sha256:[0-9a-f]+)/.exec(build)![1]!);
       const started = Date.now();
       await runJob(job, project, { ...env, CI_COMMIT_SHA: '0'.repeat(40) }, path.join(logs, `${name.replace(/:/g, '_')}.log`));
       console.log(`${name}: ${Math.round((Date.now() - started) / 1000)} s`);
@@ -92,6 +101,9 @@ describe('base images: the generated jobs build them for real on this machine, o
       expect(published, name).toBeDefined();
       expect(published!.labels[INPUT_CHECKSUM_LABEL]).toMatch(/^sha256:/);
       if (checksums.has(name)) expect(published!.labels[INPUT_CHECKSUM_LABEL]).toBe(checksums.get(name));
+      const list = parseImageReference(lists[name]);
+      const index = await registry.manifest(list.repository, list.reference);
+      expect(index?.body.manifests?.map((m) => m.digest), `${name} list`).toContain(published!.digest);
     }
 
     expect(Object.keys(await createJobs())).toEqual(['base-images-unchanged']);

@@ -8,6 +8,7 @@ import { ensureDebianPackages } from '../../support/debian.js';
 import { REPO_ROOT } from '../../support/project.js';
 import { collectRegistryGarbage, freePort, startRegistry } from '../../support/registry.js';
 import { serveStandInPackage, STAND_IN_BIN, STAND_IN_DEPENDENCIES } from './apptainer-package.js';
+import { removeLocalManifestLists } from './buildah.js';
 import { writeContainersConfig } from './containers-config.js';
 import { debianRootfs } from './debian-rootfs.js';
 import { seedMirror } from './seed-images.js';
@@ -39,6 +40,12 @@ export interface PreparedImages {
    * Returns the repositories removed.
    */
   removeContainerRepositories(): Promise<string[]>;
+  /**
+   * Remove the manifest lists in local storage that base-image manifest jobs made: each job
+   * creates its list by name, as in a fresh GitLab job. Called by `prepareImages`; call it
+   * again before a second pipeline of one run makes the same list. Returns the names removed.
+   */
+  removeLocalManifestLists(): Promise<string[]>;
   /** Stop the registry, git daemon and package server (the cache folder is kept). */
   stop(): Promise<void>;
 }
@@ -91,6 +98,8 @@ export async function prepareImages(options: PrepareImagesOptions = {}): Promise
     const registry = await startRegistry({ storageDir, port: ports.registry });
     stops.push(() => registry.stop());
     const env = await writeContainersConfig(cacheDir, registry.host, options.otherRegistries);
+    const removeManifestLists = () => removeLocalManifestLists(`${registry.host}/${settings.registry.path}/`, env);
+    await removeManifestLists();
     log('docker.io mirror');
     const seeded = await seedMirror(cacheDir, registry, rootfs, env);
     log('spack source');
@@ -113,6 +122,7 @@ export async function prepareImages(options: PrepareImagesOptions = {}): Promise
       spack: { repository: spack.url, commit: spack.commit },
       seeded,
       removeContainerRepositories: () => removeRepositoriesExceptBase(repositories, settings.registry.path),
+      removeLocalManifestLists: removeManifestLists,
       stop,
     };
   } catch (error) {

@@ -1,26 +1,8 @@
-import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { cp, link, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { buildah } from './buildah.js';
 import { MIRROR_NAMESPACE } from './containers-config.js';
-
-const execFileAsync = promisify(execFile);
-
-/** Run buildah with the e2e's containers configuration; its output goes to the error on failure. */
-export async function buildah(args: string[], env: Record<string, string>, cwd?: string): Promise<string> {
-  try {
-    const { stdout } = await execFileAsync('buildah', args, {
-      cwd,
-      env: { ...process.env, ...env, STORAGE_DRIVER: 'vfs', BUILDAH_ISOLATION: 'chroot' },
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    return stdout;
-  } catch (error) {
-    const { stderr, stdout } = error as { stderr?: string; stdout?: string };
-    throw new Error(`buildah ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`);
-  }
-}
 
 /** Whether the registry at `endpoint` has `repository:tag`. */
 async function hasTag(endpoint: string, repository: string, tag: string): Promise<boolean> {
