@@ -9,6 +9,7 @@ import { pushTestImage, startRegistry, type TestRegistry } from '../support/regi
 import { startS3, TEST_CREDENTIALS, type TestS3 } from '../support/s3.js';
 import { recordPipeline } from './support/gitlab-project.js';
 import { imageFiles, registryTags } from './support/image-files.js';
+import { MIRROR_NAMESPACE } from './support/containers-config.js';
 import { defaultCacheDir, prepareImages, type PreparedImages } from './support/images.js';
 import { DEFAULT_BRANCH, kindVariables, MERGE_REQUEST_IID, type PipelineKind } from './support/pipeline-kinds.js';
 import { allPipelines, PipelineRunner, type PipelineRun } from './support/pipeline-runner.js';
@@ -24,6 +25,8 @@ const REPORT_DIR = process.env.E2E_REPORT_DIR;
 const PROJECT = path.join(REPO_ROOT, 'test/e2e/project');
 /** What a user's repository holds (the rest of this checkout is the tool, installed in jobs by `npm ci`). */
 const PROJECT_FILES = ['.gitlab-ci.yml', 'settings.yaml', 'base-images', 'spacktainer'];
+/** The e2e's definitions (test/e2e/project), by kind. */
+const definitions = { spack: ['pigz', 'compressors'], custom: ['debian-tools'] };
 const BUCKETS = { production: 'spack-build-cache', development: 'spack-build-cache-dev', sif: 'spacktainers-sif' };
 const REGISTRY_PATH = 'hpc/spacktainers';
 const HUB_NAMESPACE = 'examplehpc';
@@ -44,7 +47,12 @@ async function commitSource(name: string, change?: (dir: string) => Promise<void
   const dir = path.join(work, 'sources', name);
   for (const item of PROJECT_FILES) await cp(path.join(REPO_ROOT, item), path.join(dir, item), { recursive: true });
   await cp(path.join(PROJECT, 'container_definitions'), path.join(dir, 'container_definitions'), { recursive: true });
-  await cp(path.join(PROJECT, 'spacktainer'), path.join(dir, 'spacktainer'), { recursive: true }).catch(() => undefined);
+  // container-jobs asks a `.def`'s From: registry for the image's digest itself, and Docker Hub
+  // cannot be reached here: the definitions name its loopback mirror, which buildah uses too.
+  for (const name of definitions.custom) {
+    const file = path.join(dir, 'container_definitions/amd64', `${name}.def`);
+    await writeFile(file, (await readFile(file, 'utf8')).replace('From: docker.io/library/', `From: ${images.registry.host}/${MIRROR_NAMESPACE}/library/`));
+  }
   await change?.(dir);
   return dir;
 }
@@ -124,7 +132,6 @@ async function s3Keys(bucket: string): Promise<string[]> {
 }
 
 describe('every generated pipeline of every kind, run end to end with the real tools', () => {
-  const definitions = { spack: ['pigz', 'compressors'], custom: ['debian-tools'] };
   const sources: Record<string, string> = {};
   const runs: Record<string, PipelineRun> = {};
 
