@@ -7,6 +7,7 @@ import { FakeGitlab, PROJECT_ID, TOKEN } from '../support/gitlab-server.js';
 import { REPO_ROOT } from '../support/project.js';
 import { pushTestImage, startRegistry, type TestRegistry } from '../support/registry.js';
 import { startS3, TEST_CREDENTIALS, type TestS3 } from '../support/s3.js';
+import { artifactsDir } from './support/gitlab-ci-local.js';
 import { recordPipeline } from './support/gitlab-project.js';
 import { imageFiles, registryTags } from './support/image-files.js';
 import { MIRROR_NAMESPACE } from './support/containers-config.js';
@@ -113,7 +114,7 @@ function spackBuildJobs(run: PipelineRun, arch: string): string[] {
 async function lockHashes(run: PipelineRun, container: string): Promise<Set<string>> {
   const generate = run.jobs.filter((job) => job.name.startsWith('spack-generate:amd64'));
   for (const job of generate) {
-    const file = path.join(run.cwd, '.gitlab-ci-local/artifacts', (await import('./support/gitlab-ci-local.js')).safeJobName(job.name), `generated/amd64/spack-outputs/${container}/spack.lock`);
+    const file = path.join(artifactsDir(run.cwd, job.name), `generated/amd64/spack-outputs/${container}/spack.lock`);
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text) return new Set(Object.keys((JSON.parse(text) as { concrete_specs: Record<string, unknown> }).concrete_specs));
   }
@@ -247,13 +248,21 @@ describe('every generated pipeline of every kind, run end to end with the real t
     expect(await s3Keys(BUCKETS.production)).toEqual(cached);
   });
 
-  it('6. clean-branches schedule: the deleted branch loses its tags and SIFs, the others keep theirs', async () => {
-    gitlab.branches = gitlab.branches.filter((branch) => branch.name !== 'other');
+  it('6. clean-branches schedule: deleted branches lose their tags and SIFs; the default branch keeps its own', async () => {
+    gitlab.branches = gitlab.branches.filter((branch) => branch.name === DEFAULT_BRANCH);
     const run = await runPipeline('clean-branches', DEFAULT_BRANCH, sources.main!);
     expectAllSucceeded(run);
-    const tags = await registryTags(images.registry.endpoint, `${REGISTRY_PATH}/${definitions.spack[0]}`);
-    expect(tags.some((tag) => tag.endsWith('__other'))).toBe(false);
-    expect(tags.some((tag) => !tag.includes('__'))).toBe(true);
-    expect((await s3Keys(BUCKETS.sif)).filter((key) => key.includes('__other'))).toEqual([]);
+    const [pigz, compressors] = definitions.spack.map((name) => `${REGISTRY_PATH}/${name}`);
+    // The merge request built compressors anew: its tag alone names that manifest, and goes.
+    const compressorsTags = await registryTags(images.registry.endpoint, compressors!);
+    expect(compressorsTags.filter((tag) => tag.endsWith('__feature'))).toEqual([]);
+    expect(compressorsTags.some((tag) => !tag.includes('__'))).toBe(true);
+    // Re-tagged copies share the default branch's manifest, which a registry deletes only with
+    // every tag on it: they are reported and kept.
+    const report = JSON.parse(await readFile(path.join(artifactsDir(run.cwd, 'clean-branches'), 'clean-branches.json'), 'utf8')) as { keptSharedTags: { repository: string; tag: string }[] };
+    expect(report.keptSharedTags.map((kept) => `${kept.repository}:${kept.tag}`)).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${pigz}:.*__other$`))]));
+    expect((await registryTags(images.registry.endpoint, pigz!)).some((tag) => !tag.includes('__'))).toBe(true);
+    expect((await s3Keys(BUCKETS.sif)).filter((key) => key.includes('__'))).toEqual([]);
+    expect((await s3Keys(BUCKETS.sif)).filter((key) => key.endsWith('.sif'))).toHaveLength(definitions.spack.length + definitions.custom.length);
   });
 });
