@@ -6,6 +6,9 @@ import path from 'node:path';
 import { load } from 'js-yaml';
 import { INSTALL_ROOT, VIEW_ROOT } from '../../../generator/spack/environment.js';
 
+/** What Spack's jobs use of Debian here: boto3 for s3:// mirrors (SPACK_PYTHON), patchelf for relocation. */
+export const SPACK_PACKAGES = ['python3-boto3', 'patchelf'];
+
 /** The folder of test/e2e/bin/spack: the real Spack, with `ci rebuild` replaced by a fake build. */
 export const E2E_BIN = path.resolve(import.meta.dirname, '../bin');
 
