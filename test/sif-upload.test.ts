@@ -1,5 +1,5 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,10 @@ describe('SIF upload to S3 (s3rver)', () => {
     s3 = await startS3({ buckets: ['sifs'] });
     dir = await mkdtemp(path.join(tmpdir(), 'spacktainers-sif-'));
   });
-  afterAll(async () => s3?.stop());
+  afterAll(async () => {
+    await s3?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
   it('names objects after the container and its tag', () => {
     expect(sifObjectKey('numpy', '1.26.1__my-branch-arm64')).toBe('numpy/numpy-1.26.1__my-branch-arm64.sif');

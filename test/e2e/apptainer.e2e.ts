@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -24,7 +24,10 @@ describe('the apptainer stand-in does what the SIF jobs ask of singularity', () 
     dir = await mkdtemp(path.join(tmpdir(), 'spacktainers-e2e-apptainer-'));
     env = { ...process.env, ...images.env, PATH: `${images.binDir}:${process.env.PATH}` };
   });
-  afterAll(async () => images?.stop());
+  afterAll(async () => {
+    await images?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
   it('logs in with the password on stdin, printing nothing of it', async () => {
     const out = await singularity(['registry', 'login', '--username', 'e2e', '--password-stdin', `docker://${images.registry.host}`], 'sekret-e2e');

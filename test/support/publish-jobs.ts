@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -69,6 +69,21 @@ export async function runPublishJobs(registry: TestRegistry, project: string, en
     return (await new RegistryClient(registry.host).image(repository, tag, 'amd64'))!.labels;
   };
   const sifDir = await mkdtemp(path.join(tmpdir(), 'spacktainers-sif-job-'));
+  try {
+    await publishFromSifJobs(registry, project, env, text, sifDir, labelsOf);
+  } finally {
+    await rm(sifDir, { recursive: true, force: true });
+  }
+}
+
+async function publishFromSifJobs(
+  registry: TestRegistry,
+  project: string,
+  env: NodeJS.ProcessEnv,
+  text: string,
+  sifDir: string,
+  labelsOf: (reference: string) => Promise<Record<string, string>>,
+): Promise<void> {
   await cp(path.join(project, 'settings.yaml'), path.join(sifDir, 'settings.yaml'));
   for (const [name, job] of Object.entries(pipelineJobs(text))) {
     for (const line of job.script ?? []) {
