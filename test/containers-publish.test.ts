@@ -13,6 +13,7 @@ import { jobNames, pipelineJobs, runBuildJobs, runPublishJobs } from './support/
 import { pushTestImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { startS3, type TestS3 } from './support/s3.js';
 import { secretLeaks } from './support/secrets.js';
+import { changeADependency } from './support/spack-lock.js';
 
 /** Values of the secrets in the CI variables: none may appear in anything generated. */
 const SECRETS = {
@@ -134,8 +135,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
 
   it('a changed spack.lock rebuilds only its container', async () => {
     const lock = generated('amd64/spack-outputs/numpy/spack.lock');
-    // The same concretization written again, re-indented: new bytes, new digest.
-    await writeFile(lock, JSON.stringify(JSON.parse(await readFile(lock, 'utf8')), null, 2));
+    await changeADependency(lock);
     const changed = await plan();
     expect(changed.jobs).toEqual(['image:numpy', 'sif:numpy']);
     await publish(changed.text);
@@ -210,7 +210,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
 
   it('the image build gets S3 endpoint and region as build args, S3 credentials as build secrets, and checks signatures of a signed cache', async () => {
     const lock = generated('amd64/spack-outputs/numpy/spack.lock');
-    await writeFile(lock, JSON.stringify(JSON.parse(await readFile(lock, 'utf8')), null, 3));
+    await changeADependency(lock);
     const imageJob = async (extra: Record<string, string>) => {
       const { text } = await plan(extra);
       const settings = await loadSettings(path.join(project, 'settings.yaml'), { ...env, ...extra });

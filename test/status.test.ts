@@ -1,5 +1,5 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { appendFile, cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerStatus } from '../generator/containers/status.js';
@@ -11,6 +11,7 @@ import { makeProject, REPO_ROOT } from './support/project.js';
 import { runBuildJobs, runPublishJobs } from './support/publish-jobs.js';
 import { pushTestImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { startS3, type TestS3 } from './support/s3.js';
+import { changeADependency } from './support/spack-lock.js';
 
 describe('status and module publishing (docker-registry and s3rver)', () => {
   let registry: TestRegistry;
@@ -101,7 +102,7 @@ describe('status and module publishing (docker-registry and s3rver)', () => {
   });
 
   it('says outdated when the lock changed, for that container only', async () => {
-    await appendFile(path.join(project, 'generated/amd64/spack-outputs/numpy/spack.lock'), '\n');
+    await changeADependency(path.join(project, 'generated/amd64/spack-outputs/numpy/spack.lock'));
     const rows = await status('--arch', 'amd64');
     expect(rows.get('amd64/numpy')).toMatchObject({ imageState: 'outdated', sifState: 'outdated', note: expect.stringContaining('not published') });
     expect(rows.get('amd64/hdf5-mpi')).toMatchObject({ imageState: 'current', sifState: 'current' });

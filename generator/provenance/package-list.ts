@@ -32,8 +32,37 @@ export function provenanceKey(sifKey: string): string {
 /** Inside every Spack image. */
 export const PROVENANCE_IN_IMAGE = '/opt/spacktainer/provenance.json';
 
+/**
+ * The digest of what a spack.lock says, not of its bytes: Spack 0.21 writes the roots and the
+ * concrete specs of one concretization in an order that changes from run to run (Python's
+ * hash randomization), so the same environment concretized twice differs in bytes only. Keys
+ * are sorted at every level and the roots by spec and hash, so an unchanged environment keeps
+ * its identity and its container is not rebuilt. Text that is not JSON is digested as it is.
+ */
 export function spackLockDigest(lockText: string): string {
-  return `sha256:${createHash('sha256').update(lockText).digest('hex')}`;
+  let canonical = lockText;
+  try {
+    const lock = JSON.parse(lockText) as { roots?: { spec?: string; hash?: string }[] };
+    if (Array.isArray(lock.roots)) {
+      lock.roots = [...lock.roots].sort((a, b) => order(`${a.spec} ${a.hash}`, `${b.spec} ${b.hash}`));
+    }
+    canonical = JSON.stringify(sortedKeys(lock));
+  } catch {
+    // parseSpackLock reports a malformed lock with its position; the digest needs none.
+  }
+  return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => order(a, b));
+  return Object.fromEntries(entries.map(([key, inner]) => [key, sortedKeys(inner)]));
+}
+
+/** Code-point order: the same on every machine and locale. */
+function order(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function packageList(lock: SpackLock): PackageRecord[] {

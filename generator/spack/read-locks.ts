@@ -5,7 +5,7 @@ import type { Architecture } from '../settings/settings.js';
 import { environmentPaths } from './environment.js';
 import { parseSpackLock, type SpackLock } from './lock.js';
 
-/** A container's spack.lock as its generate job wrote it; `digest` is over its exact bytes. */
+/** A container's spack.lock as its generate job wrote it; `digest` is over what it says (spackLockDigest). */
 export interface LockedEnvironment {
   lock: SpackLock;
   digest: string;
