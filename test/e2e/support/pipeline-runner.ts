@@ -43,6 +43,11 @@ export interface RunnerOptions {
   env: NodeJS.ProcessEnv;
   /** Pipeline ids, unique across runs (the loopback GitLab API serves them). */
   nextPipelineId(): number;
+  /**
+   * gitlab-ci-local calls at once in one pipeline's folder. 1 by default: every call first copies
+   * the project into one shared staging folder (`.gitlab-ci-local/builds/.docker`), and two calls
+   * copying at once fail with rsync's "file has vanished".
+   */
   concurrency?: number;
   /** Told of every pipeline once it has finished, children before their parent. */
   onFinished?(run: PipelineRun): Promise<void>;
@@ -94,7 +99,7 @@ export class PipelineRunner {
       const triggers = runnable.filter((job) => jobDefinition(expanded, job.name).trigger);
       const scripts = runnable.filter((job) => !triggers.includes(job));
       if (scripts.length > 0) {
-        const outcomes = await runJobs(invocation, scripts.map((job) => job.name), this.options.concurrency ?? 2);
+        const outcomes = await runJobs(invocation, scripts.map((job) => job.name), this.options.concurrency ?? 1);
         for (const job of scripts) {
           const { ok, result } = outcomes.get(job.name)!;
           if (!ok && !/^ FAIL /m.test(result.stdout)) {
