@@ -185,7 +185,12 @@ export function customIdentity(definition: CustomContainerDefinition, sourceImag
 /** `repository@digest` when the registry holds the image, else the reference as given. */
 export async function pinImage(images: ImageLookup, reference: string): Promise<string> {
   const digest = await images.digest(reference);
-  return digest ? `${reference.slice(0, reference.lastIndexOf(':'))}@${digest}` : reference;
+  return digest ? pinnedReference(reference, digest) : reference;
+}
+
+/** `repository:tag` pinned as `repository@digest`. */
+export function pinnedReference(reference: string, digest: string): string {
+  return `${reference.slice(0, reference.lastIndexOf(':'))}@${digest}`;
 }
 
 export async function pinBaseImages(settings: Settings, context: CiContext, arch: Architecture, images: ImageLookup): Promise<PinnedBaseImages> {

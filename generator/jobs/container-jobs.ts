@@ -8,7 +8,6 @@ import {
   pinBaseImages,
   pinImage,
   planContainer,
-  publishPipeline,
   spackIdentity,
   type ContainerIdentity,
   type ContainerPublication,
@@ -18,15 +17,14 @@ import {
 } from '../containers/container-pipeline.js';
 import type { CiContext } from '../gitlab/ci-context.js';
 import { InputError, throwIfAny } from '../input/errors.js';
-import type { PipelineFile } from '../pipeline/limits.js';
+import type { GitLabLimits, PipelineFile } from '../pipeline/limits.js';
 import { pathInOutput, pipelineFile, type OutputFile } from '../pipeline/write.js';
 import type { ImageLookup } from '../registry/lookup.js';
 import type { Architecture, Settings } from '../settings/settings.js';
 import type { SifLookup } from '../sif/store.js';
 import type { LockedEnvironment } from '../spack/read-locks.js';
 import { packageList, renderProvenance, type Provenance } from '../provenance/package-list.js';
-
-export const PUBLISH_PIPELINE = 'containers.yml';
+import { groupPipeline, publishGroups } from './publish-split.js';
 
 /** Where container-jobs writes an architecture's publishing pipeline and Dockerfiles. */
 export function publishDir(generatedRoot: string, arch: Architecture): string {
@@ -54,6 +52,8 @@ export interface ContainerJobsInput {
   generatedRoot: string;
   /** Name of the job that runs this, whose artifacts the publishing jobs take. */
   writerJob: string;
+  /** GitLab's limits, which create-jobs divided the containers by (the defaults unless testing). */
+  limits?: GitLabLimits;
 }
 
 export interface ContainerJobsResult {
@@ -65,7 +65,7 @@ export interface ContainerJobsResult {
 }
 
 /** What planning one architecture's containers needs (container-jobs and status alike). */
-export type PublicationsInput = Omit<ContainerJobsInput, 'writerJob'>;
+export type PublicationsInput = Omit<ContainerJobsInput, 'writerJob' | 'limits'>;
 
 /**
  * Every container of one architecture, planned from its definition and concretized lock (bad
@@ -124,15 +124,20 @@ async function reuseDefaultBranch(publications: ContainerPublication[], publishe
 }
 
 /**
- * The publishing pipeline of one architecture: only the steps whose result is not published
- * yet, after copying what the default branch already published identically.
+ * The publishing pipelines of one architecture, one per group create-jobs triggers: only the
+ * steps whose result is not published yet, after copying what the default branch already
+ * published identically.
  */
 export async function containerJobs(input: ContainerJobsInput): Promise<ContainerJobsResult> {
-  const { settings, context, arch, generatedRoot } = input;
+  const { arch, generatedRoot } = input;
   const outputDir = publishDir(generatedRoot, arch);
   const { publications, bases } = await planPublications(input);
   const copied = await reuseDefaultBranch(publications, input.published);
-  const pipeline = publishPipeline(settings, context, arch, publications, bases, input.writerJob, generatedRoot);
+  const byName = new Map(publications.map((publication) => [publication.container.definition.name, publication]));
+  const groups = publishGroups({ ...input, definitions: input.definitions.definitions });
+  const pipelines = groups.map(({ file, names }, index) =>
+    pipelineFile(file, 2, groupPipeline(input, names.map((name) => byName.get(name)!), index + 1, groups.length, bases, input.writerJob)),
+  );
   const files = publications.flatMap((publication) => {
     const { dockerfile, provenancePath } = publication.container;
     return [
@@ -140,7 +145,7 @@ export async function containerJobs(input: ContainerJobsInput): Promise<Containe
       { path: pathInOutput(outputDir, provenancePath), text: renderProvenance(provenanceOf(publication, input.locks)) },
     ];
   });
-  return { publications, copied, pipelines: [pipelineFile(PUBLISH_PIPELINE, 2, pipeline)], files };
+  return { publications, copied, pipelines, files };
 }
 
 function provenanceOf({ container, identity }: ContainerPublication, locks: Map<string, LockedEnvironment>): Provenance {

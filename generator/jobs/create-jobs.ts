@@ -1,8 +1,10 @@
-import { publishDir, PUBLISH_PIPELINE } from './container-jobs.js';
+import { publishDir } from './container-jobs.js';
+import { publishGroups, publishWriterJob, type PublishGroup } from './publish-split.js';
 import type { DefinitionSet, SpackContainerDefinition } from '../definitions/definition.js';
 import { baseImageRef, baseImagesPipeline, describeBaseImages, planBaseImages, type BaseImageInputs, type BaseImageStep } from '../containers/base-images.js';
 import { cacheKind, type CiContext } from '../gitlab/ci-context.js';
-import type { PipelineFile } from '../pipeline/limits.js';
+import { InputError } from '../input/errors.js';
+import { DEFAULT_LIMITS, type GitLabLimits, type PipelineFile } from '../pipeline/limits.js';
 import type { ImageLookup } from '../registry/lookup.js';
 import type { Job, Pipeline } from '../pipeline/model.js';
 import { pathInOutput, pipelineFile, type OutputFile } from '../pipeline/write.js';
@@ -29,6 +31,8 @@ export interface CreateJobsInput {
   images: ImageLookup;
   /** The output folder as the root pipeline names it (artifact paths are relative to the project). */
   outputDir: string;
+  /** GitLab's limits (the defaults unless testing); container-jobs must be given the same. */
+  limits?: GitLabLimits;
 }
 
 export interface CreateJobsResult {
@@ -86,7 +90,14 @@ export async function createJobs(input: CreateJobsInput): Promise<CreateJobsResu
   const baseImageSteps = await planBaseImages(settings, context, arches, describeBaseImages(settings, input.baseImages), input.images);
   const pipelines = [
     pipelineFile(BASE_IMAGES_PIPELINE, 1, baseImagesPipeline(settings, context, arches, baseImageSteps)),
-    pipelineFile(MAIN_PIPELINE, 1, containersPipeline(settings, arches, outputDir, spackContainers(definitions))),
+    pipelineFile(
+      MAIN_PIPELINE,
+      1,
+      containersPipeline(settings, arches, outputDir, spackContainers(definitions), (arch) =>
+        publishGroups({ settings, context, arch, definitions: definitions.definitions, generatedRoot: outputDir, limits: input.limits }),
+        input.limits ?? DEFAULT_LIMITS,
+      ),
+    ),
   ];
   return { pipelines, files, arches, baseImageSteps };
 }
@@ -105,19 +116,23 @@ function spackContainers(definitions: DefinitionSet) {
 /**
  * The container-publishing child of the root. Per architecture, `container-jobs:<arch>`
  * reads the concretized environments (artifacts of the root's generate jobs, through
- * process-spack-pipeline) and writes only the publishing jobs that are needed; the trigger
- * runs them as a grandchild of the root, the deepest level GitLab allows.
+ * process-spack-pipeline) and writes only the publishing jobs that are needed; a trigger job
+ * per group of containers (publish-split.ts) runs its publishing pipeline as a grandchild of
+ * the root, the deepest level GitLab allows, so the groups are triggered from here.
  */
 function containersPipeline(
   settings: Settings,
   arches: Architecture[],
   outputDir: string,
   spackNames: (arch: Architecture) => Set<string>,
+  groupsOf: (arch: Architecture) => PublishGroup[],
+  limits: GitLabLimits,
 ): Pipeline {
   const withSpack = (arch: Architecture) => spackNames(arch).size > 0;
   const jobs = new Map<string, Job>();
+  const triggers = new Map<Architecture, string[]>();
   for (const arch of arches) {
-    const writer = `container-jobs:${arch}`;
+    const writer = publishWriterJob(arch);
     jobs.set(writer, {
       stage: 'plan',
       image: settings.images.generator,
@@ -131,28 +146,40 @@ function containersPipeline(
       ],
       artifacts: { paths: [`${outputDir}/${arch}/`], expire_in: '1 week' },
     });
-    jobs.set(`containers:${arch}`, {
-      stage: 'publish',
-      needs: [writer],
-      trigger: {
-        include: [{ artifact: `${publishDir(outputDir, arch)}/${PUBLISH_PIPELINE}`, job: writer }],
-        strategy: 'depend',
-      },
-      variables: { PARENT_PIPELINE_ID: '$CI_PIPELINE_ID' },
-    });
+    const groups = groupsOf(arch);
+    for (const group of groups) {
+      jobs.set(group.trigger, {
+        stage: 'publish',
+        needs: [writer],
+        trigger: {
+          include: [{ artifact: `${publishDir(outputDir, arch)}/${group.file}`, job: writer }],
+          strategy: 'depend',
+        },
+        variables: { PARENT_PIPELINE_ID: '$CI_PIPELINE_ID' },
+      });
+    }
+    triggers.set(arch, groups.map((group) => group.trigger));
   }
   const multiArch = arches.filter(withSpack);
   const [first, ...others] = multiArch.map(spackNames);
   if (first && others.some((names) => [...names].some((name) => first.has(name)))) {
     // Same container on several architectures: once all are published, one tag joins them.
+    const needs = [
+      ...multiArch.map((arch) => ({ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.processSpackPipeline(arch) })),
+      ...multiArch.flatMap((arch) => triggers.get(arch)!),
+    ];
+    if (needs.length > limits.maxNeeds) {
+      const counts = multiArch.map((arch) => `${triggers.get(arch)!.length} for ${arch}`).join(', ');
+      throw new InputError(
+        { file: 'container_definitions' },
+        `the containers need ${counts} publishing pipelines, and multi-arch-manifests would wait for ${needs.length} jobs, over the ${limits.maxNeeds} needs GitLab allows`,
+      );
+    }
     jobs.set('multi-arch-manifests', {
       stage: 'manifests',
       image: settings.images.generator,
       tags: settings.architectures[multiArch[0]!].runnerTags,
-      needs: [
-        ...multiArch.map((arch) => ({ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.processSpackPipeline(arch) })),
-        ...multiArch.map((arch) => `containers:${arch}`),
-      ],
+      needs,
       script: ['npm ci --no-audit --no-fund', `npx spacktainers multi-arch-manifests --generated ${outputDir}`],
     });
   }

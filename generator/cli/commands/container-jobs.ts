@@ -1,6 +1,7 @@
 import { SpacktainersCommand } from '../base-command.js';
 import { archOption, definitionsOption, generatedOption, offlineOption, settingsOption } from '../options.js';
-import { containerJobs, publishDir, PUBLISH_PIPELINE } from '../../jobs/container-jobs.js';
+import { containerJobs, publishDir } from '../../jobs/container-jobs.js';
+import { PUBLISH_PIPELINE } from '../../jobs/publish-split.js';
 import { loadProject } from '../../jobs/project.js';
 import { readPublicationsInput } from '../../jobs/publications-input.js';
 import { writeOutput } from '../../pipeline/write.js';
@@ -13,7 +14,8 @@ export class ContainerJobsCommand extends SpacktainersCommand {
       Runs in the container-publishing child pipeline after the generate jobs. Reads each Spack
       container's spack.lock from \`<generated>/<arch>/spack-outputs/<name>/\` (the version of its first
       spec names the image tag), and writes \`<generated>/<arch>/containers/${PUBLISH_PIPELINE}\` with the
-      Dockerfiles beside it.
+      Dockerfiles beside it; when the containers do not fit in one file under GitLab's limits, one
+      \`containers-NNN.yml\` per group of containers instead, the groups create-jobs triggers.
 
       Only the steps whose result is not published yet are written: the image build and push when
       the registry's image lacks the container's \`org.spacktainers.*\` labels (spack.lock digest,
@@ -49,7 +51,8 @@ export class ContainerJobsCommand extends SpacktainersCommand {
         `${container.definition.arch}/${container.definition.name}: ${container.image} (${todo.length > 0 ? todo.join(', ') : 'up to date'})\n`,
       );
     }
-    this.context.stdout.write(`container-jobs: ${result.publications.length} containers written to ${output}/${PUBLISH_PIPELINE}\n`);
+    const files = result.pipelines.map((file) => file.path).join(', ');
+    this.context.stdout.write(`container-jobs: ${result.publications.length} containers written to ${output}/ (${files})\n`);
     return 0;
   }
 }
