@@ -1,5 +1,7 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
+import { InputError } from '../input/errors.js';
+import { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
 
 /** Options shared by the commands that read the project's definitions and settings. */
 export const definitionsOption = () =>
@@ -28,3 +30,17 @@ export const offlineOption = () =>
   Option.Boolean('--offline', false, {
     description: 'Ask no registry and no bucket: assume nothing is published yet, so every step is emitted',
   });
+
+export const maxYamlBytesOption = (description: string) =>
+  Option.String('--max-yaml-bytes', String(DEFAULT_LIMITS.maxYamlBytes), { description });
+
+/** GitLab's default limits with another YAML budget, from `--max-yaml-bytes`. */
+export function limitsWithYamlBytes(value: string): GitLabLimits {
+  return { ...DEFAULT_LIMITS, maxYamlBytes: positiveInteger('--max-yaml-bytes', value) };
+}
+
+export function positiveInteger(option: string, value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InputError({ file: option }, `must be a whole number above 0, got ${value}`);
+  return number;
+}

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from './base-command.js';
-import { settingsOption } from './options.js';
+import { maxYamlBytesOption, positiveInteger, settingsOption } from './options.js';
 import { InputError } from '../input/errors.js';
 import { DEFAULT_LIMITS } from '../pipeline/limits.js';
 import { cacheKind, ciContext } from '../gitlab/ci-context.js';
@@ -21,9 +21,7 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
   output = Option.String('--output', 'spack-pipeline', {
     description: 'Output folder, inside the project folder (GitLab finds artifacts relative to CI_PROJECT_DIR)',
   });
-  maxYamlBytes = Option.String('--max-yaml-bytes', String(DEFAULT_LIMITS.maxYamlBytes), {
-    description: 'Largest YAML text of one child pipeline, in bytes',
-  });
+  maxYamlBytes = maxYamlBytesOption('Largest YAML text of one child pipeline, in bytes');
   maxNeeds = Option.String('--max-needs', String(DEFAULT_LIMITS.maxNeeds), { description: 'Most needs of one job (ci_max_needs)' });
   settings = settingsOption();
   arch = Option.String('--arch', 'amd64', { description: `Architecture of the build jobs: ${ARCHITECTURES.join(', ')}` });
@@ -53,12 +51,6 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
     const inputs = await readSpackPipelines(this.input);
     return buildSpackPipeline(inputs, { settings, arch, cache, outputPath, limits });
   }
-}
-
-function positiveInteger(option: string, value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InputError({ file: option }, `must be a whole number above 0, got ${value}`);
-  return number;
 }
 
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {

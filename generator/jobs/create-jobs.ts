@@ -142,7 +142,8 @@ function containersPipeline(
         : [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.createJobs }],
       script: [
         'npm ci --no-audit --no-fund',
-        `npx spacktainers container-jobs --arch ${arch} --generated ${outputDir}`,
+        // container-jobs must divide the containers as the trigger jobs below expect.
+        `npx spacktainers container-jobs --arch ${arch} --generated ${outputDir}${limits.maxYamlBytes === DEFAULT_LIMITS.maxYamlBytes ? '' : ` --max-yaml-bytes ${limits.maxYamlBytes}`}`,
       ],
       artifacts: { paths: [`${outputDir}/${arch}/`], expire_in: '1 week' },
     });

@@ -1,4 +1,5 @@
-import { isPassThroughJob, isTriggerJob, MAX_JOB_NAME_LENGTH, type Pipeline } from './model.js';
+import { load } from 'js-yaml';
+import { isPassThroughJob, isTriggerJob, MAX_JOB_NAME_LENGTH, type Job, type Pipeline } from './model.js';
 
 /**
  * GitLab's server-side limits (fixtures/gitlab-ci-schema/LIMITS.md). The JSON Schema does not
@@ -40,6 +41,15 @@ export interface PipelineFile {
   depth: number;
   pipeline: Pipeline;
   text: string;
+}
+
+/** A written pipeline file read back from its text, to check what was written (tests, benchmarks). */
+export function readPipelineFile(filePath: string, depth: number, text: string): PipelineFile {
+  const { stages, workflow, variables, ...jobs } = load(text) as Record<string, unknown>;
+  const pipeline: Pipeline = { stages: stages as string[] | undefined, jobs: new Map(Object.entries(jobs) as [string, Job][]) };
+  if (workflow !== undefined) pipeline.workflow = workflow as Pipeline['workflow'];
+  if (variables !== undefined) pipeline.variables = variables as Pipeline['variables'];
+  return { path: filePath, depth, pipeline, text };
 }
 
 /** Every way `file` breaks GitLab's limits, as readable sentences (empty when it is fine). */

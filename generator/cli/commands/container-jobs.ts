@@ -1,7 +1,7 @@
 import { SpacktainersCommand } from '../base-command.js';
-import { archOption, definitionsOption, generatedOption, offlineOption, settingsOption } from '../options.js';
+import { archOption, definitionsOption, generatedOption, limitsWithYamlBytes, maxYamlBytesOption, offlineOption, settingsOption } from '../options.js';
 import { containerJobs, publishDir } from '../../jobs/container-jobs.js';
-import { PUBLISH_PIPELINE } from '../../jobs/publish-split.js';
+import { PUBLISH_PIPELINE, publishWriterJob } from '../../jobs/publish-split.js';
 import { loadProject } from '../../jobs/project.js';
 import { readPublicationsInput } from '../../jobs/publications-input.js';
 import { writeOutput } from '../../pipeline/write.js';
@@ -35,15 +35,18 @@ export class ContainerJobsCommand extends SpacktainersCommand {
   settings = settingsOption();
   generated = generatedOption();
   offline = offlineOption();
+  maxYamlBytes = maxYamlBytesOption("Largest YAML text of one publishing pipeline, in bytes: create-jobs' own");
 
   async run(): Promise<number> {
+    const limits = limitsWithYamlBytes(this.maxYamlBytes);
     const project = await loadProject(this.definitions, this.settings);
     const result = await containerJobs({
       ...(await readPublicationsInput(project, project.definitions, this.arch, this.generated, this.offline)),
-      writerJob: process.env.CI_JOB_NAME ?? `container-jobs:${this.arch}`,
+      writerJob: process.env.CI_JOB_NAME ?? publishWriterJob(this.arch),
+      limits,
     });
     const output = publishDir(this.generated, this.arch);
-    await writeOutput(output, result.pipelines, result.files);
+    await writeOutput(output, result.pipelines, result.files, limits);
     for (const copy of result.copied) this.context.stdout.write(`copied from the default branch: ${copy}\n`);
     for (const { container, steps } of result.publications) {
       const todo = Object.entries(steps).filter(([, needed]) => needed).map(([step]) => step);

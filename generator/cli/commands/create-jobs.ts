@@ -1,5 +1,5 @@
 import { SpacktainersCommand } from '../base-command.js';
-import { definitionsOption, generatedOption, offlineOption, settingsOption } from '../options.js';
+import { definitionsOption, generatedOption, limitsWithYamlBytes, maxYamlBytesOption, offlineOption, settingsOption } from '../options.js';
 import { baseImageRef } from '../../containers/base-images.js';
 import { readBaseImageInputs } from '../../containers/read-base-images.js';
 import { createJobs, MAIN_PIPELINE } from '../../jobs/create-jobs.js';
@@ -23,6 +23,10 @@ export class CreateJobsCommand extends SpacktainersCommand {
       an image the default branch already built with that checksum is re-tagged for this branch in
       the registry (same digest) instead of being rebuilt. Registry credentials come from the CI
       variables named in the settings. \`--offline\` asks no registry and emits every build.
+
+      Each architecture's containers are divided into as many publishing pipelines as GitLab's
+      limits need (\`--max-yaml-bytes\` per file, passed on to container-jobs), each run by its own
+      trigger job of \`${MAIN_PIPELINE}\`.
     `,
     examples: [
       ['Generate into generated/', '$0 create-jobs'],
@@ -35,8 +39,10 @@ export class CreateJobsCommand extends SpacktainersCommand {
   settings = settingsOption();
   output = generatedOption('--output');
   offline = offlineOption();
+  maxYamlBytes = maxYamlBytesOption('Largest YAML text of one pipeline file, in bytes (GitLab: max_yaml_size_bytes)');
 
   async run(): Promise<number> {
+    const limits = limitsWithYamlBytes(this.maxYamlBytes);
     const project = await loadProject(this.definitions, this.settings);
     const { images } = publishedState(project.settings, process.env, this.offline);
     const result = await createJobs({
@@ -44,6 +50,7 @@ export class CreateJobsCommand extends SpacktainersCommand {
       baseImages: await readBaseImageInputs(project.root),
       images,
       outputDir: this.output,
+      limits,
     });
     for (const step of result.baseImageSteps) {
       if (step.action !== 'copy') continue;
@@ -51,7 +58,7 @@ export class CreateJobsCommand extends SpacktainersCommand {
       await images.copy(step.from!, to);
       this.context.stdout.write(`base image ${step.image.name} (${step.arch}): copied ${step.from} to ${to}\n`);
     }
-    await writeOutput(this.output, result.pipelines, result.files);
+    await writeOutput(this.output, result.pipelines, result.files, limits);
     for (const step of result.baseImageSteps) {
       if (step.action !== 'copy') this.context.stdout.write(`base image ${step.image.name} (${step.arch}): ${step.action === 'build' ? 'build' : 'up to date'}\n`);
     }
