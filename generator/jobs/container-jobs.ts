@@ -52,7 +52,7 @@ export interface ContainerJobsInput {
   generatedRoot: string;
   /** Name of the job that runs this, whose artifacts the publishing jobs take. */
   writerJob: string;
-  /** GitLab's limits, which create-jobs divided the containers by (the defaults unless testing). */
+  /** GitLab's limits create-jobs divided the containers by (its --max-yaml-bytes, passed on). */
   limits?: GitLabLimits;
 }
 

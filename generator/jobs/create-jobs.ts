@@ -31,7 +31,7 @@ export interface CreateJobsInput {
   images: ImageLookup;
   /** The output folder as the root pipeline names it (artifact paths are relative to the project). */
   outputDir: string;
-  /** GitLab's limits (the defaults unless testing); container-jobs must be given the same. */
+  /** GitLab's limits (--max-yaml-bytes); the container-jobs commands it writes are given the same. */
   limits?: GitLabLimits;
 }
 
