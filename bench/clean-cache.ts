@@ -122,7 +122,7 @@ async function measure(entries: number, layout: 'v2' | 'v3', dryRun: boolean): P
       now: new Date(now),
       dryRun,
       maxDeleteFraction: 1,
-      force: false,
+      force: false, graceHours: 0,
     });
     const seconds = (performance.now() - started) / 1000;
     const n = report.entries;
