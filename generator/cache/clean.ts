@@ -278,7 +278,6 @@ async function cleanUnderLease(bucket: Bucket, options: CleanCacheOptions, roots
       for (const entry of doomed) {
         // With no grace period no build is running, so none can push a dependent afterwards.
         if (graceMs > 0) state.marks.deleted[layout][entry.hash] = { name: entry.name, version: entry.version, deletedAt: options.now.toISOString() };
-        delete state.marks.marked[layout][entry.hash];
       }
       state.text = await writeMarks(bucket, root, state.marks, state.text);
       const index = await fresh.rewriteIndex(going);
@@ -294,6 +293,13 @@ async function cleanUnderLease(bucket: Bucket, options: CleanCacheOptions, roots
       for (const entry of doomed) report.deletions.push(planned(fresh, { ...reasons.get(entry.hash)!, entry }, objectsOf(entry)));
       await step(`${label}: deleted`);
     }
+  }
+
+  // The marks of what went are dropped only now: a run stopped before leaves them for the next.
+  for (const root of roots) {
+    const state = marks.get(root)!;
+    for (const deletion of report.deletions) if (deletion.prefix === root) delete state.marks.marked[deletion.layout][deletion.hash];
+    state.text = await writeMarks(bucket, root, state.marks, state.text);
   }
 
   report.indexesConsistent = true;
