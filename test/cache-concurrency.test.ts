@@ -222,7 +222,7 @@ describe('clean-cache under concurrency', () => {
     await janitor({ now: T0 });
     const log: string[] = [];
     const results = await Promise.allSettled(
-      ['a', 'b'].map((id) => janitor({ onStep: (step) => void log.push(id), lease: { ttlMs: 60_000, attempts: 1, retryDelayMs: 0 } })),
+      ['a', 'b'].map((id) => janitor({ onStep: () => void log.push(id), lease: { ttlMs: 60_000, attempts: 1, retryDelayMs: 0 } })),
     );
     const failed = results.filter((result) => result.status === 'rejected');
     for (const result of failed) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(LeaseHeldError);
