@@ -11,11 +11,9 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
+import { loopbackS3 } from './loopback-s3.js';
 import { cleanCache } from '../generator/cache/clean.js';
 import { V2_INDEX, V2_INDEX_HASH, v2TarballKey } from '../generator/cache/layout-v2.js';
 import { blobKey, blobOf, DEFAULT_INDEX_MEDIA_TYPE, renderManifest, V3_INDEX_MANIFEST, V3_SPEC_MANIFESTS } from '../generator/cache/layout-v3.js';
@@ -104,15 +102,7 @@ async function measure(entries: number, layout: 'v2' | 'v3', dryRun: boolean): P
   const now = Date.now();
   const synthetic = await synthesize(entries, layout);
   await seed(directory, synthetic, now);
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
-  const { port } = (await server.run()) as AddressInfo;
-  const client = new S3Client({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    maxAttempts: 1,
-  });
+  const { client, close } = await loopbackS3(directory);
   try {
     const started = performance.now();
     const report = await cleanCache(new S3Bucket(client, BUCKET), {
@@ -123,6 +113,7 @@ async function measure(entries: number, layout: 'v2' | 'v3', dryRun: boolean): P
       dryRun,
       maxDeleteFraction: 1,
       force: false,
+      graceHours: 0,
     });
     const seconds = (performance.now() - started) / 1000;
     const n = report.entries;
@@ -133,8 +124,7 @@ async function measure(entries: number, layout: 'v2' | 'v3', dryRun: boolean): P
       `${report.requests} S3 requests (N/1000 + objects/1000 + 10 = ${budget}), ${seconds.toFixed(2)} s`
     );
   } finally {
-    client.destroy();
-    await server.close();
+    await close();
     await rm(directory, { recursive: true, force: true });
   }
 }

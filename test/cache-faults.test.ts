@@ -7,7 +7,7 @@ import { cleanCache } from '../generator/cache/clean.js';
 import { S3Bucket } from '../generator/cache/s3.js';
 import { keepSetOf, readSpackLocks } from '../generator/cache/spack-lock.js';
 import { buildCli } from '../generator/cli/main.js';
-import { bucketContents, FIXTURES, upload, v2FixtureObjects, v3FixtureObjects } from './support/buildcache.js';
+import { bucketContents, expireLeases, FIXTURES, upload, v2FixtureObjects, v3FixtureObjects } from './support/buildcache.js';
 import { startFaultProxy, type Fault, type RequestInfo } from './support/fault-proxy.js';
 import { startS3, testS3Client, TEST_CREDENTIALS, type TestS3 } from './support/s3.js';
 
@@ -35,7 +35,7 @@ async function runThrough(decide: (request: RequestInfo) => Fault) {
   const client = testS3Client(proxy.endpoint);
   try {
     return await cleanCache(new S3Bucket(client, bucketName, { attempts: 6, baseDelayMs: 1 }), {
-      prefixes: [''], keep, maxAgeDays: 90, now: new Date(), dryRun: false, maxDeleteFraction: 1, force: false,
+      prefixes: [''], keep, maxAgeDays: 90, now: new Date(), dryRun: false, maxDeleteFraction: 1, force: false, graceHours: 0,
     });
   } finally {
     client.destroy();
@@ -89,6 +89,7 @@ describe('clean-cache under S3 faults', () => {
     const before = await bucketContents(s3.client, bucketName);
     // DeleteObjects is POST /<bucket>?delete; a 403 is not retried, so the run stops there.
     await expect(runThrough(({ method }) => (method === 'POST' ? 'access-denied' : 'pass'))).rejects.toThrow(/Access Denied|AccessDenied/);
+    await expireLeases(s3, bucketName);
     const rerun = await runThrough(() => 'pass');
     // The v2 index was rewritten, then the run stopped: v2 entries are unindexed, v3 untouched.
     expect(rerun.mirrors.map((m) => m.unindexed)).toEqual([10, 0]);
@@ -101,6 +102,7 @@ describe('clean-cache under S3 faults', () => {
     // POSTs: v2 entries, the replaced v3 index blob, then the v3 entries (refused).
     let posts = 0;
     await expect(runThrough(({ method }) => (method === 'POST' && ++posts > 2 ? 'access-denied' : 'pass'))).rejects.toThrow();
+    await expireLeases(s3, bucketName);
     const rerun = await runThrough(() => 'pass');
     expect(rerun.outcome).toBe('deleted');
     expect(await bucketContents(s3.client, bucketName)).toEqual(await expectedFinalState());
@@ -124,11 +126,11 @@ describe('spacktainers clean-cache command', () => {
     process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
     const before = await bucketContents(s3.client, bucketName);
     const code = await buildCli().run(
-      ['clean-cache', '--bucket', bucketName, '--endpoint', s3.endpoint, '--env', SMALL_LOCK, '--max-age-days', '90', '--dry-run', '--report', reportFile],
+      ['clean-cache', '--bucket', bucketName, '--endpoint', s3.endpoint, '--env', SMALL_LOCK, '--max-age-days', '90', '--grace-hours', '0', '--dry-run', '--report', reportFile],
       context,
     );
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout).toContain('v2 (root): 19 entries, 9 in use, 0 not in the index, 10 to delete');
+    expect(stdout).toContain('v2 (root): 19 entries, 9 in use, 0 not in the index, 10 to delete, 0 marked');
     expect(stdout).toMatch(/would delete v3 xz@5\.4\.1\/2h7b4pg: 100 days old \(> 90\) and in no current environment/);
     expect(stdout).toContain('dry run: nothing was changed');
     expect(stdout + stderr).not.toContain(TEST_CREDENTIALS.secretAccessKey);
@@ -138,7 +140,7 @@ describe('spacktainers clean-cache command', () => {
     expect(await bucketContents(s3.client, bucketName)).toEqual(before);
 
     const refused = await buildCli().run(
-      ['clean-cache', '--bucket', bucketName, '--endpoint', s3.endpoint, '--env', SMALL_LOCK, '--max-age-days', '90', '--max-delete-fraction', '0.25'],
+      ['clean-cache', '--bucket', bucketName, '--endpoint', s3.endpoint, '--env', SMALL_LOCK, '--max-age-days', '90', '--grace-hours', '0', '--max-delete-fraction', '0.25'],
       context,
     );
     expect(refused).toBe(2);

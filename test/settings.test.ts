@@ -47,8 +47,19 @@ describe('settings', () => {
     );
   });
 
+  it('refuses a janitor grace period that a Spack build job could outlast', () => {
+    const line = text.split('\n').findIndex((l) => l.includes('graceHours: 24')) + 1;
+    expect(() => parseSettings('s.yaml', text.replace('graceHours: 24', 'graceHours: 6'))).toThrow(
+      `s.yaml:${line}:15: cacheCleanup.graceHours: 6 hours is not longer than spack.buildJobTimeout (6h)`,
+    );
+    expect(parseSettings('s.yaml', text.replace('graceHours: 24', 'graceHours: 0')).cacheCleanup.graceHours).toBe(0);
+    expect(parseSettings('s.yaml', text).cacheCleanup.graceHours).toBe(24);
+  });
+
   it('takes job timeouts as GitLab durations and rejects anything else with its position', () => {
-    const withTimeout = (value: string) => text.replace('buildJobTimeout: 6h', `buildJobTimeout: ${JSON.stringify(value)}`);
+    // One-pass cleanup, so that the grace period does not have to outlast the longest timeouts.
+    const withTimeout = (value: string) =>
+      text.replace('buildJobTimeout: 6h', `buildJobTimeout: ${JSON.stringify(value)}`).replace('graceHours: 24', 'graceHours: 0');
     for (const value of ['6h', '1h 30m', '1h30m', '90 minutes', '2 days', '1w']) {
       expect(parseSettings('s.yaml', withTimeout(value)).spack.buildJobTimeout).toBe(value);
     }

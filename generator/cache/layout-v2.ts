@@ -73,8 +73,11 @@ export function v2Entries(prefix: string, listing: ListedObject[], nodes: Map<st
   return entries;
 }
 
-/** Read a v2 build cache under `prefix`; undefined when there is none. */
-export async function surveyV2(bucket: Bucket, prefix: string): Promise<LayoutSurvey | undefined> {
+/**
+ * Read a v2 build cache under `prefix`; undefined when there is none. `known` holds spec nodes read
+ * before (a DAG hash names one spec for good), so that a re-survey reads only what is new.
+ */
+export async function surveyV2(bucket: Bucket, prefix: string, known = new Map<string, SpecNode>()): Promise<LayoutSurvey | undefined> {
   const listing = await bucket.list(`${prefix}${V2_ROOT}`, { delimiter: '/' });
   const indexBytes = await bucket.get(`${prefix}${V2_INDEX}`);
   const specFiles = specFilesOf(listing, prefix);
@@ -86,17 +89,19 @@ export async function surveyV2(bucket: Bucket, prefix: string): Promise<LayoutSu
   let unindexed = 0;
   for (const [hash, files] of specFiles) {
     const record = index.installs.get(hash);
-    if (record) {
-      nodes.set(hash, record.spec);
+    if (!record?.in_buildcache) unindexed++;
+    const spec = record?.spec ?? known.get(hash);
+    if (spec) {
+      nodes.set(hash, spec);
       continue;
     }
     // Pushed after the last update-index: only its spec file knows its dependencies.
-    unindexed++;
     const key = files[0]!.object.key;
     const bytes = await bucket.get(key);
     if (!bytes) throw new Error(`${key}: listed but gone; the cache is changing, try again`);
     nodes.set(hash, nodeOfSpecFile(decodeSpecDocument(bytes), hash, key));
   }
+  for (const [hash, node] of nodes) known.set(hash, node);
   const entries = v2Entries(prefix, listing, nodes);
   const tarballs = new Map([...specFiles].map(([hash, files]) => [hash, v2TarballKey(prefix, files[0]!.basename, nodes.get(hash)!)]));
   return {
@@ -104,6 +109,7 @@ export async function surveyV2(bucket: Bucket, prefix: string): Promise<LayoutSu
     prefix,
     entries,
     unindexed,
+    indexed: new Set([...index.installs].filter(([, record]) => record.in_buildcache).map(([hash]) => hash)),
     payloadOf: async (doomed) => new Map(doomed.map((entry) => [entry.hash, [tarballs.get(entry.hash)!]])),
     rewriteIndex: async (doomed) => v2IndexWrites(prefix, index, entries, nodes, doomed),
   };

@@ -113,8 +113,8 @@ interface StoredIndex {
   index: SpackIndex;
 }
 
-/** Read a v3 build cache under `prefix`; undefined when there is none. */
-export async function surveyV3(bucket: Bucket, prefix: string): Promise<LayoutSurvey | undefined> {
+/** Read a v3 build cache under `prefix`; undefined when there is none. `known`: as for surveyV2. */
+export async function surveyV3(bucket: Bucket, prefix: string, known = new Map<string, SpecNode>()): Promise<LayoutSurvey | undefined> {
   const files = manifestFilesOf(await bucket.list(`${prefix}${V3_SPEC_MANIFESTS}`), prefix);
   const indexManifestBytes = await bucket.get(`${prefix}${V3_INDEX_MANIFEST}`);
   if (files.length === 0 && !indexManifestBytes) return undefined;
@@ -144,18 +144,20 @@ export async function surveyV3(bucket: Bucket, prefix: string): Promise<LayoutSu
   let unindexed = 0;
   for (const file of files) {
     const record = newest?.index.installs.get(file.hash);
-    if (record) {
-      nodes.set(file.hash, record.spec);
+    if (!record?.in_buildcache) unindexed++;
+    const spec = record?.spec ?? known.get(file.hash);
+    if (spec) {
+      nodes.set(file.hash, spec);
       continue;
     }
     // Pushed after the last update-index: only its spec blob knows its dependencies.
-    unindexed++;
     const manifest = await readManifest(file.object.key);
     const specRecord = manifest?.data.find((blob) => SPEC_MEDIA_TYPE.test(blob.mediaType));
     const specBytes = specRecord && (await bucket.get(blobKey(prefix, specRecord)));
     if (!specBytes) throw new Error(`${file.object.key}: listed but its manifest or spec blob is missing`);
     nodes.set(file.hash, nodeOfSpecFile(decodeSpecDocument(specBytes), file.hash, file.object.key));
   }
+  for (const [hash, node] of nodes) known.set(hash, node);
   const entries = v3Entries(files, nodes);
 
   return {
@@ -163,6 +165,7 @@ export async function surveyV3(bucket: Bucket, prefix: string): Promise<LayoutSu
     prefix,
     entries,
     unindexed,
+    indexed: new Set([...(newest?.index.installs ?? [])].filter(([, record]) => record.in_buildcache).map(([hash]) => hash)),
     async payloadOf(doomed) {
       // A blob address is only known from its manifest, so each doomed manifest is read once. Blobs
       // are content addressed: a spec blob holds the spec's own hash and a tarball its prefix path,

@@ -20,6 +20,8 @@ export interface LayoutSurvey {
   entries: BuildCacheEntry[];
   /** Entries the index did not list (their spec had to be read: one or two requests each). */
   unindexed: number;
+  /** Hashes the index lists as in the build cache, whether or not the listing found them. */
+  indexed: ReadonlySet<string>;
   /** By hash, the objects of these entries besides their discovery keys; reads but never writes. */
   payloadOf(doomed: BuildCacheEntry[]): Promise<Map<string, string[]>>;
   /** The index as Spack would write it once the doomed hashes are gone. */

@@ -35,7 +35,7 @@ export interface Settings {
   /** The apptainer release the singularitah image installs, from `<downloadUrl>/v<version>/`. */
   apptainer: { version: string; downloadUrl: string };
   proxy: { http: string; https: string; noProxy: string };
-  cacheCleanup: { maxAgeDays: number; developmentMaxAgeDays: number };
+  cacheCleanup: { maxAgeDays: number; developmentMaxAgeDays: number; graceHours: number };
   modules: { root: string; runtime: 'singularity' | 'apptainer'; binds: string[]; tcl: boolean };
   gitlab: { tokenVariable: string };
   architectures: Record<Architecture, ArchitectureSettings>;
@@ -69,13 +69,17 @@ const DURATION_PART = new RegExp(`(\\d+) ?(${Object.keys(DURATION_UNITS).sort((a
 /** GitLab refuses a job `timeout` above one month (Project::MAX_BUILD_TIMEOUT). */
 const MAX_TIMEOUT_SECONDS = 30 * 86_400;
 
+function durationSeconds(value: string): number {
+  return [...value.matchAll(DURATION_PART)].reduce((sum, [, n, unit]) => sum + Number(n) * DURATION_UNITS[unit!]!, 0);
+}
+
 /** A job `timeout:` as GitLab reads it, e.g. `6h`, `1h 30m`, `90 minutes`. */
 const gitlabDuration: Shape = {
   kind: 'string',
   pattern: new RegExp(`^${DURATION_PART.source}( ?${DURATION_PART.source})*$`),
   patternMeaning: 'a GitLab duration such as 6h, 1h 30m or 90 minutes',
   check: (value) => {
-    const seconds = [...value.matchAll(DURATION_PART)].reduce((sum, [, n, unit]) => sum + Number(n) * DURATION_UNITS[unit!]!, 0);
+    const seconds = durationSeconds(value);
     if (seconds === 0) return 'must be longer than nothing';
     return seconds > MAX_TIMEOUT_SECONDS ? `${JSON.stringify(value)} is longer than the month GitLab allows a job` : undefined;
   },
@@ -124,6 +128,11 @@ export const settingsShape: ObjectShape = obj(
     cacheCleanup: obj({
       maxAgeDays: { kind: 'number', integer: true, minimum: 1 },
       developmentMaxAgeDays: { kind: 'number', integer: true, minimum: 1 },
+      graceHours: {
+        kind: 'number',
+        minimum: 0,
+        description: 'Hours an entry stays marked deletable, run after run, before the janitor deletes it; longer than spack.buildJobTimeout, or 0 for one pass.',
+      },
     }),
     modules: obj({
       root: { ...plainValue, pattern: /^\/[A-Za-z0-9_@%+=:,./~-]*$/, patternMeaning: 'an absolute plain path' },
@@ -150,7 +159,21 @@ export function parseSettings(file: string, content: string, environment: NodeJS
   throwIfAny(checkShape(source, value, settingsShape));
   const settings = value as Settings;
   applyOverrides(settings, environment, file);
+  checkGracePeriod(settings, source);
   return settings;
+}
+
+/**
+ * A build reads a cache entry at its start and pushes what depends on it at its end: a grace
+ * period shorter than a build job lets the janitor delete an entry a running build still needs.
+ */
+function checkGracePeriod(settings: Settings, source: YamlSource): void {
+  const grace = settings.cacheCleanup.graceHours;
+  if (grace === 0 || grace * 3600 > durationSeconds(settings.spack.buildJobTimeout)) return;
+  throw source.error(
+    ['cacheCleanup', 'graceHours'],
+    `${grace} hours is not longer than spack.buildJobTimeout (${settings.spack.buildJobTimeout}): a running build could lose a dependency (0 deletes in one pass)`,
+  );
 }
 
 function applyOverrides(settings: Settings, environment: NodeJS.ProcessEnv, file: string): void {

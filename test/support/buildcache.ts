@@ -11,7 +11,10 @@ import {
   V3_LAYOUT_JSON,
   V3_SPEC_MANIFESTS,
 } from '../../generator/cache/layout-v3.js';
+import { LEASE_FOLDER } from '../../generator/cache/lease.js';
 import { parseSpackIndex, pythonJson, renderSpackIndex, sha256Hex } from '../../generator/cache/spack-index.js';
+
+import type { TestS3 } from './s3.js';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/spack');
 export type FixtureCache = 'small' | 'medium';
@@ -96,6 +99,12 @@ export async function bucketContents(client: S3Client, bucket: string): Promise<
     token = page.NextContinuationToken;
   } while (token);
   return contents;
+}
+
+/** Make every janitor lease in the bucket look expired, as after a janitor died long ago. */
+export async function expireLeases(s3: TestS3, bucket: string): Promise<void> {
+  const page = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket }));
+  for (const object of page.Contents ?? []) if (object.Key!.includes(LEASE_FOLDER)) await s3.age(bucket, object.Key!, 1);
 }
 
 export async function getText(client: S3Client, bucket: string, key: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Option, UsageError } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
-import { cleanCache, type CleanCacheReport } from '../../../cache/clean.js';
+import { cleanCache, DEFAULT_GRACE_HOURS, type CleanCacheReport } from '../../../cache/clean.js';
 import { keepSetOf, readSpackLocks } from '../../../cache/spack-lock.js';
 import { buildCacheClient, S3Bucket } from '../../../cache/s3.js';
 import type { S3Connection } from '../../../s3/client.js';
@@ -19,6 +19,12 @@ export class CleanCacheCommand extends SpacktainersCommand {
       \`--max-age-days\` whose hash is not in the keep set, then every entry that depends on a deleted one.
       The keep set is every hash in the given \`spack.lock\` files and all their dependencies; nothing in it
       is ever touched. The index is then rewritten the way Spack writes it.
+
+      Deletion has two phases: a run marks what it would delete, and a later run deletes only what stayed
+      deletable for \`--grace-hours\` (settings \`cacheCleanup.graceHours\`, default ${DEFAULT_GRACE_HOURS}), longer than
+      any build, so a build still running on an entry can push what depends on it. \`--grace-hours 0\` deletes
+      in one pass: only when no build is running. A run holds a lease on each prefix; a second run at once
+      stops without changing anything.
 
       \`--dry-run\` prints (and with \`--report\` writes as JSON) what would go and why, and changes nothing.
       Without \`--force\`, nothing is deleted when more than \`--max-delete-fraction\` of the entries would go
@@ -52,6 +58,9 @@ export class CleanCacheCommand extends SpacktainersCommand {
   maxAgeDays = Option.String('--max-age-days', { description: 'Entries unused and older than this many days go (required without --cache)' });
   dryRun = Option.Boolean('--dry-run', false, { description: 'Print and report what would go; change nothing' });
   maxDeleteFraction = Option.String('--max-delete-fraction', '0.5', { description: 'Refuse to delete more than this fraction of the entries' });
+  graceHours = Option.String('--grace-hours', {
+    description: `Delete only what stayed deletable this many hours (default: settings cacheCleanup.graceHours, or ${DEFAULT_GRACE_HOURS}); 0: one pass`,
+  });
   force = Option.Boolean('--force', false, { description: 'Delete even above --max-delete-fraction' });
   report = Option.String('--report', { description: 'Write the decisions as JSON to this file' });
   settings = Option.String('--settings', {
@@ -65,6 +74,7 @@ export class CleanCacheCommand extends SpacktainersCommand {
     const bucket = this.bucket ?? fromSettings?.bucket;
     if (!bucket) throw new UsageError('--bucket (or --cache) is required');
     const maxAgeDays = numberOption('--max-age-days', this.maxAgeDays ?? String(fromSettings?.maxAgeDays ?? ''), (n) => n > 0);
+    const graceHours = numberOption('--grace-hours', this.graceHours ?? String(settings?.cacheCleanup.graceHours ?? DEFAULT_GRACE_HOURS), (n) => n >= 0);
     const maxDeleteFraction = numberOption('--max-delete-fraction', this.maxDeleteFraction, (n) => n >= 0 && n <= 1);
     const prefixes = this.prefixes.length > 0 ? this.prefixes : (fromSettings?.prefixes ?? ['']);
     const keep = keepSetOf(await readSpackLocks(this.env));
@@ -84,6 +94,7 @@ export class CleanCacheCommand extends SpacktainersCommand {
         dryRun: this.dryRun,
         maxDeleteFraction,
         force: this.force,
+        graceHours,
       });
       this.print(report, keep.size);
       if (this.report) await writeFile(this.report, `${JSON.stringify(report, null, 2)}\n`);
@@ -98,23 +109,36 @@ export class CleanCacheCommand extends SpacktainersCommand {
     for (const mirror of report.mirrors) {
       out.write(
         `${mirror.layout} ${mirror.prefix || '(root)'}: ${mirror.entries} entries, ${mirror.protected} in use, ` +
-          `${mirror.unindexed} not in the index, ${mirror.deleting} to delete\n`,
+          `${mirror.unindexed} not in the index, ${mirror.deleting} to delete, ${mirror.waiting} marked\n`,
       );
     }
     const verb = report.outcome === 'deleted' ? 'deleted' : 'would delete';
     for (const deletion of report.deletions) {
       out.write(`${verb} ${deletion.layout} ${deletion.prefix}${deletion.spec}: ${deletion.why}\n`);
     }
-    out.write(`${report.deletions.length} of ${report.entries} entries (keep set: ${kept} hashes); ${report.requests} S3 requests\n`);
+    for (const waiting of report.waiting) {
+      out.write(`marked ${waiting.layout} ${waiting.prefix}${waiting.spec}: deletable since ${waiting.markedAt}, goes from ${waiting.dueAt}\n`);
+    }
+    for (const spared of report.spared) out.write(`kept ${spared}: an entry pushed during the run depends on it\n`);
+    out.write(
+      `${report.deletions.length} of ${report.entries} entries, ${report.waiting.length} marked (keep set: ${kept} hashes, ` +
+        `grace ${report.graceHours} h); ${report.requests} S3 requests\n`,
+    );
     if (report.outcome === 'refused') {
+      const going = report.mirrors.reduce((sum, mirror) => sum + mirror.deleting + mirror.waiting, 0);
       this.context.stderr.write(
-        `refused: ${report.deletions.length} of ${report.entries} entries is more than --max-delete-fraction ` +
+        `refused: ${going} of ${report.entries} entries is more than --max-delete-fraction ` +
           `${report.maxDeleteFraction}; nothing was deleted (use --force if this is intended)\n`,
       );
     } else if (report.outcome === 'dry run') {
       out.write(`dry run: nothing was changed${report.capExceeded ? ' (a real run would refuse: over --max-delete-fraction)' : ''}\n`);
     } else if (report.outcome === 'deleted') {
       out.write(`deleted ${report.objectsDeleted} objects and rewrote the index\n`);
+    } else if (report.outcome === 'marked') {
+      out.write(`marked ${report.waiting.length} entries: nothing is deleted before their grace period ends\n`);
+    }
+    if (!report.dryRun && !report.indexesConsistent) {
+      out.write('an index still differs from the bucket (pushes kept landing while it was written); the next update-index or run fixes it\n');
     }
   }
 }
