@@ -38,9 +38,14 @@ beforeEach(async () => {
   for (const { key } of objects) await s3.age(bucketName, key, 100, T0.getTime());
 });
 
-/** Every process dies at once: from request `killAt` on, nothing reaches the bucket. */
+/**
+ * Every process dies at once: from request `killAt` on, nothing reaches the bucket. Requests
+ * already sent still complete, as S3 applies a received PUT whole; `settled` waits for them, since
+ * s3rver serves an object being written half-written.
+ */
 class KillableBucket implements Bucket {
   private sent = 0;
+  private readonly inFlight = new Set<Promise<unknown>>();
   constructor(
     private readonly inner: S3Bucket,
     private readonly killAt = Infinity,
@@ -48,34 +53,41 @@ class KillableBucket implements Bucket {
   get requests() {
     return this.inner.requests;
   }
-  private gate(): void {
-    if (++this.sent >= this.killAt) throw new Error('killed');
+  private send<T>(request: () => Promise<T>): Promise<T> {
+    if (++this.sent >= this.killAt) return Promise.reject(new Error('killed'));
+    const sent = request();
+    const tracked = sent.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    return sent;
+  }
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
   }
   list(prefix: string, options?: { delimiter?: string }) {
-    this.gate();
-    return this.inner.list(prefix, options);
+    return this.send(() => this.inner.list(prefix, options));
   }
   get(key: string) {
-    this.gate();
-    return this.inner.get(key);
+    return this.send(() => this.inner.get(key));
   }
   put(key: string, body: Uint8Array, contentType: string) {
-    this.gate();
-    return this.inner.put(key, body, contentType);
+    return this.send(() => this.inner.put(key, body, contentType));
   }
   delete(keys: string[]) {
-    this.gate();
-    return this.inner.delete(keys);
+    return this.send(() => this.inner.delete(keys));
   }
 }
 
-function janitor(overrides: Partial<CleanCacheOptions> = {}, killAt?: number): Promise<CleanCacheReport> {
+async function janitor(overrides: Partial<CleanCacheOptions> = {}, killAt?: number): Promise<CleanCacheReport> {
   const bucket = new KillableBucket(new S3Bucket(s3.client, bucketName, { attempts: 3, baseDelayMs: 1 }), killAt);
-  return cleanCache(bucket, {
-    prefixes: [''], keep, maxAgeDays: 90, now: LATER, dryRun: false, maxDeleteFraction: 1, force: false,
-    graceHours: 24, batchEntries: 3, lease: { ttlMs: 60_000, attempts: 6, retryDelayMs: 50 },
-    ...overrides,
-  });
+  try {
+    return await cleanCache(bucket, {
+      prefixes: [''], keep, maxAgeDays: 90, now: LATER, dryRun: false, maxDeleteFraction: 1, force: false,
+      graceHours: 24, batchEntries: 3, lease: { ttlMs: 60_000, attempts: 6, retryDelayMs: 50 },
+      ...overrides,
+    });
+  } finally {
+    await bucket.settled();
+  }
 }
 
 let probes = 0;
