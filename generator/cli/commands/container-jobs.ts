@@ -3,7 +3,7 @@ import { archOption, definitionsOption, generatedOption, offlineOption, settings
 import { containerJobs, publishDir, PUBLISH_PIPELINE } from '../../jobs/container-jobs.js';
 import { loadProject } from '../../jobs/project.js';
 import { readPublicationsInput } from '../../jobs/publications-input.js';
-import { writeOutput } from '../../pipeline/write.js';
+import { outputFolder, projectInputs, writeOutput } from '../../pipeline/write.js';
 
 export class ContainerJobsCommand extends SpacktainersCommand {
   static override paths = [['container-jobs']];
@@ -36,11 +36,11 @@ export class ContainerJobsCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const project = await loadProject(this.definitions, this.settings);
+    const output = await outputFolder('--generated', publishDir(this.generated, this.arch), [this.definitions, this.settings, ...projectInputs(project.root)]);
     const result = await containerJobs({
       ...(await readPublicationsInput(project, project.definitions, this.arch, this.generated, this.offline)),
       writerJob: process.env.CI_JOB_NAME ?? `container-jobs:${this.arch}`,
     });
-    const output = publishDir(this.generated, this.arch);
     await writeOutput(output, result.pipelines, result.files);
     for (const copy of result.copied) this.context.stdout.write(`copied from the default branch: ${copy}\n`);
     for (const { container, steps } of result.publications) {
@@ -49,7 +49,7 @@ export class ContainerJobsCommand extends SpacktainersCommand {
         `${container.definition.arch}/${container.definition.name}: ${container.image} (${todo.length > 0 ? todo.join(', ') : 'up to date'})\n`,
       );
     }
-    this.context.stdout.write(`container-jobs: ${result.publications.length} containers written to ${output}/${PUBLISH_PIPELINE}\n`);
+    this.context.stdout.write(`container-jobs: ${result.publications.length} containers written to ${output.path}/${PUBLISH_PIPELINE}\n`);
     return 0;
   }
 }
