@@ -39,6 +39,8 @@ export function failureLines(error: unknown, command: string): string {
   if (error instanceof PipelineLimitError) {
     return error.violations.map((violation) => `${violation} (GitLab would refuse this pipeline; nothing was written)`).join('\n');
   }
+  // A file system failure names its path, which is what the user has to look at.
+  if ((error as NodeJS.ErrnoException).path !== undefined) return `${command}: ${firstLine(error)}`;
   return `${command}: ${firstLine(error)} (unexpected; run again with --verbose to see where it happened)`;
 }
 
