@@ -9,7 +9,7 @@ export interface RetryPolicy {
   baseDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 500 };
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 1_000 };
 
 const MAX_DELAY_MS = 20_000;
 

@@ -105,6 +105,26 @@ describe('one error surface: one line, exit 1; usage errors exit 2; stacks only 
     });
   });
 
+  describe('registry (create-jobs asking which base images exist)', () => {
+    const createJobs = (host: string) => cli(['create-jobs'], { SPACKTAINERS_REGISTRY_HOST: host });
+
+    it('a registry nothing listens on: progress lines for each look-up, then one line', async () => {
+      const port = await unusedPort();
+      const run = await createJobs(`127.0.0.1:${port}`);
+      expect(run.code).toBe(1);
+      const lines = run.stderr.trimEnd().split('\n');
+      expect(lines.at(-1)).toBe(`127.0.0.1:${port}: cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`);
+      expect(lines.length).toBeGreaterThan(1);
+      for (const line of lines.slice(0, -1)) {
+        expect(line).toMatch(new RegExp(`^127\\.0\\.0\\.1:${port}: GET /v2/\\S+/manifests/\\S+: attempt [12]/3 failed \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\); retrying in \\d+\\.\\d s$`));
+      }
+    });
+
+    it('a registry host name that does not resolve is not retried', async () => {
+      expectOneLine(await createJobs('nonexistent.invalid:5000'), 1, /^nonexistent\.invalid:5000: cannot reach https:\/\/nonexistent\.invalid:5000: getaddrinfo ENOTFOUND nonexistent\.invalid$/);
+    });
+  });
+
   describe('GitLab API (gitlab artifacts)', () => {
     const artifacts = (apiUrl: string) =>
       cli(['gitlab', 'artifacts', '--job', 'create-jobs', '--output', 'artifacts'], { CI_API_V4_URL: apiUrl, CI_PROJECT_ID: '1', GITLAB_API_TOKEN: 'token' });
