@@ -86,6 +86,13 @@ describe('output folders are ours alone', () => {
     expect(await readdir(path.join(project, 'out'))).toEqual(['generated']);
     // The artifact paths are the folder as given, relative to the project.
     expect(await readFile(path.join(project, 'out/generated/spacktainers.yml'), 'utf8')).toContain('out/generated/amd64/');
+
+    // A failing run leaves the previous output exactly as it was, and nothing beside it.
+    await writeFile(path.join(project, 'container_definitions/amd64/broken.yaml'), 'spack: [\n');
+    expect((await createJobs('--output', 'out/generated')).code).toBe(1);
+    expect(await tree(path.join(project, 'out/generated'))).toEqual(files);
+    expect(await readdir(path.join(project, 'out'))).toEqual(['generated']);
+    await rm(path.join(project, 'container_definitions/amd64/broken.yaml'));
     await rm(path.join(project, 'out'), { recursive: true });
   });
 

@@ -4,6 +4,7 @@ import { GitlabError } from '../gitlab/errors.js';
 import { InputError, InputErrors } from '../input/errors.js';
 import { PipelineLimitError } from '../pipeline/write.js';
 import { RegistryError } from '../registry/client.js';
+import { failureMessage, systemErrorCode } from '../retry.js';
 
 /** Exit codes: a failure the message explains, and a command line that does not parse. */
 export const EXIT_FAILURE = 1;
@@ -39,8 +40,12 @@ export function failureLines(error: unknown, command: string): string {
   if (error instanceof PipelineLimitError) {
     return error.violations.map((violation) => `${violation} (GitLab would refuse this pipeline; nothing was written)`).join('\n');
   }
-  // A file system failure names its path, which is what the user has to look at.
-  if ((error as NodeJS.ErrnoException).path !== undefined) return `${command}: ${firstLine(error)}`;
+  // A system error names its file or address, which is what the user has to look at.
+  if (systemErrorCode(error) !== undefined) return `${command}: ${failureMessage(error)}`;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status !== undefined) {
+    return `${command}: S3 answered HTTP ${status} ${(error as Error).name}: ${firstLine(error)}; check the bucket names and the credentials in settings s3`;
+  }
   return `${command}: ${firstLine(error)} (unexpected; run again with --verbose to see where it happened)`;
 }
 
