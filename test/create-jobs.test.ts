@@ -48,6 +48,8 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
 
   it('writes the main pipeline, base images, environments and generate scripts', () => {
     expect([...generated.keys()].filter((f) => !/spack-outputs|spack-pipeline/.test(f)).sort()).toEqual([
+      '.spacktainers-output',
+      'amd64/containers/.spacktainers-output',
       'amd64/containers/build-tools/Dockerfile',
       'amd64/containers/build-tools/provenance.json',
       'amd64/containers/containers.yml',

@@ -23,7 +23,7 @@ describe('GitLab artifacts of other pipelines', () => {
   beforeEach(async () => {
     Object.assign(gitlab, { pipelines: [], jobs: new Map(), bridges: new Map(), faults: [], requests: [] });
     const settings = await loadSettings(path.join(REPO_ROOT, 'settings.yaml'), {});
-    project = gitlabProject(settings, gitlab.ciVariables(apiUrl), { attempts: 4, firstDelayMs: 1 });
+    project = gitlabProject(settings, gitlab.ciVariables(apiUrl), { attempts: 4, baseDelayMs: 1 });
     gitlab.pipelines.push(
       { id: 300, ref: 'main', status: 'failed' },
       { id: 200, ref: 'main', status: 'success' },

@@ -8,26 +8,27 @@ import {
 } from '@aws-sdk/client-s3';
 import { s3Client, type S3Connection } from '../s3/client.js';
 import type { Bucket, ListedObject } from './bucket.js';
+import { ServiceError } from '../errors.js';
+import { connectionFailureKind, DEFAULT_RETRY, failureMessage, pauseBeforeRetry, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
 
 /** S3 refuses more keys than this in one DeleteObjects request. */
 export const DELETE_BATCH = 1000;
 
-export interface RetryPolicy {
-  attempts: number;
-  /** First backoff in ms; it doubles each attempt (with full jitter), capped at 20 s. */
-  baseDelayMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 200 };
-
 const RETRYABLE_CODES = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'Throttling']);
 
-/** Server-side trouble (throttling, 5xx, a cut connection or a truncated body): worth retrying. */
-export function isRetryable(error: unknown): boolean {
+/** Throttling, 5xx, a cut connection or a truncated body are worth retrying; a refusal is not. */
+export function s3FailureKind(error: unknown): FailureKind {
+  if (error instanceof ServiceError) return 'permanent';
+  if (RETRYABLE_CODES.has((error as Error).name)) return 'transient';
   const status = (error as S3ServiceException).$metadata?.httpStatusCode;
-  if (RETRYABLE_CODES.has((error as Error).name)) return true;
-  if (status === undefined) return true;
-  return status >= 500 || status === 429;
+  if (status === undefined) return connectionFailureKind(error) ?? 'transient';
+  return status >= 500 || status === 429 ? 'transient' : 'permanent';
+}
+
+function describeS3Failure(error: unknown): string {
+  const status = (error as S3ServiceException).$metadata?.httpStatusCode;
+  const message = failureMessage(error);
+  return status === undefined ? message : `HTTP ${status} ${(error as Error).name}: ${message}`;
 }
 
 export class S3Bucket implements Bucket {
@@ -37,13 +38,14 @@ export class S3Bucket implements Bucket {
     private readonly client: S3Client,
     private readonly name: string,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    private readonly log: (line: string) => void = toStderr,
   ) {}
 
   async list(prefix: string, options: { delimiter?: string } = {}): Promise<ListedObject[]> {
     const objects: ListedObject[] = [];
     let token: string | undefined;
     do {
-      const page = await this.send(() =>
+      const page = await this.send(`list ${prefix}`, () =>
         this.client.send(
           new ListObjectsV2Command({ Bucket: this.name, Prefix: prefix, Delimiter: options.delimiter, ContinuationToken: token }),
         ),
@@ -59,7 +61,7 @@ export class S3Bucket implements Bucket {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    return this.send(async () => {
+    return this.send(`get ${key}`, async () => {
       try {
         const response = await this.client.send(new GetObjectCommand({ Bucket: this.name, Key: key }));
         return await response.Body!.transformToByteArray();
@@ -71,14 +73,14 @@ export class S3Bucket implements Bucket {
   }
 
   async put(key: string, body: Uint8Array, contentType: string): Promise<void> {
-    await this.send(() => this.client.send(new PutObjectCommand({ Bucket: this.name, Key: key, Body: body, ContentType: contentType })));
+    await this.send(`put ${key}`, () => this.client.send(new PutObjectCommand({ Bucket: this.name, Key: key, Body: body, ContentType: contentType })));
   }
 
   async delete(keys: string[]): Promise<void> {
     for (let start = 0; start < keys.length; start += DELETE_BATCH) {
       let batch = keys.slice(start, start + DELETE_BATCH);
       for (let attempt = 1; batch.length > 0; attempt++) {
-        const response = await this.send(() =>
+        const response = await this.send(`delete ${batch.length} keys`, () =>
           this.client.send(
             new DeleteObjectsCommand({
               Bucket: this.name,
@@ -88,31 +90,36 @@ export class S3Bucket implements Bucket {
         );
         const failed = response.Errors ?? [];
         const fatal = failed.find((error) => !RETRYABLE_CODES.has(error.Code ?? ''));
-        if (fatal) throw new Error(`deleting ${fatal.Key}: ${fatal.Code} ${fatal.Message ?? ''}`.trim());
+        if (fatal) throw new ServiceError(`s3://${this.name}: delete ${fatal.Key}: ${fatal.Code} ${fatal.Message ?? ''}`.trim());
         batch = failed.map((error) => error.Key!);
         if (batch.length > 0 && attempt >= this.retry.attempts) {
-          throw new Error(`deleting ${batch.length} keys: still throttled after ${attempt} attempts`);
+          throw new ServiceError(`s3://${this.name}: delete ${batch.length} keys: still throttled after ${attempt} attempts; run again later`);
         }
-        if (batch.length > 0) await this.backoff(attempt);
+        if (batch.length > 0) {
+          const what = `s3://${this.name}: delete ${batch.length} keys`;
+          await pauseBeforeRetry({ what, attempt, attempts: this.retry.attempts, cause: 'throttled' }, { policy: this.retry, log: this.log });
+        }
       }
     }
   }
 
-  private async send<T>(operation: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
+  private async send<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    const counted = () => {
       this.requests++;
-      try {
-        return await operation();
-      } catch (error) {
-        if (!isRetryable(error) || attempt >= this.retry.attempts) throw error;
-        await this.backoff(attempt);
-      }
+      return operation();
+    };
+    try {
+      return await withRetry(`s3://${this.name}: ${what}`, counted, {
+        policy: this.retry,
+        kind: s3FailureKind,
+        describe: describeS3Failure,
+        log: this.log,
+      });
+    } catch (error) {
+      if (error instanceof ServiceError) throw error;
+      const hint = connectionFailureKind(error) === undefined ? '' : '; check the S3 endpoint (settings s3.endpoint, or --endpoint)';
+      throw new ServiceError(`s3://${this.name}: ${what}: ${describeS3Failure(error)}${hint}`, { cause: error });
     }
-  }
-
-  private backoff(attempt: number): Promise<void> {
-    const ceiling = Math.min(20_000, this.retry.baseDelayMs * 2 ** (attempt - 1));
-    return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
   }
 }
 

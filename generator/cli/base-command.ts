@@ -1,26 +1,21 @@
-import { Command } from 'clipanion';
-import { GitlabError } from '../gitlab/errors.js';
-import { InputError, InputErrors } from '../input/errors.js';
-import { RegistryError } from '../registry/client.js';
+import { Command, Option } from 'clipanion';
+import { commandName, reportFailure } from './failure.js';
 
 /**
- * Every spacktainers command: a problem in user input is printed as `file:line:col: key:
- * message` lines on stderr with exit code 1, never as a stack trace; so is a registry that
- * refuses a look-up (its message names the registry and the HTTP status, never a credential)
- * and a GitLab or store problem (a missing CI variable, a failed job, a server that keeps failing).
+ * Every spacktainers command. A failure is printed as one line on stderr naming what failed
+ * (file:line, option, endpoint, bucket) and what to do, with exit code 1; a command line that
+ * does not parse exits 2. The stack trace is only for `--verbose` or a set DEBUG variable.
  */
 export abstract class SpacktainersCommand extends Command {
+  verbose = Option.Boolean('--verbose', false, { description: 'On a failure, also print its stack trace (as a set DEBUG variable does)' });
+
   abstract run(): Promise<number | void>;
 
   async execute(): Promise<number> {
     try {
       return (await this.run()) ?? 0;
     } catch (error) {
-      if (error instanceof InputError || error instanceof InputErrors || error instanceof RegistryError || error instanceof GitlabError) {
-        this.context.stderr.write(`${error.message}\n`);
-        return 1;
-      }
-      throw error;
+      return reportFailure(error, commandName(this.path), this.context.stderr, this.verbose);
     }
   }
 }

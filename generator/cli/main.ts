@@ -1,4 +1,5 @@
-import { Builtins, Cli } from 'clipanion';
+import { Builtins, Cli, type BaseContext, type Command } from 'clipanion';
+import { commandName, reportFailure } from './failure.js';
 import { CleanCacheCommand } from './commands/cache/clean.js';
 import { ContainerJobsCommand } from './commands/container-jobs.js';
 import { CreateJobsCommand } from './commands/create-jobs.js';
@@ -33,8 +34,32 @@ export const commands = [
   CleanBranchesCommand,
 ];
 
+/**
+ * Clipanion prints a command line it cannot parse on stdout with the whole usage and exits 1;
+ * here it is one line on stderr naming the command, and exit code 2.
+ */
+class SpacktainersCli extends Cli {
+  override async run(input: Command | string[], context: Partial<BaseContext> | void): Promise<number> {
+    const full: BaseContext = { ...Cli.defaultContext, ...(context ?? {}) };
+    if (!Array.isArray(input)) return super.run(input, full);
+    let command: Command;
+    try {
+      command = this.process(input, full);
+    } catch (error) {
+      return reportFailure(error, commandName(typedPath(input)), full.stderr, input.includes('--verbose'));
+    }
+    return super.run(command, full);
+  }
+}
+
+/** The longest command path the arguments start with, to name it in a usage error. */
+function typedPath(input: string[]): string[] {
+  const paths = commands.flatMap((command) => command.paths ?? []);
+  return paths.filter((p) => p.every((word, index) => input[index] === word)).sort((a, b) => b.length - a.length)[0] ?? [];
+}
+
 export function buildCli(): Cli {
-  const cli = new Cli({
+  const cli = new SpacktainersCli({
     binaryLabel: 'spacktainers',
     binaryName: 'spacktainers',
     binaryVersion: '0.1.0',

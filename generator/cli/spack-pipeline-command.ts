@@ -1,9 +1,9 @@
-import path from 'node:path';
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from './base-command.js';
 import { maxYamlBytesOption, positiveInteger, settingsOption } from './options.js';
-import { InputError } from '../input/errors.js';
+import { OptionError } from '../input/errors.js';
 import { DEFAULT_LIMITS } from '../pipeline/limits.js';
+import { outputFolder, type OutputFolder } from '../pipeline/write.js';
 import { cacheKind, ciContext } from '../gitlab/ci-context.js';
 import { loadSettings } from '../settings/load.js';
 import { ARCHITECTURES, type CacheKind } from '../settings/settings.js';
@@ -29,16 +29,8 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
     description: `Build cache the jobs push to: ${CACHE_KINDS.join(', ')} (default: production on the default branch, else development)`,
   });
 
-  /** The output folder as GitLab sees it: relative to the project folder (the current folder). */
-  protected outputPath(): string {
-    const relative = path.relative(process.cwd(), path.resolve(this.output));
-    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
-      throw new InputError({ file: '--output' }, `${this.output} must be a folder inside the project folder (the current folder)`);
-    }
-    return relative.split(path.sep).join('/');
-  }
-
-  protected async computeSpackPipeline(): Promise<SpackPipelineResult> {
+  /** The pipelines, and the checked output folder they name (as GitLab sees it: relative to the project). */
+  protected async computeSpackPipeline(): Promise<SpackPipelineResult & { output: OutputFolder }> {
     const arch = oneOf('--arch', this.arch, ARCHITECTURES);
     const settings = await loadSettings(this.settings);
     const cache = this.cache === undefined ? cacheKind(ciContext(settings)) : oneOf('--cache', this.cache, CACHE_KINDS);
@@ -47,15 +39,15 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
       maxYamlBytes: positiveInteger('--max-yaml-bytes', this.maxYamlBytes),
       maxNeeds: positiveInteger('--max-needs', this.maxNeeds),
     };
-    const outputPath = this.outputPath();
+    const output = await outputFolder('--output', this.output, [this.settings, this.input]);
     const inputs = await readSpackPipelines(this.input);
-    return buildSpackPipeline(inputs, { settings, arch, cache, outputPath, limits });
+    return { ...buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits }), output };
   }
 }
 
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new InputError({ file: option }, `must be one of ${allowed.join(', ')}, got ${value}`);
+    throw new OptionError(option, `must be one of ${allowed.join(', ')}, got ${value}`);
   }
   return value as T;
 }

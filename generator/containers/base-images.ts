@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CiContext } from '../gitlab/ci-context.js';
+import { InputError } from '../input/errors.js';
 import type { Job, Pipeline } from '../pipeline/model.js';
 import { shellQuote } from '../pipeline/shell.js';
 import { BASE_IMAGES, registryImage, type Architecture, type BaseImageName, type Settings } from '../settings/settings.js';
@@ -26,7 +27,7 @@ export interface BaseImage {
 export function describeBaseImages(settings: Settings, inputs: BaseImageInputs[]): BaseImage[] {
   return BASE_IMAGES.map((name) => {
     const folder = inputs.find((i) => i.name === name);
-    if (!folder) throw new Error(`base-images/${name}/ is missing`);
+    if (!folder) throw new InputError({ file: `base-images/${name}/` }, 'missing; every base image needs its folder of build files');
     const buildArgs = baseImageBuildArgs(settings, name);
     const hash = createHash('sha256');
     for (const file of [...folder.files].sort((a, b) => a.path.localeCompare(b.path))) {

@@ -1,6 +1,7 @@
 import { Gitlab, GitbeakerRequestError, GitbeakerRetryError } from '@gitbeaker/rest';
 import type { Settings } from '../settings/settings.js';
 import { GitlabError } from './errors.js';
+import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
 
 export type GitlabApi = Gitlab<false>;
 
@@ -9,24 +10,20 @@ export interface GitlabProject {
   api: GitlabApi;
   projectId: string;
   retry: RetryPolicy;
+  /** Where retries are reported, one line each. */
+  log: (line: string) => void;
 }
-
-/**
- * Backoff for answers worth retrying (429 and 5xx). Gitbeaker itself only retries 429 and 502,
- * with delays of a few milliseconds; this covers the other 5xx and a server that needs longer.
- */
-export interface RetryPolicy {
-  attempts: number;
-  firstDelayMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, firstDelayMs: 2_000 };
 
 /**
  * Connect from GitLab's predefined CI variables (CI_API_V4_URL, CI_PROJECT_ID) and the token
  * in the CI variable named by `gitlab.tokenVariable`. The token is only ever put in a header.
  */
-export function gitlabProject(settings: Settings, environment: NodeJS.ProcessEnv, retry = DEFAULT_RETRY): GitlabProject {
+export function gitlabProject(
+  settings: Settings,
+  environment: NodeJS.ProcessEnv,
+  retry: RetryPolicy = DEFAULT_RETRY,
+  log: (line: string) => void = toStderr,
+): GitlabProject {
   const variable = (name: string) => {
     const value = environment[name];
     if (!value) throw new GitlabError(`the CI variable ${name} is not set (the GitLab API needs it)`);
@@ -39,7 +36,7 @@ export function gitlabProject(settings: Settings, environment: NodeJS.ProcessEnv
     host: apiUrl.slice(0, -'/api/v4'.length),
     token: variable(settings.gitlab.tokenVariable),
   });
-  return { api, projectId: variable('CI_PROJECT_ID'), retry };
+  return { api, projectId: variable('CI_PROJECT_ID'), retry, log };
 }
 
 /** HTTP status of a failed gitbeaker call, when the server answered. */
@@ -49,27 +46,34 @@ export function responseStatus(error: unknown): number | undefined {
   return response?.status;
 }
 
-function retryable(error: unknown): boolean {
-  if (error instanceof GitbeakerRetryError) return true;
+/**
+ * Gitbeaker itself only retries 429 and 502, a few milliseconds apart; this covers the other 5xx,
+ * a server that needs longer, and a connection that fails before any answer.
+ */
+function failureKind(error: unknown): FailureKind {
+  if (error instanceof GitbeakerRetryError) return 'transient';
   const status = responseStatus(error);
-  return status === 429 || (status !== undefined && status >= 500);
+  if (status === undefined) return connectionFailureKind(error) ?? 'permanent';
+  return status === 429 || status >= 500 ? 'transient' : 'permanent';
 }
 
-/** Run one API call, retrying 429/5xx with exponential backoff; `what` names it in the error. */
+/** Run one API call, retrying what another try may fix; `what` names it in the progress lines and the error. */
 export async function withRetries<T>(project: GitlabProject, what: string, call: () => Promise<T>): Promise<T> {
-  const { attempts, firstDelayMs } = project.retry;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      if (!retryable(error) || attempt >= attempts) throw new GitlabError(`${what}: ${describeFailure(error)}`, responseStatus(error));
-      await new Promise((resolve) => setTimeout(resolve, firstDelayMs * 2 ** (attempt - 1)));
-    }
+  try {
+    return await withRetry(what, call, { policy: project.retry, kind: failureKind, describe: describeFailure, log: project.log });
+  } catch (error) {
+    throw new GitlabError(`${what}: ${describeFailure(error)}${hint(error)}`, responseStatus(error));
   }
+}
+
+function hint(error: unknown): string {
+  const status = responseStatus(error);
+  if (status === 401 || status === 403) return '; check the token in the CI variable named by settings gitlab.tokenVariable';
+  return connectionFailureKind(error) === undefined ? '' : '; check CI_API_V4_URL';
 }
 
 function describeFailure(error: unknown): string {
   const status = responseStatus(error);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = failureMessage(error);
   return status === undefined ? message : `HTTP ${status} ${message}`.trim();
 }

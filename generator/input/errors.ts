@@ -17,6 +17,17 @@ export class InputError extends Error {
   }
 }
 
+/** A problem with a command-line option's value. Printed as `--option: message`. */
+export class OptionError extends InputError {
+  constructor(
+    readonly option: string,
+    problem: string,
+  ) {
+    super({ file: option }, problem);
+    this.name = 'OptionError';
+  }
+}
+
 /** Several input problems found in one pass, so a user can fix them all at once. */
 export class InputErrors extends Error {
   constructor(readonly errors: InputError[]) {

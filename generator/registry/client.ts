@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { registryEndpoint } from './reference.js';
+import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
 
 export interface RegistryCredentials {
   username: string;
@@ -31,10 +32,18 @@ export class RegistryError extends Error {
     message: string,
     /** The HTTP status the registry answered a request with, when that is what failed. */
     readonly status?: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'RegistryError';
   }
+}
+
+/** Throttling and 5xx answers, and connections that may come back, are worth another try. */
+function registryFailureKind(error: unknown): FailureKind {
+  const status = (error as RegistryError).status;
+  if (status !== undefined) return 'transient';
+  return connectionFailureKind((error as Error).cause) ?? 'permanent';
 }
 
 const MANIFEST_TYPES = [
@@ -61,6 +70,8 @@ export class RegistryClient {
     private readonly fetchImpl: typeof fetch = fetch,
     /** Where its API is served, when not where the host name says (see registryEndpoint). */
     private readonly endpoint = registryEndpoint(registry),
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    private readonly log: (line: string) => void = toStderr,
   ) {}
 
   /** The digest a tag points to (a HEAD request, which registries do not rate-limit), if any. */
@@ -149,13 +160,26 @@ export class RegistryClient {
 
   private async request(repository: string, access: Access, suffix: string, init: RequestInit): Promise<Response> {
     const url = `${this.endpoint}/v2/${repository}${suffix}`;
+    const what = `${this.registry}: ${init.method ?? 'GET'} /v2/${repository}${suffix}`;
     const scope = `repository:${repository}:${access}`;
+    const attempt = async (authorization?: string) => {
+      const response = await this.fetchImpl(url, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), ...(authorization ? { authorization } : {}) },
+      }).catch((error: Error) => {
+        throw new RegistryError(`${this.registry}: cannot reach ${this.endpoint}: ${failureMessage(error)}`, undefined, { cause: error });
+      });
+      if (response.status !== 429 && response.status < 500) return response;
+      const text = await response.text().catch(() => '');
+      throw new RegistryError(`${what}: HTTP ${response.status} ${text.slice(0, 200)}`.trim(), response.status);
+    };
     const send = (authorization?: string) =>
-      this.fetchImpl(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...(authorization ? { authorization } : {}) } }).catch(
-        (error: Error) => {
-          throw new RegistryError(`${this.registry}: cannot reach ${this.endpoint}: ${(error.cause as Error | undefined)?.message ?? error.message}`);
-        },
-      );
+      withRetry(what, () => attempt(authorization), {
+        policy: this.retry,
+        kind: registryFailureKind,
+        describe: (error) => ((error as RegistryError).status === undefined ? failureMessage(error) : `HTTP ${(error as RegistryError).status}`),
+        log: this.log,
+      });
     const cached = this.tokens.get(scope);
     const response = await send(cached);
     if (response.status !== 401) return response;

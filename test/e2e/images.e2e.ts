@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseImageRef, INPUT_CHECKSUM_LABEL } from '../../generator/containers/base-images.js';
@@ -53,7 +52,7 @@ describe('base images: the generated jobs build them for real on this machine, o
   const logs = path.join(defaultCacheDir(), 'logs');
 
   const createJobs = async () => {
-    const run = await runCli(['create-jobs', '--output', output], project, env);
+    const run = await runCli(['create-jobs', '--output', 'generated'], project, env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     return pipelineJobs(await readFile(path.join(output, 'base-images.yml'), 'utf8')) as Record<string, GeneratedJob>;
@@ -64,7 +63,7 @@ describe('base images: the generated jobs build them for real on this machine, o
     await images.removeContainerRepositories();
     // One amd64 definition: the base images of amd64 only, the architecture of this machine.
     project = await makeProject({ 'amd64/zlib.yaml': 'spack:\n  specs:\n  - zlib\n' });
-    output = await mkdtemp(path.join(tmpdir(), 'spacktainers-e2e-generated-'));
+    output = path.join(project, 'generated');
     env = { ...images.env, ...images.settingsOverrides, CI_REGISTRY_USER: 'e2e', CI_REGISTRY_PASSWORD: 'e2e' };
     await mkdir(logs, { recursive: true });
     const settings = await loadSettings(path.join(project, 'settings.yaml'), env);

@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { buildCli } from '../../generator/cli/main.js';
+import { REPO_ROOT } from './project.js';
 
 export interface CliRun {
   code: number;
@@ -25,4 +28,24 @@ export async function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv
     process.chdir(previous.cwd);
     process.env = previous.env;
   }
+}
+
+/**
+ * Run the built CLI (`bin/spacktainers.js`, as `npm ci` builds it) as its own process, from
+ * `cwd`, with only the given environment: what a user or a CI job sees, exit code included.
+ */
+export function runBuiltCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/spacktainers.js'), ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: cwd, NODE_NO_WARNINGS: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: string[] = [];
+    const err: string[] = [];
+    child.stdout.on('data', (chunk) => out.push(String(chunk)));
+    child.stderr.on('data', (chunk) => err.push(String(chunk)));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: out.join(''), stderr: err.join('') }));
+  });
 }

@@ -4,7 +4,7 @@ import { containerJobs, publishDir } from '../../jobs/container-jobs.js';
 import { PUBLISH_PIPELINE, publishWriterJob } from '../../jobs/publish-split.js';
 import { loadProject } from '../../jobs/project.js';
 import { readPublicationsInput } from '../../jobs/publications-input.js';
-import { writeOutput } from '../../pipeline/write.js';
+import { outputFolder, projectInputs, writeOutput } from '../../pipeline/write.js';
 
 export class ContainerJobsCommand extends SpacktainersCommand {
   static override paths = [['container-jobs']];
@@ -40,12 +40,12 @@ export class ContainerJobsCommand extends SpacktainersCommand {
   async run(): Promise<number> {
     const limits = limitsWithYamlBytes(this.maxYamlBytes);
     const project = await loadProject(this.definitions, this.settings);
+    const output = await outputFolder('--generated', publishDir(this.generated, this.arch), [this.definitions, this.settings, ...projectInputs(project.root)]);
     const result = await containerJobs({
       ...(await readPublicationsInput(project, project.definitions, this.arch, this.generated, this.offline)),
       writerJob: process.env.CI_JOB_NAME ?? publishWriterJob(this.arch),
       limits,
     });
-    const output = publishDir(this.generated, this.arch);
     await writeOutput(output, result.pipelines, result.files, limits);
     for (const copy of result.copied) this.context.stdout.write(`copied from the default branch: ${copy}\n`);
     for (const { container, steps } of result.publications) {
@@ -55,7 +55,7 @@ export class ContainerJobsCommand extends SpacktainersCommand {
       );
     }
     const files = result.pipelines.map((file) => file.path).join(', ');
-    this.context.stdout.write(`container-jobs: ${result.publications.length} containers written to ${output}/ (${files})\n`);
+    this.context.stdout.write(`container-jobs: ${result.publications.length} containers written to ${output.path}/ (${files})\n`);
     return 0;
   }
 }

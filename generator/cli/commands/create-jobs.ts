@@ -5,7 +5,7 @@ import { readBaseImageInputs } from '../../containers/read-base-images.js';
 import { createJobs, MAIN_PIPELINE } from '../../jobs/create-jobs.js';
 import { loadProject } from '../../jobs/project.js';
 import { publishedState } from '../../jobs/published.js';
-import { writeOutput } from '../../pipeline/write.js';
+import { outputFolder, projectInputs, writeOutput } from '../../pipeline/write.js';
 
 export class CreateJobsCommand extends SpacktainersCommand {
   static override paths = [['create-jobs']];
@@ -44,12 +44,13 @@ export class CreateJobsCommand extends SpacktainersCommand {
   async run(): Promise<number> {
     const limits = limitsWithYamlBytes(this.maxYamlBytes);
     const project = await loadProject(this.definitions, this.settings);
+    const output = await outputFolder('--output', this.output, [this.definitions, this.settings, ...projectInputs(project.root)]);
     const { images } = publishedState(project.settings, process.env, this.offline);
     const result = await createJobs({
       ...project,
       baseImages: await readBaseImageInputs(project.root),
       images,
-      outputDir: this.output,
+      outputDir: output.path,
       limits,
     });
     for (const step of result.baseImageSteps) {
@@ -58,14 +59,14 @@ export class CreateJobsCommand extends SpacktainersCommand {
       await images.copy(step.from!, to);
       this.context.stdout.write(`base image ${step.image.name} (${step.arch}): copied ${step.from} to ${to}\n`);
     }
-    await writeOutput(this.output, result.pipelines, result.files, limits);
+    await writeOutput(output, result.pipelines, result.files, limits);
     for (const step of result.baseImageSteps) {
       if (step.action !== 'copy') this.context.stdout.write(`base image ${step.image.name} (${step.arch}): ${step.action === 'build' ? 'build' : 'up to date'}\n`);
     }
     const counts = result.arches.map((arch) => `${arch}: ${project.definitions.definitions.filter((d) => d.arch === arch).length}`);
     this.context.stdout.write(
       `create-jobs: ${project.definitions.definitions.length} containers (${counts.join(', ') || 'none'}), ` +
-        `${result.pipelines.length} pipelines and ${result.files.length} files written to ${this.output}/\n`,
+        `${result.pipelines.length} pipelines and ${result.files.length} files written to ${output.path}/\n`,
     );
     return 0;
   }

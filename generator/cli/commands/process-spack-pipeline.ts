@@ -30,11 +30,11 @@ export class ProcessSpackPipelineCommand extends SpackPipelineCommand {
   });
 
   async run(): Promise<number> {
-    const { pipelines, plan } = await this.computeSpackPipeline();
+    const { pipelines, plan, output } = await this.computeSpackPipeline();
     const limits = { ...DEFAULT_LIMITS, maxYamlBytes: plan.maxYamlBytes, maxNeeds: plan.maxNeeds };
-    await writeOutput(this.output, pipelines, [{ path: PLAN_FILE, text: `${JSON.stringify(plan, null, 2)}\n` }], limits);
+    await writeOutput(output, pipelines, [{ path: PLAN_FILE, text: `${JSON.stringify(plan, null, 2)}\n` }], limits);
     this.context.stdout.write(
-      `${plan.buildJobs} build jobs in ${plan.children.length} child pipelines written to ${this.output}\n`,
+      `${plan.buildJobs} build jobs in ${plan.children.length} child pipelines written to ${output.path}\n`,
     );
     return 0;
   }
