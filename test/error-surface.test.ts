@@ -92,16 +92,18 @@ describe('one error surface: one line, exit 1; usage errors exit 2; stacks only 
       expect(run.code).toBe(1);
       const lines = run.stderr.split('\n');
       const cause = `connect ECONNREFUSED 127\\.0\\.0\\.1:${port}`;
+      // The janitor's first request, reading its marks, is the one that fails.
+      const request = 'get spacktainers-janitor/marks\\.json';
       expect(lines).toEqual([
-        expect.stringMatching(new RegExp(`^s3://cache: list build_cache/: attempt 1/3 failed \\(${cause}\\); retrying in \\d+\\.\\d s$`)),
-        expect.stringMatching(new RegExp(`^s3://cache: list build_cache/: attempt 2/3 failed \\(${cause}\\); retrying in \\d+\\.\\d s$`)),
-        expect.stringMatching(new RegExp(`^s3://cache: list build_cache/: ${cause}; check the S3 endpoint`)),
+        expect.stringMatching(new RegExp(`^s3://cache: ${request}: attempt 1/3 failed \\(${cause}\\); retrying in \\d+\\.\\d s$`)),
+        expect.stringMatching(new RegExp(`^s3://cache: ${request}: attempt 2/3 failed \\(${cause}\\); retrying in \\d+\\.\\d s$`)),
+        expect.stringMatching(new RegExp(`^s3://cache: ${request}: ${cause}; check the S3 endpoint`)),
         '',
       ]);
     });
 
     it('a host name that does not resolve is not retried', async () => {
-      expectOneLine(await clean('http://nonexistent.invalid:9000', keys), 1, /^s3:\/\/cache: list build_cache\/: getaddrinfo ENOTFOUND nonexistent\.invalid; check the S3 endpoint/);
+      expectOneLine(await clean('http://nonexistent.invalid:9000', keys), 1, /^s3:\/\/cache: get spacktainers-janitor\/marks\.json: getaddrinfo ENOTFOUND nonexistent\.invalid; check the S3 endpoint/);
     });
   });
 
