@@ -4,6 +4,7 @@ import { InputError, InputErrors, throwIfAny } from '../input/errors.js';
 import { ARCHITECTURES, type Architecture } from '../settings/settings.js';
 import type { ContainerDefinition, DefinitionSet } from './definition.js';
 import { parseCustomDefinition, parseSpackDefinition } from './parse.js';
+import { byKeys, compareCodePoints } from '../pipeline/order.js';
 
 export const SPACK_EXTENSIONS = ['.yaml', '.yml'];
 export const CUSTOM_EXTENSION = '.def';
@@ -51,8 +52,8 @@ export async function readDefinitions(definitionsDir: string, projectRoot: strin
   errors.push(...(await missingFileSources(definitions, projectRoot, display)));
   errors.push(...duplicateNames(definitions));
   throwIfAny(errors);
-  definitions.sort((a, b) => a.arch.localeCompare(b.arch) || a.name.localeCompare(b.name));
-  return { definitions, switchedOff: switchedOff.sort() };
+  definitions.sort(byKeys((d) => d.arch, (d) => d.name));
+  return { definitions, switchedOff: switchedOff.sort(compareCodePoints) };
 }
 
 async function readOne(
@@ -131,7 +132,7 @@ function duplicateNames(definitions: ContainerDefinition[]): InputError[] {
 
 async function listDir(dir: string, display: (p: string) => string): Promise<string[]> {
   try {
-    return (await readdir(dir)).sort();
+    return (await readdir(dir)).sort(compareCodePoints);
   } catch (error) {
     throw new InputError({ file: display(dir) }, `cannot read definitions folder: ${(error as Error).message}`);
   }
