@@ -54,8 +54,9 @@ export class YamlSource implements ProblemLocator {
     if (isAlias(node)) {
       const expanded = anchors.get(node.source);
       const at = this.at(node.range?.[0] ?? 0, path);
-      if (expanded === undefined) throw new InputError(at, `alias *${node.source} does not name an anchor defined before it`);
-      if (expanded === IN_PROGRESS) throw new InputError(at, `alias *${node.source} is inside its own anchor`);
+      const alias = `alias *${firstLine(node.source, 60)}`;
+      if (expanded === undefined) throw new InputError(at, `${alias} does not name an anchor defined before it`);
+      if (expanded === IN_PROGRESS) throw new InputError(at, `${alias} is inside its own anchor`);
       aliased.values += expanded;
       if (aliased.values > MAX_ALIASED_VALUES) {
         throw new InputError(at, `aliases expand this file by more than ${MAX_ALIASED_VALUES} values`);
@@ -76,10 +77,19 @@ export class YamlSource implements ProblemLocator {
           throw new InputError(this.at(offset, [...path, key]), `duplicate key (first at line ${this.lines.linePos(earlier).line})`);
         }
         keys.set(key, offset);
-        values += this.checkNodes(pair.value, [...path, key], anchors, aliased);
+        // A key can be an alias too, which the library expands into a string.
+        values += this.checkNodes(keyNode, path, anchors, aliased);
+        // One path array for the whole walk (`at` copies it): a copy per value was most of the time.
+        path.push(key);
+        values += this.checkNodes(pair.value, path, anchors, aliased);
+        path.pop();
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, index) => (values += this.checkNodes(item, [...path, index], anchors, aliased)));
+      node.items.forEach((item, index) => {
+        path.push(index);
+        values += this.checkNodes(item, path, anchors, aliased);
+        path.pop();
+      });
     }
     if (anchor) anchors.set(anchor, values);
     return values;
