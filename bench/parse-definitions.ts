@@ -6,7 +6,7 @@
  *    each a Spack environment of 25 specs and 50 package preferences, the shape of a large
  *    real stack.
  * 2. One definition at the size limit (1 MiB): a `packages:` map of about 58,000 keys, the
- *    case the YAML library's uniqueKeys made quadratic (27 s for this file before).
+ *    case the YAML library's uniqueKeys made quadratic. Figures: README, "Adding a container".
  *
  * Each figure is the whole CLI process (start-up included), best of three: wall time, and CPU
  * time (user + system, from bash's `time`), which other work on the machine does not inflate.
