@@ -75,7 +75,7 @@ describe('bad definitions: a clear error naming file, line, column and key; exit
     ['a folder without spack.yaml', { 'amd64/x/README.txt': 'hi' }, 'container_definitions/amd64/x: a definition folder must hold spack.yaml'],
     ['a YAML document that is a list', { 'amd64/a.yaml': '- spack\n' }, 'container_definitions/amd64/a.yaml:1:1: must be a mapping, got a list'],
     ['a ci pipeline-gen that is not a list', { 'amd64/a.yaml': `${ok}  ci:\n    pipeline-gen:\n      build-job: {}\n` }, 'container_definitions/amd64/a.yaml:6:7: spack.ci.pipeline-gen: must be a list, got a mapping'],
-    ['duplicate keys', { 'amd64/a.yaml': `${ok}spack:\n  specs: [x]\n` }, 'container_definitions/amd64/a.yaml:4:1: malformed YAML: Map keys must be unique'],
+    ['duplicate keys', { 'amd64/a.yaml': `${ok}spack:\n  specs: [x]\n` }, 'container_definitions/amd64/a.yaml:4:1: spack: duplicate key (first at line 1)'],
   ];
 
   it.each(cases)('%s', async (_title, definitions, expected) => {

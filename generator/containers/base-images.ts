@@ -6,6 +6,7 @@ import { shellQuote } from '../pipeline/shell.js';
 import { BASE_IMAGES, registryImage, type Architecture, type BaseImageName, type Settings } from '../settings/settings.js';
 import type { ImageLookup } from '../registry/lookup.js';
 import { buildahJob, keyValueArguments, LABEL_NAMESPACE, registryLogin } from './registry-script.js';
+import { byKeys } from '../pipeline/order.js';
 
 /** The files of one `base-images/<name>/` folder, as read from disk. */
 export interface BaseImageInputs {
@@ -30,7 +31,7 @@ export function describeBaseImages(settings: Settings, inputs: BaseImageInputs[]
     if (!folder) throw new InputError({ file: `base-images/${name}/` }, 'missing; every base image needs its folder of build files');
     const buildArgs = baseImageBuildArgs(settings, name);
     const hash = createHash('sha256');
-    for (const file of [...folder.files].sort((a, b) => a.path.localeCompare(b.path))) {
+    for (const file of [...folder.files].sort(byKeys((f) => f.path))) {
       hash.update(`file ${file.path} ${file.content.length}\n`).update(file.content);
     }
     for (const [key, value] of Object.entries(buildArgs)) hash.update(`arg ${key}=${value}\n`);

@@ -12,6 +12,7 @@ import { concreteRoot, type SpackLock } from '../spack/lock.js';
 import { cacheIsSigned, environmentPaths } from '../spack/environment.js';
 import { baseImageRef } from './base-images.js';
 import { buildahJob, keyValueArguments, LABEL_NAMESPACE, registryLogin } from './registry-script.js';
+import { byKeys } from '../pipeline/order.js';
 
 /** Docker tags: at most 128 characters of [A-Za-z0-9_.-], not starting with . or -. */
 const DOCKER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -158,7 +159,7 @@ export function containerChecksum(dockerfile: string, sources: ContainerSources)
   const hash = createHash('sha256');
   hash.update(`definition ${sources.definition.length}\n`).update(sources.definition);
   hash.update(`dockerfile ${Buffer.byteLength(dockerfile)}\n`).update(dockerfile);
-  for (const file of [...sources.files].sort((a, b) => a.source.localeCompare(b.source))) {
+  for (const file of [...sources.files].sort(byKeys((f) => f.source))) {
     hash.update(`file ${file.source} ${file.content.length}\n`).update(file.content);
   }
   return `sha256:${hash.digest('hex')}`;

@@ -5,6 +5,7 @@ import type { Architecture } from '../settings/settings.js';
 import { overriddenCiKeys } from '../spack/environment.js';
 import type { CustomContainerDefinition, FileCopy, SpackContainerDefinition } from './definition.js';
 import { containerName, fileCopy, imageReference, spackSpec } from './syntax.js';
+import { quoteValue } from '../input/quote.js';
 
 /** What a `<name>.yaml` / `<name>/spack.yaml` definition may hold. Also exported as JSON Schema. */
 export const spackDefinitionShape: ObjectShape = {
@@ -100,7 +101,7 @@ export function parseCustomDefinition(
     errors.push(
       new InputError(
         { file, line: fromLine + 1, column, key: 'From' },
-        `${JSON.stringify(reference)} is not an image reference with a tag (e.g. "docker.io/library/ubuntu:22.04")`,
+        `${quoteValue(reference)} is not an image reference with a tag (e.g. "docker.io/library/ubuntu:22.04")`,
       ),
     );
   }
@@ -111,5 +112,5 @@ export function parseCustomDefinition(
 function nameProblems(file: string, name: string): InputError[] {
   return containerName.pattern!.test(name)
     ? []
-    : [new InputError({ file, key: 'name' }, `${JSON.stringify(name)} is not ${containerName.patternMeaning}`)];
+    : [new InputError({ file, key: 'name' }, `${quoteValue(name)} is not ${containerName.patternMeaning}`)];
 }

@@ -1,9 +1,12 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { copiedFiles } from '../containers/read-container-sources.js';
 import { InputError, InputErrors, throwIfAny } from '../input/errors.js';
+import { COPIED_FILE_LIMIT, DEFINITION_LIMIT, InputTree, projectPaths } from '../input/files.js';
 import { ARCHITECTURES, type Architecture } from '../settings/settings.js';
 import type { ContainerDefinition, DefinitionSet } from './definition.js';
 import { parseCustomDefinition, parseSpackDefinition } from './parse.js';
+import { byKeys, compareCodePoints } from '../pipeline/order.js';
 
 export const SPACK_EXTENSIONS = ['.yaml', '.yml'];
 export const CUSTOM_EXTENSION = '.def';
@@ -15,11 +18,12 @@ export const CUSTOM_EXTENSION = '.def';
  * problems of all files are reported together; nothing is returned if there is one.
  */
 export async function readDefinitions(definitionsDir: string, projectRoot: string): Promise<DefinitionSet> {
-  const display = (p: string) => path.relative(projectRoot, p).split(path.sep).join('/') || '.';
+  const display = projectPaths(projectRoot);
   const errors: InputError[] = [];
   const definitions: ContainerDefinition[] = [];
   const switchedOff: string[] = [];
 
+  const tree = await InputTree.open(definitionsDir, display);
   const archDirs = await listDir(definitionsDir, display);
   for (const entry of archDirs) {
     const archPath = path.join(definitionsDir, entry);
@@ -27,7 +31,12 @@ export async function readDefinitions(definitionsDir: string, projectRoot: strin
       switchedOff.push(display(archPath));
       continue;
     }
-    if (!(await isDirectory(archPath)) && isIgnorable(entry)) continue;
+    try {
+      if ((await tree.kind(archPath)) !== 'directory' && isIgnorable(entry)) continue;
+    } catch (error) {
+      errors.push(...asInputErrors(error));
+      continue;
+    }
     if (!(ARCHITECTURES as readonly string[]).includes(entry)) {
       errors.push(new InputError({ file: display(archPath) }, `unknown architecture folder (expected ${ARCHITECTURES.join(', ')})`));
       continue;
@@ -40,7 +49,7 @@ export async function readDefinitions(definitionsDir: string, projectRoot: strin
         continue;
       }
       try {
-        const definition = await readOne(itemPath, item, arch, display);
+        const definition = await readOne(tree, itemPath, item, arch, display);
         if (definition) definitions.push(definition);
       } catch (error) {
         errors.push(...asInputErrors(error));
@@ -51,30 +60,32 @@ export async function readDefinitions(definitionsDir: string, projectRoot: strin
   errors.push(...(await missingFileSources(definitions, projectRoot, display)));
   errors.push(...duplicateNames(definitions));
   throwIfAny(errors);
-  definitions.sort((a, b) => a.arch.localeCompare(b.arch) || a.name.localeCompare(b.name));
-  return { definitions, switchedOff: switchedOff.sort() };
+  definitions.sort(byKeys((d) => d.arch, (d) => d.name));
+  return { definitions, switchedOff: switchedOff.sort(compareCodePoints) };
 }
 
 async function readOne(
+  tree: InputTree,
   itemPath: string,
   item: string,
   arch: Architecture,
   display: (p: string) => string,
 ): Promise<ContainerDefinition | undefined> {
-  if (await isDirectory(itemPath)) {
+  const read = async (file: string) => (await tree.read(file, DEFINITION_LIMIT)).toString('utf8');
+  if ((await tree.kind(itemPath)) === 'directory') {
     const envFile = path.join(itemPath, 'spack.yaml');
-    const content = await readFile(envFile, 'utf8').catch(() => {
+    if ((await tree.kind(envFile)) !== 'file') {
       throw new InputError({ file: display(itemPath) }, 'a definition folder must hold spack.yaml');
-    });
-    return parseSpackDefinition(display(envFile), content, item, arch);
+    }
+    return parseSpackDefinition(display(envFile), await read(envFile), item, arch);
   }
   const extension = path.extname(item);
   const name = item.slice(0, item.length - extension.length);
   if (SPACK_EXTENSIONS.includes(extension)) {
-    return parseSpackDefinition(display(itemPath), await readFile(itemPath, 'utf8'), name, arch);
+    return parseSpackDefinition(display(itemPath), await read(itemPath), name, arch);
   }
   if (extension === CUSTOM_EXTENSION) {
-    return parseCustomDefinition(display(itemPath), await readFile(itemPath, 'utf8'), name, arch);
+    return parseCustomDefinition(display(itemPath), await read(itemPath), name, arch);
   }
   if (isIgnorable(item)) return undefined;
   throw new InputError(
@@ -93,18 +104,19 @@ async function missingFileSources(
   projectRoot: string,
   display: (p: string) => string,
 ): Promise<InputError[]> {
+  const files = await copiedFiles(projectRoot, display);
   const errors: InputError[] = [];
   for (const definition of definitions) {
     if (definition.kind !== 'spack') continue;
     for (const [index, copy] of definition.files.entries()) {
-      const source = path.join(projectRoot, 'spacktainer', 'files', copy.source);
-      if (!(await stat(source).catch(() => undefined))?.isFile()) {
-        errors.push(
-          new InputError(
-            { file: definition.file, key: `spacktainer.files.${index}` },
-            `source ${display(source)} does not exist (files are copied from spacktainer/files/)`,
-          ),
-        );
+      const at = { file: definition.file, key: `spacktainer.files.${index}` };
+      const source = files.path(copy.source);
+      try {
+        if (!(await files.tree.checkFile(source, COPIED_FILE_LIMIT))) {
+          errors.push(new InputError(at, `source ${display(source)} does not exist (files are copied from spacktainer/files/)`));
+        }
+      } catch (error) {
+        errors.push(...asInputErrors(error).map((e) => new InputError(at, `source ${e.location.file} ${e.problem}`)));
       }
     }
   }
@@ -131,14 +143,10 @@ function duplicateNames(definitions: ContainerDefinition[]): InputError[] {
 
 async function listDir(dir: string, display: (p: string) => string): Promise<string[]> {
   try {
-    return (await readdir(dir)).sort();
+    return (await readdir(dir)).sort(compareCodePoints);
   } catch (error) {
     throw new InputError({ file: display(dir) }, `cannot read definitions folder: ${(error as Error).message}`);
   }
-}
-
-async function isDirectory(p: string): Promise<boolean> {
-  return (await stat(p)).isDirectory();
 }
 
 function asInputErrors(error: unknown): InputError[] {

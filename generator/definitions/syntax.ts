@@ -1,5 +1,6 @@
 import path from 'node:path/posix';
 import type { StringShape } from '../input/shape.js';
+import { quoteValue } from '../input/quote.js';
 
 /**
  * What user-written values may contain. Each is as strict as its purpose allows and contains
@@ -38,12 +39,12 @@ export const fileCopy: StringShape = {
 };
 
 function pathProblem(role: string, value: string, root: string): string | undefined {
-  if (value.startsWith('/')) return `${role} ${JSON.stringify(value)} is absolute; write it relative to ${root}`;
+  if (value.startsWith('/')) return `${role} ${quoteValue(value)} is absolute; write it relative to ${root}`;
   if (value.split('/').some((part) => part === '..') || path.normalize(value).startsWith('..')) {
-    return `${role} ${JSON.stringify(value)} escapes ${root}`;
+    return `${role} ${quoteValue(value)} escapes ${root}`;
   }
   if (!relativePathPattern.test(value)) {
-    return `${role} ${JSON.stringify(value)} must be a plain relative path (letters, digits and _.+@- between slashes)`;
+    return `${role} ${quoteValue(value)} must be a plain relative path (letters, digits and _.+@- between slashes)`;
   }
   return undefined;
 }

@@ -2,6 +2,7 @@ import type { Architecture } from '../settings/settings.js';
 import { changeKind, newSpecCount, packageChanges, type PackageChange } from '../spack/lock-diff.js';
 import type { SpackLock } from '../spack/lock.js';
 import type { SpackOutput } from '../spack/read-outputs.js';
+import { byKeys } from '../pipeline/order.js';
 
 /** Hidden in the note's Markdown; finds our note again so it is updated, never duplicated. */
 export const NOTE_MARKER = '<!-- spacktainers:merge-request-note -->';
@@ -40,7 +41,7 @@ export function containerChanges(arch: Architecture, outputs: SpackOutput[], def
     const packages = packageChanges(lock, undefined);
     changes.push({ arch, name, status: 'removed', packages, newSpecs: 0, buildJobs: 0, fromCache: 0, reasons: ['no longer defined on this branch'] });
   }
-  return changes.sort((a, b) => a.name.localeCompare(b.name));
+  return changes.sort(byKeys((change) => change.name));
 }
 
 function reasons(status: ContainerChange['status'], packages: PackageChange[], newSpecs: number, buildJobs: number): string[] {

@@ -5,6 +5,8 @@ export interface ProblemLocator {
   error(path: (string | number)[], problem: string): InputError;
   /** The same for problems with the key itself (unknown keys), pointing at the key. */
   keyError(path: (string | number)[], problem: string): InputError;
+  /** The string at `path` as a message may show it: never more than the line it starts on. */
+  quote(path: (string | number)[], value: string): string;
 }
 
 /**
@@ -45,41 +47,42 @@ type Path = (string | number)[];
 
 export function checkShape(source: ProblemLocator, value: unknown, shape: Shape, path: Path = []): InputError[] {
   const problem = (p: Path, text: string) => [source.error(p, text)];
+  const quote = (text: string) => source.quote(path, text);
   switch (shape.kind) {
     case 'any':
       return [];
     case 'string': {
-      if (typeof value !== 'string') return problem(path, `must be a string, got ${describe(value)}`);
+      if (typeof value !== 'string') return problem(path, `must be a string, got ${describe(value, quote)}`);
       if (shape.enum && !shape.enum.includes(value)) {
-        return problem(path, `must be one of ${shape.enum.join(', ')}, got ${JSON.stringify(value)}`);
+        return problem(path, `must be one of ${shape.enum.join(', ')}, got ${quote(value)}`);
       }
       if (shape.pattern && !shape.pattern.test(value)) {
-        return problem(path, `${JSON.stringify(value)} is not ${shape.patternMeaning ?? `matching ${shape.pattern}`}`);
+        return problem(path, `${quote(value)} is not ${shape.patternMeaning ?? `matching ${shape.pattern}`}`);
       }
       const extra = shape.check?.(value);
       return extra ? problem(path, extra) : [];
     }
     case 'number': {
-      if (typeof value !== 'number' || Number.isNaN(value)) return problem(path, `must be a number, got ${describe(value)}`);
+      if (typeof value !== 'number' || Number.isNaN(value)) return problem(path, `must be a number, got ${describe(value, quote)}`);
       if (shape.integer && !Number.isInteger(value)) return problem(path, `must be a whole number, got ${value}`);
       if (shape.minimum !== undefined && value < shape.minimum) return problem(path, `must be at least ${shape.minimum}`);
       return [];
     }
     case 'boolean':
-      return typeof value === 'boolean' ? [] : problem(path, `must be true or false, got ${describe(value)}`);
+      return typeof value === 'boolean' ? [] : problem(path, `must be true or false, got ${describe(value, quote)}`);
     case 'list': {
-      if (!Array.isArray(value)) return problem(path, `must be a list, got ${describe(value)}`);
+      if (!Array.isArray(value)) return problem(path, `must be a list, got ${describe(value, quote)}`);
       if (shape.minItems !== undefined && value.length < shape.minItems) {
         return problem(path, shape.minItems === 1 ? 'must not be empty' : `needs at least ${shape.minItems} entries`);
       }
       return value.flatMap((item, i) => checkShape(source, item, shape.items, [...path, i]));
     }
     case 'map': {
-      if (!isPlainObject(value)) return problem(path, `must be a mapping, got ${describe(value)}`);
+      if (!isPlainObject(value)) return problem(path, `must be a mapping, got ${describe(value, quote)}`);
       return Object.entries(value).flatMap(([k, v]) => checkShape(source, v, shape.values, [...path, k]));
     }
     case 'object': {
-      if (!isPlainObject(value)) return problem(path, `must be a mapping, got ${describe(value)}`);
+      if (!isPlainObject(value)) return problem(path, `must be a mapping, got ${describe(value, quote)}`);
       const errors: InputError[] = [];
       for (const key of Object.keys(value)) {
         if (!(key in shape.fields) && !shape.open) {
@@ -148,9 +151,9 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function describe(value: unknown): string {
+function describe(value: unknown, quote: (text: string) => string): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return typeof value === 'string' ? `string ${quote(value)}` : `${typeof value} ${JSON.stringify(value)}`;
 }

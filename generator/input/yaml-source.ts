@@ -1,7 +1,12 @@
 import { CORE_SCHEMA, load, type YAMLException } from 'js-yaml';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { InputError, type SourceLocation } from './errors.js';
+import { firstLine, quoteStart, quoteValue } from './quote.js';
 import type { ProblemLocator } from './shape.js';
+
+/** Far above what aliases add to a real file; an alias bomb passes it within a few levels. */
+const MAX_ALIASED_VALUES = 100_000;
+const IN_PROGRESS = -1;
 
 /**
  * A parsed YAML (or JSON) file that remembers where each value came from, so errors can name
@@ -12,25 +17,82 @@ export class YamlSource implements ProblemLocator {
     readonly file: string,
     readonly document: Document,
     private readonly lines: LineCounter,
+    private readonly text: string,
   ) {}
 
   static parse(file: string, text: string): YamlSource {
     const lines = new LineCounter();
-    const document = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    // The library's own uniqueKeys compares each key with every earlier one of its map, which
+    // takes minutes for a megabyte map; checkNodes finds the same duplicates in one pass.
+    const document = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
     const first = document.errors[0];
     if (first) {
       const pos = lines.linePos(first.pos[0]);
       throw new InputError(
         { file, line: pos.line, column: pos.col },
-        `malformed YAML: ${first.message.split('\n')[0]}`,
+        // The parser's messages can quote the source; a log shows no more than a line of it.
+        `malformed YAML: ${firstLine(first.message, 200)}`,
       );
     }
-    return new YamlSource(file, document, lines);
+    const source = new YamlSource(file, document, lines, text);
+    source.checkNodes(document.contents, [], new Map(), { values: 0 });
+    return source;
   }
 
   /** The plain JavaScript value of the whole document. */
   toJS(): unknown {
-    return this.document.toJS({ maxAliasCount: 100 });
+    // checkNodes has bounded what aliases expand to, with an error that names the alias.
+    return this.document.toJS({ maxAliasCount: -1 });
+  }
+
+  /**
+   * Refuse duplicate keys, an alias inside its own anchor (a cycle), and aliases that add more
+   * than MAX_ALIASED_VALUES values (an alias bomb: ten aliases of ten aliases of ... grow
+   * tenfold per level). Returns how many values `node` stands for, aliases expanded.
+   */
+  private checkNodes(node: unknown, path: (string | number)[], anchors: Map<string, number>, aliased: { values: number }): number {
+    if (isAlias(node)) {
+      const expanded = anchors.get(node.source);
+      const at = this.at(node.range?.[0] ?? 0, path);
+      const alias = `alias *${firstLine(node.source, 60)}`;
+      if (expanded === undefined) throw new InputError(at, `${alias} does not name an anchor defined before it`);
+      if (expanded === IN_PROGRESS) throw new InputError(at, `${alias} is inside its own anchor`);
+      aliased.values += expanded;
+      if (aliased.values > MAX_ALIASED_VALUES) {
+        throw new InputError(at, `aliases expand this file by more than ${MAX_ALIASED_VALUES} values`);
+      }
+      return expanded;
+    }
+    const anchor = (node as Node | null)?.anchor;
+    if (anchor) anchors.set(anchor, IN_PROGRESS);
+    let values = 1;
+    if (isMap(node)) {
+      const keys = new Map<string, number>();
+      for (const pair of node.items) {
+        const keyNode = pair.key as Node | null;
+        const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+        const offset = keyNode?.range?.[0] ?? 0;
+        const earlier = keys.get(key);
+        if (earlier !== undefined) {
+          throw new InputError(this.at(offset, [...path, key]), `duplicate key (first at line ${this.lines.linePos(earlier).line})`);
+        }
+        keys.set(key, offset);
+        // A key can be an alias too, which the library expands into a string.
+        values += this.checkNodes(keyNode, path, anchors, aliased);
+        // One path array for the whole walk (`at` copies it): a copy per value was most of the time.
+        path.push(key);
+        values += this.checkNodes(pair.value, path, anchors, aliased);
+        path.pop();
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => {
+        path.push(index);
+        values += this.checkNodes(item, path, anchors, aliased);
+        path.pop();
+      });
+    }
+    if (anchor) anchors.set(anchor, values);
+    return values;
   }
 
   /** The location of the value at `path`, or of the nearest parent that exists. */
@@ -53,6 +115,21 @@ export class YamlSource implements ProblemLocator {
       if (offset !== undefined) return this.at(offset, path);
     }
     return this.locate(path);
+  }
+
+  /**
+   * A plain or quoted string spread over several source lines (as a file that is not YAML at
+   * all reads) joins them with spaces; it is shown as far as its first line goes.
+   */
+  quote(path: (string | number)[], value: string): string {
+    const node = this.document.getIn(path, true);
+    // Block scalars (| and >) keep their line breaks, so the value's first line is the file's.
+    const folded = isScalar(node) && node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED';
+    const range = folded ? node.range : undefined;
+    const line = range && this.lines.linePos(range[0]).line;
+    if (!range || line === this.lines.linePos(range[1]).line) return quoteValue(value);
+    const end = this.lines.lineStarts[line!] ?? this.text.length;
+    return quoteStart(this.text.slice(range[0], end).replace(/^["']/, ''));
   }
 
   private at(offset: number, path: (string | number)[]): SourceLocation {
@@ -91,7 +168,7 @@ export class YamlValue implements ProblemLocator {
       // YamlSource says where and what in the same words as for every other file.
       YamlSource.parse(file, text);
       const { mark, reason } = error as YAMLException;
-      throw new InputError({ file, line: mark.line + 1, column: mark.column + 1 }, `malformed YAML: ${reason}`);
+      throw new InputError({ file, line: mark.line + 1, column: mark.column + 1 }, `malformed YAML: ${firstLine(reason, 200)}`);
     }
   }
 
@@ -106,5 +183,9 @@ export class YamlValue implements ProblemLocator {
 
   keyError(path: (string | number)[], problem: string): InputError {
     return this.source().keyError(path, problem);
+  }
+
+  quote(path: (string | number)[], value: string): string {
+    return this.source().quote(path, value);
   }
 }

@@ -4,6 +4,7 @@ import type { ArchitectureImage } from '../registry/multi-arch.js';
 import { ARCHITECTURES, type Architecture, type Settings } from '../settings/settings.js';
 import { concreteRoot } from '../spack/lock.js';
 import type { LockedEnvironment } from '../spack/read-locks.js';
+import { byKeys } from '../pipeline/order.js';
 
 /** A container built for several architectures at the same version: one tag joins them. */
 export interface MultiArchImage {
@@ -43,5 +44,5 @@ export function multiArchImages(
       images: ARCHITECTURES.filter((arch) => byArch.has(arch)).map((arch) => ({ arch, tag: `${version}${tagSuffix(context, arch)}` })),
     });
   }
-  return joined.sort((a, b) => a.name.localeCompare(b.name));
+  return joined.sort(byKeys((image) => image.name));
 }

@@ -6,6 +6,7 @@ import { readLocks } from '../spack/read-locks.js';
 import { planPublications } from './container-jobs.js';
 import type { Project } from './project.js';
 import { readPublicationsInput } from './publications-input.js';
+import { byKeys } from '../pipeline/order.js';
 
 export interface StatusQuery {
   arches: Architecture[];
@@ -39,7 +40,7 @@ export async function projectStatus(project: Project, query: StatusQuery): Promi
     const { publications } = await planPublications({ ...input, definitions: { ...forArch, definitions: concretized } });
     rows.push(...publications.map(containerStatus));
   }
-  return rows.sort((a, b) => a.arch.localeCompare(b.arch) || a.name.localeCompare(b.name));
+  return rows.sort(byKeys((row) => row.arch, (row) => row.name));
 }
 
 /** Which selected containers ship `packageName` (at `version` when given), from their locks. */

@@ -1,5 +1,6 @@
 import { shellQuote } from '../pipeline/shell.js';
 import type { Architecture } from '../settings/settings.js';
+import { compareCodePoints } from '../pipeline/order.js';
 
 /**
  * What a cluster user gets for one published SIF: `module load <name>/<version>` puts a
@@ -60,7 +61,7 @@ export function moduleFiles(module: ContainerModule, settings: ModuleSettings): 
   const paths = modulePaths(module, settings);
   const relative = (p: string) => p.slice(settings.root.length + 1);
   const listed = module.executables === 'runscript' ? [module.name] : module.executables;
-  const executables = [...new Set(listed)].filter((e) => EXECUTABLE.test(e)).sort();
+  const executables = [...new Set(listed)].filter((e) => EXECUTABLE.test(e)).sort(compareCodePoints);
   const skipped = listed.filter((e) => !EXECUTABLE.test(e));
   const files: ModuleFile[] = executables.map((executable) => ({
     path: `${relative(paths.wrappers)}/${executable}`,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SpackLock } from '../spack/lock.js';
+import { byKeys } from '../pipeline/order.js';
 
 /** One installed package of a container, as a user asks about it. */
 export interface PackageRecord {
@@ -68,7 +69,7 @@ function order(a: string, b: string): number {
 export function packageList(lock: SpackLock): PackageRecord[] {
   return [...lock.specs.values()]
     .map(({ name, version, hash, variants }) => ({ name, version, hash, variants }))
-    .sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version) || a.hash.localeCompare(b.hash));
+    .sort(byKeys((p) => p.name, (p) => p.version, (p) => p.hash));
 }
 
 export function renderProvenance(provenance: Provenance): string {

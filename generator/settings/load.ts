@@ -1,13 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import { InputError } from '../input/errors.js';
+import { readRegularFile, SETTINGS_LIMIT } from '../input/files.js';
 import { parseSettings, type Settings } from './settings.js';
 
 /** Read the settings file; CI variables in `environment` override its values. */
 export async function loadSettings(file: string, environment: NodeJS.ProcessEnv = process.env): Promise<Settings> {
   let content: string;
   try {
-    content = await readFile(file, 'utf8');
+    content = (await readRegularFile(file, SETTINGS_LIMIT)).toString('utf8');
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new InputError({ file }, `cannot read settings: ${(error as Error).message}`);
   }
   return parseSettings(file, content, environment);

@@ -1,6 +1,7 @@
 import { throwIfAny, InputError } from '../input/errors.js';
 import { checkShape, isPlainObject, type ObjectShape, type Shape } from '../input/shape.js';
 import { YamlSource } from '../input/yaml-source.js';
+import { quoteValue } from '../input/quote.js';
 
 export const ARCHITECTURES = ['amd64', 'arm64'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
@@ -81,7 +82,7 @@ const gitlabDuration: Shape = {
   check: (value) => {
     const seconds = durationSeconds(value);
     if (seconds === 0) return 'must be longer than nothing';
-    return seconds > MAX_TIMEOUT_SECONDS ? `${JSON.stringify(value)} is longer than the month GitLab allows a job` : undefined;
+    return seconds > MAX_TIMEOUT_SECONDS ? `${quoteValue(value)} is longer than the month GitLab allows a job` : undefined;
   },
   description: 'A GitLab job timeout, e.g. 6h, 1h 30m or 90 minutes (at most a month).',
 };
@@ -184,7 +185,11 @@ function applyOverrides(settings: Settings, environment: NodeJS.ProcessEnv, file
     if (raw === undefined) return;
     const next = parseOverride(raw, shape);
     const where = { file: `${file} (overridden by $${variable})`, key: path.join('.') };
-    const locator = { error: (_: unknown, problem: string) => new InputError(where, problem), keyError: (_: unknown, problem: string) => new InputError(where, problem) };
+    const locator = {
+      error: (_: unknown, problem: string) => new InputError(where, problem),
+      keyError: (_: unknown, problem: string) => new InputError(where, problem),
+      quote: (_: unknown, text: string) => quoteValue(text),
+    };
     const problems = checkShape(locator, next, shape);
     if (problems.length > 0) errors.push(...problems);
     else holder[key] = next;

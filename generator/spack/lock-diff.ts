@@ -1,4 +1,5 @@
 import type { SpackLock } from './lock.js';
+import { compareCodePoints } from '../pipeline/order.js';
 
 /** How one package differs between two locks: versions before and after (empty when absent). */
 export interface PackageChange {
@@ -22,7 +23,7 @@ export function changeKind(change: PackageChange): PackageChangeKind {
 export function packageChanges(before: SpackLock | undefined, after: SpackLock | undefined): PackageChange[] {
   const old = versionsByName(before);
   const now = versionsByName(after);
-  const names = [...new Set([...old.keys(), ...now.keys()])].sort();
+  const names = [...new Set([...old.keys(), ...now.keys()])].sort(compareCodePoints);
   return names
     .map((name) => ({ name, before: old.get(name) ?? [], after: now.get(name) ?? [] }))
     .filter((c) => c.before.join(' ') !== c.after.join(' '));
@@ -38,5 +39,5 @@ function versionsByName(lock: SpackLock | undefined): Map<string, string[]> {
   for (const spec of lock?.specs.values() ?? []) {
     versions.set(spec.name, (versions.get(spec.name) ?? new Set()).add(spec.version));
   }
-  return new Map([...versions].map(([name, set]) => [name, [...set].sort()]));
+  return new Map([...versions].map(([name, set]) => [name, [...set].sort(compareCodePoints)]));
 }

@@ -1,5 +1,6 @@
 import { InputError } from '../input/errors.js';
 import { isPlainObject } from '../input/shape.js';
+import { compareCodePoints } from '../pipeline/order.js';
 
 /** One concrete spec of a `spack.lock` (lockfile-version 4 and 5, specfile-version 3 and 4). */
 export interface ConcreteSpec {
@@ -64,7 +65,7 @@ const FLAG_PARAMETERS = new Set(['cflags', 'cppflags', 'cxxflags', 'fflags', 'ld
 export function formatVariants(parameters: Record<string, unknown>): string {
   const entries = Object.entries(parameters)
     .filter(([key]) => !FLAG_PARAMETERS.has(key))
-    .sort(([a], [b]) => a.localeCompare(b));
+    .sort(([a], [b]) => compareCodePoints(a, b));
   const booleans = entries.filter(([, v]) => typeof v === 'boolean').map(([k, v]) => `${v ? '+' : '~'}${k}`).join('');
   const valued = entries
     .filter(([, v]) => typeof v !== 'boolean')

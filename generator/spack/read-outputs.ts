@@ -4,6 +4,7 @@ import { environmentPaths, spackOutputsRoot } from './environment.js';
 import { InputError } from '../input/errors.js';
 import { parseSpackLock, type SpackLock } from './lock.js';
 import { parseSpackPipeline } from './spack-pipeline.js';
+import { compareCodePoints } from '../pipeline/order.js';
 
 /** What one container's generate job left: its lock and the specs it must build. */
 export interface SpackOutput {
@@ -17,7 +18,7 @@ export interface SpackOutput {
 export async function readSpackOutputs(generatedRoot: string, arch: Architecture): Promise<SpackOutput[]> {
   const names = await readdir(spackOutputsRoot(arch, generatedRoot)).catch(() => [] as string[]);
   const outputs: SpackOutput[] = [];
-  for (const name of names.sort()) {
+  for (const name of names.sort(compareCodePoints)) {
     const { outputDir } = environmentPaths(arch, name, generatedRoot);
     const lockFile = `${outputDir}/spack.lock`;
     const pipelineFile = `${outputDir}/pipeline.yml`;

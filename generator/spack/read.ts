@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InputError } from '../input/errors.js';
 import { parseRebuildReasons } from './generate-log.js';
 import { parseSpackPipeline, type SpackPipeline } from './spack-pipeline.js';
+import { compareCodePoints } from '../pipeline/order.js';
 
 /**
  * Every `*.yml`/`*.yaml` under `dir` (recursively), parsed as one `spack ci generate` output.
@@ -15,7 +16,7 @@ export async function readSpackPipelines(dir: string): Promise<SpackPipeline[]> 
   } catch (error) {
     throw new InputError({ file: dir }, `cannot read the input folder: ${(error as Error).message}`);
   }
-  const files = entries.filter((entry) => /\.ya?ml$/.test(entry)).sort();
+  const files = entries.filter((entry) => /\.ya?ml$/.test(entry)).sort(compareCodePoints);
   return Promise.all(
     files.map(async (entry) => {
       const file = path.join(dir, entry);
@@ -27,7 +28,7 @@ export async function readSpackPipelines(dir: string): Promise<SpackPipeline[]> 
 /** The `generate.log` the generate jobs keep beside each output (`spacktainers plan` reads them). */
 export async function findGenerateLogs(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
-  return entries.filter((entry) => path.basename(entry) === 'generate.log').sort().map((entry) => path.join(dir, entry));
+  return entries.filter((entry) => path.basename(entry) === 'generate.log').sort(compareCodePoints).map((entry) => path.join(dir, entry));
 }
 
 /** Rebuild reasons from every `spack ci generate` log given. */

@@ -10,6 +10,7 @@ import { projectRegistryClient } from '../../../registry/lookup.js';
 import { registryTagStore } from '../../../registry/tag-store.js';
 import { ARCHITECTURES } from '../../../settings/settings.js';
 import { SifBucket } from '../../../sif/store.js';
+import { compareCodePoints } from '../../../pipeline/order.js';
 
 export class CleanBranchesCommand extends SpacktainersCommand {
   static override paths = [['gitlab', 'clean-branches']];
@@ -49,7 +50,7 @@ export class CleanBranchesCommand extends SpacktainersCommand {
       ...definitions.definitions.map((d) => d.name),
       ...ARCHITECTURES.flatMap((arch) => Object.values(settings.architectures[arch].baseImages)),
     ]);
-    const repositories = [...images].sort().map((image) => `${registry.path}/${image}`);
+    const repositories = [...images].sort(compareCodePoints).map((image) => `${registry.path}/${image}`);
     const branches = await projectBranches(gitlabProject(settings, env));
     const stores = { tags: registryTagStore(projectRegistryClient(settings, env, this.registryUrl?.replace(/\/+$/, ''))), sifs: SifBucket.fromSettings(settings, env) };
     const result = await cleanDeletedBranches(stores, repositories, branches, context.defaultBranch, this.dryRun);
