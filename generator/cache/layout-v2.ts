@@ -3,6 +3,7 @@ import type { BuildCacheEntry } from './entry.js';
 import { dependencyHashes, indexOf, parseSpackIndex, renderSpackIndex, sha256Hex, type SpackIndex, type SpecNode } from './spack-index.js';
 import { decodeSpecDocument, nodeOfSpecFile } from './spec-file.js';
 import type { IndexWrite, LayoutSurvey } from './survey.js';
+import { compareCodePoints } from '../pipeline/order.js';
 
 /**
  * Spack < 1.0 ("build cache layout" 1 and 2, Spack 0.18 to 0.23), checked against the Spack 0.21.2
@@ -58,7 +59,7 @@ export function v2Entries(prefix: string, listing: ListedObject[], nodes: Map<st
   for (const [hash, files] of specFilesOf(listing, prefix)) {
     const node = nodes.get(hash);
     if (!node) throw new Error(`${prefix}${V2_ROOT}: no spec known for ${hash}`);
-    const specKeys = files.map((file) => file.object.key).sort();
+    const specKeys = files.map((file) => file.object.key).sort(compareCodePoints);
     entries.push({
       layout: 'v2',
       hash,

@@ -1,6 +1,7 @@
 import type { Bucket } from './bucket.js';
 import type { CacheLayout } from './entry.js';
 import { JANITOR_ROOT } from './lease.js';
+import { compareCodePoints } from '../pipeline/order.js';
 
 export const MARKS_OBJECT = `${JANITOR_ROOT}marks.json`;
 
@@ -38,7 +39,7 @@ export async function readMarks(bucket: Bucket, root: string): Promise<Marks> {
 }
 
 export function renderMarks(marks: Marks): string {
-  const sorted = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+  const sorted = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareCodePoints(a, b)));
   const perLayout = <T>(records: Record<CacheLayout, Record<string, T>>) => ({ v2: sorted(records.v2), v3: sorted(records.v3) });
   return `${JSON.stringify({ marked: perLayout(marks.marked), deleted: perLayout(marks.deleted) }, null, 1)}\n`;
 }

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../input/errors.js';
 import { parseSpackLock, type SpackLock } from '../spack/lock.js';
+import { compareCodePoints } from '../pipeline/order.js';
 
 /** Every hash in the locks and every hash they depend on (a lock lists its whole DAG, but be sure). */
 export function keepSetOf(locks: SpackLock[]): Set<string> {
@@ -36,5 +37,5 @@ async function findLocks(directory: string): Promise<string[]> {
   for (const entry of await readdir(directory, { withFileTypes: true, recursive: true })) {
     if (entry.isFile() && entry.name === 'spack.lock') found.push(path.join(entry.parentPath, entry.name));
   }
-  return found.sort();
+  return found.sort(compareCodePoints);
 }
