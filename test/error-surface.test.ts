@@ -102,6 +102,21 @@ describe('one error surface: one line, exit 1; usage errors exit 2; stacks only 
       ]);
     });
 
+    it('a SIF upload to an endpoint nothing listens on: the same progress lines, then one line', async () => {
+      const port = await unusedPort();
+      const sif = path.join(project, 'x.sif');
+      await appendFile(sif, 'sif');
+      const run = await cli(['sif', 'upload', '--file', sif, '--key', 'x/x-1.sif'], { ...keys, SPACKTAINERS_S3_ENDPOINT: `http://127.0.0.1:${port}` });
+      expect(run.code).toBe(1);
+      const cause = `connect ECONNREFUSED 127\\.0\\.0\\.1:${port}`;
+      expect(run.stderr.split('\n')).toEqual([
+        expect.stringMatching(new RegExp(`^s3://\\S+: HeadObjectCommand x/x-1\\.sif: attempt 1/3 failed \\(${cause}\\); retrying in \\d+\\.\\d s$`)),
+        expect.stringMatching(new RegExp(`^s3://\\S+: HeadObjectCommand x/x-1\\.sif: attempt 2/3 failed \\(${cause}\\); retrying in \\d+\\.\\d s$`)),
+        expect.stringMatching(new RegExp(`^s3://\\S+: HeadObjectCommand x/x-1\\.sif: ${cause}; check the S3 endpoint`)),
+        '',
+      ]);
+    });
+
     it('a host name that does not resolve is not retried', async () => {
       expectOneLine(await clean('http://nonexistent.invalid:9000', keys), 1, /^s3:\/\/cache: get spacktainers-janitor\/marks\.json: getaddrinfo ENOTFOUND nonexistent\.invalid; check the S3 endpoint/);
     });

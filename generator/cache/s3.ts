@@ -4,32 +4,14 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
-  type S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { s3Client, type S3Connection } from '../s3/client.js';
+import { RETRYABLE_S3_CODES, s3Call, s3Client, type S3Connection } from '../s3/client.js';
 import type { Bucket, ListedObject } from './bucket.js';
 import { ServiceError } from '../errors.js';
-import { connectionFailureKind, DEFAULT_RETRY, failureMessage, pauseBeforeRetry, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
+import { DEFAULT_RETRY, pauseBeforeRetry, toStderr, type RetryPolicy } from '../retry.js';
 
 /** S3 refuses more keys than this in one DeleteObjects request. */
 export const DELETE_BATCH = 1000;
-
-const RETRYABLE_CODES = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'Throttling']);
-
-/** Throttling, 5xx, a cut connection or a truncated body are worth retrying; a refusal is not. */
-export function s3FailureKind(error: unknown): FailureKind {
-  if (error instanceof ServiceError) return 'permanent';
-  if (RETRYABLE_CODES.has((error as Error).name)) return 'transient';
-  const status = (error as S3ServiceException).$metadata?.httpStatusCode;
-  if (status === undefined) return connectionFailureKind(error) ?? 'transient';
-  return status >= 500 || status === 429 ? 'transient' : 'permanent';
-}
-
-function describeS3Failure(error: unknown): string {
-  const status = (error as S3ServiceException).$metadata?.httpStatusCode;
-  const message = failureMessage(error);
-  return status === undefined ? message : `HTTP ${status} ${(error as Error).name}: ${message}`;
-}
 
 export class S3Bucket implements Bucket {
   requests = 0;
@@ -89,7 +71,7 @@ export class S3Bucket implements Bucket {
           ),
         );
         const failed = response.Errors ?? [];
-        const fatal = failed.find((error) => !RETRYABLE_CODES.has(error.Code ?? ''));
+        const fatal = failed.find((error) => !RETRYABLE_S3_CODES.has(error.Code ?? ''));
         if (fatal) throw new ServiceError(`s3://${this.name}: delete ${fatal.Key}: ${fatal.Code} ${fatal.Message ?? ''}`.trim());
         batch = failed.map((error) => error.Key!);
         if (batch.length > 0 && attempt >= this.retry.attempts) {
@@ -108,25 +90,11 @@ export class S3Bucket implements Bucket {
       this.requests++;
       return operation();
     };
-    try {
-      return await withRetry(`s3://${this.name}: ${what}`, counted, {
-        policy: this.retry,
-        kind: s3FailureKind,
-        describe: describeS3Failure,
-        log: this.log,
-      });
-    } catch (error) {
-      if (error instanceof ServiceError) throw error;
-      const hint = connectionFailureKind(error) === undefined ? '' : '; check the S3 endpoint (settings s3.endpoint, or --endpoint)';
-      throw new ServiceError(`s3://${this.name}: ${what}: ${describeS3Failure(error)}${hint}`, { cause: error });
-    }
+    return s3Call(this.name, what, counted, { policy: this.retry, log: this.log });
   }
 }
 
-/**
- * A client for the build-cache bucket. The SDK's own retries are off: S3Bucket retries, counts
- * and backs off.
- */
+/** A client for the build-cache bucket, whose calls S3Bucket retries, counts and backs off itself. */
 export function buildCacheClient(connection: S3Connection, environment: NodeJS.ProcessEnv): S3Client {
-  return s3Client(connection, environment, { maxAttempts: 1 });
+  return s3Client(connection, environment, { retry: false });
 }

@@ -1,5 +1,6 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
 import { ServiceError } from '../errors.js';
+import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
 
 /** Where an S3 client connects, as settings `s3` (or a command's options) say. */
 export interface S3Connection {
@@ -11,12 +12,54 @@ export interface S3Connection {
   secretKeyVariable: string;
 }
 
+export const RETRYABLE_S3_CODES = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'Throttling']);
+
+/** Throttling, 5xx, a cut connection or a truncated body are worth retrying; a refusal is not. */
+export function s3FailureKind(error: unknown): FailureKind {
+  if (error instanceof ServiceError) return 'permanent';
+  if (RETRYABLE_S3_CODES.has((error as Error).name)) return 'transient';
+  const status = (error as S3ServiceException).$metadata?.httpStatusCode;
+  if (status === undefined) return connectionFailureKind(error) ?? 'transient';
+  return status >= 500 || status === 429 ? 'transient' : 'permanent';
+}
+
+function describeS3Failure(error: unknown): string {
+  const status = (error as S3ServiceException).$metadata?.httpStatusCode;
+  const message = failureMessage(error);
+  return status === undefined ? message : `HTTP ${status} ${(error as Error).name}: ${message}`;
+}
+
+/** How an S3 call is retried and where its progress lines go. */
+export interface S3Retry {
+  policy: RetryPolicy;
+  log: (line: string) => void;
+}
+
+export const DEFAULT_S3_RETRY: S3Retry = { policy: DEFAULT_RETRY, log: toStderr };
+
+/**
+ * One S3 call under the shared retry policy; its last failure becomes one line naming the bucket
+ * and the call, with a hint at the endpoint when no answer came. With `answersAsThrown`, an
+ * answer (a 404, a refusal) reaches the caller as the SDK threw it, for callers that read it.
+ */
+export async function s3Call<T>(bucket: string, what: string, operation: () => Promise<T>, retry: S3Retry, answersAsThrown = false): Promise<T> {
+  try {
+    return await withRetry(`s3://${bucket}: ${what}`, operation, { ...retry, kind: s3FailureKind, describe: describeS3Failure });
+  } catch (error) {
+    if (error instanceof ServiceError) throw error;
+    if (answersAsThrown && (error as S3ServiceException).$metadata?.httpStatusCode !== undefined) throw error;
+    const hint = connectionFailureKind(error) === undefined ? '' : '; check the S3 endpoint (settings s3.endpoint, or --endpoint)';
+    throw new ServiceError(`s3://${bucket}: ${what}: ${describeS3Failure(error)}${hint}`, { cause: error });
+  }
+}
+
 /**
  * An S3 client with the keys read from the variables the connection names; without them the
  * SDK's default chain applies. A custom endpoint is addressed path-style, which every S3
- * implementation serves.
+ * implementation serves. Every command goes through s3Call (the SDK's own silent retries are
+ * off), unless `retry` is false for a caller that wraps its calls itself.
  */
-export function s3Client(connection: S3Connection, environment: NodeJS.ProcessEnv, options: { maxAttempts?: number } = {}): S3Client {
+export function s3Client(connection: S3Connection, environment: NodeJS.ProcessEnv, options: { retry?: S3Retry | false } = {}): S3Client {
   const accessKeyId = environment[connection.accessKeyVariable];
   const secretAccessKey = environment[connection.secretKeyVariable];
   const client = new S3Client({
@@ -24,8 +67,21 @@ export function s3Client(connection: S3Connection, environment: NodeJS.ProcessEn
     region: connection.region,
     forcePathStyle: connection.endpoint !== undefined,
     credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
-    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+    maxAttempts: 1,
   });
+  const retry = options.retry ?? DEFAULT_S3_RETRY;
+  if (retry) {
+    // Outermost, so a retry signs again; bodies reach commands as buffers (lib-storage cuts a
+    // file into parts), so a command can be sent twice.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Bucket?: string; Key?: string };
+        const what = `${context.commandName ?? 'request'}${input.Key === undefined ? '' : ` ${input.Key}`}`;
+        return s3Call(input.Bucket ?? '(no bucket)', what, () => next(args), retry, true);
+      },
+      { step: 'initialize', name: 'spacktainersRetry', priority: 'high' },
+    );
+  }
   // The SDK says "Could not load credentials from any providers"; the user needs the names to set.
   client.middlewareStack.add(
     (next) => async (args) => {
