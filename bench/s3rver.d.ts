@@ -8,8 +8,14 @@ declare module 's3rver' {
     directory?: string;
     configureBuckets?: { name: string; configs: unknown[] }[];
   }
+  /** The filesystem store behind the server (lib/stores/filesystem.js). */
+  interface S3rverStore {
+    putObject(object: { bucket: string; key: string }): Promise<{ size: number; md5: string }>;
+    getResourcePath(bucket: string, key: string, resource: 'object'): string;
+  }
   export default class S3rver {
     constructor(options: S3rverOptions);
+    store: S3rverStore;
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, utimes } from 'node:fs/promises';
+import { mkdtemp, rm, stat, utimes } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,23 @@ export function testS3Client(endpoint: string): S3Client {
   });
 }
 
+/**
+ * s3rver 3.7 answers a PUT once it has read the body, before the file holds it
+ * (`lib/stores/filesystem.js` resolves on the reading side's 'finish'), so a GET right after a
+ * PUT could read a truncated object, seen under load as a truncated index. S3 answers a PUT when
+ * the object is whole: wait for the bytes before answering.
+ */
+function answerPutsWhenWritten(server: S3rver): void {
+  const { store } = server;
+  const putObject = store.putObject.bind(store);
+  store.putObject = async (object) => {
+    const result = await putObject(object);
+    const file = store.getResourcePath(object.bucket, object.key, 'object');
+    while ((await stat(file)).size < result.size) await new Promise((resolve) => setTimeout(resolve, 1));
+    return result;
+  };
+}
+
 /** Start s3rver on 127.0.0.1 at a random port, storing in a fresh temporary folder. */
 export async function startS3(options: { buckets?: string[] } = {}): Promise<TestS3> {
   const directory = await mkdtemp(path.join(tmpdir(), 's3rver-'));
@@ -39,6 +56,7 @@ export async function startS3(options: { buckets?: string[] } = {}): Promise<Tes
     directory,
     configureBuckets: (options.buckets ?? []).map((name) => ({ name, configs: [] })),
   });
+  answerPutsWhenWritten(server);
   const address = (await server.run()) as AddressInfo;
   const endpoint = `http://127.0.0.1:${address.port}`;
   const client = testS3Client(endpoint);
