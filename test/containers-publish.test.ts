@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDefinitions } from '../generator/definitions/read.js';
 import { RegistryClient } from '../generator/registry/client.js';
 import { loadSettings } from '../generator/settings/load.js';
-import { copyExampleOutputs } from '../generator/jobs/example-outputs.js';
+import { copyExampleOutputs } from '../generator/app/example-outputs.js';
 import { runCli } from './support/cli.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
 import { makeProject, REPO_ROOT } from './support/project.js';

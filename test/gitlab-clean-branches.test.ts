@@ -4,7 +4,7 @@ import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerVersion, planContainer } from '../generator/containers/container-pipeline.js';
 import { branchSlugCandidates, deletedBranchOf, keptBranches } from '../generator/gitlab/branch-cleanup.js';
-import { loadProject } from '../generator/jobs/project.js';
+import { loadProject } from '../generator/app/project.js';
 import { RegistryClient } from '../generator/registry/client.js';
 import { runCli } from './support/cli.js';
 import { FakeGitlab } from './support/gitlab-server.js';

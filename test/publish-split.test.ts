@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readDefinitions } from '../generator/definitions/read.js';
 import { ciContext } from '../generator/gitlab/ci-context.js';
-import { publishGroups } from '../generator/jobs/publish-split.js';
+import { publishGroups } from '../generator/app/publish-split.js';
 import { DEFAULT_LIMITS, limitViolations, readPipelineFile } from '../generator/pipeline/limits.js';
 import { loadSettings } from '../generator/settings/load.js';
 import { runCli } from './support/cli.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerStatus } from '../generator/containers/status.js';
 import { readDefinitions } from '../generator/definitions/read.js';
-import { copyExampleOutputs } from '../generator/jobs/example-outputs.js';
+import { copyExampleOutputs } from '../generator/app/example-outputs.js';
 import { RegistryClient } from '../generator/registry/client.js';
 import { runCli } from './support/cli.js';
 import { makeProject, REPO_ROOT } from './support/project.js';

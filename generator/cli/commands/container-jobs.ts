@@ -1,9 +1,9 @@
 import { SpacktainersCommand } from '../base-command.js';
 import { archOption, definitionsOption, generatedOption, limitsWithYamlBytes, maxYamlBytesOption, offlineOption, settingsOption } from '../options.js';
-import { containerJobs, publishDir } from '../../jobs/container-jobs.js';
-import { PUBLISH_PIPELINE, publishWriterJob } from '../../jobs/publish-split.js';
-import { loadProject } from '../../jobs/project.js';
-import { readPublicationsInput } from '../../jobs/publications-input.js';
+import { containerJobs, publishDir } from '../../app/container-jobs.js';
+import { PUBLISH_PIPELINE, publishWriterJob } from '../../app/publish-split.js';
+import { loadProject } from '../../app/project.js';
+import { readPublicationsInput } from '../../app/publications-input.js';
 import { outputFolder, projectInputs, writeOutput } from '../../pipeline/write.js';
 
 export class ContainerJobsCommand extends SpacktainersCommand {

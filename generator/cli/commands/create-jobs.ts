@@ -2,9 +2,9 @@ import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, limitsWithYamlBytes, maxYamlBytesOption, offlineOption, settingsOption } from '../options.js';
 import { baseImageRef } from '../../containers/base-images.js';
 import { readBaseImageInputs } from '../../containers/read-base-images.js';
-import { createJobs, MAIN_PIPELINE } from '../../jobs/create-jobs.js';
-import { loadProject } from '../../jobs/project.js';
-import { publishedState } from '../../jobs/published.js';
+import { createJobs, MAIN_PIPELINE } from '../../app/create-jobs.js';
+import { loadProject } from '../../app/project.js';
+import { publishedState } from '../../app/published.js';
 import { outputFolder, projectInputs, writeOutput } from '../../pipeline/write.js';
 
 export class CreateJobsCommand extends SpacktainersCommand {

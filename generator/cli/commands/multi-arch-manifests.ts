@@ -1,8 +1,8 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, settingsOption } from '../options.js';
-import { multiArchImages } from '../../jobs/multi-arch.js';
-import { loadProject } from '../../jobs/project.js';
+import { multiArchImages } from '../../app/multi-arch.js';
+import { loadProject } from '../../app/project.js';
 import { projectRegistryClient } from '../../registry/lookup.js';
 import { joinArchitectures } from '../../registry/multi-arch.js';
 import { ARCHITECTURES } from '../../settings/settings.js';

@@ -3,8 +3,8 @@ import * as t from 'typanion';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, offlineOption, settingsOption } from '../options.js';
 import { renderStatusTable } from '../../containers/status.js';
-import { loadProject } from '../../jobs/project.js';
-import { packageStatus, projectStatus, type StatusQuery } from '../../jobs/status.js';
+import { loadProject } from '../../app/project.js';
+import { packageStatus, projectStatus, type StatusQuery } from '../../app/status.js';
 import { ARCHITECTURES } from '../../settings/settings.js';
 
 export class StatusCommand extends SpacktainersCommand {

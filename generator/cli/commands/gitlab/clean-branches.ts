@@ -5,7 +5,7 @@ import { definitionsOption, settingsOption } from '../../options.js';
 import { cleanDeletedBranches } from '../../../gitlab/branch-cleanup.js';
 import { projectBranches } from '../../../gitlab/branches.js';
 import { gitlabProject } from '../../../gitlab/client.js';
-import { loadProject } from '../../../jobs/project.js';
+import { loadProject } from '../../../app/project.js';
 import { projectRegistryClient } from '../../../registry/lookup.js';
 import { registryTagStore } from '../../../registry/tag-store.js';
 import { ARCHITECTURES } from '../../../settings/settings.js';
