@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cleanCache } from '../generator/cache/clean.js';
-import { S3Bucket } from '../generator/cache/s3.js';
+import { S3Bucket } from '../generator/io/s3/cache-bucket.js';
 import { keepSetOf, readSpackLocks } from '../generator/cache/spack-lock.js';
 import { buildCli } from '../generator/cli/main.js';
 import { bucketContents, expireLeases, FIXTURES, upload, v2FixtureObjects, v3FixtureObjects } from './support/buildcache.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerVersion, planContainer } from '../generator/containers/container-pipeline.js';
 import { branchSlugCandidates, deletedBranchOf, keptBranches } from '../generator/gitlab/branch-cleanup.js';
 import { loadProject } from '../generator/app/project.js';
-import { RegistryClient } from '../generator/registry/client.js';
+import { RegistryClient } from '../generator/io/registry/client.js';
 import { runCli } from './support/cli.js';
 import { FakeGitlab } from './support/gitlab-server.js';
 import { makeProject } from './support/project.js';

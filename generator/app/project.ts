@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { DefinitionSet } from '../definitions/definition.js';
-import { readDefinitions } from '../definitions/read.js';
-import { ciContext, type CiContext } from '../gitlab/ci-context.js';
-import { loadSettings } from '../settings/load.js';
+import { readDefinitions } from '../io/fs/definitions.js';
+import { ciContext, type CiContext } from '../pipeline/ci-context.js';
+import { loadSettings } from '../io/fs/settings.js';
 import type { Settings } from '../settings/settings.js';
 
 /** A spacktainers project as the generator sees it: settings, definitions and CI context. */

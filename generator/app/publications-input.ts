@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readContainerSources } from '../containers/read-container-sources.js';
+import { readContainerSources } from '../io/fs/container-sources.js';
 import type { DefinitionSet } from '../definitions/definition.js';
 import type { Architecture } from '../settings/settings.js';
-import { readLocks } from '../spack/read-locks.js';
+import { readLocks } from '../io/fs/spack-locks.js';
 import type { PublicationsInput } from './container-jobs.js';
 import type { Project } from './project.js';
 import { publishedState } from './published.js';

@@ -9,7 +9,7 @@ import {
 } from '../containers/container-pipeline.js';
 import { baseImageRef } from '../containers/base-images.js';
 import type { ContainerDefinition } from '../definitions/definition.js';
-import { tagSuffix, type CiContext } from '../gitlab/ci-context.js';
+import { tagSuffix, type CiContext } from '../pipeline/ci-context.js';
 import { InputError } from '../input/errors.js';
 import { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
 import type { Pipeline } from '../pipeline/model.js';

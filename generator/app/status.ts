@@ -2,7 +2,7 @@ import { containersShipping, containerStatus, unconcretizedStatus, type Containe
 import type { DefinitionSet } from '../definitions/definition.js';
 import type { Architecture } from '../settings/settings.js';
 import { environmentPaths } from '../spack/environment.js';
-import { readLocks } from '../spack/read-locks.js';
+import { readLocks } from '../io/fs/spack-locks.js';
 import { planPublications } from './container-jobs.js';
 import type { Project } from './project.js';
 import { readPublicationsInput } from './publications-input.js';

@@ -3,12 +3,12 @@ import { SpacktainersCommand } from './base-command.js';
 import { maxYamlBytesOption, positiveInteger, settingsOption } from './options.js';
 import { OptionError } from '../input/errors.js';
 import { DEFAULT_LIMITS } from '../pipeline/limits.js';
-import { outputFolder, type OutputFolder } from '../pipeline/write.js';
-import { cacheKind, ciContext } from '../gitlab/ci-context.js';
-import { loadSettings } from '../settings/load.js';
+import { outputFolder, type OutputFolder } from '../io/fs/output.js';
+import { cacheKind, ciContext } from '../pipeline/ci-context.js';
+import { loadSettings } from '../io/fs/settings.js';
 import { ARCHITECTURES, type CacheKind } from '../settings/settings.js';
 import { buildSpackPipeline, type SpackPipelineResult } from '../spack/plan.js';
-import { readSpackPipelines } from '../spack/read.js';
+import { readSpackPipelines } from '../io/fs/spack-pipelines.js';
 
 const CACHE_KINDS: CacheKind[] = ['production', 'development'];
 

@@ -1,9 +1,9 @@
-import type { ContainerTagStore } from '../registry/tag-store.js';
+import type { ContainerTagStore } from '../io/registry/tag-store.js';
 import { provenanceKey } from '../provenance/package-list.js';
 import { sifObjectTag, type SifStore } from '../sif/store.js';
 import { ARCHITECTURES } from '../settings/settings.js';
-import { slugify } from './ci-context.js';
-import type { ProjectBranches } from './branches.js';
+import { slugify } from '../pipeline/ci-context.js';
+import type { ProjectBranches } from '../io/gitlab/branches.js';
 
 /**
  * The branch slugs whose containers stay: every existing branch, the default branch, and

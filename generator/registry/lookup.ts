@@ -1,5 +1,5 @@
 import type { Architecture, Settings } from '../settings/settings.js';
-import { RegistryClient, RegistryError, type PublishedImage, type RegistryCredentials } from './client.js';
+import { RegistryClient, RegistryError, type PublishedImage, type RegistryCredentials } from '../io/registry/client.js';
 import { parseImageReference } from './reference.js';
 
 /**

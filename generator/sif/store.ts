@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { s3Client } from '../s3/client.js';
+import { s3Client } from '../io/s3/client.js';
 import type { Settings } from '../settings/settings.js';
 
 /**

@@ -4,7 +4,7 @@ import { containerJobs, publishDir } from '../../app/container-jobs.js';
 import { PUBLISH_PIPELINE, publishWriterJob } from '../../app/publish-split.js';
 import { loadProject } from '../../app/project.js';
 import { readPublicationsInput } from '../../app/publications-input.js';
-import { outputFolder, projectInputs, writeOutput } from '../../pipeline/write.js';
+import { outputFolder, projectInputs, writeOutput } from '../../io/fs/output.js';
 
 export class ContainerJobsCommand extends SpacktainersCommand {
   static override paths = [['container-jobs']];

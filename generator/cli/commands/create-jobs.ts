@@ -1,11 +1,11 @@
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, limitsWithYamlBytes, maxYamlBytesOption, offlineOption, settingsOption } from '../options.js';
 import { baseImageRef } from '../../containers/base-images.js';
-import { readBaseImageInputs } from '../../containers/read-base-images.js';
+import { readBaseImageInputs } from '../../io/fs/base-images.js';
 import { createJobs, MAIN_PIPELINE } from '../../app/create-jobs.js';
 import { loadProject } from '../../app/project.js';
 import { publishedState } from '../../app/published.js';
-import { outputFolder, projectInputs, writeOutput } from '../../pipeline/write.js';
+import { outputFolder, projectInputs, writeOutput } from '../../io/fs/output.js';
 
 export class CreateJobsCommand extends SpacktainersCommand {
   static override paths = [['create-jobs']];

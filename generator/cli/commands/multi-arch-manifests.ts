@@ -4,9 +4,9 @@ import { definitionsOption, generatedOption, settingsOption } from '../options.j
 import { multiArchImages } from '../../app/multi-arch.js';
 import { loadProject } from '../../app/project.js';
 import { projectRegistryClient } from '../../registry/lookup.js';
-import { joinArchitectures } from '../../registry/multi-arch.js';
+import { joinArchitectures } from '../../io/registry/multi-arch.js';
 import { ARCHITECTURES } from '../../settings/settings.js';
-import { readLocks } from '../../spack/read-locks.js';
+import { readLocks } from '../../io/fs/spack-locks.js';
 
 export class MultiArchManifestsCommand extends SpacktainersCommand {
   static override paths = [['multi-arch-manifests']];

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, settingsOption } from '../options.js';
-import { readDefinitions } from '../../definitions/read.js';
-import { loadSettings } from '../../settings/load.js';
+import { readDefinitions } from '../../io/fs/definitions.js';
+import { loadSettings } from '../../io/fs/settings.js';
 
 export class ValidateCommand extends SpacktainersCommand {
   static override paths = [['validate']];

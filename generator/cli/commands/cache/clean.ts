@@ -3,9 +3,9 @@ import { Option, UsageError } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { cleanCache, DEFAULT_GRACE_HOURS, type CleanCacheReport } from '../../../cache/clean.js';
 import { keepSetOf, readSpackLocks } from '../../../cache/spack-lock.js';
-import { buildCacheClient, S3Bucket } from '../../../cache/s3.js';
-import type { S3Connection } from '../../../s3/client.js';
-import { loadSettings } from '../../../settings/load.js';
+import { buildCacheClient, S3Bucket } from '../../../io/s3/cache-bucket.js';
+import type { S3Connection } from '../../../io/s3/client.js';
+import { loadSettings } from '../../../io/fs/settings.js';
 import { cacheCleanupTarget } from '../../../settings/settings.js';
 import * as t from 'typanion';
 

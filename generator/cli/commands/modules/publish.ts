@@ -5,10 +5,10 @@ import * as t from 'typanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { settingsOption } from '../../options.js';
 import { moduleFiles, type ContainerModule } from '../../../modules/modulefile.js';
-import { uploadModuleFiles } from '../../../modules/publish.js';
-import { loadSettings } from '../../../settings/load.js';
+import { uploadModuleFiles } from '../../../io/s3/module-files.js';
+import { loadSettings } from '../../../io/fs/settings.js';
 import { ARCHITECTURES } from '../../../settings/settings.js';
-import { s3Client } from '../../../s3/client.js';
+import { s3Client } from '../../../io/s3/client.js';
 
 export class ModulesPublishCommand extends SpacktainersCommand {
   static override paths = [['modules', 'publish']];

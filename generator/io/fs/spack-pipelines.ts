@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from '../input/errors.js';
-import { parseRebuildReasons } from './generate-log.js';
-import { parseSpackPipeline, type SpackPipeline } from './spack-pipeline.js';
-import { compareCodePoints } from '../pipeline/order.js';
+import { InputError } from '../../input/errors.js';
+import { parseRebuildReasons } from '../../spack/generate-log.js';
+import { parseSpackPipeline, type SpackPipeline } from '../../spack/spack-pipeline.js';
+import { compareCodePoints } from '../../pipeline/order.js';
 
 /**
  * Every `*.yml`/`*.yaml` under `dir` (recursively), parsed as one `spack ci generate` output.

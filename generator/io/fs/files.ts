@@ -1,7 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from './errors.js';
+import { InputError } from '../../input/errors.js';
 
 const MiB = 1024 * 1024;
 

@@ -1,7 +1,7 @@
 import { cp, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { DefinitionSet } from '../definitions/definition.js';
-import { environmentPaths } from '../spack/environment.js';
+import type { DefinitionSet } from '../../definitions/definition.js';
+import { environmentPaths } from '../../spack/environment.js';
 
 /**
  * Stand in for the root's generate jobs, which need Spack and a runner: copy the bundled real

@@ -1,6 +1,6 @@
-import { InputError } from '../input/errors.js';
-import { readRegularFile, SETTINGS_LIMIT } from '../input/files.js';
-import { parseSettings, type Settings } from './settings.js';
+import { InputError } from '../../input/errors.js';
+import { readRegularFile, SETTINGS_LIMIT } from './files.js';
+import { parseSettings, type Settings } from '../../settings/settings.js';
 
 /** Read the settings file; CI variables in `environment` override its values. */
 export async function loadSettings(file: string, environment: NodeJS.ProcessEnv = process.env): Promise<Settings> {

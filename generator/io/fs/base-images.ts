@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BASE_IMAGES } from '../settings/settings.js';
-import type { BaseImageInputs } from './base-images.js';
+import { BASE_IMAGES } from '../../settings/settings.js';
+import type { BaseImageInputs } from '../../containers/base-images.js';
 
 /** Every file of every `base-images/<name>/` folder, for the base images' checksums. */
 export async function readBaseImageInputs(projectRoot: string): Promise<BaseImageInputs[]> {

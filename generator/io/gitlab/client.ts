@@ -1,5 +1,5 @@
 import { Gitlab, GitbeakerRequestError, GitbeakerRetryError } from '@gitbeaker/rest';
-import type { Settings } from '../settings/settings.js';
+import type { Settings } from '../../settings/settings.js';
 import { GitlabError } from './errors.js';
 import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
 

@@ -1,5 +1,5 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { ModuleFile } from './modulefile.js';
+import type { ModuleFile } from '../../modules/modulefile.js';
 
 /**
  * Put module files and wrappers into the SIF bucket at their paths below the cluster root.

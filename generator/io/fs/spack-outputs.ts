@@ -1,10 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
-import type { Architecture } from '../settings/settings.js';
-import { environmentPaths, spackOutputsRoot } from './environment.js';
-import { InputError } from '../input/errors.js';
-import { parseSpackLock, type SpackLock } from './lock.js';
-import { parseSpackPipeline } from './spack-pipeline.js';
-import { compareCodePoints } from '../pipeline/order.js';
+import type { Architecture } from '../../settings/settings.js';
+import { environmentPaths, spackOutputsRoot } from '../../spack/environment.js';
+import { InputError } from '../../input/errors.js';
+import { parseSpackLock, type SpackLock } from '../../spack/lock.js';
+import { parseSpackPipeline } from '../../spack/spack-pipeline.js';
+import { compareCodePoints } from '../../pipeline/order.js';
 
 /** What one container's generate job left: its lock and the specs it must build. */
 export interface SpackOutput {

@@ -1,10 +1,10 @@
-import { ROOT_JOBS } from '../app/create-jobs.js';
+import { ROOT_JOBS } from './create-jobs.js';
 import type { Architecture } from '../settings/settings.js';
 import { spackOutputsRoot } from '../spack/environment.js';
 import { parseSpackLock, type SpackLock } from '../spack/lock.js';
-import { artifactFiles, latestPipelinesWithJobs, type PipelineRef } from './artifacts.js';
-import type { GitlabProject } from './client.js';
-import { GitlabError } from './errors.js';
+import { artifactFiles, latestPipelinesWithJobs, type PipelineRef } from '../io/gitlab/artifacts.js';
+import type { GitlabProject } from '../io/gitlab/client.js';
+import { GitlabError } from '../io/gitlab/errors.js';
 
 /** One architecture's locks on the default branch (by container name), or why they are not known. */
 export type DefaultBranchBase = { pipeline: PipelineRef; locks: Map<string, SpackLock> } | { missing: string };

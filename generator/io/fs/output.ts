@@ -1,9 +1,9 @@
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { OptionError } from '../input/errors.js';
-import { DEFAULT_LIMITS, limitViolations, type GitLabLimits, type PipelineFile } from './limits.js';
-import type { Pipeline } from './model.js';
-import { renderPipeline } from './render.js';
+import { OptionError } from '../../input/errors.js';
+import { DEFAULT_LIMITS, limitViolations, type GitLabLimits, type PipelineFile } from '../../pipeline/limits.js';
+import type { Pipeline } from '../../pipeline/model.js';
+import { renderPipeline } from '../../pipeline/render.js';
 
 export class PipelineLimitError extends Error {
   constructor(readonly violations: string[]) {

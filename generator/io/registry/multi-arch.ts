@@ -1,4 +1,4 @@
-import type { Architecture } from '../settings/settings.js';
+import type { Architecture } from '../../settings/settings.js';
 import type { Manifest, RegistryClient } from './client.js';
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';

@@ -1,12 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { copiedFiles } from '../containers/read-container-sources.js';
-import { InputError, InputErrors, throwIfAny } from '../input/errors.js';
-import { COPIED_FILE_LIMIT, DEFINITION_LIMIT, InputTree, projectPaths } from '../input/files.js';
-import { ARCHITECTURES, type Architecture } from '../settings/settings.js';
-import type { ContainerDefinition, DefinitionSet } from './definition.js';
-import { parseCustomDefinition, parseSpackDefinition } from './parse.js';
-import { byKeys, compareCodePoints } from '../pipeline/order.js';
+import { copiedFiles } from './container-sources.js';
+import { InputError, InputErrors, throwIfAny } from '../../input/errors.js';
+import { COPIED_FILE_LIMIT, DEFINITION_LIMIT, InputTree, projectPaths } from './files.js';
+import { ARCHITECTURES, type Architecture } from '../../settings/settings.js';
+import type { ContainerDefinition, DefinitionSet } from '../../definitions/definition.js';
+import { parseCustomDefinition, parseSpackDefinition } from '../../definitions/parse.js';
+import { byKeys, compareCodePoints } from '../../pipeline/order.js';
 
 export const SPACK_EXTENSIONS = ['.yaml', '.yml'];
 export const CUSTOM_EXTENSION = '.def';

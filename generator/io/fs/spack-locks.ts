@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { DefinitionSet } from '../definitions/definition.js';
-import { spackLockDigest } from '../provenance/package-list.js';
-import type { Architecture } from '../settings/settings.js';
-import { environmentPaths } from './environment.js';
-import { parseSpackLock, type SpackLock } from './lock.js';
+import type { DefinitionSet } from '../../definitions/definition.js';
+import { spackLockDigest } from '../../provenance/package-list.js';
+import type { Architecture } from '../../settings/settings.js';
+import { environmentPaths } from '../../spack/environment.js';
+import { parseSpackLock, type SpackLock } from '../../spack/lock.js';
 
 /** A container's spack.lock as its generate job wrote it; `digest` is over what it says (spackLockDigest). */
 export interface LockedEnvironment {

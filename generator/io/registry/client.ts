@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { registryEndpoint } from './reference.js';
+import { registryEndpoint } from '../../registry/reference.js';
 import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
 
 export interface RegistryCredentials {
