@@ -7,7 +7,8 @@ import { V2_INDEX, V2_ROOT, surveyV2, v2TarballKey } from '../generator/cache/la
 import { LeaseHeldError } from '../generator/cache/lease.js';
 import { S3Bucket } from '../generator/io/s3/cache-bucket.js';
 import { parseSpackIndex, type SpecNode } from '../generator/cache/spack-index.js';
-import { keepSetOf, readSpackLocks } from '../generator/cache/spack-lock.js';
+import { keepSetOf } from '../generator/cache/spack-lock.js';
+import { readSpackLocks } from '../generator/io/fs/spack-lock-files.js';
 import { bucketContents, expireLeases, FIXTURES, getText, upload, v2FixtureObjects } from './support/buildcache.js';
 import { startS3, type TestS3 } from './support/s3.js';
 

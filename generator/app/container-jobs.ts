@@ -18,11 +18,11 @@ import {
 import type { CiContext } from '../pipeline/ci-context.js';
 import { InputError, throwIfAny } from '../input/errors.js';
 import type { GitLabLimits, PipelineFile } from '../pipeline/limits.js';
-import { pathInOutput, pipelineFile, type OutputFile } from '../io/fs/output.js';
+import { pathInOutput, pipelineFile, type OutputFile } from '../pipeline/output.js';
 import type { ImageLookup } from '../registry/lookup.js';
 import type { Architecture, Settings } from '../settings/settings.js';
 import type { SifLookup } from '../sif/store.js';
-import type { LockedEnvironment } from '../io/fs/spack-locks.js';
+import type { LockedEnvironment } from '../spack/lock.js';
 import { packageList, renderProvenance, type Provenance } from '../provenance/package-list.js';
 import { groupPipeline, publishGroups } from './publish-split.js';
 

@@ -7,7 +7,7 @@ import { InputError } from '../input/errors.js';
 import { DEFAULT_LIMITS, type GitLabLimits, type PipelineFile } from '../pipeline/limits.js';
 import type { ImageLookup } from '../registry/lookup.js';
 import type { Job, Pipeline } from '../pipeline/model.js';
-import { pathInOutput, pipelineFile, type OutputFile } from '../io/fs/output.js';
+import { pathInOutput, pipelineFile, type OutputFile } from '../pipeline/output.js';
 import { ARCHITECTURES, mirrorUrl, s3CredentialAliases, spackJobEnvironment, type Architecture, type Settings } from '../settings/settings.js';
 import { buildJobSettings, environmentPaths, renderSpackEnvironment, spackOutputsRoot } from '../spack/environment.js';
 import { spackGenerateScript } from '../spack/generate-script.js';

@@ -2,8 +2,7 @@ import type { DefinitionSet } from '../definitions/definition.js';
 import { tagSuffix, type CiContext } from '../pipeline/ci-context.js';
 import type { ArchitectureImage } from '../io/registry/multi-arch.js';
 import { ARCHITECTURES, type Architecture, type Settings } from '../settings/settings.js';
-import { concreteRoot } from '../spack/lock.js';
-import type { LockedEnvironment } from '../io/fs/spack-locks.js';
+import { concreteRoot, type LockedEnvironment } from '../spack/lock.js';
 import { byKeys } from '../pipeline/order.js';
 
 /** A container built for several architectures at the same version: one tag joins them. */

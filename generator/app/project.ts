@@ -17,7 +17,7 @@ export interface Project {
 export async function loadProject(
   definitionsDir: string,
   settingsFile: string,
-  environment: NodeJS.ProcessEnv = process.env,
+  environment: NodeJS.ProcessEnv,
 ): Promise<Project> {
   const root = path.dirname(path.resolve(definitionsDir));
   const settings = await loadSettings(settingsFile, environment);

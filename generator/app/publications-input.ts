@@ -19,6 +19,7 @@ export async function readPublicationsInput(
   arch: Architecture,
   generatedRoot: string,
   offline: boolean,
+  environment: NodeJS.ProcessEnv,
 ): Promise<PublicationsInput> {
   return {
     ...project,
@@ -27,7 +28,7 @@ export async function readPublicationsInput(
     locks: await readLocks(definitions, arch, generatedRoot),
     sources: await readContainerSources(project.root, definitions, arch),
     dockerfileTemplate: await readFile(path.join(project.root, 'spacktainer', 'Dockerfile'), 'utf8'),
-    published: publishedState(project.settings, process.env, offline),
+    published: publishedState(project.settings, environment, offline),
     generatedRoot,
   };
 }

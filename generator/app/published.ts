@@ -1,6 +1,8 @@
-import { OFFLINE_IMAGES, registryLookup } from '../registry/lookup.js';
+import { registryLookup } from '../io/registry/lookup.js';
+import { OFFLINE_IMAGES } from '../registry/lookup.js';
 import type { Settings } from '../settings/settings.js';
-import { OFFLINE_SIFS, SifBucket } from '../sif/store.js';
+import { SifBucket } from '../io/s3/sif-bucket.js';
+import { OFFLINE_SIFS } from '../sif/store.js';
 import type { Published } from './container-jobs.js';
 
 /**

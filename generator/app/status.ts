@@ -14,6 +14,8 @@ export interface StatusQuery {
   name?: string;
   generatedRoot: string;
   offline: boolean;
+  /** Where the registry and bucket credentials are read from. */
+  environment: NodeJS.ProcessEnv;
 }
 
 function selected(project: Project, query: StatusQuery): DefinitionSet {
@@ -31,7 +33,7 @@ export async function projectStatus(project: Project, query: StatusQuery): Promi
   const rows: ContainerStatus[] = [];
   for (const arch of query.arches) {
     const forArch = selected(project, { ...query, arches: [arch] });
-    const input = await readPublicationsInput(project, forArch, arch, query.generatedRoot, query.offline);
+    const input = await readPublicationsInput(project, forArch, arch, query.generatedRoot, query.offline, query.environment);
     const concretized = forArch.definitions.filter((d) => d.kind === 'custom' || input.locks.has(d.name));
     for (const d of forArch.definitions.filter((d) => !concretized.includes(d))) {
       rows.push(unconcretizedStatus(arch, d.name, `${environmentPaths(arch, d.name, query.generatedRoot).outputDir}/spack.lock`));

@@ -1,8 +1,8 @@
 import type { Writable } from 'node:stream';
-import { ServiceError } from '../errors.js';
+import { ServiceError } from '../io/errors.js';
 import { GitlabError } from '../io/gitlab/errors.js';
 import { InputError, InputErrors } from '../input/errors.js';
-import { PipelineLimitError } from '../io/fs/output.js';
+import { PipelineLimitError } from '../pipeline/output.js';
 import { RegistryError } from '../io/registry/client.js';
 import { failureMessage, systemErrorCode } from '../io/retry.js';
 

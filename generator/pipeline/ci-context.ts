@@ -14,7 +14,7 @@ export interface CiContext {
   projectUrl: string;
 }
 
-export function ciContext(settings: Settings, environment: NodeJS.ProcessEnv = process.env): CiContext {
+export function ciContext(settings: Settings, environment: NodeJS.ProcessEnv): CiContext {
   const defaultBranch = environment.CI_DEFAULT_BRANCH || settings.defaultBranch;
   const branch = environment.CI_MERGE_REQUEST_SOURCE_BRANCH_NAME || environment.CI_COMMIT_REF_NAME || defaultBranch;
   return {

@@ -5,7 +5,8 @@ import { readBaseImageInputs } from '../../io/fs/base-images.js';
 import { createJobs, MAIN_PIPELINE } from '../../app/create-jobs.js';
 import { loadProject } from '../../app/project.js';
 import { publishedState } from '../../app/published.js';
-import { outputFolder, projectInputs, writeOutput } from '../../io/fs/output.js';
+import { outputFolder, writeOutput } from '../../io/fs/output.js';
+import { projectInputs } from '../../pipeline/output.js';
 
 export class CreateJobsCommand extends SpacktainersCommand {
   static override paths = [['create-jobs']];
@@ -43,9 +44,9 @@ export class CreateJobsCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const limits = limitsWithYamlBytes(this.maxYamlBytes);
-    const project = await loadProject(this.definitions, this.settings);
+    const project = await loadProject(this.definitions, this.settings, this.context.env);
     const output = await outputFolder('--output', this.output, [this.definitions, this.settings, ...projectInputs(project.root)]);
-    const { images } = publishedState(project.settings, process.env, this.offline);
+    const { images } = publishedState(project.settings, this.context.env, this.offline);
     const result = await createJobs({
       ...project,
       baseImages: await readBaseImageInputs(project.root),

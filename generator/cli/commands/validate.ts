@@ -25,7 +25,7 @@ export class ValidateCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const root = path.resolve(path.dirname(this.definitions));
-    await loadSettings(this.settings);
+    await loadSettings(this.settings, this.context.env);
     const set = await readDefinitions(path.resolve(this.definitions), root);
     for (const definition of set.definitions) {
       this.context.stdout.write(`ok  ${definition.arch}/${definition.name}  (${definition.file})\n`);

@@ -2,50 +2,9 @@ import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'nod
 import path from 'node:path';
 import { OptionError } from '../../input/errors.js';
 import { DEFAULT_LIMITS, limitViolations, type GitLabLimits, type PipelineFile } from '../../pipeline/limits.js';
-import type { Pipeline } from '../../pipeline/model.js';
-import { renderPipeline } from '../../pipeline/render.js';
+import { OUTPUT_MARKER, PipelineLimitError, projectInputs, type OutputFile, type OutputFolder } from '../../pipeline/output.js';
 
-export class PipelineLimitError extends Error {
-  constructor(readonly violations: string[]) {
-    super(`generated pipelines would break GitLab's limits:\n${violations.join('\n')}`);
-    this.name = 'PipelineLimitError';
-  }
-}
-
-/** Files to write besides pipelines (scripts, environments, reports), already as text. */
-export interface OutputFile {
-  path: string;
-  text: string;
-  mode?: number;
-}
-
-/** A project-relative path inside `outputDir`, as a path relative to `outputDir`. */
-export function pathInOutput(outputDir: string, projectPath: string): string {
-  const prefix = `${outputDir.replace(/\/+$/, '')}/`;
-  if (!projectPath.startsWith(prefix)) throw new Error(`internal: ${projectPath} is not inside ${outputDir}`);
-  return projectPath.slice(prefix.length);
-}
-
-export function pipelineFile(filePath: string, depth: number, pipeline: Pipeline): PipelineFile {
-  return { path: filePath, depth, pipeline, text: renderPipeline(pipeline) };
-}
-
-/** In every folder spacktainers writes: the sign that replacing the folder loses nothing of the user's. */
-export const OUTPUT_MARKER = '.spacktainers-output';
 const MARKER_TEXT = 'Written by spacktainers, which replaces this folder as a whole on every run: keep nothing of your own in it.\n';
-
-/** What a project in `root` holds that no output may replace or lie in. */
-export function projectInputs(root: string): string[] {
-  return ['container_definitions', 'settings.yaml', 'base-images', 'spacktainer', '.git'].map((entry) => path.join(root, entry));
-}
-
-/** An output folder as `outputFolder` checked it. */
-export interface OutputFolder {
-  /** Relative to the project folder, with `/`: artifact paths in the generated pipelines use it. */
-  path: string;
-  /** The option that names it, for messages. */
-  option: string;
-}
 
 /**
  * Check a folder a command will write, before anything is computed or looked up. It must lie in

@@ -3,7 +3,7 @@ import { readRegularFile, SETTINGS_LIMIT } from './files.js';
 import { parseSettings, type Settings } from '../../settings/settings.js';
 
 /** Read the settings file; CI variables in `environment` override its values. */
-export async function loadSettings(file: string, environment: NodeJS.ProcessEnv = process.env): Promise<Settings> {
+export async function loadSettings(file: string, environment: NodeJS.ProcessEnv): Promise<Settings> {
   let content: string;
   try {
     content = (await readRegularFile(file, SETTINGS_LIMIT)).toString('utf8');

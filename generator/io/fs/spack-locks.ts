@@ -3,13 +3,7 @@ import type { DefinitionSet } from '../../definitions/definition.js';
 import { spackLockDigest } from '../../provenance/package-list.js';
 import type { Architecture } from '../../settings/settings.js';
 import { environmentPaths } from '../../spack/environment.js';
-import { parseSpackLock, type SpackLock } from '../../spack/lock.js';
-
-/** A container's spack.lock as its generate job wrote it; `digest` is over what it says (spackLockDigest). */
-export interface LockedEnvironment {
-  lock: SpackLock;
-  digest: string;
-}
+import { parseSpackLock, type LockedEnvironment } from '../../spack/lock.js';
 
 /**
  * The spack.lock of each Spack container of `arch` that its generate job wrote. A missing

@@ -2,17 +2,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import type { Architecture } from '../../settings/settings.js';
 import { environmentPaths, spackOutputsRoot } from '../../spack/environment.js';
 import { InputError } from '../../input/errors.js';
-import { parseSpackLock, type SpackLock } from '../../spack/lock.js';
+import { parseSpackLock, type SpackOutput } from '../../spack/lock.js';
 import { parseSpackPipeline } from '../../spack/spack-pipeline.js';
 import { compareCodePoints } from '../../pipeline/order.js';
-
-/** What one container's generate job left: its lock and the specs it must build. */
-export interface SpackOutput {
-  name: string;
-  lockFile: string;
-  lock: SpackLock;
-  buildJobs: Set<string>;
-}
 
 /** Every container's generate output of `arch` under the generated folder (none when it is absent). */
 export async function readSpackOutputs(generatedRoot: string, arch: Architecture): Promise<SpackOutput[]> {

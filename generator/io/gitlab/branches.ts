@@ -1,10 +1,5 @@
+import type { ProjectBranches } from '../../gitlab/branch-cleanup.js';
 import { withRetries, type GitlabProject } from './client.js';
-
-/** The project's branches now, and its protected-branch rules (names or wildcards). */
-export interface ProjectBranches {
-  names: string[];
-  protectedPatterns: string[];
-}
 
 export async function projectBranches(project: GitlabProject): Promise<ProjectBranches> {
   const branches = await withRetries(project, 'list the branches', () => project.api.Branches.all(project.projectId, { perPage: 100 }));

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { PublishedImage } from '../../registry/lookup.js';
 import { registryEndpoint } from '../../registry/reference.js';
 import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
 
@@ -19,12 +20,6 @@ interface ManifestBody {
   mediaType?: string;
   config?: { digest: string };
   manifests?: { digest: string; platform?: { architecture?: string; os?: string } }[];
-}
-
-/** What we compare: the image manifest's digest and its config labels. */
-export interface PublishedImage {
-  digest: string;
-  labels: Record<string, string>;
 }
 
 export class RegistryError extends Error {

@@ -1,13 +1,5 @@
+import type { ContainerTagStore } from '../../gitlab/branch-cleanup.js';
 import { RegistryError, type RegistryClient } from './client.js';
-
-/** Where container images are tagged: what branch cleanup reads and deletes. */
-export interface ContainerTagStore {
-  /** Every tag of the repository; none when it does not exist. */
-  listTags(repository: string): Promise<string[]>;
-  /** Content digest the tag points to; deleting it deletes every tag on that digest. */
-  digest(repository: string, tag: string): Promise<string>;
-  deleteManifest(repository: string, digest: string): Promise<void>;
-}
 
 /** A registry as branch cleanup sees it: a tag it was just told about must have a manifest. */
 export function registryTagStore(client: RegistryClient): ContainerTagStore {

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { RETRYABLE_S3_CODES, s3Call, s3Client, type S3Connection } from './client.js';
 import type { Bucket, ListedObject } from '../../cache/bucket.js';
-import { ServiceError } from '../../errors.js';
+import { ServiceError } from '../errors.js';
 import { DEFAULT_RETRY, pauseBeforeRetry, toStderr, type RetryPolicy } from '../retry.js';
 
 /** S3 refuses more keys than this in one DeleteObjects request. */

@@ -1,5 +1,5 @@
 import { S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
-import { ServiceError } from '../../errors.js';
+import { ServiceError } from '../errors.js';
 import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
 
 /** Where an S3 client connects, as settings `s3` (or a command's options) say. */

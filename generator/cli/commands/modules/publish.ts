@@ -43,7 +43,7 @@ export class ModulesPublishCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     if (Boolean(this.executables) === this.runscript) throw new UsageError('give exactly one of --executables FILE and --runscript');
-    const settings = await loadSettings(this.settings);
+    const settings = await loadSettings(this.settings, this.context.env);
     const module: ContainerModule = {
       name: this.name,
       version: this.version,
@@ -61,7 +61,7 @@ export class ModulesPublishCommand extends SpacktainersCommand {
         await writeFile(path.join(this.output, file.path), file.text, { mode: file.mode });
       }
     } else {
-      const client = s3Client(settings.s3, process.env);
+      const client = s3Client(settings.s3, this.context.env);
       try {
         await uploadModuleFiles(client, settings.s3.sifBucket, files, this.lockDigest ? { 'spack-lock-digest': this.lockDigest } : {});
       } finally {
