@@ -17,7 +17,7 @@ import { loopbackS3 } from './loopback-s3.js';
 import { cleanCache } from '../generator/cache/clean.js';
 import { V2_INDEX, V2_INDEX_HASH, v2TarballKey } from '../generator/cache/layout-v2.js';
 import { blobKey, blobOf, DEFAULT_INDEX_MEDIA_TYPE, renderManifest, V3_INDEX_MANIFEST, V3_SPEC_MANIFESTS } from '../generator/cache/layout-v3.js';
-import { S3Bucket } from '../generator/cache/s3.js';
+import { S3Bucket } from '../generator/io/s3/cache-bucket.js';
 import { parseSpackIndex, pythonJson, renderSpackIndex, sha256Hex, type IndexRecord, type SpecNode } from '../generator/cache/spack-index.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../../fixtures/spack/buildcache-v2/medium');

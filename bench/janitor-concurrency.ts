@@ -14,8 +14,9 @@ import { loopbackS3 } from './loopback-s3.js';
 import type { Bucket } from '../generator/cache/bucket.js';
 import { cleanCache } from '../generator/cache/clean.js';
 import { surveyV2, V2_ROOT, v2TarballKey } from '../generator/cache/layout-v2.js';
-import { S3Bucket } from '../generator/cache/s3.js';
-import { keepSetOf, readSpackLocks } from '../generator/cache/spack-lock.js';
+import { S3Bucket } from '../generator/io/s3/cache-bucket.js';
+import { keepSetOf } from '../generator/cache/spack-lock.js';
+import { readSpackLocks } from '../generator/io/fs/spack-lock-files.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/spack');
 const BUCKET = 'bench-janitor';

@@ -5,9 +5,10 @@ import type { Bucket } from '../generator/cache/bucket.js';
 import { cleanCache, type CleanCacheOptions, type CleanCacheReport } from '../generator/cache/clean.js';
 import { V2_INDEX, V2_ROOT, surveyV2, v2TarballKey } from '../generator/cache/layout-v2.js';
 import { LeaseHeldError } from '../generator/cache/lease.js';
-import { S3Bucket } from '../generator/cache/s3.js';
+import { S3Bucket } from '../generator/io/s3/cache-bucket.js';
 import { parseSpackIndex, type SpecNode } from '../generator/cache/spack-index.js';
-import { keepSetOf, readSpackLocks } from '../generator/cache/spack-lock.js';
+import { keepSetOf } from '../generator/cache/spack-lock.js';
+import { readSpackLocks } from '../generator/io/fs/spack-lock-files.js';
 import { bucketContents, expireLeases, FIXTURES, getText, upload, v2FixtureObjects } from './support/buildcache.js';
 import { startS3, type TestS3 } from './support/s3.js';
 

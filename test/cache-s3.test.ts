@@ -5,8 +5,9 @@ import { cleanCache, type CleanCacheOptions } from '../generator/cache/clean.js'
 import { V2_INDEX, V2_INDEX_HASH } from '../generator/cache/layout-v2.js';
 import { parseManifest, V3_INDEX_MANIFEST, blobKey } from '../generator/cache/layout-v3.js';
 import { parseSpackIndex, sha256Hex } from '../generator/cache/spack-index.js';
-import { S3Bucket } from '../generator/cache/s3.js';
-import { keepSetOf, readSpackLocks } from '../generator/cache/spack-lock.js';
+import { S3Bucket } from '../generator/io/s3/cache-bucket.js';
+import { keepSetOf } from '../generator/cache/spack-lock.js';
+import { readSpackLocks } from '../generator/io/fs/spack-lock-files.js';
 import { bucketContents, FIXTURES, getText, upload, v2FixtureObjects, v3FixtureObjects, type CacheObject } from './support/buildcache.js';
 import { startS3, type TestS3 } from './support/s3.js';
 

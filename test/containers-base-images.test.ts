@@ -1,7 +1,7 @@
 import { appendFile, cp, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient } from '../generator/registry/client.js';
+import { RegistryClient } from '../generator/io/registry/client.js';
 import { runCli } from './support/cli.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
 import { makeProject, REPO_ROOT } from './support/project.js';

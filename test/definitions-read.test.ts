@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { readDefinitions } from '../generator/definitions/read.js';
+import { readDefinitions } from '../generator/io/fs/definitions.js';
 import { runCli } from './support/cli.js';
 import { makeProject, REPO_ROOT } from './support/project.js';
 

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failureLines } from '../generator/cli/failure.js';
-import { PipelineLimitError } from '../generator/pipeline/write.js';
+import { PipelineLimitError } from '../generator/pipeline/output.js';
 import { FIXTURES } from './support/buildcache.js';
 import { runBuiltCli, type CliRun } from './support/cli.js';
 import { makeProject, REPO_ROOT } from './support/project.js';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { artifactFiles, latestSuccessfulPipeline } from '../generator/gitlab/artifacts.js';
-import { gitlabProject, type GitlabProject } from '../generator/gitlab/client.js';
-import { loadSettings } from '../generator/settings/load.js';
+import { artifactFiles, latestSuccessfulPipeline } from '../generator/io/gitlab/artifacts.js';
+import { gitlabProject, type GitlabProject } from '../generator/io/gitlab/client.js';
+import { loadSettings } from '../generator/io/fs/settings.js';
 import { artifactsZip, FakeGitlab, TOKEN } from './support/gitlab-server.js';
 import { REPO_ROOT } from './support/project.js';
 

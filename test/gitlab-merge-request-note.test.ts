@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerChanges, NOTE_MARKER, renderMergeRequestNote } from '../generator/gitlab/merge-request-note.js';
 import { parseSpackLock } from '../generator/spack/lock.js';
-import { readSpackOutputs } from '../generator/spack/read-outputs.js';
+import { readSpackOutputs } from '../generator/io/fs/spack-outputs.js';
 import { runCli } from './support/cli.js';
 import { artifactsZip, FakeGitlab, TOKEN } from './support/gitlab-server.js';
 import { makeProject, REPO_ROOT } from './support/project.js';

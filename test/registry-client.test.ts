@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient } from '../generator/registry/client.js';
+import { RegistryClient } from '../generator/io/registry/client.js';
 import { parseImageReference, registryEndpoint } from '../generator/registry/reference.js';
 import { pushTestImage, pushTestIndex, startRegistry, startTokenAuthProxy, type TestRegistry } from './support/registry.js';
 

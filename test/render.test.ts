@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { limitViolations } from '../generator/pipeline/limits.js';
 import type { Pipeline } from '../generator/pipeline/model.js';
 import { renderPipeline } from '../generator/pipeline/render.js';
-import { pipelineFile } from '../generator/pipeline/write.js';
+import { pipelineFile } from '../generator/pipeline/output.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
 
 /** Read as GitLab does: YAML 1.1 (dates, yes/on booleans, base 60 and `_` numbers). */

@@ -8,7 +8,7 @@ import { buildCli } from '../generator/cli/main.js';
 import { DEFAULT_LIMITS, limitViolations, type GitLabLimits } from '../generator/pipeline/limits.js';
 import { parseSettings } from '../generator/settings/settings.js';
 import { buildSpackPipeline, RELAY_JOB, SPACK_PIPELINE_FILE, type SpackPipelineResult } from '../generator/spack/plan.js';
-import { readSpackPipelines } from '../generator/spack/read.js';
+import { readSpackPipelines } from '../generator/io/fs/spack-pipelines.js';
 import { parseSpackPipeline, type SpackPipeline } from '../generator/spack/spack-pipeline.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
 

@@ -1,10 +1,10 @@
 import type { Writable } from 'node:stream';
-import { ServiceError } from '../errors.js';
-import { GitlabError } from '../gitlab/errors.js';
+import { ServiceError } from '../io/errors.js';
+import { GitlabError } from '../io/gitlab/errors.js';
 import { InputError, InputErrors } from '../input/errors.js';
-import { PipelineLimitError } from '../pipeline/write.js';
-import { RegistryError } from '../registry/client.js';
-import { failureMessage, systemErrorCode } from '../retry.js';
+import { PipelineLimitError } from '../pipeline/output.js';
+import { RegistryError } from '../io/registry/client.js';
+import { failureMessage, systemErrorCode } from '../io/retry.js';
 
 /** Exit codes: a failure the message explains, and a command line that does not parse. */
 export const EXIT_FAILURE = 1;

@@ -3,12 +3,13 @@ import { SpacktainersCommand } from './base-command.js';
 import { maxYamlBytesOption, positiveInteger, settingsOption } from './options.js';
 import { OptionError } from '../input/errors.js';
 import { DEFAULT_LIMITS } from '../pipeline/limits.js';
-import { outputFolder, type OutputFolder } from '../pipeline/write.js';
-import { cacheKind, ciContext } from '../gitlab/ci-context.js';
-import { loadSettings } from '../settings/load.js';
+import { outputFolder } from '../io/fs/output.js';
+import type { OutputFolder } from '../pipeline/output.js';
+import { cacheKind, ciContext } from '../pipeline/ci-context.js';
+import { loadSettings } from '../io/fs/settings.js';
 import { ARCHITECTURES, type CacheKind } from '../settings/settings.js';
 import { buildSpackPipeline, type SpackPipelineResult } from '../spack/plan.js';
-import { readSpackPipelines } from '../spack/read.js';
+import { readSpackPipelines } from '../io/fs/spack-pipelines.js';
 
 const CACHE_KINDS: CacheKind[] = ['production', 'development'];
 
@@ -32,8 +33,8 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
   /** The pipelines, and the checked output folder they name (as GitLab sees it: relative to the project). */
   protected async computeSpackPipeline(): Promise<SpackPipelineResult & { output: OutputFolder }> {
     const arch = oneOf('--arch', this.arch, ARCHITECTURES);
-    const settings = await loadSettings(this.settings);
-    const cache = this.cache === undefined ? cacheKind(ciContext(settings)) : oneOf('--cache', this.cache, CACHE_KINDS);
+    const settings = await loadSettings(this.settings, this.context.env);
+    const cache = this.cache === undefined ? cacheKind(ciContext(settings, this.context.env)) : oneOf('--cache', this.cache, CACHE_KINDS);
     const limits = {
       ...DEFAULT_LIMITS,
       maxYamlBytes: positiveInteger('--max-yaml-bytes', this.maxYamlBytes),

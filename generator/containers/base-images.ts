@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CiContext } from '../gitlab/ci-context.js';
+import type { CiContext } from '../pipeline/ci-context.js';
 import { InputError } from '../input/errors.js';
 import type { Job, Pipeline } from '../pipeline/model.js';
 import { shellQuote } from '../pipeline/shell.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ContainerDefinition, CustomContainerDefinition, SpackContainerDefinition } from '../definitions/definition.js';
-import { archSuffix, cacheKind, tagSuffix, type CiContext } from '../gitlab/ci-context.js';
+import { archSuffix, cacheKind, tagSuffix, type CiContext } from '../pipeline/ci-context.js';
 import { PROVENANCE_IN_IMAGE, provenanceKey } from '../provenance/package-list.js';
 import type { Job, Need, Pipeline } from '../pipeline/model.js';
 import { shellQuote } from '../pipeline/shell.js';

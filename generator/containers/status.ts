@@ -1,6 +1,6 @@
 import type { Architecture } from '../settings/settings.js';
 import { shipsPackage, packageList, type PackageRecord } from '../provenance/package-list.js';
-import type { LockedEnvironment } from '../spack/read-locks.js';
+import type { LockedEnvironment } from '../spack/lock.js';
 import { LABEL_NAMESPACE } from './registry-script.js';
 import type { ContainerPublication, PublicationState } from './container-pipeline.js';
 

@@ -1,9 +1,22 @@
-import type { ContainerTagStore } from '../registry/tag-store.js';
 import { provenanceKey } from '../provenance/package-list.js';
 import { sifObjectTag, type SifStore } from '../sif/store.js';
 import { ARCHITECTURES } from '../settings/settings.js';
-import { slugify } from './ci-context.js';
-import type { ProjectBranches } from './branches.js';
+import { slugify } from '../pipeline/ci-context.js';
+
+/** The project's branches now, and its protected-branch rules (names or wildcards). */
+export interface ProjectBranches {
+  names: string[];
+  protectedPatterns: string[];
+}
+
+/** Where container images are tagged: what branch cleanup reads and deletes. */
+export interface ContainerTagStore {
+  /** Every tag of the repository; none when it does not exist. */
+  listTags(repository: string): Promise<string[]>;
+  /** Content digest the tag points to; deleting it deletes every tag on that digest. */
+  digest(repository: string, tag: string): Promise<string>;
+  deleteManifest(repository: string, digest: string): Promise<void>;
+}
 
 /**
  * The branch slugs whose containers stay: every existing branch, the default branch, and

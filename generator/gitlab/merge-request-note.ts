@@ -1,7 +1,6 @@
 import type { Architecture } from '../settings/settings.js';
 import { changeKind, newSpecCount, packageChanges, type PackageChange } from '../spack/lock-diff.js';
-import type { SpackLock } from '../spack/lock.js';
-import type { SpackOutput } from '../spack/read-outputs.js';
+import type { SpackLock, SpackOutput } from '../spack/lock.js';
 import { byKeys } from '../pipeline/order.js';
 
 /** Hidden in the note's Markdown; finds our note again so it is updated, never duplicated. */

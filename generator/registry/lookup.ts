@@ -1,6 +1,10 @@
-import type { Architecture, Settings } from '../settings/settings.js';
-import { RegistryClient, RegistryError, type PublishedImage, type RegistryCredentials } from './client.js';
-import { parseImageReference } from './reference.js';
+import type { Architecture } from '../settings/settings.js';
+
+/** What we compare: the image manifest's digest and its config labels. */
+export interface PublishedImage {
+  digest: string;
+  labels: Record<string, string>;
+}
 
 /**
  * What the generator asks registries at generation time, so that it emits only the jobs whose
@@ -27,86 +31,3 @@ export const OFFLINE_IMAGES: ImageLookup = {
     throw new Error(`internal: offline, cannot copy ${from}`);
   },
 };
-
-/**
- * Registries as named in the settings, with credentials read from the CI variables the
- * settings name (the project registry and Docker Hub); any other registry (a `.def`'s
- * `From:`) is asked anonymously.
- */
-export function registryLookup(
-  settings: Settings,
-  environment: NodeJS.ProcessEnv,
-  fetchImpl: typeof fetch = fetch,
-): ImageLookup {
-  const credentialVariables = new Map<string, CredentialVariables>([
-    [settings.registry.host, settings.registry],
-    [settings.dockerHub.host, settings.dockerHub],
-  ]);
-  const clients = new Map<string, RegistryClient>();
-  const client = (registry: string) => {
-    let existing = clients.get(registry);
-    if (!existing) {
-      existing = new RegistryClient(registry, registryCredentials(credentialVariables.get(registry), environment), fetchImpl);
-      clients.set(registry, existing);
-    }
-    return existing;
-  };
-  return {
-    async image(text, arch) {
-      const ref = parseImageReference(text);
-      return client(ref.registry).image(ref.repository, ref.reference, arch);
-    },
-    async digest(text) {
-      const ref = parseImageReference(text);
-      return client(ref.registry).digest(ref.repository, ref.reference);
-    },
-    /**
-     * Docker Hub answers 401 rather than 404 for a repository that does not exist (its token
-     * service grants no scope on it), so a repository we may not read counts as missing: we
-     * could not push there.
-     */
-    async repositoryExists(text) {
-      const ref = parseImageReference(`${text}:latest`);
-      try {
-        return (await client(ref.registry).tags(ref.repository)) !== undefined;
-      } catch (error) {
-        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) return false;
-        throw error;
-      }
-    },
-    async copy(from, to) {
-      const source = parseImageReference(from);
-      const target = parseImageReference(to);
-      if (source.registry !== target.registry || source.repository !== target.repository) {
-        throw new Error(`internal: copy ${from} to ${to} across repositories`);
-      }
-      const registry = client(source.registry);
-      const manifest = await registry.manifest(source.repository, source.reference);
-      if (!manifest) throw new Error(`cannot copy ${from}: it does not exist`);
-      await registry.putManifest(target.repository, target.reference, manifest);
-    },
-  };
-}
-
-/**
- * The settings' project registry (`registry.host`, or the API at `endpoint`), with the
- * credentials in the CI variables the settings name.
- */
-export function projectRegistryClient(settings: Settings, environment: NodeJS.ProcessEnv, endpoint?: string): RegistryClient {
-  return new RegistryClient(settings.registry.host, registryCredentials(settings.registry, environment), fetch, endpoint);
-}
-
-/** The names of the CI variables holding a registry's user name and password. */
-interface CredentialVariables {
-  userVariable: string;
-  passwordVariable: string;
-}
-
-function registryCredentials(
-  names: CredentialVariables | undefined,
-  environment: NodeJS.ProcessEnv,
-): RegistryCredentials | undefined {
-  const username = names && environment[names.userVariable];
-  const password = names && environment[names.passwordVariable];
-  return username && password ? { username, password } : undefined;
-}

@@ -72,3 +72,17 @@ export function formatVariants(parameters: Record<string, unknown>): string {
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.map((x) => (k === 'patches' ? String(x).slice(0, 7) : String(x))).join(',') : String(v)}`);
   return [booleans, ...valued].filter(Boolean).join(' ');
 }
+
+/** A container's spack.lock as its generate job wrote it; `digest` is over what it says (spackLockDigest). */
+export interface LockedEnvironment {
+  lock: SpackLock;
+  digest: string;
+}
+
+/** What one container's generate job left: its lock and the specs it must build. */
+export interface SpackOutput {
+  name: string;
+  lockFile: string;
+  lock: SpackLock;
+  buildJobs: Set<string>;
+}

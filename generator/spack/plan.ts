@@ -3,7 +3,7 @@ import { DEFAULT_LIMITS, type GitLabLimits, type PipelineFile } from '../pipelin
 import type { Job, Need, Pipeline, ScriptJob, TriggerJob, Variables } from '../pipeline/model.js';
 import { renderPipeline } from '../pipeline/render.js';
 import { shellCommand } from '../pipeline/shell.js';
-import { pipelineFile } from '../pipeline/write.js';
+import { pipelineFile } from '../pipeline/output.js';
 import { cacheResourceGroup, mirrorUrl, type Architecture, type CacheKind, type Settings } from '../settings/settings.js';
 import { mergeSpackPipelines, type SpackBuildGraph, type SpackInputSummary } from './merge.js';
 import { criticalPath, splitMakespan } from './schedule.js';

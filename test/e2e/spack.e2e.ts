@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSettings } from '../../generator/settings/load.js';
+import { loadSettings } from '../../generator/io/fs/settings.js';
 import { runCli } from '../support/cli.js';
 import { ensureDebianPackages } from '../support/debian.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';
@@ -113,7 +113,7 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
     imageOpt = path.join(scratch, 'image-opt');
     project = await makeProject({});
     await cp(DEFINITIONS, path.join(project, 'container_definitions'), { recursive: true });
-    const settings = await loadSettings(path.join(project, 'settings.yaml'));
+    const settings = await loadSettings(path.join(project, 'settings.yaml'), process.env);
     s3 = await startS3({ buckets: [settings.s3.cacheBucket, settings.s3.developmentCacheBucket, SIGNED_BUCKET] });
     env.SPACKTAINERS_S3_ENDPOINT = s3.endpoint;
     const created = await runCli(['create-jobs', '--offline'], project, env);

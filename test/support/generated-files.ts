@@ -1,8 +1,8 @@
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, parseDocument } from 'yaml';
-import { readDefinitions } from '../../generator/definitions/read.js';
-import { copyExampleOutputs } from '../../generator/jobs/example-outputs.js';
+import { readDefinitions } from '../../generator/io/fs/definitions.js';
+import { copyExampleOutputs } from '../../generator/io/fs/example-outputs.js';
 import { NOOP_JOB, REBUILD_INDEX_JOB } from '../../generator/spack/spack-pipeline.js';
 import { runCli } from './cli.js';
 import { makeProject, REPO_ROOT } from './project.js';

@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { RegistryClient } from '../../generator/registry/client.js';
+import { RegistryClient } from '../../generator/io/registry/client.js';
 import { runCli } from './cli.js';
 import { pushTestImage, type TestRegistry } from './registry.js';
 

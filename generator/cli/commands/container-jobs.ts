@@ -1,10 +1,11 @@
 import { SpacktainersCommand } from '../base-command.js';
 import { archOption, definitionsOption, generatedOption, limitsWithYamlBytes, maxYamlBytesOption, offlineOption, settingsOption } from '../options.js';
-import { containerJobs, publishDir } from '../../jobs/container-jobs.js';
-import { PUBLISH_PIPELINE, publishWriterJob } from '../../jobs/publish-split.js';
-import { loadProject } from '../../jobs/project.js';
-import { readPublicationsInput } from '../../jobs/publications-input.js';
-import { outputFolder, projectInputs, writeOutput } from '../../pipeline/write.js';
+import { containerJobs, publishDir } from '../../app/container-jobs.js';
+import { PUBLISH_PIPELINE, publishWriterJob } from '../../app/publish-split.js';
+import { loadProject } from '../../app/project.js';
+import { readPublicationsInput } from '../../app/publications-input.js';
+import { outputFolder, writeOutput } from '../../io/fs/output.js';
+import { projectInputs } from '../../pipeline/output.js';
 
 export class ContainerJobsCommand extends SpacktainersCommand {
   static override paths = [['container-jobs']];
@@ -39,11 +40,11 @@ export class ContainerJobsCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const limits = limitsWithYamlBytes(this.maxYamlBytes);
-    const project = await loadProject(this.definitions, this.settings);
+    const project = await loadProject(this.definitions, this.settings, this.context.env);
     const output = await outputFolder('--generated', publishDir(this.generated, this.arch), [this.definitions, this.settings, ...projectInputs(project.root)]);
     const result = await containerJobs({
-      ...(await readPublicationsInput(project, project.definitions, this.arch, this.generated, this.offline)),
-      writerJob: process.env.CI_JOB_NAME ?? publishWriterJob(this.arch),
+      ...(await readPublicationsInput(project, project.definitions, this.arch, this.generated, this.offline, this.context.env)),
+      writerJob: this.context.env.CI_JOB_NAME ?? publishWriterJob(this.arch),
       limits,
     });
     await writeOutput(output, result.pipelines, result.files, limits);

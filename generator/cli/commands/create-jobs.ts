@@ -1,11 +1,12 @@
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, limitsWithYamlBytes, maxYamlBytesOption, offlineOption, settingsOption } from '../options.js';
 import { baseImageRef } from '../../containers/base-images.js';
-import { readBaseImageInputs } from '../../containers/read-base-images.js';
-import { createJobs, MAIN_PIPELINE } from '../../jobs/create-jobs.js';
-import { loadProject } from '../../jobs/project.js';
-import { publishedState } from '../../jobs/published.js';
-import { outputFolder, projectInputs, writeOutput } from '../../pipeline/write.js';
+import { readBaseImageInputs } from '../../io/fs/base-images.js';
+import { createJobs, MAIN_PIPELINE } from '../../app/create-jobs.js';
+import { loadProject } from '../../app/project.js';
+import { publishedState } from '../../app/published.js';
+import { outputFolder, writeOutput } from '../../io/fs/output.js';
+import { projectInputs } from '../../pipeline/output.js';
 
 export class CreateJobsCommand extends SpacktainersCommand {
   static override paths = [['create-jobs']];
@@ -43,9 +44,9 @@ export class CreateJobsCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const limits = limitsWithYamlBytes(this.maxYamlBytes);
-    const project = await loadProject(this.definitions, this.settings);
+    const project = await loadProject(this.definitions, this.settings, this.context.env);
     const output = await outputFolder('--output', this.output, [this.definitions, this.settings, ...projectInputs(project.root)]);
-    const { images } = publishedState(project.settings, process.env, this.offline);
+    const { images } = publishedState(project.settings, this.context.env, this.offline);
     const result = await createJobs({
       ...project,
       baseImages: await readBaseImageInputs(project.root),

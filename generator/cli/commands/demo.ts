@@ -1,8 +1,8 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, settingsOption } from '../options.js';
-import { copyExampleOutputs } from '../../jobs/example-outputs.js';
-import { loadProject } from '../../jobs/project.js';
+import { copyExampleOutputs } from '../../io/fs/example-outputs.js';
+import { loadProject } from '../../app/project.js';
 import { ARCHITECTURES } from '../../settings/settings.js';
 import { spackOutputsRoot } from '../../spack/environment.js';
 
@@ -29,7 +29,7 @@ export class DemoCommand extends SpacktainersCommand {
     const step = (args: string[]) => this.cli.run(args);
     const common = ['--definitions', this.definitions, '--settings', this.settings, '--offline'];
     if ((await step(['create-jobs', ...common, '--output', generated])) !== 0) return 1;
-    const project = await loadProject(this.definitions, this.settings);
+    const project = await loadProject(this.definitions, this.settings, this.context.env);
     const copied = await copyExampleOutputs(project.definitions, this.examples, generated);
     this.context.stdout.write(`generate jobs (stood in for by ${this.examples}): ${copied.join(', ') || 'none'}\n`);
     for (const arch of ARCHITECTURES) {

@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { SpackPipelineCommand } from '../spack-pipeline-command.js';
-import { findGenerateLogs, readRebuildReasons } from '../../spack/read.js';
+import { findGenerateLogs, readRebuildReasons } from '../../io/fs/spack-pipelines.js';
 import { formatPlanReport } from '../../spack/report.js';
 
 export class PlanCommand extends SpackPipelineCommand {

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../base-command.js';
-import { projectJsonSchemas } from '../../jobs/json-schemas.js';
+import { projectJsonSchemas } from '../../app/json-schemas.js';
 
 export class SchemasCommand extends SpacktainersCommand {
   static override paths = [['schemas']];

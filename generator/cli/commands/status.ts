@@ -3,8 +3,8 @@ import * as t from 'typanion';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, offlineOption, settingsOption } from '../options.js';
 import { renderStatusTable } from '../../containers/status.js';
-import { loadProject } from '../../jobs/project.js';
-import { packageStatus, projectStatus, type StatusQuery } from '../../jobs/status.js';
+import { loadProject } from '../../app/project.js';
+import { packageStatus, projectStatus, type StatusQuery } from '../../app/status.js';
 import { ARCHITECTURES } from '../../settings/settings.js';
 
 export class StatusCommand extends SpacktainersCommand {
@@ -38,12 +38,13 @@ export class StatusCommand extends SpacktainersCommand {
   offline = offlineOption();
 
   async run(): Promise<number> {
-    const project = await loadProject(this.definitions, this.settings);
+    const project = await loadProject(this.definitions, this.settings, this.context.env);
     const query: StatusQuery = {
       arches: ARCHITECTURES.filter((arch) => !this.arch || arch === this.arch),
       name: this.name,
       generatedRoot: this.generated,
       offline: this.offline,
+      environment: this.context.env,
     };
     if (!project.definitions.definitions.some((d) => query.arches.includes(d.arch) && (!this.name || d.name === this.name))) {
       this.context.stderr.write(`no switched-on definition ${this.name ?? ''} for ${query.arches.join(', ')}\n`);

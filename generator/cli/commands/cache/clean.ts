@@ -2,10 +2,11 @@ import { writeFile } from 'node:fs/promises';
 import { Option, UsageError } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { cleanCache, DEFAULT_GRACE_HOURS, type CleanCacheReport } from '../../../cache/clean.js';
-import { keepSetOf, readSpackLocks } from '../../../cache/spack-lock.js';
-import { buildCacheClient, S3Bucket } from '../../../cache/s3.js';
-import type { S3Connection } from '../../../s3/client.js';
-import { loadSettings } from '../../../settings/load.js';
+import { keepSetOf } from '../../../cache/spack-lock.js';
+import { readSpackLocks } from '../../../io/fs/spack-lock-files.js';
+import { buildCacheClient, S3Bucket } from '../../../io/s3/cache-bucket.js';
+import type { S3Connection } from '../../../io/s3/client.js';
+import { loadSettings } from '../../../io/fs/settings.js';
 import { cacheCleanupTarget } from '../../../settings/settings.js';
 import * as t from 'typanion';
 
@@ -69,7 +70,7 @@ export class CleanCacheCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const settingsFile = this.settings ?? (this.cache ? 'settings.yaml' : undefined);
-    const settings = settingsFile ? await loadSettings(settingsFile) : undefined;
+    const settings = settingsFile ? await loadSettings(settingsFile, this.context.env) : undefined;
     const fromSettings = settings && this.cache ? cacheCleanupTarget(settings, this.cache) : undefined;
     const bucket = this.bucket ?? fromSettings?.bucket;
     if (!bucket) throw new UsageError('--bucket (or --cache) is required');
@@ -80,11 +81,11 @@ export class CleanCacheCommand extends SpacktainersCommand {
     const keep = keepSetOf(await readSpackLocks(this.env));
 
     const connection: S3Connection = settings?.s3 ?? {
-      region: process.env.AWS_REGION ?? 'us-east-1',
+      region: this.context.env.AWS_REGION ?? 'us-east-1',
       accessKeyVariable: 'AWS_ACCESS_KEY_ID',
       secretKeyVariable: 'AWS_SECRET_ACCESS_KEY',
     };
-    const client = buildCacheClient({ ...connection, endpoint: this.endpoint ?? connection.endpoint }, process.env);
+    const client = buildCacheClient({ ...connection, endpoint: this.endpoint ?? connection.endpoint }, this.context.env);
     try {
       const report = await cleanCache(new S3Bucket(client, bucket), {
         prefixes,

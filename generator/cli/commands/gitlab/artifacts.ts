@@ -4,10 +4,10 @@ import { Option } from 'clipanion';
 import * as t from 'typanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { settingsOption } from '../../options.js';
-import { artifactFiles, latestSuccessfulPipeline, pipelineRef } from '../../../gitlab/artifacts.js';
-import { gitlabProject } from '../../../gitlab/client.js';
-import { GitlabError } from '../../../gitlab/errors.js';
-import { loadSettings } from '../../../settings/load.js';
+import { artifactFiles, latestSuccessfulPipeline, pipelineRef } from '../../../io/gitlab/artifacts.js';
+import { gitlabProject } from '../../../io/gitlab/client.js';
+import { GitlabError } from '../../../io/gitlab/errors.js';
+import { loadSettings } from '../../../io/fs/settings.js';
 
 export class ArtifactsCommand extends SpacktainersCommand {
   static override paths = [['gitlab', 'artifacts']];

@@ -3,13 +3,13 @@ import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { definitionsOption, settingsOption } from '../../options.js';
 import { cleanDeletedBranches } from '../../../gitlab/branch-cleanup.js';
-import { projectBranches } from '../../../gitlab/branches.js';
-import { gitlabProject } from '../../../gitlab/client.js';
-import { loadProject } from '../../../jobs/project.js';
-import { projectRegistryClient } from '../../../registry/lookup.js';
-import { registryTagStore } from '../../../registry/tag-store.js';
+import { projectBranches } from '../../../io/gitlab/branches.js';
+import { gitlabProject } from '../../../io/gitlab/client.js';
+import { loadProject } from '../../../app/project.js';
+import { projectRegistryClient } from '../../../io/registry/lookup.js';
+import { registryTagStore } from '../../../io/registry/tag-store.js';
 import { ARCHITECTURES } from '../../../settings/settings.js';
-import { SifBucket } from '../../../sif/store.js';
+import { SifBucket } from '../../../io/s3/sif-bucket.js';
 import { compareCodePoints } from '../../../pipeline/order.js';
 
 export class CleanBranchesCommand extends SpacktainersCommand {

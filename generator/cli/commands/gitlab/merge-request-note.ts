@@ -1,15 +1,15 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { generatedOption, settingsOption } from '../../options.js';
-import { ciContext } from '../../../gitlab/ci-context.js';
-import { gitlabProject } from '../../../gitlab/client.js';
-import { defaultBranchLocks } from '../../../gitlab/default-branch-locks.js';
-import { GitlabError } from '../../../gitlab/errors.js';
+import { ciContext } from '../../../pipeline/ci-context.js';
+import { gitlabProject } from '../../../io/gitlab/client.js';
+import { defaultBranchLocks } from '../../../app/default-branch-locks.js';
+import { GitlabError } from '../../../io/gitlab/errors.js';
 import { containerChanges, NOTE_MARKER, renderMergeRequestNote } from '../../../gitlab/merge-request-note.js';
-import { upsertMergeRequestNote } from '../../../gitlab/notes.js';
-import { loadSettings } from '../../../settings/load.js';
+import { upsertMergeRequestNote } from '../../../io/gitlab/notes.js';
+import { loadSettings } from '../../../io/fs/settings.js';
 import { ARCHITECTURES } from '../../../settings/settings.js';
-import { readSpackOutputs } from '../../../spack/read-outputs.js';
+import { readSpackOutputs } from '../../../io/fs/spack-outputs.js';
 
 export class MergeRequestNoteCommand extends SpacktainersCommand {
   static override paths = [['gitlab', 'merge-request-note']];

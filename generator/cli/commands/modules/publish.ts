@@ -5,10 +5,10 @@ import * as t from 'typanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { settingsOption } from '../../options.js';
 import { moduleFiles, type ContainerModule } from '../../../modules/modulefile.js';
-import { uploadModuleFiles } from '../../../modules/publish.js';
-import { loadSettings } from '../../../settings/load.js';
+import { uploadModuleFiles } from '../../../io/s3/module-files.js';
+import { loadSettings } from '../../../io/fs/settings.js';
 import { ARCHITECTURES } from '../../../settings/settings.js';
-import { s3Client } from '../../../s3/client.js';
+import { s3Client } from '../../../io/s3/client.js';
 
 export class ModulesPublishCommand extends SpacktainersCommand {
   static override paths = [['modules', 'publish']];
@@ -43,7 +43,7 @@ export class ModulesPublishCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     if (Boolean(this.executables) === this.runscript) throw new UsageError('give exactly one of --executables FILE and --runscript');
-    const settings = await loadSettings(this.settings);
+    const settings = await loadSettings(this.settings, this.context.env);
     const module: ContainerModule = {
       name: this.name,
       version: this.version,
@@ -61,7 +61,7 @@ export class ModulesPublishCommand extends SpacktainersCommand {
         await writeFile(path.join(this.output, file.path), file.text, { mode: file.mode });
       }
     } else {
-      const client = s3Client(settings.s3, process.env);
+      const client = s3Client(settings.s3, this.context.env);
       try {
         await uploadModuleFiles(client, settings.s3.sifBucket, files, this.lockDigest ? { 'spack-lock-digest': this.lockDigest } : {});
       } finally {

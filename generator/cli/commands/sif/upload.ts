@@ -2,8 +2,8 @@ import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { settingsOption } from '../../options.js';
 import { InputError } from '../../../input/errors.js';
-import { loadSettings } from '../../../settings/load.js';
-import { SifBucket } from '../../../sif/store.js';
+import { loadSettings } from '../../../io/fs/settings.js';
+import { SifBucket } from '../../../io/s3/sif-bucket.js';
 
 export class SifUploadCommand extends SpacktainersCommand {
   static override paths = [['sif', 'upload']];
@@ -33,14 +33,14 @@ export class SifUploadCommand extends SpacktainersCommand {
   metadata = Option.Array('--metadata', [], { description: 'key=value stored as object metadata (repeatable)' });
 
   async run(): Promise<number> {
-    const settings = await loadSettings(this.settings);
+    const settings = await loadSettings(this.settings, this.context.env);
     const metadata: Record<string, string> = {};
     for (const entry of this.metadata) {
       const match = /^([a-z0-9-]+)=(.+)$/.exec(entry);
       if (!match) throw new InputError({ file: '--metadata', key: entry }, 'expected key=value with a lowercase key of letters, digits and -');
       metadata[match[1]!] = match[2]!;
     }
-    const bucket = SifBucket.fromSettings(settings, process.env);
+    const bucket = SifBucket.fromSettings(settings, this.context.env);
     const outcome = await bucket.upload(this.key, this.file, metadata);
     this.context.stdout.write(
       outcome === 'uploaded'

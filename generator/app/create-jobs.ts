@@ -1,0 +1,193 @@
+import { publishDir } from './container-jobs.js';
+import { publishGroups, publishWriterJob, type PublishGroup } from './publish-split.js';
+import type { DefinitionSet, SpackContainerDefinition } from '../definitions/definition.js';
+import { baseImageRef, baseImagesPipeline, describeBaseImages, planBaseImages, type BaseImageInputs, type BaseImageStep } from '../containers/base-images.js';
+import { cacheKind, type CiContext } from '../pipeline/ci-context.js';
+import { InputError } from '../input/errors.js';
+import { DEFAULT_LIMITS, type GitLabLimits, type PipelineFile } from '../pipeline/limits.js';
+import type { ImageLookup } from '../registry/lookup.js';
+import type { Job, Pipeline } from '../pipeline/model.js';
+import { pathInOutput, pipelineFile, type OutputFile } from '../pipeline/output.js';
+import { ARCHITECTURES, mirrorUrl, s3CredentialAliases, spackJobEnvironment, type Architecture, type Settings } from '../settings/settings.js';
+import { buildJobSettings, environmentPaths, renderSpackEnvironment, spackOutputsRoot } from '../spack/environment.js';
+import { spackGenerateScript } from '../spack/generate-script.js';
+
+/** Names of root jobs that generated pipelines refer to; the root .gitlab-ci.yml defines them. */
+export const ROOT_JOBS = {
+  createJobs: 'create-jobs',
+  spackGenerate: (arch: Architecture) => `spack-generate:${arch}`,
+  processSpackPipeline: (arch: Architecture) => `process-spack-pipeline:${arch}`,
+};
+
+export const MAIN_PIPELINE = 'spacktainers.yml';
+export const BASE_IMAGES_PIPELINE = 'base-images.yml';
+
+export interface CreateJobsInput {
+  definitions: DefinitionSet;
+  settings: Settings;
+  context: CiContext;
+  baseImages: BaseImageInputs[];
+  /** Asked which base images the registry already holds; OFFLINE_IMAGES assumes none. */
+  images: ImageLookup;
+  /** The output folder as the root pipeline names it (artifact paths are relative to the project). */
+  outputDir: string;
+  /** GitLab's limits (--max-yaml-bytes); the container-jobs commands it writes are given the same. */
+  limits?: GitLabLimits;
+}
+
+export interface CreateJobsResult {
+  pipelines: PipelineFile[];
+  files: OutputFile[];
+  arches: Architecture[];
+  /** What each base image needs; `copy` steps are for the caller to carry out (a registry write). */
+  baseImageSteps: BaseImageStep[];
+}
+
+/**
+ * Everything the root pipeline needs from the definitions, before Spack has run:
+ * - base-images.yml: the child pipeline building the base images that changed;
+ * - <arch>/environments/<name>/spack.yaml and <arch>/spack-generate.sh for the root's
+ *   sharded generate jobs;
+ * - spacktainers.yml: the child pipeline that publishes the containers once their
+ *   environments are concretized and built.
+ */
+export async function createJobs(input: CreateJobsInput): Promise<CreateJobsResult> {
+  const { definitions, settings, context, outputDir } = input;
+  const arches = ARCHITECTURES.filter((arch) => definitions.definitions.some((d) => d.arch === arch));
+  const files: OutputFile[] = [];
+
+  // Every architecture gets its generate script: the root runs the generate jobs of both.
+  for (const arch of ARCHITECTURES) {
+    const spackDefinitions = definitions.definitions.filter(
+      (d): d is SpackContainerDefinition => d.arch === arch && d.kind === 'spack',
+    );
+    const build = buildJobSettings(
+      settings,
+      arch,
+      baseImageRef(settings, context, 'builder', arch),
+      mirrors(settings, context, arch),
+      cacheKind(context),
+    );
+    const targets = spackDefinitions.map((definition) => ({
+      name: definition.name,
+      paths: environmentPaths(arch, definition.name, outputDir),
+    }));
+    for (const [index, definition] of spackDefinitions.entries()) {
+      files.push({
+        path: pathInOutput(outputDir, `${targets[index]!.paths.environmentDir}/spack.yaml`),
+        text: renderSpackEnvironment(definition, build),
+      });
+    }
+    files.push({ path: `${arch}/spack-generate.sh`, text: spackGenerateScript(
+        arch,
+        targets,
+        spackJobEnvironment(settings),
+        s3CredentialAliases(settings),
+        spackOutputsRoot(arch, outputDir),
+      ), mode: 0o755 });
+  }
+
+  const baseImageSteps = await planBaseImages(settings, context, arches, describeBaseImages(settings, input.baseImages), input.images);
+  const pipelines = [
+    pipelineFile(BASE_IMAGES_PIPELINE, 1, baseImagesPipeline(settings, context, arches, baseImageSteps)),
+    pipelineFile(
+      MAIN_PIPELINE,
+      1,
+      containersPipeline(settings, arches, outputDir, spackContainers(definitions), (arch) =>
+        publishGroups({ settings, context, arch, definitions: definitions.definitions, generatedRoot: outputDir, limits: input.limits }),
+        input.limits ?? DEFAULT_LIMITS,
+      ),
+    ),
+  ];
+  return { pipelines, files, arches, baseImageSteps };
+}
+
+/** Write to this branch's cache; off the default branch, also read the production cache. */
+function mirrors(settings: Settings, context: CiContext, arch: Architecture) {
+  const own = { name: 'spacktainers', url: mirrorUrl(settings, arch, cacheKind(context)) };
+  return context.isDefaultBranch ? [own] : [own, { name: 'production', url: mirrorUrl(settings, arch, 'production') }];
+}
+
+/** The names of each architecture's Spack containers. */
+function spackContainers(definitions: DefinitionSet) {
+  return (arch: Architecture) => new Set(definitions.definitions.filter((d) => d.arch === arch && d.kind === 'spack').map((d) => d.name));
+}
+
+/**
+ * The container-publishing child of the root. Per architecture, `container-jobs:<arch>`
+ * reads the concretized environments (artifacts of the root's generate jobs, through
+ * process-spack-pipeline) and writes only the publishing jobs that are needed; a trigger job
+ * per group of containers (publish-split.ts) runs its publishing pipeline as a grandchild of
+ * the root, the deepest level GitLab allows, so the groups are triggered from here.
+ */
+function containersPipeline(
+  settings: Settings,
+  arches: Architecture[],
+  outputDir: string,
+  spackNames: (arch: Architecture) => Set<string>,
+  groupsOf: (arch: Architecture) => PublishGroup[],
+  limits: GitLabLimits,
+): Pipeline {
+  const withSpack = (arch: Architecture) => spackNames(arch).size > 0;
+  const jobs = new Map<string, Job>();
+  const triggers = new Map<Architecture, string[]>();
+  for (const arch of arches) {
+    const writer = publishWriterJob(arch);
+    jobs.set(writer, {
+      stage: 'plan',
+      image: settings.images.generator,
+      tags: settings.architectures[arch].runnerTags,
+      needs: withSpack(arch)
+        ? [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.processSpackPipeline(arch) }]
+        : [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.createJobs }],
+      script: [
+        'npm ci --no-audit --no-fund',
+        // container-jobs must divide the containers as the trigger jobs below expect.
+        `npx spacktainers container-jobs --arch ${arch} --generated ${outputDir}${limits.maxYamlBytes === DEFAULT_LIMITS.maxYamlBytes ? '' : ` --max-yaml-bytes ${limits.maxYamlBytes}`}`,
+      ],
+      artifacts: { paths: [`${outputDir}/${arch}/`], expire_in: '1 week' },
+    });
+    const groups = groupsOf(arch);
+    for (const group of groups) {
+      jobs.set(group.trigger, {
+        stage: 'publish',
+        needs: [writer],
+        trigger: {
+          include: [{ artifact: `${publishDir(outputDir, arch)}/${group.file}`, job: writer }],
+          strategy: 'depend',
+        },
+        variables: { PARENT_PIPELINE_ID: '$CI_PIPELINE_ID' },
+      });
+    }
+    triggers.set(arch, groups.map((group) => group.trigger));
+  }
+  const multiArch = arches.filter(withSpack);
+  const [first, ...others] = multiArch.map(spackNames);
+  if (first && others.some((names) => [...names].some((name) => first.has(name)))) {
+    // Same container on several architectures: once all are published, one tag joins them.
+    const needs = [
+      ...multiArch.map((arch) => ({ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.processSpackPipeline(arch) })),
+      ...multiArch.flatMap((arch) => triggers.get(arch)!),
+    ];
+    if (needs.length > limits.maxNeeds) {
+      const counts = multiArch.map((arch) => `${triggers.get(arch)!.length} for ${arch}`).join(', ');
+      throw new InputError(
+        { file: 'container_definitions' },
+        `the containers need ${counts} publishing pipelines, and multi-arch-manifests would wait for ${needs.length} jobs, over the ${limits.maxNeeds} needs GitLab allows`,
+      );
+    }
+    jobs.set('multi-arch-manifests', {
+      stage: 'manifests',
+      image: settings.images.generator,
+      tags: settings.architectures[multiArch[0]!].runnerTags,
+      needs,
+      script: ['npm ci --no-audit --no-fund', `npx spacktainers multi-arch-manifests --generated ${outputDir}`],
+    });
+  }
+  if (jobs.size === 0) jobs.set('no-containers', { stage: 'plan', image: settings.images.generator, script: ['echo "No container definitions are switched on."'] });
+  return {
+    header: ['Generated by spacktainers create-jobs: publish the containers of every architecture.'],
+    stages: ['plan', 'publish', 'manifests'],
+    jobs,
+  };
+}

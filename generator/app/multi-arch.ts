@@ -1,0 +1,47 @@
+import type { DefinitionSet } from '../definitions/definition.js';
+import { tagSuffix, type CiContext } from '../pipeline/ci-context.js';
+import type { ArchitectureImage } from '../io/registry/multi-arch.js';
+import { ARCHITECTURES, type Architecture, type Settings } from '../settings/settings.js';
+import { concreteRoot, type LockedEnvironment } from '../spack/lock.js';
+import { byKeys } from '../pipeline/order.js';
+
+/** A container built for several architectures at the same version: one tag joins them. */
+export interface MultiArchImage {
+  name: string;
+  /** Repository below the settings' registry host. */
+  repository: string;
+  tag: string;
+  images: ArchitectureImage[];
+}
+
+/**
+ * The Spack containers defined for more than one architecture whose locks concretized the same
+ * version: their tags differ only by the architecture suffix, and the plain one joins them.
+ */
+export function multiArchImages(
+  settings: Settings,
+  context: CiContext,
+  definitions: DefinitionSet,
+  locks: Map<Architecture, Map<string, LockedEnvironment>>,
+): MultiArchImage[] {
+  const versions = new Map<string, Map<Architecture, string>>();
+  for (const definition of definitions.definitions) {
+    if (definition.kind !== 'spack') continue;
+    const locked = locks.get(definition.arch)?.get(definition.name);
+    if (!locked) continue;
+    const version = concreteRoot(locked.lock, definition.environment.specs[0]!).version;
+    versions.set(definition.name, (versions.get(definition.name) ?? new Map()).set(definition.arch, version));
+  }
+  const joined: MultiArchImage[] = [];
+  for (const [name, byArch] of versions) {
+    const [version, ...others] = new Set(byArch.values());
+    if (byArch.size < 2 || others.length > 0) continue;
+    joined.push({
+      name,
+      repository: `${settings.registry.path}/${name}`,
+      tag: `${version}${tagSuffix(context, 'amd64')}`,
+      images: ARCHITECTURES.filter((arch) => byArch.has(arch)).map((arch) => ({ arch, tag: `${version}${tagSuffix(context, arch)}` })),
+    });
+  }
+  return joined.sort(byKeys((image) => image.name));
+}

@@ -1,0 +1,34 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { readContainerSources } from '../io/fs/container-sources.js';
+import type { DefinitionSet } from '../definitions/definition.js';
+import type { Architecture } from '../settings/settings.js';
+import { readLocks } from '../io/fs/spack-locks.js';
+import type { PublicationsInput } from './container-jobs.js';
+import type { Project } from './project.js';
+import { publishedState } from './published.js';
+
+/**
+ * Everything planning one architecture's containers reads: the locks the generate jobs wrote,
+ * the files each container is made from, the Dockerfile template, and what is published
+ * (nothing, offline).
+ */
+export async function readPublicationsInput(
+  project: Project,
+  definitions: DefinitionSet,
+  arch: Architecture,
+  generatedRoot: string,
+  offline: boolean,
+  environment: NodeJS.ProcessEnv,
+): Promise<PublicationsInput> {
+  return {
+    ...project,
+    definitions,
+    arch,
+    locks: await readLocks(definitions, arch, generatedRoot),
+    sources: await readContainerSources(project.root, definitions, arch),
+    dockerfileTemplate: await readFile(path.join(project.root, 'spacktainer', 'Dockerfile'), 'utf8'),
+    published: publishedState(project.settings, environment, offline),
+    generatedRoot,
+  };
+}

@@ -1,0 +1,31 @@
+import path from 'node:path';
+import type { DefinitionSet } from '../../definitions/definition.js';
+import { COPIED_FILE_LIMIT, DEFINITION_LIMIT, InputTree, projectPaths, readRegularFile } from './files.js';
+import type { Architecture } from '../../settings/settings.js';
+import type { ContainerSources } from '../../containers/container-pipeline.js';
+
+/** The folder `spacktainer: files:` sources are copied from, read as an input tree. */
+export async function copiedFiles(projectRoot: string, display = projectPaths(projectRoot)) {
+  const root = path.join(projectRoot, 'spacktainer', 'files');
+  return { tree: await InputTree.open(root, display), path: (source: string) => path.join(root, source) };
+}
+
+/** The definition file and every copied file of each Spack container of `arch`, for the container checksum. */
+export async function readContainerSources(
+  projectRoot: string,
+  definitions: DefinitionSet,
+  arch: Architecture,
+): Promise<Map<string, ContainerSources>> {
+  const files = await copiedFiles(projectRoot);
+  const sources = new Map<string, ContainerSources>();
+  for (const definition of definitions.definitions) {
+    if (definition.arch !== arch || definition.kind !== 'spack') continue;
+    const copied = await Promise.all(
+      definition.files.map(async ({ source }) => ({ source, content: await files.tree.read(files.path(source), COPIED_FILE_LIMIT) })),
+    );
+    // Where it may be read from was checked when the definitions were read.
+    const content = await readRegularFile(path.join(projectRoot, definition.file), DEFINITION_LIMIT, definition.file);
+    sources.set(definition.name, { definition: content, files: copied });
+  }
+  return sources;
+}

@@ -1,0 +1,99 @@
+import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { OptionError } from '../../input/errors.js';
+import { DEFAULT_LIMITS, limitViolations, type GitLabLimits, type PipelineFile } from '../../pipeline/limits.js';
+import { OUTPUT_MARKER, PipelineLimitError, projectInputs, type OutputFile, type OutputFolder } from '../../pipeline/output.js';
+
+const MARKER_TEXT = 'Written by spacktainers, which replaces this folder as a whole on every run: keep nothing of your own in it.\n';
+
+/**
+ * Check a folder a command will write, before anything is computed or looked up. It must lie in
+ * the project folder (the current folder: GitLab finds artifacts relative to it), not be it, not
+ * hold or lie in `inputs` (definitions, settings, sources the command reads) or the project's
+ * own, and, if it exists, be empty or one spacktainers wrote.
+ */
+export async function outputFolder(option: string, value: string, inputs: string[]): Promise<OutputFolder> {
+  const target = path.resolve(value);
+  const relative = path.relative(process.cwd(), target);
+  const instead = 'give a folder of its own inside the project, e.g. generated';
+  if (relative === '') throw new OptionError(option, `${value} is the project folder itself; ${instead}`);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new OptionError(option, `${value} is outside the project folder (the current folder), where GitLab cannot find artifacts; ${instead}`);
+  }
+  for (const input of new Set([...inputs, ...projectInputs('.')].map((p) => path.resolve(p)))) {
+    const shown = path.relative(process.cwd(), input) || '.';
+    if (contains(target, input)) throw new OptionError(option, `${value} would replace ${shown}, which spacktainers reads; ${instead}`);
+    if (contains(input, target)) throw new OptionError(option, `${value} is inside ${shown}, which spacktainers reads; ${instead}`);
+  }
+  const folder = { path: relative.split(path.sep).join('/'), option };
+  await assertReplaceable(folder);
+  return folder;
+}
+
+/** Whether `inner` is `outer` or below it. */
+function contains(outer: string, inner: string): boolean {
+  const relative = path.relative(outer, inner);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** Replacing a folder is safe when it is missing, empty, or carries the marker. */
+async function assertReplaceable(folder: OutputFolder): Promise<void> {
+  const target = path.resolve(folder.path);
+  const found = await stat(target).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!found) return;
+  if (!found.isDirectory()) throw new OptionError(folder.option, `${folder.path} is a file, not a folder; give a folder of its own, e.g. generated`);
+  const entries = await readdir(target);
+  if (entries.length > 0 && !entries.includes(OUTPUT_MARKER)) {
+    throw new OptionError(
+      folder.option,
+      `${folder.path} holds files spacktainers did not write (it has no ${OUTPUT_MARKER}) and would be replaced as a whole; remove it or give another folder`,
+    );
+  }
+}
+
+/**
+ * Write a whole output folder or nothing: everything is checked first, written to a new hidden
+ * sibling folder and swapped into place by renames, so that the folder is at any moment the old
+ * output or the new one, and a failure leaves the old one.
+ */
+export async function writeOutput(
+  folder: OutputFolder,
+  pipelines: PipelineFile[],
+  others: OutputFile[] = [],
+  limits: GitLabLimits = DEFAULT_LIMITS,
+): Promise<void> {
+  const violations = pipelines.flatMap((file) => limitViolations(file, limits));
+  if (violations.length > 0) throw new PipelineLimitError(violations);
+  const target = path.resolve(folder.path);
+  await mkdir(path.dirname(target), { recursive: true });
+  const staging = await mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.new-`));
+  const previous = `${staging}.old`;
+  try {
+    await chmod(staging, 0o755);
+    for (const file of [...pipelines, ...others, { path: OUTPUT_MARKER, text: MARKER_TEXT }]) {
+      const destination = path.join(staging, file.path);
+      await mkdir(path.dirname(destination), { recursive: true });
+      await writeFile(destination, file.text, { mode: 'mode' in file ? file.mode : undefined });
+    }
+    await assertReplaceable(folder);
+    const replacing = await rename(target, previous).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return false;
+        throw error;
+      },
+    );
+    try {
+      await rename(staging, target);
+    } catch (error) {
+      if (replacing) await rename(previous, target);
+      throw error;
+    }
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+    await rm(previous, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,73 @@
+import { createReadStream } from 'node:fs';
+import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Settings } from '../../settings/settings.js';
+import { carries, type SifLookup, type SifStore } from '../../sif/store.js';
+import { s3Client } from './client.js';
+
+/** S3 copies an object in one request up to 5 GiB; larger SIFs are converted again instead. */
+const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
+
+/** The SIF bucket: what the generator looks up, the SIF jobs upload and branch cleanup deletes. */
+export class SifBucket implements SifLookup, SifStore {
+  constructor(
+    readonly client: S3Client,
+    readonly name: string,
+  ) {}
+
+  /** The settings' `s3.sifBucket`, with the credentials in the CI variables the settings name. */
+  static fromSettings(settings: Settings, environment: NodeJS.ProcessEnv): SifBucket {
+    return new SifBucket(s3Client(settings.s3, environment), settings.s3.sifBucket);
+  }
+
+  async metadata(key: string): Promise<Record<string, string> | undefined> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.name, Key: key }));
+      return head.Metadata ?? {};
+    } catch (error) {
+      if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async copy(from: string, to: string): Promise<boolean> {
+    const head = await this.client.send(new HeadObjectCommand({ Bucket: this.name, Key: from }));
+    if ((head.ContentLength ?? 0) > MAX_SINGLE_COPY_BYTES) return false;
+    await this.client.send(
+      new CopyObjectCommand({ Bucket: this.name, Key: to, CopySource: `${this.name}/${encodeURI(from)}`, MetadataDirective: 'COPY' }),
+    );
+    return true;
+  }
+
+  /**
+   * Upload a SIF with its metadata, in parts for large files (lib-storage switches to a
+   * multipart upload above one part and aborts it on failure). Skipped when the object already
+   * carries the same metadata, so a retried job does not upload again.
+   */
+  async upload(key: string, file: string, metadata: Record<string, string>, partSize = 64 * 1024 * 1024): Promise<'uploaded' | 'unchanged'> {
+    if (carries(await this.metadata(key), metadata)) return 'unchanged';
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.name, Key: key, Body: createReadStream(file), ContentType: 'application/octet-stream', Metadata: metadata },
+      partSize,
+      queueSize: 4,
+    });
+    await upload.done();
+    return 'uploaded';
+  }
+
+  async list(): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.name, ContinuationToken: token }));
+      keys.push(...(page.Contents ?? []).flatMap((o) => (o.Key?.endsWith('.sif') ? [o.Key] : [])));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.name, Key: key }));
+  }
+}

@@ -1,0 +1,45 @@
+import path from 'node:path';
+import type { PipelineFile } from './limits.js';
+import type { Pipeline } from './model.js';
+import { renderPipeline } from './render.js';
+
+export class PipelineLimitError extends Error {
+  constructor(readonly violations: string[]) {
+    super(`generated pipelines would break GitLab's limits:\n${violations.join('\n')}`);
+    this.name = 'PipelineLimitError';
+  }
+}
+
+/** Files to write besides pipelines (scripts, environments, reports), already as text. */
+export interface OutputFile {
+  path: string;
+  text: string;
+  mode?: number;
+}
+
+/** A project-relative path inside `outputDir`, as a path relative to `outputDir`. */
+export function pathInOutput(outputDir: string, projectPath: string): string {
+  const prefix = `${outputDir.replace(/\/+$/, '')}/`;
+  if (!projectPath.startsWith(prefix)) throw new Error(`internal: ${projectPath} is not inside ${outputDir}`);
+  return projectPath.slice(prefix.length);
+}
+
+export function pipelineFile(filePath: string, depth: number, pipeline: Pipeline): PipelineFile {
+  return { path: filePath, depth, pipeline, text: renderPipeline(pipeline) };
+}
+
+/** In every folder spacktainers writes: the sign that replacing the folder loses nothing of the user's. */
+export const OUTPUT_MARKER = '.spacktainers-output';
+
+/** What a project in `root` holds that no output may replace or lie in. */
+export function projectInputs(root: string): string[] {
+  return ['container_definitions', 'settings.yaml', 'base-images', 'spacktainer', '.git'].map((entry) => path.join(root, entry));
+}
+
+/** An output folder as `outputFolder` checked it. */
+export interface OutputFolder {
+  /** Relative to the project folder, with `/`: artifact paths in the generated pipelines use it. */
+  path: string;
+  /** The option that names it, for messages. */
+  option: string;
+}
