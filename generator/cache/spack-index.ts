@@ -5,7 +5,7 @@ export interface SpecNode {
   name: string;
   version: string;
   hash: string;
-  dependencies?: { name: string; hash: string }[];
+  dependencies?: { name: string; hash: string }[] | undefined;
   [field: string]: unknown;
 }
 

@@ -3,7 +3,7 @@ export interface SourceLocation {
   file: string;
   line?: number;
   column?: number;
-  key?: string;
+  key?: string | undefined;
 }
 
 /** A problem in something a user wrote. Printed as `file:line:col: key: message`. */

@@ -5,7 +5,7 @@ import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRet
 /** Where an S3 client connects, as settings `s3` (or a command's options) say. */
 export interface S3Connection {
   /** An S3-compatible service's URL; AWS itself when undefined. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   region: string;
   /** Names of the CI variables holding the access key pair (never the keys). */
   accessKeyVariable: string;
@@ -63,10 +63,10 @@ export function s3Client(connection: S3Connection, environment: NodeJS.ProcessEn
   const accessKeyId = environment[connection.accessKeyVariable];
   const secretAccessKey = environment[connection.secretKeyVariable];
   const client = new S3Client({
-    endpoint: connection.endpoint,
+    ...(connection.endpoint === undefined ? {} : { endpoint: connection.endpoint }),
     region: connection.region,
     forcePathStyle: connection.endpoint !== undefined,
-    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
     maxAttempts: 1,
   });
   const retry = options.retry ?? DEFAULT_S3_RETRY;

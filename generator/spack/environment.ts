@@ -37,7 +37,7 @@ export interface BuildJobSettings {
   mirrors: { name: string; url: string }[];
   target: string;
   /** CI variable holding the base64 secret key to sign binaries with; unset: push unsigned. */
-  signingKeyVariable?: string;
+  signingKeyVariable?: string | undefined;
   /** GitLab `timeout:` of every build job. */
   timeout: string;
 }

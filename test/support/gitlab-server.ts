@@ -20,7 +20,7 @@ export interface FakeJob {
   status: string;
   stage?: string;
   /** The job's artifacts archive (zip); a job without one answers 404. */
-  archive?: Uint8Array;
+  archive?: Uint8Array | undefined;
   artifactsExpireAt?: string;
 }
 
