@@ -195,6 +195,7 @@ export async function startTokenAuthProxy(
   const token = `token-${Math.random().toString(36).slice(2)}`;
   const basic = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   const requests: { url: string; authorization?: string | undefined }[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- a failing proxy request surfaces as the test's unhandled rejection
   const server = createHttpServer(async (request, response) => {
     requests.push({ url: request.url ?? '', authorization: request.headers.authorization });
     if (request.url?.startsWith('/token')) {
