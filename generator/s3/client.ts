@@ -18,13 +18,13 @@ export const RETRYABLE_S3_CODES = new Set(['SlowDown', 'InternalError', 'Service
 export function s3FailureKind(error: unknown): FailureKind {
   if (error instanceof ServiceError) return 'permanent';
   if (RETRYABLE_S3_CODES.has((error as Error).name)) return 'transient';
-  const status = (error as S3ServiceException).$metadata?.httpStatusCode;
+  const status = (error as Partial<S3ServiceException>).$metadata?.httpStatusCode;
   if (status === undefined) return connectionFailureKind(error) ?? 'transient';
   return status >= 500 || status === 429 ? 'transient' : 'permanent';
 }
 
 function describeS3Failure(error: unknown): string {
-  const status = (error as S3ServiceException).$metadata?.httpStatusCode;
+  const status = (error as Partial<S3ServiceException>).$metadata?.httpStatusCode;
   const message = failureMessage(error);
   return status === undefined ? message : `HTTP ${status} ${(error as Error).name}: ${message}`;
 }
@@ -47,7 +47,7 @@ export async function s3Call<T>(bucket: string, what: string, operation: () => P
     return await withRetry(`s3://${bucket}: ${what}`, operation, { ...retry, kind: s3FailureKind, describe: describeS3Failure });
   } catch (error) {
     if (error instanceof ServiceError) throw error;
-    if (answersAsThrown && (error as S3ServiceException).$metadata?.httpStatusCode !== undefined) throw error;
+    if (answersAsThrown && (error as Partial<S3ServiceException>).$metadata?.httpStatusCode !== undefined) throw error;
     const hint = connectionFailureKind(error) === undefined ? '' : '; check the S3 endpoint (settings s3.endpoint, or --endpoint)';
     throw new ServiceError(`s3://${bucket}: ${what}: ${describeS3Failure(error)}${hint}`, { cause: error });
   }
