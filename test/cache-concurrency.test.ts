@@ -238,11 +238,11 @@ describe('clean-cache under concurrency', () => {
       ['a', 'b'].map((id) => janitor({ onStep: () => void log.push(id), lease: { ttlMs: 60_000, attempts: 1, retryDelayMs: 0 } })),
     );
     const failed = results.filter((result) => result.status === 'rejected');
-    for (const result of failed) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(LeaseHeldError);
+    for (const result of failed) expect(result.reason).toBeInstanceOf(LeaseHeldError);
     expect(failed.length).toBeGreaterThanOrEqual(1);
     expect(log.join('')).toMatch(/^(a*b*|b*a*)$/);
     const rerun = await janitor();
-    expect(rerun.deletions.length + results.filter((r) => r.status === 'fulfilled').reduce((sum, r) => sum + (r as PromiseFulfilledResult<CleanCacheReport>).value.deletions.length, 0)).toBe(GONE);
+    expect(rerun.deletions.length + results.filter((r) => r.status === 'fulfilled').reduce((sum, r) => sum + r.value.deletions.length, 0)).toBe(GONE);
     await expectSound([]);
   });
 });

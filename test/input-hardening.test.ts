@@ -11,7 +11,7 @@ const ok = 'spack:\n  specs:\n  - zlib-ng\n';
 const MiB = 1024 * 1024;
 
 /** A project with these definitions, changed by `prepare` (links, FIFOs, big files). */
-async function project(definitions: Record<string, string>, prepare: (root: string) => Promise<void> = async () => {}) {
+async function project(definitions: Record<string, string>, prepare: (root: string) => Promise<void> = async () => undefined) {
   const root = await makeProject(definitions);
   await prepare(root);
   return root;

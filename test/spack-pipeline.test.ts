@@ -61,7 +61,10 @@ function checkAsGitLabWouldRun(result: SpackPipelineResult, inputs: SpackPipelin
   const before = (trigger: string): Set<string> => {
     const seen = new Set<string>();
     const walk = (t: string) => {
-      for (const need of triggerNeeds.get(t)!) if (!seen.has(need)) (seen.add(need), walk(need));
+      for (const need of triggerNeeds.get(t)!) if (!seen.has(need)) {
+        seen.add(need);
+        walk(need);
+      }
     };
     walk(trigger);
     return seen;
@@ -319,9 +322,9 @@ describe('spacktainers process-spack-pipeline (command)', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^\x1b\[0Ksection_start:\d+:spack_pipeline_plan_amd64\[collapsed=true\]\r\x1b\[0KSpack pipeline for amd64: \d+ build jobs in \d+ child pipelines\n/);
     expect(stdout).toMatch(/\x1b\[0Ksection_end:\d+:spack_pipeline_plan_amd64\r\x1b\[0K\n$/);
-    expect(stdout).toMatch(/\n    zlib-ng@2\.1\.4 \/soeazdf .*: Scheduled, not found anywhere\n/);
+    expect(stdout).toMatch(/\n {4}zlib-ng@2\.1\.4 \/soeazdf .*: Scheduled, not found anywhere\n/);
     // py-numpy is only in medium, whose log was not given.
-    expect(stdout).toMatch(/\n    py-numpy@1\.26\.1 .*: not in build cache\n/);
+    expect(stdout).toMatch(/\n {4}py-numpy@1\.26\.1 .*: not in build cache\n/);
     expect(stdout).toMatch(/Critical path: 14 jobs in the dependency graph/);
     expect(stdout).toMatch(/spack-build-002\.yml: \d+ jobs, \d+ bytes \(\d+\.\d% of the budget\), waits for spack-build-001\.yml/);
     expect(existsSync('spack-pipeline')).toBe(false);
@@ -337,7 +340,7 @@ describe('spacktainers process-spack-pipeline (command)', () => {
     }
     const { code, stdout } = await run(['plan', '--input', input, '--settings', path.join(repo, 'settings.yaml')]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/\n    py-numpy@1\.26\.1 .*: Scheduled, not found anywhere\n/);
+    expect(stdout).toMatch(/\n {4}py-numpy@1\.26\.1 .*: Scheduled, not found anywhere\n/);
     expect(stdout).not.toContain('not in build cache');
   });
 
@@ -351,13 +354,13 @@ describe('spacktainers process-spack-pipeline (command)', () => {
     ],
     [
       'a build job without a Spack stage',
-      { 'small__pipeline.yml': (doc) => void delete doc[firstJob(doc, 'cmake@')]!.stage },
+      { 'small__pipeline.yml': (doc) => delete doc[firstJob(doc, 'cmake@')]!.stage },
       [],
       /small\.yml:\d+:\d+: cmake@.* not a Spack build job/,
     ],
     [
       'a need naming a missing job',
-      { 'small__pipeline.yml': (doc) => void delete doc[firstJob(doc, 'gmake@')] },
+      { 'small__pipeline.yml': (doc) => delete doc[firstJob(doc, 'gmake@')] },
       [],
       /small\.yml:\d+:\d+: .*needs: needs "gmake@4\.4\.1 .*", which is not a job of this file/,
     ],

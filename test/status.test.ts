@@ -96,7 +96,7 @@ describe('status and module publishing (docker-registry and s3rver)', () => {
     );
     const wrapper = await s3.client.send(new HeadObjectCommand({ Bucket: 'spacktainers-sif', Key: 'wrappers/amd64/numpy/1.26.1/bin/python3' }));
     // s3cmd sync --preserve restores this mode: the wrapper is executable on the cluster.
-    expect(wrapper.Metadata?.['s3cmd-attrs']).toBe(`mode:${0o100755}`);
+    expect(wrapper.Metadata?.['s3cmd-attrs']).toBe(`mode:${String(0o100755)}`);
     const lua = await s3.client.send(new GetObjectCommand({ Bucket: 'spacktainers-sif', Key: 'modules/amd64/lua/numpy/1.26.1.lua' }));
     expect(await lua.Body!.transformToString()).toContain('prepend_path("PATH", "/apps/spacktainers/wrappers/amd64/numpy/1.26.1/bin")');
   });

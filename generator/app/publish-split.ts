@@ -36,7 +36,7 @@ export interface PublishSplitInput {
   /** The definitions of every architecture; only `arch`'s are grouped. */
   definitions: ContainerDefinition[];
   generatedRoot: string;
-  limits?: GitLabLimits;
+  limits?: GitLabLimits | undefined;
 }
 
 /** Docker's longest tag (container-pipeline's DOCKER_TAG). */

@@ -11,7 +11,7 @@ import { byKeys } from '../pipeline/order.js';
 export interface StatusQuery {
   arches: Architecture[];
   /** Only this container. */
-  name?: string;
+  name?: string | undefined;
   generatedRoot: string;
   offline: boolean;
   /** Where the registry and bucket credentials are read from. */

@@ -40,7 +40,7 @@ export interface BuildcacheManifest {
 }
 
 export function parseManifest(bytes: Uint8Array, source: string): BuildcacheManifest {
-  const manifest = JSON.parse(clearsignedJson(Buffer.from(bytes).toString('utf8'))) as BuildcacheManifest;
+  const manifest = JSON.parse(clearsignedJson(Buffer.from(bytes).toString('utf8'))) as BuildcacheManifest | null;
   if (manifest?.version !== 3 || !Array.isArray(manifest.data)) throw new Error(`${source}: not a version 3 build cache manifest`);
   return manifest;
 }
@@ -89,8 +89,8 @@ function manifestFilesOf(listing: ListedObject[], prefix: string): ManifestFile[
   const files: ManifestFile[] = [];
   for (const object of listing) {
     const match = MANIFEST.exec(object.key.slice(prefix.length + V3_SPEC_MANIFESTS.length));
-    if (!match || !match[2]!.startsWith(`${match[1]}-`)) continue;
-    files.push({ object, name: match[1]!, version: match[2]!.slice(match[1]!.length + 1), hash: match[3]! });
+    if (!match?.[2]?.startsWith(`${match[1]}-`)) continue;
+    files.push({ object, name: match[1]!, version: match[2].slice(match[1]!.length + 1), hash: match[3]! });
   }
   return files;
 }

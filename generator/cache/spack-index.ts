@@ -5,7 +5,7 @@ export interface SpecNode {
   name: string;
   version: string;
   hash: string;
-  dependencies?: { name: string; hash: string }[];
+  dependencies?: { name: string; hash: string }[] | undefined;
   [field: string]: unknown;
 }
 
@@ -37,11 +37,11 @@ export function parseSpackIndex(text: string, source: string): SpackIndex {
     throw new SpackIndexError(`${source}: not a Spack database (no database.version and database.installs)`);
   }
   const installs = new Map<string, IndexRecord>();
-  for (const [hash, record] of Object.entries(database.installs as Record<string, IndexRecord>)) {
+  for (const [hash, record] of Object.entries(database.installs as Record<string, Partial<IndexRecord> | null>)) {
     if (typeof record?.spec?.name !== 'string' || record.spec.hash !== hash) {
       throw new SpackIndexError(`${source}: database.installs.${hash}: record without a matching spec`);
     }
-    installs.set(hash, record);
+    installs.set(hash, record as IndexRecord);
   }
   return { version: database.version, installs };
 }

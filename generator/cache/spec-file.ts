@@ -21,7 +21,7 @@ export function documentText(bytes: Uint8Array): string {
 
 /** The node of `hash` in a spec file (`{"spec": {"nodes": [...]}}`). */
 export function nodeOfSpecFile(document: unknown, hash: string, source: string): SpecNode {
-  const nodes = (document as { spec?: { nodes?: SpecNode[] } })?.spec?.nodes;
+  const nodes = (document as { spec?: { nodes?: SpecNode[] } } | null)?.spec?.nodes;
   const node = nodes?.find((candidate) => candidate.hash === hash);
   if (!node) throw new Error(`${source}: spec file without a node for ${hash}`);
   return node;

@@ -9,11 +9,11 @@ import { commandName, reportFailure } from './failure.js';
 export abstract class SpacktainersCommand extends Command {
   verbose = Option.Boolean('--verbose', false, { description: 'On a failure, also print its stack trace (as a set DEBUG variable does)' });
 
-  abstract run(): Promise<number | void>;
+  abstract run(): Promise<number>;
 
   async execute(): Promise<number> {
     try {
-      return (await this.run()) ?? 0;
+      return await this.run();
     } catch (error) {
       return reportFailure(error, commandName(this.path), this.context.stderr, this.verbose);
     }

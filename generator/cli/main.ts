@@ -39,6 +39,7 @@ export const commands = [
  * here it is one line on stderr naming the command, and exit code 2.
  */
 class SpacktainersCli extends Cli {
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- clipanion's own Cli.run overload takes void for an empty context
   override async run(input: Command | string[], context: Partial<BaseContext> | void): Promise<number> {
     const full: BaseContext = { ...Cli.defaultContext, ...(context ?? {}) };
     if (!Array.isArray(input)) return super.run(input, full);
@@ -54,7 +55,7 @@ class SpacktainersCli extends Cli {
 
 /** The longest command path the arguments start with, to name it in a usage error. */
 function typedPath(input: string[]): string[] {
-  const paths = commands.flatMap((command) => command.paths ?? []);
+  const paths = commands.flatMap((command) => command.paths);
   return paths.filter((p) => p.every((word, index) => input[index] === word)).sort((a, b) => b.length - a.length)[0] ?? [];
 }
 

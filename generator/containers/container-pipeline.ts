@@ -76,7 +76,7 @@ export interface PublicationStates {
   sif: PublicationState;
   dockerHub: PublicationState;
   /** The registry's labels of the image (or, for a `.def`, nothing), for reports. */
-  imageLabels?: Record<string, string>;
+  imageLabels?: Record<string, string> | undefined;
   /**
    * Off the default branch, where the default branch already published this very identity
    * (same lock, files and base images): the image and SIF to copy instead of building again.

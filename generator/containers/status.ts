@@ -17,9 +17,9 @@ export interface ContainerStatus {
   sifState: PublicationState;
   /** Docker Hub: only on the default branch, only into an existing repository. */
   dockerHubState: PublicationState;
-  spackLockDigest?: string;
+  spackLockDigest?: string | undefined;
   /** The pipeline that built the image in the registry, from its label, when known. */
-  builtBy?: string;
+  builtBy?: string | undefined;
   /** Why it is not (yet) what the definition says, in words. */
   note?: string;
 }

@@ -3,7 +3,7 @@ export interface SourceLocation {
   file: string;
   line?: number;
   column?: number;
-  key?: string;
+  key?: string | undefined;
 }
 
 /** A problem in something a user wrote. Printed as `file:line:col: key: message`. */
@@ -44,6 +44,6 @@ export function formatProblem({ file, line, column, key }: SourceLocation, probl
 
 /** Throw all collected problems together, or nothing when there are none. */
 export function throwIfAny(errors: InputError[]): void {
-  if (errors.length === 1) throw errors[0];
+  if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new InputErrors(errors);
 }

@@ -40,7 +40,7 @@ export interface ObjectShape {
   fields: Record<string, { shape: Shape; required?: boolean }>;
   /** Keys not listed are allowed and kept (Spack's own keys under `spack:`). */
   open?: boolean;
-  description?: string;
+  description?: string | undefined;
 }
 
 type Path = (string | number)[];

@@ -21,7 +21,7 @@ export interface ContainerModule {
    */
   executables: string[] | 'runscript';
   /** The spack.lock digest of the image, for provenance. */
-  lockDigest?: string;
+  lockDigest?: string | undefined;
 }
 
 export interface ModuleSettings {

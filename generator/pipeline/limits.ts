@@ -46,9 +46,10 @@ export interface PipelineFile {
 /** A written pipeline file read back from its text, to check what was written (tests, benchmarks). */
 export function readPipelineFile(filePath: string, depth: number, text: string): PipelineFile {
   const { stages, workflow, variables, ...jobs } = load(text) as Record<string, unknown>;
-  const pipeline: Pipeline = { stages: stages as string[] | undefined, jobs: new Map(Object.entries(jobs) as [string, Job][]) };
-  if (workflow !== undefined) pipeline.workflow = workflow as Pipeline['workflow'];
-  if (variables !== undefined) pipeline.variables = variables as Pipeline['variables'];
+  const pipeline: Pipeline = { jobs: new Map(Object.entries(jobs) as [string, Job][]) };
+  if (stages !== undefined) pipeline.stages = stages as string[];
+  if (workflow !== undefined) pipeline.workflow = workflow as NonNullable<Pipeline['workflow']>;
+  if (variables !== undefined) pipeline.variables = variables as NonNullable<Pipeline['variables']>;
   return { path: filePath, depth, pipeline, text };
 }
 

@@ -22,7 +22,7 @@ export interface Provenance {
   spackLockDigest?: string;
   packages: PackageRecord[];
   /** `.def` containers: the image they were converted from. */
-  sourceImage?: string;
+  sourceImage?: string | undefined;
 }
 
 /** Where the provenance of a SIF lives: beside it in the SIF bucket. */

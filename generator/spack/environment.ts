@@ -37,7 +37,7 @@ export interface BuildJobSettings {
   mirrors: { name: string; url: string }[];
   target: string;
   /** CI variable holding the base64 secret key to sign binaries with; unset: push unsigned. */
-  signingKeyVariable?: string;
+  signingKeyVariable?: string | undefined;
   /** GitLab `timeout:` of every build job. */
   timeout: string;
 }
@@ -107,7 +107,7 @@ export function spackEnvironment(definition: SpackContainerDefinition, build: Bu
   const all = isPlainObject(packages.all) ? packages.all : {};
   const userConfig = isPlainObject(user.config) ? user.config : {};
   const userCi = isPlainObject(user.ci) ? user.ci : {};
-  const userSections = Array.isArray(userCi['pipeline-gen']) ? userCi['pipeline-gen'] : [];
+  const userSections: unknown[] = Array.isArray(userCi['pipeline-gen']) ? userCi['pipeline-gen'] : [];
   const image = { name: build.builderImage, entrypoint: [''] };
   return {
     spack: {

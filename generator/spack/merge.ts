@@ -18,8 +18,8 @@ export interface SpackBuildGraph {
   byName: Map<string, SpackBuildJob>;
   /** Jobs that need each job (reverse of `dependencies`). */
   dependents: Map<string, string[]>;
-  rebuildIndex?: Record<string, unknown>;
-  noop?: Record<string, unknown>;
+  rebuildIndex?: Record<string, unknown> | undefined;
+  noop?: Record<string, unknown> | undefined;
   inputs: SpackInputSummary[];
 }
 

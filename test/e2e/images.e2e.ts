@@ -16,7 +16,7 @@ import { pushTestImage } from '../support/registry.js';
 import { defaultCacheDir, prepareImages, type PreparedImages } from './support/images.js';
 import { buildah } from './support/buildah.js';
 
-type GeneratedJob = { script?: string[]; variables?: Record<string, string> };
+interface GeneratedJob { script?: string[]; variables?: Record<string, string> }
 
 /**
  * Run one generated job's script as GitLab's shell executor would: bash, stopping at the first

@@ -37,7 +37,7 @@ export interface GitLabCiLocalOptions {
   /** The jobs' process environment (default: this process's). */
   env?: NodeJS.ProcessEnv;
   /** Predefined variables to leave unset, as GitLab does in some pipelines (CI_COMMIT_BRANCH in a merge request). */
-  unset?: string[];
+  unset?: string[] | undefined;
   /**
    * gitlab-ci-local's state folder, relative to cwd. By default each call has its own, so calls
    * may run side by side; calls that share one see each other's job artifacts.

@@ -20,7 +20,7 @@ export interface FakeJob {
   status: string;
   stage?: string;
   /** The job's artifacts archive (zip); a job without one answers 404. */
-  archive?: Uint8Array;
+  archive?: Uint8Array | undefined;
   artifactsExpireAt?: string;
 }
 
@@ -97,21 +97,21 @@ export class FakeGitlab {
         .sort((a, b) => (q.get('sort') === 'asc' ? a.id - b.id : b.id - a.id));
       return paginate(response, url, found.map(pipelineJson));
     }
-    if (method === 'GET' && (m = route.match(/^pipelines\/(\d+)$/))) {
+    if (method === 'GET' && (m = /^pipelines\/(\d+)$/.exec(route))) {
       const pipeline = this.pipelines.find((p) => p.id === Number(m![1]));
       return pipeline ? send(response, 200, { ...pipelineJson(pipeline), before_sha: '0'.repeat(40), tag: false }) : send(response, 404, { message: '404 Not found' });
     }
-    if (method === 'GET' && (m = route.match(/^pipelines\/(\d+)\/jobs$/))) {
+    if (method === 'GET' && (m = /^pipelines\/(\d+)\/jobs$/.exec(route))) {
       const pipeline = this.pipelineOr404(Number(m[1]), response);
       if (!pipeline) return;
       return paginate(response, url, (this.jobs.get(pipeline.id) ?? []).map((j) => jobJson(j, pipeline)));
     }
-    if (method === 'GET' && (m = route.match(/^pipelines\/(\d+)\/bridges$/))) {
+    if (method === 'GET' && (m = /^pipelines\/(\d+)\/bridges$/.exec(route))) {
       const pipeline = this.pipelineOr404(Number(m[1]), response);
       if (!pipeline) return;
       return paginate(response, url, (this.bridges.get(pipeline.id) ?? []).map((b) => bridgeJson(b, pipeline, this.pipelines)));
     }
-    if (method === 'GET' && (m = route.match(/^jobs\/(\d+)\/artifacts$/))) {
+    if (method === 'GET' && (m = /^jobs\/(\d+)\/artifacts$/.exec(route))) {
       const job = [...this.jobs.values()].flat().find((j) => j.id === Number(m![1]));
       if (!job?.archive) return send(response, 404, { message: '404 Not Found' });
       response.writeHead(200, { 'content-type': 'application/zip', 'content-disposition': 'attachment; filename="artifacts.zip"' });
@@ -124,7 +124,7 @@ export class FakeGitlab {
     if (method === 'GET' && route === 'protected_branches') {
       return paginate(response, url, this.protectedBranches.map((name, i) => ({ id: i + 1, name, push_access_levels: [], merge_access_levels: [], allow_force_push: false, code_owner_approval_required: false })));
     }
-    if ((m = route.match(/^merge_requests\/(\d+)\/notes(?:\/(\d+))?$/))) {
+    if ((m = /^merge_requests\/(\d+)\/notes(?:\/(\d+))?$/.exec(route))) {
       const iid = Number(m[1]);
       const notes = this.notes.get(iid) ?? [];
       this.notes.set(iid, notes);

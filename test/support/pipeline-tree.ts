@@ -94,7 +94,7 @@ export function pipelineDepths(
   return { found, missing };
 }
 
-type Rule = { if?: string; exists?: string[]; when?: string; variables?: Record<string, string> };
+interface Rule { if?: string; exists?: string[]; when?: string; variables?: Record<string, string> }
 
 /** The files below the literal folder each pattern starts with (so never all of node_modules). */
 async function projectFiles(root: string, patterns: string[]): Promise<string[]> {

@@ -188,13 +188,14 @@ export async function pushTestIndex(
 export async function startTokenAuthProxy(
   backend: string,
   credentials: { username: string; password: string },
-): Promise<{ host: string; requests: { url: string; authorization?: string }[]; stop(): Promise<void> }> {
+): Promise<{ host: string; requests: { url: string; authorization?: string | undefined }[]; stop(): Promise<void> }> {
   const { createServer: createHttpServer } = await import('node:http');
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   const token = `token-${Math.random().toString(36).slice(2)}`;
   const basic = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-  const requests: { url: string; authorization?: string }[] = [];
+  const requests: { url: string; authorization?: string | undefined }[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- a failing proxy request surfaces as the test's unhandled rejection
   const server = createHttpServer(async (request, response) => {
     requests.push({ url: request.url ?? '', authorization: request.headers.authorization });
     if (request.url?.startsWith('/token')) {
@@ -212,14 +213,14 @@ export async function startTokenAuthProxy(
     const headers = Object.fromEntries(
       Object.entries(request.headers).filter(([k]) => !['host', 'authorization', 'connection', 'content-length'].includes(k)),
     ) as Record<string, string>;
-    const body = chunks.length > 0 ? new Uint8Array(Buffer.concat(chunks)) : undefined;
-    const upstream = await fetch(`${backend}${request.url}`, { method: request.method, headers, body });
+    const body = chunks.length > 0 ? new Uint8Array(Buffer.concat(chunks)) : null;
+    const upstream = await fetch(`${backend}${request.url}`, { method: request.method ?? 'GET', headers, body });
     const out = Buffer.from(await upstream.arrayBuffer());
     const passHeaders: Record<string, string> = {};
     upstream.headers.forEach((value, key) => {
       if (key !== 'content-length' && key !== 'transfer-encoding') passHeaders[key] = value;
     });
-    response.writeHead(upstream.status, passHeaders).end(out);
+    return response.writeHead(upstream.status, passHeaders).end(out);
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { host, requests, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };

@@ -1,5 +1,4 @@
 import { mkdtemp, rm, stat, utimes } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -57,7 +56,7 @@ export async function startS3(options: { buckets?: string[] } = {}): Promise<Tes
     configureBuckets: (options.buckets ?? []).map((name) => ({ name, configs: [] })),
   });
   answerPutsWhenWritten(server);
-  const address = (await server.run()) as AddressInfo;
+  const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
   const client = testS3Client(endpoint);
   return {

@@ -137,7 +137,7 @@ async function finishedJobs(project: GitlabProject, pipelineId: number, name: st
  * no container) has none, which is fine; one whose archive expired is an error.
  */
 function hasArchive(pipelineId: number, job: JobSchema): boolean {
-  if ((job.artifacts ?? []).some((a) => a.file_type === 'archive')) return true;
+  if (job.artifacts.some((a) => a.file_type === 'archive')) return true;
   if (job.artifacts_expire_at && Date.parse(job.artifacts_expire_at) < Date.now()) {
     throw new GitlabError(`the artifacts of job "${job.name}" (#${job.id}) of pipeline #${pipelineId} expired at ${job.artifacts_expire_at}`);
   }

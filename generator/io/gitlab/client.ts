@@ -3,7 +3,7 @@ import type { Settings } from '../../settings/settings.js';
 import { GitlabError } from './errors.js';
 import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
 
-export type GitlabApi = Gitlab<false>;
+export type GitlabApi = Gitlab;
 
 /** The GitLab project a job runs in, reached through the API with the settings' token. */
 export interface GitlabProject {

@@ -39,7 +39,7 @@ export async function joinArchitectures(
     } else entries.push(indexEntry(manifest, arch));
   }
   const listed = current?.body.manifests?.map((m) => m.digest);
-  if (listed && listed.length === entries.length && entries.every((e) => listed.includes(e.digest))) return 'unchanged';
+  if (listed?.length === entries.length && entries.every((e) => listed.includes(e.digest))) return 'unchanged';
   const body = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: entries };
   const bytes = Buffer.from(JSON.stringify(body));
   await client.putManifest(repository, tag, { digest: '', mediaType: OCI_INDEX, bytes, body });

@@ -5,7 +5,7 @@ import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRet
 /** Where an S3 client connects, as settings `s3` (or a command's options) say. */
 export interface S3Connection {
   /** An S3-compatible service's URL; AWS itself when undefined. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   region: string;
   /** Names of the CI variables holding the access key pair (never the keys). */
   accessKeyVariable: string;
@@ -18,13 +18,13 @@ export const RETRYABLE_S3_CODES = new Set(['SlowDown', 'InternalError', 'Service
 export function s3FailureKind(error: unknown): FailureKind {
   if (error instanceof ServiceError) return 'permanent';
   if (RETRYABLE_S3_CODES.has((error as Error).name)) return 'transient';
-  const status = (error as S3ServiceException).$metadata?.httpStatusCode;
+  const status = (error as Partial<S3ServiceException>).$metadata?.httpStatusCode;
   if (status === undefined) return connectionFailureKind(error) ?? 'transient';
   return status >= 500 || status === 429 ? 'transient' : 'permanent';
 }
 
 function describeS3Failure(error: unknown): string {
-  const status = (error as S3ServiceException).$metadata?.httpStatusCode;
+  const status = (error as Partial<S3ServiceException>).$metadata?.httpStatusCode;
   const message = failureMessage(error);
   return status === undefined ? message : `HTTP ${status} ${(error as Error).name}: ${message}`;
 }
@@ -47,7 +47,7 @@ export async function s3Call<T>(bucket: string, what: string, operation: () => P
     return await withRetry(`s3://${bucket}: ${what}`, operation, { ...retry, kind: s3FailureKind, describe: describeS3Failure });
   } catch (error) {
     if (error instanceof ServiceError) throw error;
-    if (answersAsThrown && (error as S3ServiceException).$metadata?.httpStatusCode !== undefined) throw error;
+    if (answersAsThrown && (error as Partial<S3ServiceException>).$metadata?.httpStatusCode !== undefined) throw error;
     const hint = connectionFailureKind(error) === undefined ? '' : '; check the S3 endpoint (settings s3.endpoint, or --endpoint)';
     throw new ServiceError(`s3://${bucket}: ${what}: ${describeS3Failure(error)}${hint}`, { cause: error });
   }
@@ -63,10 +63,10 @@ export function s3Client(connection: S3Connection, environment: NodeJS.ProcessEn
   const accessKeyId = environment[connection.accessKeyVariable];
   const secretAccessKey = environment[connection.secretKeyVariable];
   const client = new S3Client({
-    endpoint: connection.endpoint,
+    ...(connection.endpoint === undefined ? {} : { endpoint: connection.endpoint }),
     region: connection.region,
     forcePathStyle: connection.endpoint !== undefined,
-    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
     maxAttempts: 1,
   });
   const retry = options.retry ?? DEFAULT_S3_RETRY;

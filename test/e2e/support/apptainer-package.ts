@@ -69,7 +69,7 @@ export async function serveStandInPackage(cacheDir: string, port: number): Promi
   const server = createServer((request, response) => {
     if (request.method !== 'GET' || !wanted.test(decodeURIComponent(request.url ?? ''))) return response.writeHead(404).end();
     response.writeHead(200, { 'content-type': 'application/vnd.debian.binary-package' });
-    createReadStream(deb).pipe(response);
+    return createReadStream(deb).pipe(response);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

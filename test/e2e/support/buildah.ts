@@ -14,7 +14,7 @@ export async function buildah(args: string[], env: Record<string, string>, cwd?:
     return stdout;
   } catch (error) {
     const { stderr, stdout } = error as { stderr?: string; stdout?: string };
-    throw new Error(`buildah ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`);
+    throw new Error(`buildah ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`, { cause: error });
   }
 }
 
@@ -31,7 +31,7 @@ export async function removeLocalManifestLists(prefix: string, env: Record<strin
       await buildah(['manifest', 'rm', name], env);
       removed.push(name);
     } catch (error) {
-      if (!/is not a manifest list/.test(String(error))) throw error;
+      if (!String(error).includes('is not a manifest list')) throw error;
     }
   }
   return removed;

@@ -27,7 +27,7 @@ export interface Invocation {
   /** CI/CD variables of the pipeline (predefined ones included, which override gitlab-ci-local's). */
   variables: Record<string, string>;
   /** Predefined variables GitLab leaves unset in this kind of pipeline (CI_COMMIT_BRANCH in a merge request). */
-  unset?: string[];
+  unset?: string[] | undefined;
   /** The jobs' process environment: the tools of this machine (PATH, SPACK_ROOT, CONTAINERS_*). */
   env: NodeJS.ProcessEnv;
 }

@@ -79,7 +79,7 @@ export async function prepareImages(options: PrepareImagesOptions = {}): Promise
   const cacheDir = path.resolve(options.cacheDir ?? defaultCacheDir());
   const spackRoot = options.spackRoot ?? process.env.SPACK_ROOT;
   if (!spackRoot) throw new Error('prepareImages: SPACK_ROOT is not set (the Spack the builder image is made from)');
-  const log = options.log ?? (() => {});
+  const log = options.log ?? (() => undefined);
   const settings = await loadSettings(path.join(REPO_ROOT, 'settings.yaml'), {});
   ensureDebianPackages(IMAGE_PACKAGES);
   await mkdir(cacheDir, { recursive: true });

@@ -54,7 +54,7 @@ export interface RunnerOptions {
 }
 
 type Include = { artifact: string; job: string } | { local: string };
-type Trigger = { include: Include[] | Include | string; strategy?: string };
+interface Trigger { include: Include[] | Include | string; strategy?: string }
 
 /**
  * Runs a pipeline and, for every trigger job, its downstream pipeline, the way GitLab does:
@@ -194,6 +194,7 @@ function dependenciesOf(job: ListedJob, jobs: ListedJob[], stages: string[]): st
 function stringValues(variables: unknown): Record<string, string> {
   if (!variables || typeof variables !== 'object') return {};
   return Object.fromEntries(
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a variable's value is a scalar in any file GitLab accepts
     Object.entries(variables as Record<string, unknown>).map(([name, value]) => [name, typeof value === 'object' && value !== null ? String((value as { value?: unknown }).value ?? '') : String(value)]),
   );
 }

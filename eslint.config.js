@@ -1,0 +1,49 @@
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig(
+  { ignores: ['dist/', 'node_modules/', 'coverage/'] },
+  {
+    files: ['generator/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts'],
+    extends: [js.configs.recommended, tseslint.configs.strictTypeChecked, tseslint.configs.stylisticTypeChecked, prettier],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // Under noUncheckedIndexedAccess `!` marks an index or Map key the code has just established; a throw there would be dead code.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      // Messages and generated scripts interpolate counts, sizes and line numbers; Number's toString is locale-independent.
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      // Stand-ins and interface implementations are async without awaiting, so that a throw stays a rejection.
+      '@typescript-eslint/require-await': 'off',
+      // The deletes are on parsed JSON/YAML documents and JSON-backed records, where a Map does not fit.
+      '@typescript-eslint/no-dynamic-delete': 'off',
+      // These regexes match control characters on purpose (Lua string escapes, GitLab's ANSI section markers).
+      'no-control-regex': 'off',
+      // `() => resolve()` and `return send(response, ...)` are how void callbacks and handlers here end a branch.
+      '@typescript-eslint/no-confusing-void-expression': 'off',
+      // A catch callback's annotated error is the cast a try/catch would write on its first line; the rule only moves it.
+      '@typescript-eslint/use-unknown-in-catch-callback-variable': 'off',
+      // An empty CI variable means unset, so `||` on strings is intended.
+      '@typescript-eslint/prefer-nullish-coalescing': ['error', { ignorePrimitives: { string: true } }],
+      // Destructuring into a rest object is how this code drops keys.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
+    },
+  },
+  {
+    files: ['bench/**/*.ts', 'test/**/*.ts'],
+    rules: {
+      // Tests and benchmarks probe parsed YAML/JSON output with expect(); typing each probe would only restate the expectation.
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      // afterAll hooks guard resources that a failed beforeAll left unassigned, which the types cannot know.
+      '@typescript-eslint/no-unnecessary-condition': 'off',
+    },
+  },
+);
