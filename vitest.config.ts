@@ -27,7 +27,8 @@ export default defineConfig({
     // own resolution path; let Vite bundle it for the tests.
     server: { deps: { inline: ['clipanion'] } },
     projects: [
-      { extends: true, test: { name: 'unit', include: UNIT } },
+      // Pure files share a worker's modules: the CLI and GitLab's schema are loaded once, not per file.
+      { extends: true, test: { name: 'unit', include: UNIT, isolate: false } },
       {
         extends: true,
         test: {
