@@ -1,6 +1,6 @@
 import { appendFile, cp, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../generator/io/registry/client.js';
 import { runCli } from './support/cli.js';
 import { gitlabSchemaErrors } from './support/gitlab-schema.js';
@@ -22,13 +22,20 @@ describe('base images: built only when the registry lacks them with the same inp
     return { text, stdout: run.stdout, jobs: jobNames(text) };
   };
 
-  beforeAll(async () => {
+  /** The state a first pipeline leaves: every base image built. */
+  const buildAll = async () => {
+    await runBuildJobs(registry.endpoint, registry.host, (await createJobs()).text);
+    expect((await createJobs()).jobs).toEqual(['base-images-unchanged']);
+  };
+
+  // Each test gets its own registry and project: none depends on what another built.
+  beforeEach(async () => {
     registry = await startRegistry();
     project = await makeProject({});
     await cp(path.join(REPO_ROOT, 'container_definitions'), path.join(project, 'container_definitions'), { recursive: true });
     env = { SPACKTAINERS_REGISTRY_HOST: registry.host };
   });
-  afterAll(async () => registry?.stop());
+  afterEach(async () => registry?.stop());
 
   it('builds everything into an empty registry, then nothing once built', async () => {
     const first = await createJobs();
@@ -49,6 +56,7 @@ describe('base images: built only when the registry lacks them with the same inp
   });
 
   it('rebuilds only the base image whose files changed', async () => {
+    await buildAll();
     await appendFile(path.join(project, 'base-images/runtime/Dockerfile'), '\nENV SPACKTAINERS_TEST=1\n');
     const changed = await createJobs();
     expect(changed.jobs).toEqual(['base-image:amd64:runtime', 'base-image:arm64:runtime', 'base-image-manifest:runtime']);
@@ -57,6 +65,7 @@ describe('base images: built only when the registry lacks them with the same inp
   });
 
   it('a new branch re-tags the default branch images (same digest) instead of building them', async () => {
+    await buildAll();
     const branch = await createJobs({ CI_COMMIT_REF_NAME: 'feature/x', CI_DEFAULT_BRANCH: 'main' });
     expect(branch.jobs).toEqual(['base-image-manifest:builder', 'base-image-manifest:runtime', 'base-image-manifest:singularitah']);
     expect(branch.stdout).toContain(`base image runtime (arm64): copied ${registry.host}/hpc/spacktainers/base/runtime:latest-arm64 to ${registry.host}/hpc/spacktainers/base/runtime:feature-x-arm64`);
@@ -79,6 +88,7 @@ describe('base images: built only when the registry lacks them with the same inp
   });
 
   it('builds the builder again when the Spack commit changes', async () => {
+    await buildAll();
     const changed = await createJobs({ SPACKTAINERS_SPACK_COMMIT: '0123456789abcdef0123456789abcdef01234567' });
     expect(changed.jobs).toEqual(['base-image:amd64:builder', 'base-image:arm64:builder', 'base-image-manifest:builder']);
   });

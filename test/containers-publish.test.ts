@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { appendFile, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readDefinitions } from '../generator/io/fs/definitions.js';
 import { RegistryClient } from '../generator/io/registry/client.js';
 import { loadSettings } from '../generator/io/fs/settings.js';
@@ -45,12 +45,19 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   /** Stand in for the planned jobs: push the images (with their labels), copy to "Docker Hub", upload the SIFs. */
   const publish = (text: string) => runPublishJobs(registry, project, env, text);
 
+  /** Every test starts from this state when it needs what a first pipeline published. */
+  const publishEverything = async () => {
+    await publish((await plan()).text);
+    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+  };
+
   const fetchLabels = async (reference: string) => {
     const [repository, tag] = reference.slice(registry.host.length + 1).split(':') as [string, string];
     return (await new RegistryClient(registry.host).image(repository, tag, 'amd64'))!.labels;
   };
 
-  beforeAll(async () => {
+  // Each test gets its own servers and project: none depends on what another published.
+  beforeEach(async () => {
     [registry, s3] = await Promise.all([startRegistry(), startS3({ buckets: ['spacktainers-sif'] })]);
     project = await makeProject({});
     await cp(path.join(REPO_ROOT, 'container_definitions'), path.join(project, 'container_definitions'), { recursive: true });
@@ -74,7 +81,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
     const definitions = await readDefinitions(path.join(project, 'container_definitions'), project);
     await copyExampleOutputs(definitions, path.join(REPO_ROOT, 'examples/spack-outputs'), path.join(project, 'generated'));
   });
-  afterAll(async () => Promise.all([registry?.stop(), s3?.stop()]));
+  afterEach(async () => Promise.all([registry?.stop(), s3?.stop()]));
 
   it('publishes everything the first time: image and SIF of each Spack container, the .def SIF', async () => {
     const first = await plan();
@@ -94,12 +101,14 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   });
 
   it('publishes nothing when nothing changed: a single no-op job, in a stage of the file', async () => {
+    await publishEverything();
     const { text, jobs } = await plan();
     expect(jobs).toEqual(['nothing-to-publish']);
     expect(pipelineJobs(text)['nothing-to-publish']!.stage).toBe('publish');
   });
 
   it('a SIF missing from the bucket is converted again from the published image, nothing else', async () => {
+    await publishEverything();
     await s3.client.send(new DeleteObjectCommand({ Bucket: 'spacktainers-sif', Key: 'numpy/numpy-1.26.1.sif' }));
     const changed = await plan();
     expect(changed.jobs).toEqual(['sif:numpy']);
@@ -111,6 +120,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   });
 
   it('labels images with the OCI keys and the container identity, pinned to base image digests', async () => {
+    await publishEverything();
     const labels = await fetchLabels(`${registry.host}/hpc/spacktainers/numpy:1.26.1`);
     expect(Object.keys(labels).sort()).toEqual([
       'org.opencontainers.image.source',
@@ -126,6 +136,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   });
 
   it('a changed copied file rebuilds only the containers that copy it', async () => {
+    await publishEverything();
     await appendFile(path.join(project, 'spacktainer/files/profile.d/spacktainer.sh'), '\n# changed\n');
     const changed = await plan();
     expect(changed.jobs).toEqual(['image:build-tools', 'sif:build-tools']);
@@ -134,6 +145,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   });
 
   it('a changed spack.lock rebuilds only its container', async () => {
+    await publishEverything();
     const lock = generated('amd64/spack-outputs/numpy/spack.lock');
     await changeADependency(lock);
     const changed = await plan();
@@ -143,6 +155,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   });
 
   it('a changed base image rebuilds every Spack container of the architecture, not the .def', async () => {
+    await publishEverything();
     await pushTestImage(registry.endpoint, 'hpc/spacktainers/base/runtime', 'latest-amd64', { content: 'runtime 2' });
     const changed = await plan();
     expect(changed.jobs).toEqual(['image:build-tools', 'sif:build-tools', 'image:hdf5-mpi', 'sif:hdf5-mpi', 'image:numpy', 'sif:numpy']);
@@ -153,6 +166,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   });
 
   it('a changed From: image converts only that .def again', async () => {
+    await publishEverything();
     await pushTestImage(registry.endpoint, 'library/ubuntu', '24.04', { content: 'ubuntu 2' });
     const changed = await plan();
     expect(changed.jobs).toEqual(['sif:ubuntu-tools']);
@@ -161,6 +175,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   });
 
   it('pushes to Docker Hub on the default branch only, into repositories that exist, when labels differ', async () => {
+    await publishEverything();
     await pushTestImage(registry.endpoint, 'examplehpc/numpy', 'older', { content: 'hub numpy' });
     const hub = await plan();
     expect(hub.jobs).toEqual(['docker-hub:numpy']);
@@ -185,8 +200,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
     };
     // The default branch publishes these environments on its base images...
     await rootPipeline(env);
-    await publish((await plan()).text);
-    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+    await publishEverything();
     // ...and the branch's root pipeline copies those base images (same checksums) instead of building.
     await rootPipeline(branchEnv);
     const baseJobs = jobNames(await readFile(generated('base-images.yml'), 'utf8'));
@@ -234,6 +248,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   });
 
   it('the Dockerfile installs from the environment\'s own mirrors, reading the job\'s build secrets', async () => {
+    await plan();
     const dockerfile = await readFile(generated('amd64/containers/numpy/Dockerfile'), 'utf8');
     expect(dockerfile).not.toMatch(/mirror add/);
     const mounted = [...dockerfile.matchAll(/--mount=type=secret,id=([a-z_]+)/g)].map((m) => m[1]);
@@ -243,6 +258,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   });
 
   it('never writes a secret into a generated file; scripts log in with --password-stdin only', async () => {
+    await publishEverything();
     const files = await readdir(path.join(project, 'generated'), { recursive: true, withFileTypes: true });
     for (const entry of files.filter((e) => e.isFile())) {
       const text = await readFile(path.join(entry.parentPath, entry.name), 'utf8');

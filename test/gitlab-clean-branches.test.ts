@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { containerVersion, planContainer } from '../generator/containers/container-pipeline.js';
 import { branchSlugCandidates, deletedBranchOf, keptBranches } from '../generator/gitlab/branch-cleanup.js';
 import { loadProject } from '../generator/app/project.js';
@@ -34,7 +34,7 @@ describe('which names belong to deleted branches', () => {
 });
 
 describe('gitlab clean-branches against docker-registry and s3rver', () => {
-  const gitlab = new FakeGitlab();
+  let gitlab: FakeGitlab;
   let registry: TestRegistry;
   let s3: TestS3;
   let apiUrl: string;
@@ -46,11 +46,13 @@ describe('gitlab clean-branches against docker-registry and s3rver', () => {
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
   });
 
-  beforeAll(async () => {
+  // Each test gets its own servers: none sees the tags, SIF files or branches of another.
+  beforeEach(async () => {
+    gitlab = new FakeGitlab();
     apiUrl = await gitlab.start();
     [registry, s3] = await Promise.all([startRegistry(), startS3({ buckets: ['spacktainers-sif'] })]);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await gitlab.stop();
     await Promise.all([registry?.stop(), s3?.stop()]);
   });

@@ -1,7 +1,7 @@
 import { cp, mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { containerChanges, NOTE_MARKER, renderMergeRequestNote } from '../generator/gitlab/merge-request-note.js';
 import { parseSpackLock } from '../generator/spack/lock.js';
 import { readSpackOutputs } from '../generator/io/fs/spack-outputs.js';
@@ -59,12 +59,14 @@ describe('merge-request note: what changes per container', () => {
 });
 
 describe('gitlab merge-request-note command', () => {
-  const gitlab = new FakeGitlab();
+  // Each test gets its own GitLab: none sees another's pipelines, jobs or notes.
+  let gitlab: FakeGitlab;
   let apiUrl: string;
-  beforeAll(async () => {
+  beforeEach(async () => {
+    gitlab = new FakeGitlab();
     apiUrl = await gitlab.start();
   });
-  afterAll(() => gitlab.stop());
+  afterEach(() => gitlab.stop());
 
   it('posts one note, then updates it in place', async () => {
     const project = await makeProject({});
@@ -100,8 +102,6 @@ describe('gitlab merge-request-note command', () => {
   it('compares each architecture with the newest default-branch pipeline that ran its generate jobs, and says what it could not compare', async () => {
     const project = await makeProject({});
     await branchOutputs(project);
-    gitlab.pipelines = [];
-    gitlab.jobs.clear();
     // Newest first: a scheduled clean-branches pipeline (no generate jobs), a child pipeline,
     // then the build pipeline of an older commit, which ran amd64 only.
     gitlab.pipelines.push(

@@ -1,6 +1,6 @@
 import { cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../generator/io/registry/client.js';
 import { runCli } from './support/cli.js';
 import { makeProject, REPO_ROOT } from './support/project.js';
@@ -12,7 +12,8 @@ describe('multi-arch-manifests joins the architectures of a container under its 
   let env: Record<string, string>;
   const repository = 'hpc/spacktainers/numpy';
 
-  beforeAll(async () => {
+  // Each test gets its own registry and project: none depends on what another pushed or joined.
+  beforeEach(async () => {
     registry = await startRegistry();
     project = await makeProject({ 'amd64/numpy.yaml': 'spack:\n  specs: [py-numpy]\n', 'arm64/numpy.yaml': 'spack:\n  specs: [py-numpy]\n' });
     // Both architectures' generate jobs concretized py-numpy to 1.26.1 (the real medium lock).
@@ -24,7 +25,7 @@ describe('multi-arch-manifests joins the architectures of a container under its 
     env = { SPACKTAINERS_REGISTRY_HOST: registry.host };
     await pushTestImage(registry.endpoint, repository, '1.26.1', { arch: 'amd64', labels: { built: 'amd64 1' } });
   });
-  afterAll(() => registry?.stop());
+  afterEach(() => registry?.stop());
 
   const join = async () => {
     const run = await runCli(['multi-arch-manifests'], project, env);
@@ -50,6 +51,8 @@ describe('multi-arch-manifests joins the architectures of a container under its 
   });
 
   it('joins again when one architecture is rebuilt, keeping the other', async () => {
+    await pushTestImage(registry.endpoint, repository, '1.26.1-arm64', { arch: 'arm64', labels: { built: 'arm64 1' } });
+    expect(await join()).toMatch(/: joined$/);
     await pushTestImage(registry.endpoint, repository, '1.26.1-arm64', { arch: 'arm64', labels: { built: 'arm64 2' } });
     expect(await join()).toMatch(/: joined$/);
     expect(await labelsFor('amd64')).toEqual({ built: 'amd64 1' });

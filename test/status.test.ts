@@ -1,7 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ContainerStatus } from '../generator/containers/status.js';
 import { readDefinitions } from '../generator/io/fs/definitions.js';
 import { copyExampleOutputs } from '../generator/io/fs/example-outputs.js';
@@ -26,7 +26,14 @@ describe('status and module publishing (docker-registry and s3rver)', () => {
     return new Map((JSON.parse(run.stdout) as ContainerStatus[]).map((row) => [`${row.arch}/${row.name}`, row]));
   };
 
-  beforeAll(async () => {
+  /** What the amd64 publishing pipeline does: its jobs planned, then run. */
+  const publishAmd64 = async () => {
+    expect((await runCli(['container-jobs', '--arch', 'amd64'], project, env)).code).toBe(0);
+    await runPublishJobs(registry, project, env, await readFile(path.join(project, 'generated/amd64/containers/containers.yml'), 'utf8'));
+  };
+
+  // Each test gets its own servers and project: none depends on what another published.
+  beforeEach(async () => {
     [registry, s3] = await Promise.all([startRegistry(), startS3({ buckets: ['spacktainers-sif'] })]);
     project = await makeProject({});
     await cp(path.join(REPO_ROOT, 'container_definitions'), path.join(project, 'container_definitions'), { recursive: true });
@@ -45,7 +52,7 @@ describe('status and module publishing (docker-registry and s3rver)', () => {
     const definitions = await readDefinitions(path.join(project, 'container_definitions'), project);
     await copyExampleOutputs(definitions, path.join(REPO_ROOT, 'examples/spack-outputs'), path.join(project, 'generated'));
   });
-  afterAll(async () => Promise.all([registry?.stop(), s3?.stop()]));
+  afterEach(async () => Promise.all([registry?.stop(), s3?.stop()]));
 
   it('says what is missing before the first publication, and what is not concretized', async () => {
     const rows = await status();
@@ -61,9 +68,7 @@ describe('status and module publishing (docker-registry and s3rver)', () => {
   });
 
   it('finds every container once its pipeline published it, with the pipeline that built it', async () => {
-    const jobs = await runCli(['container-jobs', '--arch', 'amd64'], project, env);
-    expect(jobs.code).toBe(0);
-    await runPublishJobs(registry, project, env, await readFile(path.join(project, 'generated/amd64/containers/containers.yml'), 'utf8'));
+    await publishAmd64();
     // The build job also labels the image with its pipeline (a value only GitLab knows).
     const numpy = (await new RegistryClient(registry.host).image('hpc/spacktainers/numpy', '1.26.1', 'amd64'))!;
     const builtBy = 'https://gitlab.example.org/hpc/spacktainers/-/pipelines/42';
@@ -82,6 +87,7 @@ describe('status and module publishing (docker-registry and s3rver)', () => {
   });
 
   it('published provenance and the module beside each SIF', async () => {
+    await publishAmd64();
     const list = await s3.client.send(new ListObjectsV2Command({ Bucket: 'spacktainers-sif' }));
     const keys = (list.Contents ?? []).map((o) => o.Key).sort();
     expect(keys).toEqual(
@@ -102,6 +108,7 @@ describe('status and module publishing (docker-registry and s3rver)', () => {
   });
 
   it('says outdated when the lock changed, for that container only', async () => {
+    await publishAmd64();
     await changeADependency(path.join(project, 'generated/amd64/spack-outputs/numpy/spack.lock'));
     const rows = await status('--arch', 'amd64');
     expect(rows.get('amd64/numpy')).toMatchObject({ imageState: 'outdated', sifState: 'outdated', note: expect.stringContaining('not published') });

@@ -6,10 +6,9 @@ import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../generator/io/fs/settings.js';
 import { runCli } from '../support/cli.js';
-import { ensureDebianPackages } from '../support/debian.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';
 import { startS3, TEST_CREDENTIALS, type TestS3 } from '../support/s3.js';
-import { SPACK_PACKAGES, builderRunStep, runInPrivateOpt, runJob, scriptJobs, spackCanUseGpg, spackEnvironment, type RunResult } from './support/spack.js';
+import { builderRunStep, runInPrivateOpt, runJob, scriptJobs, spackCanUseGpg, spackEnvironment, type RunResult } from './support/spack.js';
 
 const ARCH = 'amd64';
 const DEFINITIONS = path.join(REPO_ROOT, 'test/e2e/project/container_definitions');
@@ -100,8 +99,6 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
   };
 
   beforeAll(async () => {
-    // boto3 for s3:// mirrors; patchelf spares a bootstrapping Spack from building it (gpg needs it).
-    ensureDebianPackages(SPACK_PACKAGES);
     scratch = await mkdtemp(path.join(tmpdir(), 'spacktainers-e2e-spack-'));
     env = {
       ...spackEnvironment(scratch),

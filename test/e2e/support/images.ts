@@ -4,7 +4,6 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { loadSettings } from '../../../generator/io/fs/settings.js';
-import { ensureDebianPackages } from '../../support/debian.js';
 import { REPO_ROOT } from '../../support/project.js';
 import { collectRegistryGarbage, freePort, startRegistry } from '../../support/registry.js';
 import { serveStandInPackage, STAND_IN_BIN, STAND_IN_DEPENDENCIES } from './apptainer-package.js';
@@ -61,7 +60,7 @@ export interface PrepareImagesOptions {
   otherRegistries?: string[];
 }
 
-/** The Debian packages `prepareImages` uses on this machine. */
+/** The Debian packages `prepareImages` uses on this machine (the run's global setup installs them). */
 export const IMAGE_PACKAGES = ['debootstrap', 'docker-registry', 'buildah', 'git', ...STAND_IN_DEPENDENCIES];
 
 export function defaultCacheDir(): string {
@@ -81,7 +80,6 @@ export async function prepareImages(options: PrepareImagesOptions = {}): Promise
   if (!spackRoot) throw new Error('prepareImages: SPACK_ROOT is not set (the Spack the builder image is made from)');
   const log = options.log ?? (() => undefined);
   const settings = await loadSettings(path.join(REPO_ROOT, 'settings.yaml'), {});
-  ensureDebianPackages(IMAGE_PACKAGES);
   await mkdir(cacheDir, { recursive: true });
   const ports = await stablePorts(cacheDir, ['registry', 'git', 'packages']);
 
