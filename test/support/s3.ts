@@ -40,7 +40,9 @@ function answerPutsWhenWritten(server: S3rver): void {
   store.putObject = async (object) => {
     const result = await putObject(object);
     const file = store.getResourcePath(object.bucket, object.key, 'object');
-    while ((await stat(file)).size < result.size) await new Promise((resolve) => setTimeout(resolve, 1));
+    // A later PUT or a DELETE of the same key may replace or remove the file meanwhile.
+    const written = async () => (await stat(file).catch(() => undefined))?.size ?? result.size;
+    while ((await written()) < result.size) await new Promise((resolve) => setTimeout(resolve, 1));
     return result;
   };
 }
