@@ -130,6 +130,10 @@ async function measure(entries: number, layout: 'v2' | 'v3', dryRun: boolean): P
 }
 
 const entries = Number(process.argv[2] ?? 10_000);
-for (const [layout, dryRun] of [['v2', true], ['v2', false], ['v3', false]] as const) {
+for (const [layout, dryRun] of [
+  ['v2', true],
+  ['v2', false],
+  ['v3', false],
+] as const) {
   console.log(await measure(entries, layout, dryRun));
 }

@@ -82,7 +82,9 @@ try {
     },
   });
   const line = (name: string, bucket: CountingBucket, report: typeof cleaned) =>
-    `${name}: ${report.requests} S3 requests (${Object.entries(bucket.counts).map(([op, n]) => `${op} ${n}`).join(', ')}); ` +
+    `${name}: ${report.requests} S3 requests (${Object.entries(bucket.counts)
+      .map(([op, n]) => `${op} ${n}`)
+      .join(', ')}); ` +
     `${report.entries} entries, ${report.deletions.length} deleted, ${report.waiting.length} marked, ${report.spared.length} spared, ` +
     `index ${report.indexesConsistent ? 'equals' : 'differs from'} the bucket`;
   console.log('janitor requests under concurrency (medium v2 cache, batches of 3, grace 24 h)');

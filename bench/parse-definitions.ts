@@ -27,10 +27,7 @@ function project(): string {
 
 function definition(index: number): string {
   const specs = Array.from({ length: 25 }, (_, i) => `  - py-package-${index}-${i}@1.${i}.0 +mpi ^openmpi@4.1\n`).join('');
-  const packages = Array.from(
-    { length: 50 },
-    (_, i) => `    dependency-${i}:\n      require: "@2.${i} +shared"\n      variants: +pic ~debug\n`,
-  ).join('');
+  const packages = Array.from({ length: 50 }, (_, i) => `    dependency-${i}:\n      require: "@2.${i} +shared"\n      variants: +pic ~debug\n`).join('');
   return `# Stack ${index}\nspack:\n  specs:\n${specs}  packages:\n${packages}  concretizer:\n    unify: true\n`;
 }
 

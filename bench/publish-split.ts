@@ -60,7 +60,8 @@ try {
   const main_ = 'generated/spacktainers.yml';
   const files = new Map<string, number>([[main_, 1]]);
   for (const arch of arches) {
-    for (const file of (await readdir(`generated/${arch}/containers`)).filter((f) => f.endsWith('.yml')).sort()) files.set(`generated/${arch}/containers/${file}`, 2);
+    for (const file of (await readdir(`generated/${arch}/containers`)).filter((f) => f.endsWith('.yml')).sort())
+      files.set(`generated/${arch}/containers/${file}`, 2);
   }
   const violations: string[] = [];
   let publishingBytes = 0;
@@ -76,7 +77,8 @@ try {
   const triggers = Object.entries(parse(await readFile(main_, 'utf8')) as Record<string, { trigger?: { include: { artifact: string }[] }; needs?: unknown[] }>)
     .filter(([, job]) => job.trigger)
     .map(([name, job]) => [name, job.trigger!.include[0]!.artifact] as const);
-  for (const [name, artifact] of triggers) if (!files.has(artifact)) violations.push(`${main_}: trigger job "${name}" includes ${artifact}, which was not written`);
+  for (const [name, artifact] of triggers)
+    if (!files.has(artifact)) violations.push(`${main_}: trigger job "${name}" includes ${artifact}, which was not written`);
   if (triggers.length !== files.size - 1) violations.push(`${files.size - 1} publishing pipelines written, ${triggers.length} triggered`);
   if (violations.length > 0) throw new Error(`over GitLab's limits:\n${violations.join('\n')}`);
 

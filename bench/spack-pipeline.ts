@@ -34,13 +34,17 @@ const settingsFile = path.join(repo, 'settings.yaml');
 const settings = parseSettings(settingsFile, readFileSync(settingsFile, 'utf8'));
 
 /** Log-normal minutes from the name's hash: median 7, sigma 1.2 (Box-Muller on two hash words). */
-const minutesDrawn = (salt: string): JobDuration => (name) => {
-  const digest = createHash('sha256').update(salt + name).digest();
-  const u1 = (digest.readUInt32BE(0) + 1) / 2 ** 32;
-  const u2 = digest.readUInt32BE(4) / 2 ** 32;
-  const normal = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-  return 7 * Math.exp(1.2 * normal);
-};
+const minutesDrawn =
+  (salt: string): JobDuration =>
+  (name) => {
+    const digest = createHash('sha256')
+      .update(salt + name)
+      .digest();
+    const u1 = (digest.readUInt32BE(0) + 1) / 2 ** 32;
+    const u2 = digest.readUInt32BE(4) / 2 ** 32;
+    const normal = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    return 7 * Math.exp(1.2 * normal);
+  };
 const minutes = minutesDrawn('');
 /** Further draws of the same distribution, to see how much one draw's figure owes to luck. */
 const OTHER_DRAWS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map(minutesDrawn);
@@ -61,13 +65,19 @@ function oneChildPerStage(graph: SpackBuildGraph): BuildSplit {
  */
 function syntheticStack(targetSpecs: number, containers: number): Record<string, string> {
   const documents = FIXTURES.map((env) => parse(readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8')));
-  const graph = mergeSpackPipelines(FIXTURES.map((env) => parseSpackPipeline(env, readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8'))));
+  const graph = mergeSpackPipelines(
+    FIXTURES.map((env) => parseSpackPipeline(env, readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8'))),
+  );
   const rawBody = (name: string) => documents.find((doc) => doc[name])![name] as Record<string, unknown>;
   const shared = new Set(graph.jobs.filter((job) => job.stage <= 1).map((job) => job.name));
   const cloned = graph.jobs.filter((job) => !shared.has(job.name));
   const copies = Math.ceil((targetSpecs - graph.jobs.length) / cloned.length) + 1;
   const hashOf = (name: string, copy: number) =>
-    createHash('sha256').update(`${copy}:${name}`).digest('hex').replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)]!).slice(0, 32);
+    createHash('sha256')
+      .update(`${copy}:${name}`)
+      .digest('hex')
+      .replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)]!)
+      .slice(0, 32);
   const rename = (name: string, copy: number) =>
     copy === 0 || shared.has(name) ? name : name.replace(/\/[a-z0-9]{7} /, `/${hashOf(name, copy).slice(0, 7)} `);
   const jobsOfCopy = (copy: number): [string, Record<string, unknown>][] =>
@@ -75,9 +85,7 @@ function syntheticStack(targetSpecs: number, containers: number): Record<string,
       const body = structuredClone(rawBody(job.name));
       const variables = body.variables as Record<string, string>;
       if (copy > 0) variables.SPACK_JOB_SPEC_DAG_HASH = hashOf(job.name, copy);
-      body.needs = (body.needs as { job: string; pipeline?: string }[]).map((need) =>
-        need.pipeline ? need : { ...need, job: rename(need.job, copy) },
-      );
+      body.needs = (body.needs as { job: string; pipeline?: string }[]).map((need) => (need.pipeline ? need : { ...need, job: rename(need.job, copy) }));
       return [rename(job.name, copy), body];
     });
   const files: Record<string, string> = {};
@@ -157,9 +165,7 @@ if (process.argv[2] === '--measure') {
   // The synthetic stack as input files, to try the commands on: --write-synthetic DIR
   for (const [file, text] of Object.entries(syntheticStack(5000, 8))) writeFileSync(path.join(process.argv[3]!, file), text);
 } else {
-  const merged = Object.fromEntries(
-    FIXTURES.map((env) => [`${env}.yml`, readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8')]),
-  );
+  const merged = Object.fromEntries(FIXTURES.map((env) => [`${env}.yml`, readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8')]));
   const synthetic = syntheticStack(5000, 8);
   console.log('Quality (simulated, log-normal durations, 1 min per child start-up, unlimited runners):');
   quality('  merged fixtures', merged, 1_000_000);

@@ -82,8 +82,16 @@ async function janitor(overrides: Partial<CleanCacheOptions> = {}, killAt?: numb
   const bucket = new KillableBucket(new S3Bucket(s3.client, bucketName, { attempts: 3, baseDelayMs: 1 }), killAt);
   try {
     return await cleanCache(bucket, {
-      prefixes: [''], keep, maxAgeDays: 90, now: LATER, dryRun: false, maxDeleteFraction: 1, force: false,
-      graceHours: 24, batchEntries: 3, lease: { ttlMs: 60_000, attempts: 6, retryDelayMs: 50 },
+      prefixes: [''],
+      keep,
+      maxAgeDays: 90,
+      now: LATER,
+      dryRun: false,
+      maxDeleteFraction: 1,
+      force: false,
+      graceHours: 24,
+      batchEntries: 3,
+      lease: { ttlMs: 60_000, attempts: 6, retryDelayMs: 50 },
       ...overrides,
     });
   } finally {
@@ -96,7 +104,10 @@ let probes = 0;
 async function push(dependency: SpecNode): Promise<SpecNode> {
   const hash = `probe${(++probes).toString(26).replace(/[0-9]/g, (digit) => 'qrstuvwxyz'[Number(digit)]!)}`.padEnd(32, 'a');
   const node: SpecNode = {
-    name: 'probe', version: '1.0', hash, compiler: { name: 'gcc', version: '12.2.0' },
+    name: 'probe',
+    version: '1.0',
+    hash,
+    compiler: { name: 'gcc', version: '12.2.0' },
     dependencies: [{ name: dependency.name, hash: dependency.hash }],
   };
   const basename = `${ARCH}-probe-1.0-${hash}`;
@@ -121,7 +132,10 @@ async function expectWholeOrUnindexed(live: string[]) {
   const state = await cacheState();
   const { survey, contents, present, indexed } = state;
   for (const hash of [...[...keep].filter((hash) => fixtureNodes.has(hash)), ...live]) expect(present.has(hash), `live entry ${hash} kept`).toBe(true);
-  expect(indexed.filter((hash) => !present.has(hash)), 'indexed entries without their spec file').toEqual([]);
+  expect(
+    indexed.filter((hash) => !present.has(hash)),
+    'indexed entries without their spec file',
+  ).toEqual([]);
   const indexedEntries = survey.entries.filter((entry) => indexed.includes(entry.hash));
   for (const [hash, payload] of await survey.payloadOf(indexedEntries)) for (const key of payload) expect(contents.has(key), `${hash}: ${key}`).toBe(true);
   return state;

@@ -36,7 +36,14 @@ async function runThrough(decide: (request: RequestInfo) => Fault) {
   const client = testS3Client(proxy.endpoint);
   try {
     return await cleanCache(new S3Bucket(client, bucketName, { attempts: 6, baseDelayMs: 1 }), {
-      prefixes: [''], keep, maxAgeDays: 90, now: new Date(), dryRun: false, maxDeleteFraction: 1, force: false, graceHours: 0,
+      prefixes: [''],
+      keep,
+      maxAgeDays: 90,
+      now: new Date(),
+      dryRun: false,
+      maxDeleteFraction: 1,
+      force: false,
+      graceHours: 0,
     });
   } finally {
     client.destroy();
@@ -127,7 +134,22 @@ describe('spacktainers clean-cache command', () => {
     process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
     const before = await bucketContents(s3.client, bucketName);
     const code = await buildCli().run(
-      ['clean-cache', '--bucket', bucketName, '--endpoint', s3.endpoint, '--env', SMALL_LOCK, '--max-age-days', '90', '--grace-hours', '0', '--dry-run', '--report', reportFile],
+      [
+        'clean-cache',
+        '--bucket',
+        bucketName,
+        '--endpoint',
+        s3.endpoint,
+        '--env',
+        SMALL_LOCK,
+        '--max-age-days',
+        '90',
+        '--grace-hours',
+        '0',
+        '--dry-run',
+        '--report',
+        reportFile,
+      ],
       context,
     );
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
@@ -141,7 +163,21 @@ describe('spacktainers clean-cache command', () => {
     expect(await bucketContents(s3.client, bucketName)).toEqual(before);
 
     const refused = await buildCli().run(
-      ['clean-cache', '--bucket', bucketName, '--endpoint', s3.endpoint, '--env', SMALL_LOCK, '--max-age-days', '90', '--grace-hours', '0', '--max-delete-fraction', '0.25'],
+      [
+        'clean-cache',
+        '--bucket',
+        bucketName,
+        '--endpoint',
+        s3.endpoint,
+        '--env',
+        SMALL_LOCK,
+        '--max-age-days',
+        '90',
+        '--grace-hours',
+        '0',
+        '--max-delete-fraction',
+        '0.25',
+      ],
       context,
     );
     expect(refused).toBe(2);

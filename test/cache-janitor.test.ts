@@ -130,6 +130,8 @@ describe('index rewrite', () => {
       version: 3,
       data: [{ contentLength: 1, mediaType: 'm', compression: 'none', checksumAlgorithm: 'sha256', checksum: 'ab' }],
     });
-    expect(text).toBe('{\n"version":3,\n"data":[\n{\n"contentLength":1,\n"mediaType":"m",\n"compression":"none",\n"checksumAlgorithm":"sha256",\n"checksum":"ab"\n}\n]\n}');
+    expect(text).toBe(
+      '{\n"version":3,\n"data":[\n{\n"contentLength":1,\n"mediaType":"m",\n"compression":"none",\n"checksumAlgorithm":"sha256",\n"checksum":"ab"\n}\n]\n}',
+    );
   });
 });

@@ -31,7 +31,10 @@ describe('container-jobs refuses bad input, writing nothing', () => {
   it('a version that does not make a valid tag (a long From: tag plus the branch suffix)', async () => {
     const tag = `24.04-${'x'.repeat(110)}`;
     const root = await projectWith({ 'amd64/numpy.yaml': await numpy, 'amd64/long.def': `Bootstrap: docker\nFrom: ubuntu:${tag}\n` });
-    const run = await runCli(['container-jobs', '--arch', 'amd64', '--offline'], root, { CI_COMMIT_REF_NAME: 'a-rather-long-branch-name', CI_DEFAULT_BRANCH: 'main' });
+    const run = await runCli(['container-jobs', '--arch', 'amd64', '--offline'], root, {
+      CI_COMMIT_REF_NAME: 'a-rather-long-branch-name',
+      CI_DEFAULT_BRANCH: 'main',
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
       `container_definitions/amd64/long.def: From: version "${tag}" does not make a valid image tag ("${tag}__a-rather-long-branch-name")\n`,

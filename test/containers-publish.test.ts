@@ -85,15 +85,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
 
   it('publishes everything the first time: image and SIF of each Spack container, the .def SIF', async () => {
     const first = await plan();
-    expect(first.jobs).toEqual([
-      'image:build-tools',
-      'sif:build-tools',
-      'image:hdf5-mpi',
-      'sif:hdf5-mpi',
-      'image:numpy',
-      'sif:numpy',
-      'sif:ubuntu-tools',
-    ]);
+    expect(first.jobs).toEqual(['image:build-tools', 'sif:build-tools', 'image:hdf5-mpi', 'sif:hdf5-mpi', 'image:numpy', 'sif:numpy', 'sif:ubuntu-tools']);
     // Building an image or a SIF is bounded by settings containers.buildJobTimeout.
     const timeouts = Object.entries(pipelineJobs(first.text)).map(([name, job]) => [name, job.timeout]);
     expect(timeouts.every(([, timeout]) => timeout === '2h')).toBe(true);
@@ -236,7 +228,9 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
     expect(build).toContain(`--build-arg S3_ENDPOINT_URL=${s3.endpoint}`);
     expect(build).toContain('--build-arg AWS_DEFAULT_REGION=us-east-1');
     expect(build).toContain('--build-arg SPACK_VERIFY_SIGNATURES=false');
-    expect(build).toContain('--secret id=aws_access_key_id,src="$secrets/aws_access_key_id" --secret id=aws_secret_access_key,src="$secrets/aws_secret_access_key"');
+    expect(build).toContain(
+      '--secret id=aws_access_key_id,src="$secrets/aws_access_key_id" --secret id=aws_secret_access_key,src="$secrets/aws_secret_access_key"',
+    );
     // Secrets reach buildah only as files: never as a build argument, a label or in the environment.
     const flags = build.split(' --').filter((flag) => /^(build-arg|label|env) /.test(flag));
     expect(flags.filter((flag) => /AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)|SECRET|KEY_ID/i.test(flag))).toEqual([]);
@@ -247,7 +241,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
     expect(branch.find((line) => line.startsWith('buildah build'))).toContain('--build-arg SPACK_VERIFY_SIGNATURES=false');
   });
 
-  it('the Dockerfile installs from the environment\'s own mirrors, reading the job\'s build secrets', async () => {
+  it("the Dockerfile installs from the environment's own mirrors, reading the job's build secrets", async () => {
     await plan();
     const dockerfile = await readFile(generated('amd64/containers/numpy/Dockerfile'), 'utf8');
     expect(dockerfile).not.toMatch(/mirror add/);
@@ -272,7 +266,9 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
       const lines = Object.values(pipelineJobs(await readFile(file, 'utf8'))).flatMap((job) => job.script ?? []);
       expect(lines.some((line) => /set -x|\bcat\b/.test(line))).toBe(false);
       for (const line of lines.filter((l) => /PASSWORD|TOKEN/.test(l))) {
-        expect(line).toMatch(/^printf '%s' "\$\{(CI_REGISTRY_PASSWORD|DOCKERHUB_TOKEN)\}" \| (buildah login|singularity registry login) --username "\$\{\w+\}" --password-stdin \S+$/);
+        expect(line).toMatch(
+          /^printf '%s' "\$\{(CI_REGISTRY_PASSWORD|DOCKERHUB_TOKEN)\}" \| (buildah login|singularity registry login) --username "\$\{\w+\}" --password-stdin \S+$/,
+        );
       }
     }
   });

@@ -114,7 +114,10 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
     const provenance = JSON.parse(generated.get('amd64/containers/numpy/provenance.json')!);
     expect(provenance).toMatchObject({ container: 'numpy', arch: 'amd64', version: '1.26.1' });
     expect(provenance.packages).toHaveLength(38);
-    expect(provenance.packages.find((p: { name: string }) => p.name === 'py-numpy')).toMatchObject({ version: '1.26.1', hash: 'p6npipyetdhoyitjuos2h64s365pzjaq' });
+    expect(provenance.packages.find((p: { name: string }) => p.name === 'py-numpy')).toMatchObject({
+      version: '1.26.1',
+      hash: 'p6npipyetdhoyitjuos2h64s365pzjaq',
+    });
     expect(JSON.parse(generated.get('amd64/containers/ubuntu-tools/provenance.json')!)).toEqual({
       container: 'ubuntu-tools',
       arch: 'amd64',
@@ -157,9 +160,7 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
     expect(env.packages.all.target).toEqual(['x86_64_v3']);
     expect(env.view).toBe('/opt/view');
     expect(env.ci['pipeline-gen'][0]['build-job']['tags::']).toEqual(['docker', 'amd64']);
-    expect(env.ci['pipeline-gen'][0]['build-job']['image::'].name).toBe(
-      'registry.example.org/hpc/spacktainers/base/builder:latest-amd64',
-    );
+    expect(env.ci['pipeline-gen'][0]['build-job']['image::'].name).toBe('registry.example.org/hpc/spacktainers/base/builder:latest-amd64');
     // Spack copies the build-job section into every build job: each gets the settings' timeout.
     expect(env.ci['pipeline-gen'][0]['build-job']['timeout::']).toBe('6h');
   });
@@ -238,7 +239,11 @@ describe('the root .gitlab-ci.yml', () => {
     const janitors = [...rootPipeline.jobs].filter(([name]) => name.startsWith('clean-cache:'));
     const expected = (['production', 'development'] as const).flatMap((kind) =>
       cacheCleanupTarget(settings, kind).prefixes.flatMap((arch) => [
-        [`clean-cache:${kind}:${arch}`, cacheResourceGroup(settings, arch as Architecture, kind), `--cache ${kind} --prefix ${arch} --env generated/${arch} --report`],
+        [
+          `clean-cache:${kind}:${arch}`,
+          cacheResourceGroup(settings, arch as Architecture, kind),
+          `--cache ${kind} --prefix ${arch} --env generated/${arch} --report`,
+        ],
         [`clean-cache:dry-run:${kind}:${arch}`, undefined, `--cache ${kind} --prefix ${arch} --env generated/${arch} --dry-run --report`],
       ]),
     );
@@ -309,7 +314,12 @@ describe('the root .gitlab-ci.yml', () => {
     const listed = execFileSync(
       path.join(REPO_ROOT, 'node_modules/.bin/gitlab-ci-local'),
       ['--list-json', '--variable', 'CI_COMMIT_BRANCH=main', '--variable', 'CI_PIPELINE_SOURCE=merge_request_event'],
-      { cwd: project, encoding: 'utf8', env: { ...process.env, GCL_IGNORE_PREDEFINED_VARS: 'CI_COMMIT_BRANCH,CI_PIPELINE_SOURCE' }, stdio: ['ignore', 'pipe', 'ignore'] },
+      {
+        cwd: project,
+        encoding: 'utf8',
+        env: { ...process.env, GCL_IGNORE_PREDEFINED_VARS: 'CI_COMMIT_BRANCH,CI_PIPELINE_SOURCE' },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
     );
     const gclJobs = JSON.parse(listed.slice(listed.indexOf('['))) as { name: string; when: string }[];
     const whenOf = (arch: string) => gclJobs.filter((job) => job.name.includes(`:${arch}`)).map((job) => [job.name.replace(/: \[\d\/4\]$/, ''), job.when]);

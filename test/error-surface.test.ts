@@ -36,7 +36,10 @@ describe('one error surface: one line, exit 1; usage errors exit 2; stacks only 
   afterAll(() => rm(project, { recursive: true, force: true }));
 
   for (const [args, line] of [
-    [['create-jobs', '--no-such-option'], /^spacktainers create-jobs: Unsupported option name \("--no-such-option"\)\. \(see spacktainers create-jobs --help\)$/],
+    [
+      ['create-jobs', '--no-such-option'],
+      /^spacktainers create-jobs: Unsupported option name \("--no-such-option"\)\. \(see spacktainers create-jobs --help\)$/,
+    ],
     [['container-jobs'], /^spacktainers container-jobs: missing or wrong arguments; usage: spacktainers container-jobs .*<--arch #0>/],
     [['container-jobs', '--arch', 'ppc64le'], /^spacktainers container-jobs: Invalid value for --arch: expected one of "amd64" or "arm64"/],
     [['no-such-command'], /^spacktainers: unknown command \(see spacktainers --help\)$/],
@@ -69,7 +72,10 @@ describe('one error surface: one line, exit 1; usage errors exit 2; stacks only 
   });
 
   it('a limit error is one line per broken limit', () => {
-    const lines = failureLines(new PipelineLimitError(['a.yml: job "x" has 60 needs, GitLab allows 50', 'b.yml: runs at depth 3, GitLab allows 2']), 'spacktainers x');
+    const lines = failureLines(
+      new PipelineLimitError(['a.yml: job "x" has 60 needs, GitLab allows 50', 'b.yml: runs at depth 3, GitLab allows 2']),
+      'spacktainers x',
+    );
     expect(lines.split('\n')).toEqual([
       'a.yml: job "x" has 60 needs, GitLab allows 50 (GitLab would refuse this pipeline; nothing was written)',
       'b.yml: runs at depth 3, GitLab allows 2 (GitLab would refuse this pipeline; nothing was written)',
@@ -118,7 +124,11 @@ describe('one error surface: one line, exit 1; usage errors exit 2; stacks only 
     });
 
     it('a host name that does not resolve is not retried', async () => {
-      expectOneLine(await clean('http://nonexistent.invalid:9000', keys), 1, /^s3:\/\/cache: get spacktainers-janitor\/marks\.json: getaddrinfo ENOTFOUND nonexistent\.invalid; check the S3 endpoint/);
+      expectOneLine(
+        await clean('http://nonexistent.invalid:9000', keys),
+        1,
+        /^s3:\/\/cache: get spacktainers-janitor\/marks\.json: getaddrinfo ENOTFOUND nonexistent\.invalid; check the S3 endpoint/,
+      );
     });
   });
 
@@ -133,12 +143,20 @@ describe('one error surface: one line, exit 1; usage errors exit 2; stacks only 
       expect(lines.at(-1)).toBe(`127.0.0.1:${port}: cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`);
       expect(lines.length).toBeGreaterThan(1);
       for (const line of lines.slice(0, -1)) {
-        expect(line).toMatch(new RegExp(`^127\\.0\\.0\\.1:${port}: GET /v2/\\S+/manifests/\\S+: attempt [12]/3 failed \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\); retrying in \\d+\\.\\d s$`));
+        expect(line).toMatch(
+          new RegExp(
+            `^127\\.0\\.0\\.1:${port}: GET /v2/\\S+/manifests/\\S+: attempt [12]/3 failed \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\); retrying in \\d+\\.\\d s$`,
+          ),
+        );
       }
     });
 
     it('a registry host name that does not resolve is not retried', async () => {
-      expectOneLine(await createJobs('nonexistent.invalid:5000'), 1, /^nonexistent\.invalid:5000: cannot reach https:\/\/nonexistent\.invalid:5000: getaddrinfo ENOTFOUND nonexistent\.invalid$/);
+      expectOneLine(
+        await createJobs('nonexistent.invalid:5000'),
+        1,
+        /^nonexistent\.invalid:5000: cannot reach https:\/\/nonexistent\.invalid:5000: getaddrinfo ENOTFOUND nonexistent\.invalid$/,
+      );
     });
   });
 
@@ -162,7 +180,11 @@ describe('one error surface: one line, exit 1; usage errors exit 2; stacks only 
     });
 
     it('a missing token is one line naming the variable', async () => {
-      expectOneLine(await cli(['gitlab', 'artifacts', '--job', 'x'], { CI_API_V4_URL: 'http://127.0.0.1:1/api/v4', CI_PROJECT_ID: '1' }), 1, /^the CI variable GITLAB_API_TOKEN is not set/);
+      expectOneLine(
+        await cli(['gitlab', 'artifacts', '--job', 'x'], { CI_API_V4_URL: 'http://127.0.0.1:1/api/v4', CI_PROJECT_ID: '1' }),
+        1,
+        /^the CI variable GITLAB_API_TOKEN is not set/,
+      );
     });
   });
 });

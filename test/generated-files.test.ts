@@ -65,12 +65,17 @@ describe('every generated pipeline file, as GitLab creates it and as its runner 
   const jobsOf = (file: GeneratedFile) => [...pipelineJobsOf(file.text).keys()];
 
   it('covers every kind of file: builds, splits, publishing jobs and each no-op', () => {
-    const firstJobs = (file: GeneratedFile) => jobsOf(file).map((job) => job.replace(/[:@ ].*/, '')).filter((job, i, all) => all.indexOf(job) === i);
+    const firstJobs = (file: GeneratedFile) =>
+      jobsOf(file)
+        .map((job) => job.replace(/[:@ ].*/, ''))
+        .filter((job, i, all) => all.indexOf(job) === i);
     const children = (prefix: string) => generated.pipelines.filter((file) => file.label.startsWith(`${prefix}/generated/amd64/spack-pipeline/spack-build-`));
     // The default branch's Spack builds are split into several children that wait for each other.
     expect(children('default-branch').length).toBeGreaterThan(1);
     expect(children('feature-branch')).toHaveLength(1);
-    const kinds = Object.fromEntries(generated.pipelines.filter((file) => !/spack-build-\d+\.yml$/.test(file.label)).map((file) => [file.label, firstJobs(file)]));
+    const kinds = Object.fromEntries(
+      generated.pipelines.filter((file) => !/spack-build-\d+\.yml$/.test(file.label)).map((file) => [file.label, firstJobs(file)]),
+    );
     const triggers = (prefix: string) => children(prefix).map((file) => path.basename(file.label, '.yml'));
     expect(kinds).toEqual({
       'default-branch/generated/base-images.yml': ['base-image', 'base-image-manifest'],
@@ -104,11 +109,20 @@ describe('every generated pipeline file, as GitLab creates it and as its runner 
       'unknown-stage.yml': ['stages: [publish]\na:\n  stage: nope\n  script: [echo a]\n', /stage:nope not found for a/],
       'no-stage.yml': ['stages: [publish]\na:\n  script: [echo a]\n', /stage:test not found for a/],
       'missing-need.yml': ['stages: [publish]\na:\n  stage: publish\n  needs: [b]\n  script: [echo a]\n', /needs: \[b\] for a could not be found/],
-      'later-need.yml': ['stages: [build, publish]\na:\n  stage: build\n  needs: [b]\n  script: [echo a]\nb:\n  stage: publish\n  script: [echo b]\n', /needs: \[b\] for a is in a future stage/],
+      'later-need.yml': [
+        'stages: [build, publish]\na:\n  stage: build\n  needs: [b]\n  script: [echo a]\nb:\n  stage: publish\n  script: [echo b]\n',
+        /needs: \[b\] for a is in a future stage/,
+      ],
     };
     await Promise.all(Object.entries(broken).map(([file, [text]]) => writeFile(path.join(repo, file), text)));
     const cases = [...Object.keys(broken).map((file) => [file, '--list']), ['unknown-stage.yml', '--list-json']] as const;
-    const runs = await inParallel(cases.map(([file, mode]) => () => gitlabCiLocal(repo, file, [mode])));
+    const runs = await inParallel(
+      cases.map(
+        ([file, mode]) =>
+          () =>
+            gitlabCiLocal(repo, file, [mode]),
+      ),
+    );
     cases.forEach(([file, mode], index) => {
       expect([file, mode, runs[index]!.code]).toEqual([file, mode, 1]);
       expect(runs[index]!.stderr).toMatch(broken[file]![1]);
@@ -130,7 +144,13 @@ describe('every generated pipeline file, as GitLab creates it and as its runner 
 
   it('the root pipeline needs only jobs that run, in every kind of pipeline', async () => {
     const kinds = Object.entries(ROOT_PIPELINES);
-    const runs = await inParallel(kinds.map(([, variables]) => () => gitlabCiLocal(repo, root.label, ['--validate-dependency-chain'], variables)));
+    const runs = await inParallel(
+      kinds.map(
+        ([, variables]) =>
+          () =>
+            gitlabCiLocal(repo, root.label, ['--validate-dependency-chain'], variables),
+      ),
+    );
     kinds.forEach(([kind], index) => {
       expect([kind, runs[index]!.code, unexpectedStderr(runs[index]!)]).toEqual([kind, 0, []]);
     });

@@ -35,14 +35,34 @@ describe('GitLab artifacts of other pipelines', () => {
     const filler = Array.from({ length: 241 }, (_, i) => ({ id: 5000 + i, name: `filler-${i}`, status: 'success' }));
     gitlab.jobs.set(200, [
       ...filler,
-      { id: 2101, name: 'spack-generate:amd64 1/2', status: 'success', archive: artifactsZip({ 'generated/amd64/spack-outputs/small/spack.lock': lockText('small'), 'generated/amd64/spack-outputs/small/pipeline.yml': 'x: 1' }) },
-      { id: 2102, name: 'spack-generate:amd64 2/2', status: 'success', archive: artifactsZip({ 'generated/amd64/spack-outputs/mpi/spack.lock': lockText('mpi') }) },
+      {
+        id: 2101,
+        name: 'spack-generate:amd64 1/2',
+        status: 'success',
+        archive: artifactsZip({
+          'generated/amd64/spack-outputs/small/spack.lock': lockText('small'),
+          'generated/amd64/spack-outputs/small/pipeline.yml': 'x: 1',
+        }),
+      },
+      {
+        id: 2102,
+        name: 'spack-generate:amd64 2/2',
+        status: 'success',
+        archive: artifactsZip({ 'generated/amd64/spack-outputs/mpi/spack.lock': lockText('mpi') }),
+      },
       { id: 2103, name: 'spack-generate:arm64', status: 'success', artifactsExpireAt: '2024-05-08T12:00:00.000Z' },
       { id: 2105, name: 'spack-generate:arm64-empty-shard', status: 'success' },
       { id: 2104, name: 'spack-generate:amd64-extra', status: 'failed' },
     ]);
     gitlab.bridges.set(200, [{ id: 2200, name: 'containers', status: 'success', downstream: { id: 201, status: 'success' } }]);
-    gitlab.jobs.set(201, [{ id: 2301, name: 'container-jobs:amd64', status: 'success', archive: artifactsZip({ 'generated/amd64/containers/containers.yml': 'stages: [publish]\n' }) }]);
+    gitlab.jobs.set(201, [
+      {
+        id: 2301,
+        name: 'container-jobs:amd64',
+        status: 'success',
+        archive: artifactsZip({ 'generated/amd64/containers/containers.yml': 'stages: [publish]\n' }),
+      },
+    ]);
   });
 
   it('finds the latest successful pipeline of the default branch', async () => {

@@ -57,7 +57,13 @@ describe('the root pipeline run by gitlab-ci-local', () => {
       ],
       {
         cwd: project,
-        env: { ...process.env, PATH: `${SHIMS}:${NODE_BIN}:${process.env.PATH}`, SPACKTAINERS_REPO: REPO_ROOT, SPACKTAINERS_TOOL_LOG: toolLog, GCL_IGNORE_PREDEFINED_VARS: 'CI_COMMIT_BRANCH,CI_PIPELINE_SOURCE' },
+        env: {
+          ...process.env,
+          PATH: `${SHIMS}:${NODE_BIN}:${process.env.PATH}`,
+          SPACKTAINERS_REPO: REPO_ROOT,
+          SPACKTAINERS_TOOL_LOG: toolLog,
+          GCL_IGNORE_PREDEFINED_VARS: 'CI_COMMIT_BRANCH,CI_PIPELINE_SOURCE',
+        },
         maxBuffer: 16 * 1024 * 1024,
       },
     ).then(
@@ -74,11 +80,17 @@ describe('the root pipeline run by gitlab-ci-local', () => {
     const at = (job: string, event: 'start' | 'end') => events.findIndex((e) => e.job === job && e.event === event);
     const childJobs = events.filter((e) => e.job.startsWith('[base-images] -> ') && e.event === 'end');
     expect(childJobs.map((e) => e.job.replace('[base-images] -> ', '')).sort()).toEqual(
-      ['builder', 'runtime', 'singularitah'].flatMap((image) => [`base-image:amd64:${image}`, `base-image:arm64:${image}`, `base-image-manifest:${image}`]).sort(),
+      ['builder', 'runtime', 'singularitah']
+        .flatMap((image) => [`base-image:amd64:${image}`, `base-image:arm64:${image}`, `base-image-manifest:${image}`])
+        .sort(),
     );
     const processJobs = ['amd64', 'arm64'].map((arch) => `process-spack-pipeline:${arch}`);
     const mustPass = ['create-jobs', ...childJobs.map((e) => e.job), ...shards('amd64'), ...shards('arm64'), ...processJobs];
-    for (const job of mustPass) expect(events.find((e) => e.job === job && e.event === 'end'), job).toMatchObject({ status: 'PASS' });
+    for (const job of mustPass)
+      expect(
+        events.find((e) => e.job === job && e.event === 'end'),
+        job,
+      ).toMatchObject({ status: 'PASS' });
     for (const child of childJobs) expect(at(child.job, 'start')).toBeGreaterThan(at('create-jobs', 'end'));
     for (const arch of ['amd64', 'arm64']) {
       for (const shard of shards(arch)) {

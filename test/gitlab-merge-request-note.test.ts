@@ -36,10 +36,19 @@ describe('merge-request note: what changes per container', () => {
     const project = await mkdtemp(path.join(tmpdir(), 'spacktainers-note-'));
     await branchOutputs(project);
     const outputs = await readSpackOutputs(path.join(project, 'generated'), 'amd64');
-    const defaults = new Map([['small', await lockOf('small')], ['app', await lockOf('medium')], ['old', await lockOf('small')]]);
+    const defaults = new Map([
+      ['small', await lockOf('small')],
+      ['app', await lockOf('medium')],
+      ['old', await lockOf('small')],
+    ]);
     const changes = containerChanges('amd64', outputs, defaults);
     const byName = Object.fromEntries(changes.map((c) => [c.name, c]));
-    expect(changes.map((c) => [c.name, c.status])).toEqual([['app', 'changed'], ['medium', 'new'], ['old', 'removed'], ['small', 'unchanged']]);
+    expect(changes.map((c) => [c.name, c.status])).toEqual([
+      ['app', 'changed'],
+      ['medium', 'new'],
+      ['old', 'removed'],
+      ['small', 'unchanged'],
+    ]);
     expect(byName.small).toMatchObject({ packages: [], buildJobs: 0, fromCache: 16 });
     expect(byName.medium).toMatchObject({ buildJobs: 19, fromCache: 19, reasons: ['new container', '19 specs not in the build cache are built from source'] });
     expect(byName.app!.buildJobs).toBe(41);
@@ -73,8 +82,18 @@ describe('gitlab merge-request-note command', () => {
     await branchOutputs(project);
     gitlab.pipelines.push({ id: 200, ref: 'main', status: 'success' }, { id: 210, ref: 'main', status: 'success', source: 'parent_pipeline' });
     gitlab.jobs.set(200, [
-      { id: 1, name: 'spack-generate:amd64 1/2', status: 'success', archive: artifactsZip({ 'generated/amd64/spack-outputs/small/spack.lock': await readFile(fixture('small', 'spack.lock')) }) },
-      { id: 2, name: 'spack-generate:amd64 2/2', status: 'success', archive: artifactsZip({ 'generated/amd64/spack-outputs/app/spack.lock': await readFile(fixture('medium', 'spack.lock')) }) },
+      {
+        id: 1,
+        name: 'spack-generate:amd64 1/2',
+        status: 'success',
+        archive: artifactsZip({ 'generated/amd64/spack-outputs/small/spack.lock': await readFile(fixture('small', 'spack.lock')) }),
+      },
+      {
+        id: 2,
+        name: 'spack-generate:amd64 2/2',
+        status: 'success',
+        archive: artifactsZip({ 'generated/amd64/spack-outputs/app/spack.lock': await readFile(fixture('medium', 'spack.lock')) }),
+      },
       { id: 3, name: 'spack-generate:arm64 1/2', status: 'success' },
       { id: 4, name: 'spack-generate:arm64 2/2', status: 'success' },
     ]);
@@ -82,7 +101,14 @@ describe('gitlab merge-request-note command', () => {
       { id: 1, body: 'Looks good', system: false, author: 'alice' },
       { id: 2, body: `mentioned in commit ${NOTE_MARKER}`, system: true, author: 'alice' },
     ]);
-    const env = { ...gitlab.ciVariables(apiUrl), CI_MERGE_REQUEST_IID: '7', CI_COMMIT_REF_NAME: 'feature', CI_COMMIT_SHA: 'f'.repeat(40), CI_DEFAULT_BRANCH: 'main', CI_PIPELINE_URL: 'https://gitlab.example.org/p/300' };
+    const env = {
+      ...gitlab.ciVariables(apiUrl),
+      CI_MERGE_REQUEST_IID: '7',
+      CI_COMMIT_REF_NAME: 'feature',
+      CI_COMMIT_SHA: 'f'.repeat(40),
+      CI_DEFAULT_BRANCH: 'main',
+      CI_PIPELINE_URL: 'https://gitlab.example.org/p/300',
+    };
 
     const first = await runCli(['gitlab', 'merge-request-note'], project, env);
     expect(first.stderr).toBe('');
@@ -110,11 +136,22 @@ describe('gitlab merge-request-note command', () => {
       { id: 440, ref: 'main', status: 'success', source: 'schedule' },
     );
     gitlab.jobs.set(400, [
-      { id: 41, name: 'spack-generate:amd64 1/1', status: 'success', archive: artifactsZip({ 'generated/amd64/spack-outputs/small/spack.lock': await readFile(fixture('small', 'spack.lock')) }) },
+      {
+        id: 41,
+        name: 'spack-generate:amd64 1/1',
+        status: 'success',
+        archive: artifactsZip({ 'generated/amd64/spack-outputs/small/spack.lock': await readFile(fixture('small', 'spack.lock')) }),
+      },
     ]);
     gitlab.jobs.set(430, [{ id: 43, name: 'spack-generate:arm64 1/1', status: 'success' }]);
     gitlab.jobs.set(440, [{ id: 44, name: 'clean-branches', status: 'success' }]);
-    const env = { ...gitlab.ciVariables(apiUrl), CI_MERGE_REQUEST_IID: '8', CI_COMMIT_REF_NAME: 'feature', CI_COMMIT_SHA: 'e'.repeat(40), CI_DEFAULT_BRANCH: 'main' };
+    const env = {
+      ...gitlab.ciVariables(apiUrl),
+      CI_MERGE_REQUEST_IID: '8',
+      CI_COMMIT_REF_NAME: 'feature',
+      CI_COMMIT_SHA: 'e'.repeat(40),
+      CI_DEFAULT_BRANCH: 'main',
+    };
     const run = await runCli(['gitlab', 'merge-request-note'], project, env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -132,8 +169,12 @@ describe('gitlab merge-request-note command', () => {
     gitlab.jobs.get(400)![0]!.artifactsExpireAt = '2024-01-01T00:00:00Z';
     const expired = await runCli(['gitlab', 'merge-request-note', '--dry-run'], project, env);
     expect(expired.code).toBe(0);
-    expect(expired.stdout).toContain('Not compared with `main`: the artifacts of job "spack-generate:amd64 1/1" (#41) of pipeline #400 expired at 2024-01-01T00:00:00Z.');
-    expect(expired.stdout).toContain('| small | ❔ not compared | not compared with the default branch; every spec from the build cache | 0 / 0 / 0 | 0 | 16 |');
+    expect(expired.stdout).toContain(
+      'Not compared with `main`: the artifacts of job "spack-generate:amd64 1/1" (#41) of pipeline #400 expired at 2024-01-01T00:00:00Z.',
+    );
+    expect(expired.stdout).toContain(
+      '| small | ❔ not compared | not compared with the default branch; every spec from the build cache | 0 / 0 / 0 | 0 | 16 |',
+    );
   });
 
   it('posts the note when no default-branch pipeline ran any generate job', async () => {
@@ -144,14 +185,24 @@ describe('gitlab merge-request-note command', () => {
     try {
       quiet.pipelines.push({ id: 500, ref: 'main', status: 'success', source: 'schedule' });
       quiet.jobs.set(500, [{ id: 51, name: 'clean-branches', status: 'success' }]);
-      const env = { ...quiet.ciVariables(url), CI_MERGE_REQUEST_IID: '9', CI_COMMIT_REF_NAME: 'feature', CI_COMMIT_SHA: 'd'.repeat(40), CI_DEFAULT_BRANCH: 'main' };
+      const env = {
+        ...quiet.ciVariables(url),
+        CI_MERGE_REQUEST_IID: '9',
+        CI_COMMIT_REF_NAME: 'feature',
+        CI_COMMIT_SHA: 'd'.repeat(40),
+        CI_DEFAULT_BRANCH: 'main',
+      };
       const run = await runCli(['gitlab', 'merge-request-note'], project, env);
       expect(run.stderr).toBe('');
       expect(run.stdout).toMatch(/on !9 \(3 containers; amd64: not compared, arm64: not compared\)/);
       const note = quiet.notes.get(9)![0]!.body;
-      expect(note).toContain('#### amd64\n\nNot compared with `main`: no job "spack-generate:amd64": none of the latest 1 successful pipelines of main ran it.');
+      expect(note).toContain(
+        '#### amd64\n\nNot compared with `main`: no job "spack-generate:amd64": none of the latest 1 successful pipelines of main ran it.',
+      );
       expect(note).toContain('#### arm64\n\nNot compared with `main`: no job "spack-generate:arm64"');
-      expect(note).toContain('| medium | ❔ not compared | not compared with the default branch; 19 specs not in the build cache are built from source | 0 / 0 / 0 | 19 | 19 |');
+      expect(note).toContain(
+        '| medium | ❔ not compared | not compared with the default branch; 19 specs not in the build cache are built from source | 0 / 0 / 0 | 19 | 19 |',
+      );
     } finally {
       await quiet.stop();
     }

@@ -99,9 +99,17 @@ describe('definition trees are read as data, never followed out of their tree', 
 
   it('refuses files over the size limit of their kind, naming file and limit', async () => {
     const big = `${ok}# ${'x'.repeat(MiB)}\n`;
-    await expectRefused(await project({ 'amd64/a.yaml': big }), `container_definitions/amd64/a.yaml: is ${big.length} bytes; a definition may be at most 1 MiB (1048576 bytes)`);
-    const copied = await project({ 'amd64/a.yaml': copying('big.tar') }, (r) => writeFile(inFiles(r, 'big.tar'), '').then(() => truncate(inFiles(r, 'big.tar'), 64 * MiB + 1)));
-    await expectRefused(copied, `spacktainer.files.0: source spacktainer/files/big.tar is ${64 * MiB + 1} bytes; a spacktainer/files file may be at most 64 MiB`);
+    await expectRefused(
+      await project({ 'amd64/a.yaml': big }),
+      `container_definitions/amd64/a.yaml: is ${big.length} bytes; a definition may be at most 1 MiB (1048576 bytes)`,
+    );
+    const copied = await project({ 'amd64/a.yaml': copying('big.tar') }, (r) =>
+      writeFile(inFiles(r, 'big.tar'), '').then(() => truncate(inFiles(r, 'big.tar'), 64 * MiB + 1)),
+    );
+    await expectRefused(
+      copied,
+      `spacktainer.files.0: source spacktainer/files/big.tar is ${64 * MiB + 1} bytes; a spacktainer/files file may be at most 64 MiB`,
+    );
     const settings = await project({ 'amd64/a.yaml': ok }, async (r) => appendFileSync(path.join(r, 'settings.yaml'), `# ${'x'.repeat(MiB)}\n`));
     await expectRefused(settings, 'settings.yaml: is ');
     expect((await runCli(['validate'], settings)).stderr).toContain('a settings file may be at most 1 MiB');
@@ -120,7 +128,10 @@ describe('YAML parsing in linear time, aliases capped', () => {
   it('stops an alias bomb at the alias, with file and line', async () => {
     const level = (name: string, of: string) => `${name}: &${name} [${Array(10).fill(of).join(', ')}]\n`;
     const bomb = `${ok}${level('a', 'x')}${level('b', '*a')}${level('c', '*b')}${level('d', '*c')}${level('e', '*d')}${level('f', '*e')}`;
-    await expectRefused(await project({ 'amd64/a.yaml': bomb }), 'container_definitions/amd64/a.yaml:8:36: e.7: aliases expand this file by more than 100000 values');
+    await expectRefused(
+      await project({ 'amd64/a.yaml': bomb }),
+      'container_definitions/amd64/a.yaml:8:36: e.7: aliases expand this file by more than 100000 values',
+    );
   });
 
   it('refuses an alias inside its own anchor (a cycle)', async () => {
@@ -140,6 +151,8 @@ describe('error messages quote at most the offending line', () => {
   it('cuts a long value', async () => {
     const root = await project({ 'amd64/a.yaml': `spack:\n  specs:\n  - zlib;${'x'.repeat(500)}\n` });
     const run = await runCli(['validate'], root);
-    expect(run.stderr).toBe(`container_definitions/amd64/a.yaml:3:5: spack.specs.0: "zlib;${'x'.repeat(55)}"... is not plain Spack spec syntax (letters, digits, spaces and _@%+~=:,./^- only; no shell metacharacters)\n`);
+    expect(run.stderr).toBe(
+      `container_definitions/amd64/a.yaml:3:5: spack.specs.0: "zlib;${'x'.repeat(55)}"... is not plain Spack spec syntax (letters, digits, spaces and _@%+~=:,./^- only; no shell metacharacters)\n`,
+    );
   });
 });

@@ -33,11 +33,10 @@ async function publish(settings: Omit<ModuleSettings, 'root'>) {
 
 /** Run a command in a login-like bash with real Lmod, the given module path and a stub runtime. */
 function withLmod(modulePath: string, stubs: string, command: string): string {
-  return execFileSync(
-    'bash',
-    ['-c', `source /usr/share/lmod/lmod/init/bash && module use ${modulePath} && ${command}`],
-    { encoding: 'utf8', env: { PATH: `${stubs}:/usr/bin:/bin`, HOME: tmpdir() } },
-  );
+  return execFileSync('bash', ['-c', `source /usr/share/lmod/lmod/init/bash && module use ${modulePath} && ${command}`], {
+    encoding: 'utf8',
+    env: { PATH: `${stubs}:/usr/bin:/bin`, HOME: tmpdir() },
+  });
 }
 
 describe('module files', () => {
@@ -45,9 +44,7 @@ describe('module files', () => {
     const { root, skipped, stubs } = await publish({ runtime: 'singularity', binds: ['/scratch', '/home'], tcl: false });
     expect(skipped).toEqual(['bad name', '$(id)']);
     const out = withLmod(`${root}/modules/amd64/lua`, stubs, 'module load numpy/1.26.1 && python3 -c "print(1)" && echo "SIF=$SPACKTAINERS_SIF"');
-    expect(out).toContain(
-      `RUNTIME ${stubs}/singularity exec --bind /scratch --bind /home ${root}/numpy/numpy-1.26.1.sif python3 -c print(1)`,
-    );
+    expect(out).toContain(`RUNTIME ${stubs}/singularity exec --bind /scratch --bind /home ${root}/numpy/numpy-1.26.1.sif python3 -c print(1)`);
     expect(out).toContain(`SIF=${root}/numpy/numpy-1.26.1.sif`);
   });
 
@@ -58,7 +55,9 @@ describe('module files', () => {
       { root, runtime: 'apptainer', binds: [], tcl: false },
     );
     expect(files.map((f) => f.path)).toEqual(['wrappers/amd64/ubuntu-tools/24.04/bin/ubuntu-tools', 'modules/amd64/lua/ubuntu-tools/24.04.lua']);
-    expect(files[0]!.text).toContain(`exec apptainer run \${SPACKTAINERS_BINDS:+--bind "$SPACKTAINERS_BINDS"} ${root}/ubuntu-tools/ubuntu-tools-24.04.sif "$@"`);
+    expect(files[0]!.text).toContain(
+      `exec apptainer run \${SPACKTAINERS_BINDS:+--bind "$SPACKTAINERS_BINDS"} ${root}/ubuntu-tools/ubuntu-tools-24.04.sif "$@"`,
+    );
   });
 
   it('shows name, version and description to `module whatis`, and unloads cleanly', async () => {

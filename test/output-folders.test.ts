@@ -11,7 +11,10 @@ const DEFINITION = 'spack:\n  specs:\n  - zlib\n';
 /** Every file below `dir`, relative to it: what a refused run must leave as it was. */
 async function tree(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
 }
 
 function expectRefused(run: CliRun, option: string, problem: RegExp): void {
@@ -113,8 +116,7 @@ describe('output folders are ours alone', () => {
   });
 
   it('process-spack-pipeline refuses the project folder, the definitions and its own input', async () => {
-    const spack = (output: string) =>
-      runCli(['process-spack-pipeline', '--input', 'container_definitions', '--output', output], project);
+    const spack = (output: string) => runCli(['process-spack-pipeline', '--input', 'container_definitions', '--output', output], project);
     expectRefused(await spack('.'), '--output', /is the project folder itself/);
     expectRefused(await spack('container_definitions'), '--output', /would replace container_definitions/);
     expectRefused(await spack('/tmp'), '--output', /outside the project folder/);

@@ -41,8 +41,22 @@ describe('package lists from spack.lock', () => {
 describe('the spack.lock digest', () => {
   it('is the same for the same concretization written in another order, as Spack 0.21 does from run to run', () => {
     const spec = (name: string) => ({ name, version: '1.0', hash: `${name}hash` });
-    const first = { _meta: { 'lockfile-version': 5 }, roots: [{ hash: 'xzhash', spec: 'xz' }, { hash: 'bzip2hash', spec: 'bzip2' }], concrete_specs: { xzhash: spec('xz'), bzip2hash: spec('bzip2') } };
-    const again = { concrete_specs: { bzip2hash: spec('bzip2'), xzhash: spec('xz') }, roots: [{ spec: 'bzip2', hash: 'bzip2hash' }, { spec: 'xz', hash: 'xzhash' }], _meta: { 'lockfile-version': 5 } };
+    const first = {
+      _meta: { 'lockfile-version': 5 },
+      roots: [
+        { hash: 'xzhash', spec: 'xz' },
+        { hash: 'bzip2hash', spec: 'bzip2' },
+      ],
+      concrete_specs: { xzhash: spec('xz'), bzip2hash: spec('bzip2') },
+    };
+    const again = {
+      concrete_specs: { bzip2hash: spec('bzip2'), xzhash: spec('xz') },
+      roots: [
+        { spec: 'bzip2', hash: 'bzip2hash' },
+        { spec: 'xz', hash: 'xzhash' },
+      ],
+      _meta: { 'lockfile-version': 5 },
+    };
     expect(spackLockDigest(JSON.stringify(again, null, 2))).toBe(spackLockDigest(JSON.stringify(first)));
     const other = { ...first, concrete_specs: { ...first.concrete_specs, xzhash: { ...spec('xz'), version: '1.1' } } };
     expect(spackLockDigest(JSON.stringify(other))).not.toBe(spackLockDigest(JSON.stringify(first)));

@@ -80,7 +80,9 @@ describe('the publishing pipeline split into groups of containers under a small 
         expect(job.needs).toEqual([`container-jobs:${arch}`]);
       }
       // container-jobs divides the containers as create-jobs did.
-      expect(main[`container-jobs:${arch}`]!.script).toContain(`npx spacktainers container-jobs --arch ${arch} --generated generated --max-yaml-bytes ${BUDGET}`);
+      expect(main[`container-jobs:${arch}`]!.script).toContain(
+        `npx spacktainers container-jobs --arch ${arch} --generated generated --max-yaml-bytes ${BUDGET}`,
+      );
     }
     expect(main['containers:amd64']).toBeUndefined();
   });
@@ -117,7 +119,11 @@ describe('the publishing pipeline split into groups of containers under a small 
   it('gitlab-ci-local accepts every file and lists every job', async () => {
     await initGitRepository(project);
     for (const [file, text] of files) {
-      const run = await gitlabCiLocal(project, file, ['--list-json'], { CI_PIPELINE_SOURCE: 'parent_pipeline', PARENT_PIPELINE_ID: '1', CI_COMMIT_BRANCH: 'main' });
+      const run = await gitlabCiLocal(project, file, ['--list-json'], {
+        CI_PIPELINE_SOURCE: 'parent_pipeline',
+        PARENT_PIPELINE_ID: '1',
+        CI_COMMIT_BRANCH: 'main',
+      });
       expect([file, run.code]).toEqual([file, 0]);
       const listed = (JSON.parse(run.stdout) as { name: string }[]).map((job) => job.name).sort();
       expect([file, listed]).toEqual([file, [...pipelineJobsOf(text).keys()].sort()]);

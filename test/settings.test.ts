@@ -33,9 +33,7 @@ describe('settings', () => {
     expect(() => parseSettings('settings.yaml', text, { SPACKTAINERS_CACHE_CLEANUP_MAX_AGE_DAYS: 'soon' })).toThrow(
       'settings.yaml (overridden by $SPACKTAINERS_CACHE_CLEANUP_MAX_AGE_DAYS): cacheCleanup.maxAgeDays: must be a number, got string "soon"',
     );
-    expect(() => parseSettings('settings.yaml', text, { SPACKTAINERS_S3_ENDPOINT: 'http://x; rm -rf /' })).toThrow(
-      'is not a plain value',
-    );
+    expect(() => parseSettings('settings.yaml', text, { SPACKTAINERS_S3_ENDPOINT: 'http://x; rm -rf /' })).toThrow('is not a plain value');
   });
 
   it('rejects unknown and missing keys with their position', () => {

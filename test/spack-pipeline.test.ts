@@ -55,16 +55,20 @@ function checkAsGitLabWouldRun(result: SpackPipelineResult, inputs: SpackPipelin
     expect(trigger.include[0]!.job).toBe(RELAY_JOB);
     childOfFile.set(path.posix.relative(OUTPUT, trigger.include[0]!.artifact), name);
     expect(job.needs).toContain(RELAY_JOB);
-    triggerNeeds.set(name, (job.needs as string[]).filter((need) => need !== RELAY_JOB));
+    triggerNeeds.set(
+      name,
+      (job.needs as string[]).filter((need) => need !== RELAY_JOB),
+    );
   }
   expect([...childOfFile.keys()].sort()).toEqual(children.map((c) => c.path).sort());
   const before = (trigger: string): Set<string> => {
     const seen = new Set<string>();
     const walk = (t: string) => {
-      for (const need of triggerNeeds.get(t)!) if (!seen.has(need)) {
-        seen.add(need);
-        walk(need);
-      }
+      for (const need of triggerNeeds.get(t)!)
+        if (!seen.has(need)) {
+          seen.add(need);
+          walk(need);
+        }
     };
     walk(trigger);
     return seen;
@@ -171,19 +175,23 @@ describe('process-spack-pipeline on the real fixtures', () => {
   it("never makes one container's own jobs wait for another container's own jobs", () => {
     const [small, medium, mpi] = FULL.map(fixture);
     const names = (input: SpackPipeline) => new Set(input.buildJobs.map((job) => job.name));
-    const own = (input: SpackPipeline, others: SpackPipeline[]) =>
-      [...names(input)].filter((name) => others.every((other) => !names(other).has(name)));
+    const own = (input: SpackPipeline, others: SpackPipeline[]) => [...names(input)].filter((name) => others.every((other) => !names(other).has(name)));
     const mediumOwn = own(medium!, [mpi!]);
     const mpiOwn = own(mpi!, [small!, medium!]);
     for (const maxYamlBytes of [40_000, 30_000, 20_000]) {
       const { split } = build(FULL, { maxYamlBytes });
-      const waitsFor = (child: number): Set<number> =>
-        new Set(split.waitsFor[child]!.flatMap((other) => [other, ...waitsFor(other)]));
+      const waitsFor = (child: number): Set<number> => new Set(split.waitsFor[child]!.flatMap((other) => [other, ...waitsFor(other)]));
       const childrenOf = (jobs: string[]) => new Set(jobs.map((name) => split.childOf.get(name)!));
-      for (const [mine, theirs] of [[mediumOwn, mpiOwn], [mpiOwn, mediumOwn]] as const) {
+      for (const [mine, theirs] of [
+        [mediumOwn, mpiOwn],
+        [mpiOwn, mediumOwn],
+      ] as const) {
         const theirChildren = childrenOf(theirs);
         for (const child of childrenOf(mine)) {
-          expect([...waitsFor(child)].filter((other) => theirChildren.has(other)), `${maxYamlBytes}`).toEqual([]);
+          expect(
+            [...waitsFor(child)].filter((other) => theirChildren.has(other)),
+            `${maxYamlBytes}`,
+          ).toEqual([]);
         }
       }
     }
@@ -266,8 +274,7 @@ describe('spacktainers process-spack-pipeline (command)', () => {
   async function run(args: string[]) {
     let stdout = '';
     let stderr = '';
-    const sink = (write: (s: string) => void) =>
-      new Writable({ write: (chunk, _encoding, done) => (write(String(chunk)), done()) });
+    const sink = (write: (s: string) => void) => new Writable({ write: (chunk, _encoding, done) => (write(String(chunk)), done()) });
     const code = await buildCli().run(args, {
       stdin: process.stdin,
       stdout: sink((s) => (stdout += s)),
@@ -295,7 +302,14 @@ describe('spacktainers process-spack-pipeline (command)', () => {
     return dir;
   }
   const args = (input: string, output: string, ...more: string[]) => [
-    'process-spack-pipeline', '--input', input, '--output', output, '--settings', path.join(repo, 'settings.yaml'), ...more,
+    'process-spack-pipeline',
+    '--input',
+    input,
+    '--output',
+    output,
+    '--settings',
+    path.join(repo, 'settings.yaml'),
+    ...more,
   ];
 
   it('writes the pipeline, the children and plan.json, byte-identical on a second run', async () => {
@@ -310,17 +324,30 @@ describe('spacktainers process-spack-pipeline (command)', () => {
     const plan = JSON.parse(snapshot[files.indexOf('plan.json')]!);
     expect(plan.children.map((c: { file: string }) => c.file)).toEqual(files.filter((f) => f.startsWith('spack-build-')));
     expect((await run(args(input, 'out/spack-pipeline', '--max-yaml-bytes', '40000'))).code).toBe(0);
-    expect(readdirSync('out/spack-pipeline').sort().map((f) => readFileSync(path.join('out/spack-pipeline', f), 'utf8'))).toEqual(snapshot);
+    expect(
+      readdirSync('out/spack-pipeline')
+        .sort()
+        .map((f) => readFileSync(path.join('out/spack-pipeline', f), 'utf8')),
+    ).toEqual(snapshot);
   });
 
   it('plan prints the same split in a collapsed section, with the reasons from the generate log', async () => {
     const input = inputFolder('plan', { 'small__pipeline.yml': '', 'medium__pipeline.yml': '' });
     const { code, stdout } = await run([
-      'plan', '--input', input, '--settings', path.join(repo, 'settings.yaml'), '--max-yaml-bytes', '40000',
-      '--log', fixturePath('small/generate.log'),
+      'plan',
+      '--input',
+      input,
+      '--settings',
+      path.join(repo, 'settings.yaml'),
+      '--max-yaml-bytes',
+      '40000',
+      '--log',
+      fixturePath('small/generate.log'),
     ]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^\x1b\[0Ksection_start:\d+:spack_pipeline_plan_amd64\[collapsed=true\]\r\x1b\[0KSpack pipeline for amd64: \d+ build jobs in \d+ child pipelines\n/);
+    expect(stdout).toMatch(
+      /^\x1b\[0Ksection_start:\d+:spack_pipeline_plan_amd64\[collapsed=true\]\r\x1b\[0KSpack pipeline for amd64: \d+ build jobs in \d+ child pipelines\n/,
+    );
     expect(stdout).toMatch(/\x1b\[0Ksection_end:\d+:spack_pipeline_plan_amd64\r\x1b\[0K\n$/);
     expect(stdout).toMatch(/\n {4}zlib-ng@2\.1\.4 \/soeazdf .*: Scheduled, not found anywhere\n/);
     // py-numpy is only in medium, whose log was not given.
@@ -348,7 +375,12 @@ describe('spacktainers process-spack-pipeline (command)', () => {
   const badInputs: [string, Record<string, string | ((doc: Doc) => void)>, string[], RegExp][] = [
     [
       'a file that is not a spack pipeline',
-      { 'small__pipeline.yml': '', 'medium__pipeline.yml': (doc) => { for (const key of Object.keys(doc)) if (key !== 'workflow') delete doc[key]; } },
+      {
+        'small__pipeline.yml': '',
+        'medium__pipeline.yml': (doc) => {
+          for (const key of Object.keys(doc)) if (key !== 'workflow') delete doc[key];
+        },
+      },
       [],
       /medium\.yml.*not a spack ci generate output/,
     ],

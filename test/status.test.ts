@@ -64,7 +64,10 @@ describe('status and module publishing (docker-registry and s3rver)', () => {
       sifState: 'missing',
     });
     expect(rows.get('amd64/ubuntu-tools')).toMatchObject({ imageState: 'none', sifState: 'missing' });
-    expect(rows.get('arm64/numpy')).toMatchObject({ imageState: 'unknown', note: expect.stringContaining('no generated/arm64/spack-outputs/numpy/spack.lock') });
+    expect(rows.get('arm64/numpy')).toMatchObject({
+      imageState: 'unknown',
+      note: expect.stringContaining('no generated/arm64/spack-outputs/numpy/spack.lock'),
+    });
   });
 
   it('finds every container once its pipeline published it, with the pipeline that built it', async () => {

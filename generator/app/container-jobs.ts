@@ -136,7 +136,18 @@ export async function containerJobs(input: ContainerJobsInput): Promise<Containe
   const byName = new Map(publications.map((publication) => [publication.container.definition.name, publication]));
   const groups = publishGroups({ ...input, definitions: input.definitions.definitions });
   const pipelines = groups.map(({ file, names }, index) =>
-    pipelineFile(file, 2, groupPipeline(input, names.map((name) => byName.get(name)!), index + 1, groups.length, bases, input.writerJob)),
+    pipelineFile(
+      file,
+      2,
+      groupPipeline(
+        input,
+        names.map((name) => byName.get(name)!),
+        index + 1,
+        groups.length,
+        bases,
+        input.writerJob,
+      ),
+    ),
   );
   const files = publications.flatMap((publication) => {
     const { dockerfile, provenancePath } = publication.container;

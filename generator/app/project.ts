@@ -14,11 +14,7 @@ export interface Project {
   context: CiContext;
 }
 
-export async function loadProject(
-  definitionsDir: string,
-  settingsFile: string,
-  environment: NodeJS.ProcessEnv,
-): Promise<Project> {
+export async function loadProject(definitionsDir: string, settingsFile: string, environment: NodeJS.ProcessEnv): Promise<Project> {
   const root = path.dirname(path.resolve(definitionsDir));
   const settings = await loadSettings(settingsFile, environment);
   const definitions = await readDefinitions(path.resolve(definitionsDir), root);

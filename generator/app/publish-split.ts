@@ -96,7 +96,10 @@ export function groupPipeline(
   const { settings, context, arch, generatedRoot } = input;
   const pipeline = publishPipeline(settings, context, arch, publications, bases, writerJob, generatedRoot);
   if (count === 1) return pipeline;
-  return { ...pipeline, header: [...(pipeline.header ?? []), `Publishing pipeline ${part} of ${count}: ${arch} containers in code-point order of their names.`] };
+  return {
+    ...pipeline,
+    header: [...(pipeline.header ?? []), `Publishing pipeline ${part} of ${count}: ${arch} containers in code-point order of their names.`],
+  };
 }
 
 function yamlBytes(pipeline: Pipeline): number {

@@ -19,9 +19,7 @@ export interface StatusQuery {
 }
 
 function selected(project: Project, query: StatusQuery): DefinitionSet {
-  const definitions = project.definitions.definitions.filter(
-    (d) => query.arches.includes(d.arch) && (query.name === undefined || d.name === query.name),
-  );
+  const definitions = project.definitions.definitions.filter((d) => query.arches.includes(d.arch) && (query.name === undefined || d.name === query.name));
   return { ...project.definitions, definitions };
 }
 
@@ -42,7 +40,12 @@ export async function projectStatus(project: Project, query: StatusQuery): Promi
     const { publications } = await planPublications({ ...input, definitions: { ...forArch, definitions: concretized } });
     rows.push(...publications.map(containerStatus));
   }
-  return rows.sort(byKeys((row) => row.arch, (row) => row.name));
+  return rows.sort(
+    byKeys(
+      (row) => row.arch,
+      (row) => row.name,
+    ),
+  );
 }
 
 /** Which selected containers ship `packageName` (at `version` when given), from their locks. */

@@ -75,13 +75,7 @@ export function planCleanup(entries: BuildCacheEntry[], keep: ReadonlySet<string
  * dependent of an entry deleted before, at once), and then only those no entry that stays depends
  * on, until nothing changes. Everything else waits for a later run.
  */
-export function dueNow(
-  entries: BuildCacheEntry[],
-  deletions: Deletion[],
-  markedAt: ReadonlyMap<string, number>,
-  now: number,
-  graceMs: number,
-): Set<string> {
+export function dueNow(entries: BuildCacheEntry[], deletions: Deletion[], markedAt: ReadonlyMap<string, number>, now: number, graceMs: number): Set<string> {
   const present = new Set(entries.map((entry) => entry.hash));
   const reasons = new Map(deletions.map(({ entry, reason }) => [entry.hash, reason]));
   const broken = (hash: string): boolean => {
@@ -89,16 +83,14 @@ export function dueNow(
     if (reason?.kind !== 'dependency') return false;
     return !present.has(reason.dependsOn.hash) || broken(reason.dependsOn.hash);
   };
-  const due = deletions
-    .filter(({ entry }) => broken(entry.hash) || now - (markedAt.get(entry.hash) ?? now) >= graceMs)
-    .map(({ entry }) => entry.hash);
+  const due = deletions.filter(({ entry }) => broken(entry.hash) || now - (markedAt.get(entry.hash) ?? now) >= graceMs).map(({ entry }) => entry.hash);
   return withoutNeeded(entries, new Set(due));
 }
 
 /** `doomed` less every entry that some entry outside it depends on, until nothing changes. */
 export function withoutNeeded(entries: BuildCacheEntry[], doomed: ReadonlySet<string>): Set<string> {
   const going = new Set(doomed);
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const entry of entries) {
       if (going.has(entry.hash)) continue;

@@ -174,13 +174,20 @@ export async function surveyV3(bucket: Bucket, prefix: string, known = new Map<s
       const blobs = new Map<string, string[]>();
       for (const entry of doomed) {
         const records = (await readManifest(entry.objects[0]!))?.data ?? [];
-        blobs.set(entry.hash, records.map((record) => blobKey(prefix, record)));
+        blobs.set(
+          entry.hash,
+          records.map((record) => blobKey(prefix, record)),
+        );
       }
       const stillUsed = new Set(indexes.map((stored) => blobKey(prefix, stored.record)));
       for (const [key, manifest] of manifests) {
         if (!doomedKeys.has(key)) for (const record of manifest.data) stillUsed.add(blobKey(prefix, record));
       }
-      for (const [hash, keys] of blobs) blobs.set(hash, keys.filter((key) => !stillUsed.has(key)));
+      for (const [hash, keys] of blobs)
+        blobs.set(
+          hash,
+          keys.filter((key) => !stillUsed.has(key)),
+        );
       return blobs;
     },
     async rewriteIndex(doomed) {
@@ -199,15 +206,16 @@ function databaseVersion(record: BlobRecord): number {
  * New Database blobs for what remains (one per Database version the manifest listed, or a v8 one),
  * then the index manifest pointing at them; other records of the manifest are kept as they were.
  */
-export function v3IndexWrites(
-  prefix: string,
-  manifest: BuildcacheManifest | undefined,
-  indexes: StoredIndex[],
-  present: Map<string, SpecNode>,
-): IndexWrite {
-  const stored: StoredIndex[] = indexes.length > 0
-    ? indexes
-    : [{ record: { contentLength: 0, mediaType: DEFAULT_INDEX_MEDIA_TYPE, compression: 'none', checksumAlgorithm: 'sha256', checksum: '' }, index: { version: '8', installs: new Map() } }];
+export function v3IndexWrites(prefix: string, manifest: BuildcacheManifest | undefined, indexes: StoredIndex[], present: Map<string, SpecNode>): IndexWrite {
+  const stored: StoredIndex[] =
+    indexes.length > 0
+      ? indexes
+      : [
+          {
+            record: { contentLength: 0, mediaType: DEFAULT_INDEX_MEDIA_TYPE, compression: 'none', checksumAlgorithm: 'sha256', checksum: '' },
+            index: { version: '8', installs: new Map() },
+          },
+        ];
   const writes: ObjectWrite[] = [];
   const replaced = new Map<BlobRecord, BlobRecord>();
   for (const { record, index } of stored) {
@@ -216,11 +224,10 @@ export function v3IndexWrites(
     writes.push({ key: blobKey(prefix, blob.record), body: blob.body, contentType: 'application/octet-stream' });
     replaced.set(record, blob.record);
   }
-  const data = manifest && indexes.length > 0 ? manifest.data.map((record) => replaced.get(record) ?? record) : [...(manifest?.data ?? []), ...replaced.values()];
+  const data =
+    manifest && indexes.length > 0 ? manifest.data.map((record) => replaced.get(record) ?? record) : [...(manifest?.data ?? []), ...replaced.values()];
   const text = renderManifest({ version: 3, data });
   writes.push({ key: `${prefix}${V3_INDEX_MANIFEST}`, body: Buffer.from(text), contentType: 'application/json' });
-  const obsolete = indexes
-    .filter(({ record }) => record.checksum !== replaced.get(record)!.checksum)
-    .map(({ record }) => blobKey(prefix, record));
+  const obsolete = indexes.filter(({ record }) => record.checksum !== replaced.get(record)!.checksum).map(({ record }) => blobKey(prefix, record));
   return { writes, obsolete };
 }

@@ -28,7 +28,10 @@ export async function readMarks(bucket: Bucket, root: string): Promise<Marks> {
   const key = `${root}${MARKS_OBJECT}`;
   const bytes = await bucket.get(key);
   if (!bytes) return emptyMarks();
-  const parsed = JSON.parse(Buffer.from(bytes).toString('utf8')) as { marked?: Partial<Marks['marked']> | null; deleted?: Partial<Marks['deleted']> | null } | null;
+  const parsed = JSON.parse(Buffer.from(bytes).toString('utf8')) as {
+    marked?: Partial<Marks['marked']> | null;
+    deleted?: Partial<Marks['deleted']> | null;
+  } | null;
   if (!parsed || typeof parsed.marked !== 'object' || typeof parsed.deleted !== 'object') throw new Error(`${key}: not a janitor marks object`);
   const marks = emptyMarks();
   for (const layout of ['v2', 'v3'] as const) {

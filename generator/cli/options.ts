@@ -31,8 +31,7 @@ export const offlineOption = () =>
     description: 'Ask no registry and no bucket: assume nothing is published yet, so every step is emitted',
   });
 
-export const maxYamlBytesOption = (description: string) =>
-  Option.String('--max-yaml-bytes', String(DEFAULT_LIMITS.maxYamlBytes), { description });
+export const maxYamlBytesOption = (description: string) => Option.String('--max-yaml-bytes', String(DEFAULT_LIMITS.maxYamlBytes), { description });
 
 /** GitLab's default limits with another YAML budget, from `--max-yaml-bytes`. */
 export function limitsWithYamlBytes(value: string): GitLabLimits {

@@ -78,13 +78,15 @@ export async function planBaseImages(
   lookup: ImageLookup,
 ): Promise<BaseImageStep[]> {
   const defaultBranch = { ...context, isDefaultBranch: true };
-  const steps = images.flatMap((image) => arches.map(async (arch): Promise<BaseImageStep> => {
-    const has = async (ref: string) => (await lookup.image(ref, arch))?.labels[INPUT_CHECKSUM_LABEL] === image.checksum;
-    if (await has(baseImageRef(settings, context, image.name, arch))) return { image, arch, action: 'unchanged' };
-    const from = baseImageRef(settings, defaultBranch, image.name, arch);
-    if (!context.isDefaultBranch && (await has(from))) return { image, arch, action: 'copy', from };
-    return { image, arch, action: 'build' };
-  }));
+  const steps = images.flatMap((image) =>
+    arches.map(async (arch): Promise<BaseImageStep> => {
+      const has = async (ref: string) => (await lookup.image(ref, arch))?.labels[INPUT_CHECKSUM_LABEL] === image.checksum;
+      if (await has(baseImageRef(settings, context, image.name, arch))) return { image, arch, action: 'unchanged' };
+      const from = baseImageRef(settings, defaultBranch, image.name, arch);
+      if (!context.isDefaultBranch && (await has(from))) return { image, arch, action: 'copy', from };
+      return { image, arch, action: 'build' };
+    }),
+  );
   return Promise.all(steps);
 }
 
@@ -117,7 +119,16 @@ export function baseImagesPipeline(settings: Settings, context: CiContext, arche
     if (own.length === 0) continue;
     const builds = own.filter((step) => step.action === 'build');
     for (const step of builds) jobs.set(baseImageJobName(step.arch, name), buildJob(settings, context, step.image, step.arch));
-    jobs.set(`base-image-manifest:${name}`, manifestJob(settings, context, name, arches, builds.map((step) => baseImageJobName(step.arch, name))));
+    jobs.set(
+      `base-image-manifest:${name}`,
+      manifestJob(
+        settings,
+        context,
+        name,
+        arches,
+        builds.map((step) => baseImageJobName(step.arch, name)),
+      ),
+    );
   }
   if (jobs.size === 0) {
     jobs.set('base-images-unchanged', { stage: 'build', image: settings.images.buildah, script: ['echo "Every base image is up to date in the registry."'] });
@@ -138,7 +149,14 @@ function buildJob(settings: Settings, context: CiContext, image: BaseImage, arch
   ];
   return buildahJob(settings, arch, 'build', [
     registryLogin(settings.registry),
-    ['buildah build --layers', ...keyValueArguments('--build-arg', image.buildArgs), ...labels, `--file ${folder}/Dockerfile`, `--tag ${shellQuote(ref)}`, folder].join(' '),
+    [
+      'buildah build --layers',
+      ...keyValueArguments('--build-arg', image.buildArgs),
+      ...labels,
+      `--file ${folder}/Dockerfile`,
+      `--tag ${shellQuote(ref)}`,
+      folder,
+    ].join(' '),
     `buildah push ${shellQuote(ref)}`,
   ]);
 }

@@ -195,9 +195,7 @@ export function pinnedReference(reference: string, digest: string): string {
 }
 
 export async function pinBaseImages(settings: Settings, context: CiContext, arch: Architecture, images: ImageLookup): Promise<PinnedBaseImages> {
-  const [builder, runtime] = await Promise.all(
-    (['builder', 'runtime'] as const).map((name) => pinImage(images, baseImageRef(settings, context, name, arch))),
-  );
+  const [builder, runtime] = await Promise.all((['builder', 'runtime'] as const).map((name) => pinImage(images, baseImageRef(settings, context, name, arch))));
   return { builder: builder!, runtime: runtime! };
 }
 

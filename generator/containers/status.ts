@@ -67,7 +67,11 @@ export function renderStatusTable(rows: ContainerStatus[]): string {
   const header = ['CONTAINER', 'TAG', 'IMAGE', 'SIF', 'DOCKER HUB', 'BUILT BY'];
   const lines = rows.map((r) => [`${r.arch}/${r.name}`, r.tag, r.imageState, r.sifState, r.dockerHubState, r.builtBy ?? '-']);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const format = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const notes = rows.filter((r) => r.note).map((r) => `${r.arch}/${r.name}: ${r.note}`);
   const where = rows
     .filter((r) => r.image !== '?')
@@ -83,11 +87,7 @@ export interface PackageMatch {
 }
 
 /** Which containers ship `name` (at `version`, when given), from their concretized locks. */
-export function containersShipping(
-  locks: { arch: Architecture; name: string; locked: LockedEnvironment }[],
-  name: string,
-  version?: string,
-): PackageMatch[] {
+export function containersShipping(locks: { arch: Architecture; name: string; locked: LockedEnvironment }[], name: string, version?: string): PackageMatch[] {
   return locks
     .map(({ arch, name: container, locked }) => ({
       arch,

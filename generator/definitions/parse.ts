@@ -10,8 +10,7 @@ import { quoteValue } from '../input/quote.js';
 /** What a `<name>.yaml` / `<name>/spack.yaml` definition may hold. Also exported as JSON Schema. */
 export const spackDefinitionShape: ObjectShape = {
   kind: 'object',
-  description:
-    'A spacktainers container definition: a Spack environment plus what spacktainers adds to the image.',
+  description: 'A spacktainers container definition: a Spack environment plus what spacktainers adds to the image.',
   fields: {
     spack: {
       required: true,
@@ -37,7 +36,13 @@ export const spackDefinitionShape: ObjectShape = {
               description:
                 "Spack's ci section, merged with the one spacktainers writes: its runner tags, builder image, build script, timeout and rebuild-index win.",
               fields: {
-                'pipeline-gen': { shape: { kind: 'list', items: { kind: 'map', values: { kind: 'any' } }, description: "Spack's job attribute sections, applied after spacktainers' own." } },
+                'pipeline-gen': {
+                  shape: {
+                    kind: 'list',
+                    items: { kind: 'map', values: { kind: 'any' } },
+                    description: "Spack's job attribute sections, applied after spacktainers' own.",
+                  },
+                },
                 'rebuild-index': { shape: { kind: 'boolean' } },
               },
             },
@@ -55,12 +60,7 @@ export const spackDefinitionShape: ObjectShape = {
   },
 };
 
-export function parseSpackDefinition(
-  file: string,
-  content: string,
-  name: string,
-  arch: Architecture,
-): SpackContainerDefinition {
+export function parseSpackDefinition(file: string, content: string, name: string, arch: Architecture): SpackContainerDefinition {
   const source = YamlSource.parse(file, content);
   const value = source.toJS();
   throwIfAny([...nameProblems(file, name), ...checkShape(source, value, spackDefinitionShape)]);
@@ -80,12 +80,7 @@ export function parseSpackDefinition(
  * A Singularity definition file. Only the header matters to us: `Bootstrap: docker` (or
  * docker-daemon/oras, any image source) and `From: image:tag`, whose tag is the version.
  */
-export function parseCustomDefinition(
-  file: string,
-  text: string,
-  name: string,
-  arch: Architecture,
-): CustomContainerDefinition {
+export function parseCustomDefinition(file: string, text: string, name: string, arch: Architecture): CustomContainerDefinition {
   const errors = nameProblems(file, name);
   const lines = text.split('\n');
   const fromLine = lines.findIndex((line) => /^\s*From\s*:/i.test(line));
@@ -110,7 +105,5 @@ export function parseCustomDefinition(
 }
 
 function nameProblems(file: string, name: string): InputError[] {
-  return containerName.pattern!.test(name)
-    ? []
-    : [new InputError({ file, key: 'name' }, `${quoteValue(name)} is not ${containerName.patternMeaning}`)];
+  return containerName.pattern!.test(name) ? [] : [new InputError({ file, key: 'name' }, `${quoteValue(name)} is not ${containerName.patternMeaning}`)];
 }

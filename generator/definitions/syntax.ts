@@ -30,8 +30,7 @@ export const fileCopy: StringShape = {
   kind: 'string',
   pattern: /^[^:]+:[^:]+$/,
   patternMeaning: 'of the form "source:target"',
-  description:
-    'Copy spacktainer/files/<source> to /<target> in the image. Both are relative paths that stay inside their root.',
+  description: 'Copy spacktainer/files/<source> to /<target> in the image. Both are relative paths that stay inside their root.',
   check: (value) => {
     const [source = '', target = ''] = value.split(':');
     return pathProblem('source', source, 'spacktainer/files/') ?? pathProblem('target', target, 'the image root');

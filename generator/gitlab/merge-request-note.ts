@@ -33,7 +33,16 @@ export function containerChanges(arch: Architecture, outputs: SpackOutput[], def
     const newSpecs = defaultLocks ? newSpecCount(before, output.lock) : 0;
     const buildJobs = output.buildJobs.size;
     const status = !defaultLocks ? 'unknown' : !before ? 'new' : newSpecs > 0 || before.specs.size !== output.lock.specs.size ? 'changed' : 'unchanged';
-    return { arch, name: output.name, status, packages, newSpecs, buildJobs, fromCache: output.lock.specs.size - buildJobs, reasons: reasons(status, packages, newSpecs, buildJobs) };
+    return {
+      arch,
+      name: output.name,
+      status,
+      packages,
+      newSpecs,
+      buildJobs,
+      fromCache: output.lock.specs.size - buildJobs,
+      reasons: reasons(status, packages, newSpecs, buildJobs),
+    };
   });
   for (const [name, lock] of defaultLocks ?? []) {
     if (outputs.some((o) => o.name === name)) continue;

@@ -80,7 +80,12 @@ export function moduleFiles(module: ContainerModule, settings: ModuleSettings): 
 export function wrapperScript(what: { executable: string } | { runscript: string }, sif: string, settings: ModuleSettings): string {
   const binds = [...settings.binds.map((b) => `--bind ${shellQuote(b)}`), '${SPACKTAINERS_BINDS:+--bind "$SPACKTAINERS_BINDS"}'].join(' ');
   const command = 'executable' in what ? `exec ${binds} ${shellQuote(sif)} ${shellQuote(what.executable)}` : `run ${binds} ${shellQuote(sif)}`;
-  return ['#!/bin/sh', `# spacktainers wrapper: ${'executable' in what ? what.executable : 'the runscript'} of ${sif}`, `exec ${settings.runtime} ${command} "$@"`, ''].join('\n');
+  return [
+    '#!/bin/sh',
+    `# spacktainers wrapper: ${'executable' in what ? what.executable : 'the runscript'} of ${sif}`,
+    `exec ${settings.runtime} ${command} "$@"`,
+    '',
+  ].join('\n');
 }
 
 export function luaModule(module: ContainerModule, paths: ReturnType<typeof modulePaths>): string {

@@ -21,10 +21,7 @@ export interface Artifacts {
 }
 
 /** A `needs` entry: a job of this pipeline, or a job of another pipeline (parent artifacts). */
-export type Need =
-  | string
-  | { job: string; artifacts?: boolean; optional?: boolean }
-  | { pipeline: string; job: string; artifacts?: boolean };
+export type Need = string | { job: string; artifacts?: boolean; optional?: boolean } | { pipeline: string; job: string; artifacts?: boolean };
 
 export interface Retry {
   max: 0 | 1 | 2;

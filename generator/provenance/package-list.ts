@@ -69,7 +69,13 @@ function order(a: string, b: string): number {
 export function packageList(lock: SpackLock): PackageRecord[] {
   return [...lock.specs.values()]
     .map(({ name, version, hash, variants }) => ({ name, version, hash, variants }))
-    .sort(byKeys((p) => p.name, (p) => p.version, (p) => p.hash));
+    .sort(
+      byKeys(
+        (p) => p.name,
+        (p) => p.version,
+        (p) => p.hash,
+      ),
+    );
 }
 
 export function renderProvenance(provenance: Provenance): string {
@@ -78,7 +84,5 @@ export function renderProvenance(provenance: Provenance): string {
 
 /** The packages called `name`, at `version` when one is given (a prefix: `1.26` matches 1.26.1). */
 export function shipsPackage(packages: PackageRecord[], name: string, version?: string): PackageRecord[] {
-  return packages.filter(
-    (p) => p.name === name && (version === undefined || p.version === version || p.version.startsWith(`${version}.`)),
-  );
+  return packages.filter((p) => p.name === name && (version === undefined || p.version === version || p.version.startsWith(`${version}.`)));
 }

@@ -66,7 +66,12 @@ const DURATION_UNITS: Record<string, number> = Object.fromEntries(
     ] as const
   ).flatMap(([names, seconds]) => names.map((name) => [name, seconds])),
 );
-const DURATION_PART = new RegExp(`(\\d+) ?(${Object.keys(DURATION_UNITS).sort((a, b) => b.length - a.length).join('|')})`, 'g');
+const DURATION_PART = new RegExp(
+  `(\\d+) ?(${Object.keys(DURATION_UNITS)
+    .sort((a, b) => b.length - a.length)
+    .join('|')})`,
+  'g',
+);
 /** GitLab refuses a job `timeout` above one month (Project::MAX_BUILD_TIMEOUT). */
 const MAX_TIMEOUT_SECONDS = 30 * 86_400;
 
@@ -132,7 +137,8 @@ export const settingsShape: ObjectShape = obj(
       graceHours: {
         kind: 'number',
         minimum: 0,
-        description: 'Hours an entry stays marked deletable, run after run, before the janitor deletes it; longer than spack.buildJobTimeout, or 0 for one pass.',
+        description:
+          'Hours an entry stays marked deletable, run after run, before the janitor deletes it; longer than spack.buildJobTimeout, or 0 for one pass.',
       },
     }),
     modules: obj({
@@ -212,7 +218,11 @@ function visitScalars(
 
 /** CI variables are strings: read them as the type the setting has. */
 function parseOverride(raw: string, shape: Shape): unknown {
-  if (shape.kind === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (shape.kind === 'list')
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (shape.kind === 'number') return /^-?[0-9]+(\.[0-9]+)?$/.test(raw) ? Number(raw) : raw;
   if (shape.kind === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
   return raw;

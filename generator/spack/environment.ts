@@ -151,9 +151,7 @@ export function spackEnvironment(definition: SpackContainerDefinition, build: Bu
  */
 function buildScript(signingKeyVariable: string | undefined): string[] {
   const importKey = signingKeyVariable
-    ? [
-        `key="$(mktemp)"; printf '%s' "\${${signingKeyVariable}}" | base64 -d > "$key"; spack gpg trust "$key" >/dev/null; rm -f "$key"`,
-      ]
+    ? [`key="$(mktemp)"; printf '%s' "\${${signingKeyVariable}}" | base64 -d > "$key"; spack gpg trust "$key" >/dev/null; rm -f "$key"`]
     : [];
   return ['cd "${SPACK_CONCRETE_ENV_DIR}"', 'eval "$(spack env activate --sh --without-view .)"', ...importKey, 'spack ci rebuild'];
 }

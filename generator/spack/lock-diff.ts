@@ -24,9 +24,7 @@ export function packageChanges(before: SpackLock | undefined, after: SpackLock |
   const old = versionsByName(before);
   const now = versionsByName(after);
   const names = [...new Set([...old.keys(), ...now.keys()])].sort(compareCodePoints);
-  return names
-    .map((name) => ({ name, before: old.get(name) ?? [], after: now.get(name) ?? [] }))
-    .filter((c) => c.before.join(' ') !== c.after.join(' '));
+  return names.map((name) => ({ name, before: old.get(name) ?? [], after: now.get(name) ?? [] })).filter((c) => c.before.join(' ') !== c.after.join(' '));
 }
 
 /** Concrete specs of `after` that `before` does not have: new versions, variants or dependencies. */

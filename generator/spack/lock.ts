@@ -67,7 +67,10 @@ export function formatVariants(parameters: Record<string, unknown>): string {
   const entries = Object.entries(parameters)
     .filter(([key]) => !FLAG_PARAMETERS.has(key))
     .sort(([a], [b]) => compareCodePoints(a, b));
-  const booleans = entries.filter(([, v]) => typeof v === 'boolean').map(([k, v]) => `${v ? '+' : '~'}${k}`).join('');
+  const booleans = entries
+    .filter(([, v]) => typeof v === 'boolean')
+    .map(([k, v]) => `${v ? '+' : '~'}${k}`)
+    .join('');
   const valued = entries
     .filter(([, v]) => typeof v !== 'boolean')
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.map((x) => (k === 'patches' ? String(x).slice(0, 7) : String(x))).join(',') : String(v)}`);

@@ -9,9 +9,10 @@ export function formatPlanReport(result: SpackPipelineResult, reasons: Map<strin
   const { plan, graph } = result;
   const section = `spack_pipeline_plan_${plan.arch}`;
   const lines: string[] = [];
-  const title = plan.buildJobs === 0
-    ? `Spack pipeline for ${plan.arch}: nothing to rebuild`
-    : `Spack pipeline for ${plan.arch}: ${plan.buildJobs} build jobs in ${plan.children.length} child pipelines`;
+  const title =
+    plan.buildJobs === 0
+      ? `Spack pipeline for ${plan.arch}: nothing to rebuild`
+      : `Spack pipeline for ${plan.arch}: ${plan.buildJobs} build jobs in ${plan.children.length} child pipelines`;
   lines.push(`\x1b[0Ksection_start:${timestamp}:${section}[collapsed=true]\r\x1b[0K${title}`);
   lines.push('Inputs:');
   for (const input of plan.inputs) {

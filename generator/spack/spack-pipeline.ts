@@ -78,8 +78,7 @@ export function parseSpackPipeline(file: string, text: string): SpackPipeline {
 }
 
 function parseBuildJob(source: YamlValue, name: string, body: Record<string, unknown>): SpackBuildJob {
-  const notSpack = (key: string, problem: string) =>
-    source.error([name, key], `not a Spack build job: ${problem}`);
+  const notSpack = (key: string, problem: string) => source.error([name, key], `not a Spack build job: ${problem}`);
   const dagHash = isPlainObject(body.variables) ? body.variables.SPACK_JOB_SPEC_DAG_HASH : undefined;
   if (typeof dagHash !== 'string') throw notSpack('variables', 'no SPACK_JOB_SPEC_DAG_HASH variable');
   const stage = typeof body.stage === 'string' ? STAGE.exec(body.stage) : null;

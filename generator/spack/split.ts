@@ -36,12 +36,7 @@ export interface BuildSplit {
  * least on a 5,000-spec stack) and a makespan within a few percent of the graph's critical
  * path when there are several containers; see docs/spack-pipeline.md for the figures.
  */
-export function splitBuildGraph(
-  graph: SpackBuildGraph,
-  jobBytes: Map<string, number>,
-  budget: number,
-  maxChildren: number,
-): BuildSplit {
+export function splitBuildGraph(graph: SpackBuildGraph, jobBytes: Map<string, number>, budget: number, maxChildren: number): BuildSplit {
   for (const job of graph.jobs) {
     const bytes = jobBytes.get(job.name)!;
     if (bytes > budget) {
@@ -53,7 +48,12 @@ export function splitBuildGraph(
   }
   const indexed = indexGraph(graph, jobBytes);
   const placed: number[][] = [];
-  placeSlices(indexed, graph.jobs.map((_, index) => index), budget, placed);
+  placeSlices(
+    indexed,
+    graph.jobs.map((_, index) => index),
+    budget,
+    placed,
+  );
   if (placed.length > maxChildren) {
     throw new InputError(
       { file: graph.inputs[0]?.file ?? '--input' },
@@ -152,12 +152,7 @@ function placeSlices(graph: IndexedGraph, jobs: number[], budget: number, childr
  * removal leaves connected parts that each fit in the budget; with no such t, every shared job
  * is base and the parts are what only one sink needs.
  */
-function baseAndParts(
-  graph: IndexedGraph,
-  jobs: number[],
-  sinks: number[],
-  budget: number,
-): { base: number[]; parts: number[][] } {
+function baseAndParts(graph: IndexedGraph, jobs: number[], sinks: number[], budget: number): { base: number[]; parts: number[][] } {
   const sharing = sinkCounts(graph, jobs, sinks);
   const thresholds = [...new Set(jobs.map((job) => sharing.get(job)!).filter((count) => count >= 2))].sort((a, b) => b - a);
   let chosen = { base: [] as number[], parts: [] as number[][] };
@@ -186,7 +181,10 @@ function sinkCounts(graph: IndexedGraph, jobs: number[], sinks: number[]): Map<n
       if (other) for (let w = 0; w < words; w++) bits[w]! |= other[w]!;
     }
     neededBy.set(job, bits);
-    counts.set(job, bits.reduce((total, word) => total + popcount(word), 0));
+    counts.set(
+      job,
+      bits.reduce((total, word) => total + popcount(word), 0),
+    );
   }
   return counts;
 }
@@ -197,7 +195,7 @@ function connectedParts(graph: IndexedGraph, jobs: number[]): number[][] {
   const find = (job: number): number => {
     let top = job;
     while (root.get(top)! !== top) top = root.get(top)!;
-    for (let at = job; at !== top; ) {
+    for (let at = job; at !== top;) {
       const next = root.get(at)!;
       root.set(at, top);
       at = next;

@@ -44,7 +44,17 @@ describe('the apptainer stand-in does what the SIF jobs ask of singularity', () 
   it('builds a Bootstrap: docker definition with %post and %runscript', async () => {
     await writeFile(
       path.join(dir, 'tool.def'),
-      ['Bootstrap: docker', 'From: docker.io/library/debian:bookworm', '', '%post', '    echo built > /built', '', '%runscript', '    echo "ran $*: $(cat /built)"', ''].join('\n'),
+      [
+        'Bootstrap: docker',
+        'From: docker.io/library/debian:bookworm',
+        '',
+        '%post',
+        '    echo built > /built',
+        '',
+        '%runscript',
+        '    echo "ran $*: $(cat /built)"',
+        '',
+      ].join('\n'),
     );
     await singularity(['build', '--fakeroot', 'tool.sif', 'tool.def']);
     expect(await singularity(['run', 'tool.sif', 'a', 'b'])).toBe('ran a b: built\n');

@@ -16,7 +16,10 @@ import { pushTestImage } from '../support/registry.js';
 import { defaultCacheDir, prepareImages, type PreparedImages } from './support/images.js';
 import { buildah } from './support/buildah.js';
 
-interface GeneratedJob { script?: string[]; variables?: Record<string, string> }
+interface GeneratedJob {
+  script?: string[];
+  variables?: Record<string, string>;
+}
 
 /**
  * Run one generated job's script as GitLab's shell executor would: bash, stopping at the first
@@ -102,7 +105,10 @@ describe('base images: the generated jobs build them for real on this machine, o
       if (checksums.has(name)) expect(published!.labels[INPUT_CHECKSUM_LABEL]).toBe(checksums.get(name));
       const list = parseImageReference(lists[name]);
       const index = await registry.manifest(list.repository, list.reference);
-      expect(index?.body.manifests?.map((m) => m.digest), `${name} list`).toContain(published!.digest);
+      expect(
+        index?.body.manifests?.map((m) => m.digest),
+        `${name} list`,
+      ).toContain(published!.digest);
     }
 
     expect(Object.keys(await createJobs())).toEqual(['base-images-unchanged']);

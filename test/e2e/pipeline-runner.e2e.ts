@@ -8,7 +8,9 @@ it('runs a parent, its child and grandchild with needs: pipeline artifacts', asy
   const root = await mkdtemp(path.join(tmpdir(), 'runner-'));
   const src = path.join(root, 'src');
   await mkdir(path.join(src, 'tpl'), { recursive: true });
-  await writeFile(path.join(src, 'tpl/child.yml'), `
+  await writeFile(
+    path.join(src, 'tpl/child.yml'),
+    `
 stages: [x, y]
 w:
   stage: x
@@ -20,15 +22,21 @@ t2:
   needs: [w]
   variables: { PARENT_PIPELINE_ID: $CI_PIPELINE_ID }
   trigger: { include: [{ artifact: g2/gc.yml, job: w }], strategy: depend }
-`);
-  await writeFile(path.join(src, 'tpl/grandchild.yml'), `
+`,
+  );
+  await writeFile(
+    path.join(src, 'tpl/grandchild.yml'),
+    `
 stages: [q]
 z:
   stage: q
   needs: [{ pipeline: $PARENT_PIPELINE_ID, job: w }]
   script: [cat g2/d2.txt, 'test -z "$G"', 'test "$CI_PIPELINE_SOURCE" = parent_pipeline']
-`);
-  await writeFile(path.join(src, '.gitlab-ci.yml'), `
+`,
+  );
+  await writeFile(
+    path.join(src, '.gitlab-ci.yml'),
+    `
 stages: [a, b, c]
 variables: { G: global }
 make:
@@ -43,9 +51,16 @@ t1:
 after:
   stage: c
   script: [echo after]
-`);
+`,
+  );
   let id = 100;
-  const runner = new PipelineRunner({ sourceDir: src, workDir: path.join(root, 'work'), variables: { CI_COMMIT_BRANCH: 'main' }, env: process.env, nextPipelineId: () => id++ });
+  const runner = new PipelineRunner({
+    sourceDir: src,
+    workDir: path.join(root, 'work'),
+    variables: { CI_COMMIT_BRANCH: 'main' },
+    env: process.env,
+    nextPipelineId: () => id++,
+  });
   const run = await runner.runRoot('.gitlab-ci.yml', 'push');
   const all = allPipelines(run);
   console.log(JSON.stringify(all.map((p) => ({ id: p.id, name: p.name, status: p.status, jobs: p.jobs.map((j) => `${j.name}=${j.status}`) }))));

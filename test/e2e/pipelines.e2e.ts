@@ -108,7 +108,10 @@ function jobNames(pipeline: PipelineRun): string[] {
 /** The Spack build jobs of every build child of an architecture (Spack names them by spec). */
 function spackBuildJobs(run: PipelineRun, arch: string): string[] {
   const builds = downstream(run, `spack-build:${arch}`);
-  return builds.jobs.flatMap((job) => (job.child ? job.child.jobs.map((j) => j.name) : [])).filter((name) => !['rebuild-index', 'no-specs-to-rebuild'].includes(name)).sort();
+  return builds.jobs
+    .flatMap((job) => (job.child ? job.child.jobs.map((j) => j.name) : []))
+    .filter((name) => !['rebuild-index', 'no-specs-to-rebuild'].includes(name))
+    .sort();
 }
 
 async function lockHashes(run: PipelineRun, container: string): Promise<Set<string>> {
@@ -197,10 +200,18 @@ describe('every generated pipeline of every kind, run end to end with the real t
     expectAllSucceeded(run);
     const containers = downstream(run, 'containers:amd64');
     expect(jobNames(containers)).toEqual(
-      [...definitions.spack.flatMap((n) => [`image:${n}`, `sif:${n}`]), ...definitions.custom.map((n) => `sif:${n}`), `docker-hub:${definitions.spack[0]}`].sort(),
+      [
+        ...definitions.spack.flatMap((n) => [`image:${n}`, `sif:${n}`]),
+        ...definitions.custom.map((n) => `sif:${n}`),
+        `docker-hub:${definitions.spack[0]}`,
+      ].sort(),
     );
     // A real image: the view holds the definition's executables (fake-built, so empty files).
-    const files = await imageFiles(images.registry.endpoint, `${REGISTRY_PATH}/${definitions.spack[0]}`, (await registryTags(images.registry.endpoint, `${REGISTRY_PATH}/${definitions.spack[0]}`))[0]!);
+    const files = await imageFiles(
+      images.registry.endpoint,
+      `${REGISTRY_PATH}/${definitions.spack[0]}`,
+      (await registryTags(images.registry.endpoint, `${REGISTRY_PATH}/${definitions.spack[0]}`))[0]!,
+    );
     expect([...files].filter((f) => f.startsWith('opt/view/bin/'))).toContain('opt/view/bin/pigz');
     expect(await s3Keys(BUCKETS.sif)).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${definitions.spack[0]}/.*\\.sif$`))]));
   });
@@ -259,8 +270,12 @@ describe('every generated pipeline of every kind, run end to end with the real t
     expect(compressorsTags.some((tag) => !tag.includes('__'))).toBe(true);
     // Re-tagged copies share the default branch's manifest, which a registry deletes only with
     // every tag on it: they are reported and kept.
-    const report = JSON.parse(await readFile(path.join(artifactsDir(run.cwd, 'clean-branches'), 'clean-branches.json'), 'utf8')) as { keptSharedTags: { repository: string; tag: string }[] };
-    expect(report.keptSharedTags.map((kept) => `${kept.repository}:${kept.tag}`)).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${pigz}:.*__other$`))]));
+    const report = JSON.parse(await readFile(path.join(artifactsDir(run.cwd, 'clean-branches'), 'clean-branches.json'), 'utf8')) as {
+      keptSharedTags: { repository: string; tag: string }[];
+    };
+    expect(report.keptSharedTags.map((kept) => `${kept.repository}:${kept.tag}`)).toEqual(
+      expect.arrayContaining([expect.stringMatching(new RegExp(`^${pigz}:.*__other$`))]),
+    );
     expect((await registryTags(images.registry.endpoint, pigz!)).some((tag) => !tag.includes('__'))).toBe(true);
     expect((await s3Keys(BUCKETS.sif)).filter((key) => key.includes('__'))).toEqual([]);
     expect((await s3Keys(BUCKETS.sif)).filter((key) => key.endsWith('.sif'))).toHaveLength(definitions.spack.length + definitions.custom.length);

@@ -46,7 +46,17 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
   /** process-spack-pipeline, then every job of its children in order, then rebuild-index. */
   const buildPipeline = async (opt: string, jobEnv: Record<string, string>, label = '') => {
     const processed = await runCli(
-      ['process-spack-pipeline', '--input', `generated/${ARCH}/spack-outputs`, '--output', `generated/${ARCH}/spack-pipeline`, '--arch', ARCH, '--cache', 'production'],
+      [
+        'process-spack-pipeline',
+        '--input',
+        `generated/${ARCH}/spack-outputs`,
+        '--output',
+        `generated/${ARCH}/spack-pipeline`,
+        '--arch',
+        ARCH,
+        '--cache',
+        'production',
+      ],
       project,
       jobEnv,
     );
@@ -144,8 +154,14 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
     const keys = (listed.Contents ?? []).map((object) => object.Key!);
     expect(keys).toContain(`${ARCH}/build_cache/index.json`);
     for (const hash of await lockedHashes()) {
-      expect(keys.some((key) => key.endsWith(`-${hash}.spec.json`)), `spec.json of ${hash}`).toBe(true);
-      expect(keys.some((key) => key.endsWith(`-${hash}.spack`)), `tarball of ${hash}`).toBe(true);
+      expect(
+        keys.some((key) => key.endsWith(`-${hash}.spec.json`)),
+        `spec.json of ${hash}`,
+      ).toBe(true);
+      expect(
+        keys.some((key) => key.endsWith(`-${hash}.spack`)),
+        `tarball of ${hash}`,
+      ).toBe(true);
     }
   });
 
@@ -174,7 +190,10 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
     // A throw-away key, made in its own GnuPG home, handed to the jobs as CI variable.
     const keyHome = path.join(scratch, 'key-gnupg');
     const keyEnv = { ...env, SPACK_GNUPGHOME: keyHome };
-    expectSuccess('spack gpg create', await runInPrivateOpt(signedOpt, 'spack', ['gpg', 'create', 'spacktainers e2e', 'e2e@example.org'], { cwd: scratch, env: keyEnv }));
+    expectSuccess(
+      'spack gpg create',
+      await runInPrivateOpt(signedOpt, 'spack', ['gpg', 'create', 'spacktainers e2e', 'e2e@example.org'], { cwd: scratch, env: keyEnv }),
+    );
     const keyFile = path.join(scratch, 'signing.key');
     expectSuccess('spack gpg export', await runInPrivateOpt(signedOpt, 'spack', ['gpg', 'export', '--secret', keyFile], { cwd: scratch, env: keyEnv }));
     const jobEnv = { ...signing, SPACK_GNUPGHOME: path.join(scratch, 'jobs-gnupg'), SPACK_SIGNING_KEY: (await readFile(keyFile)).toString('base64') };
@@ -183,7 +202,11 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
     const keys = (listed.Contents ?? []).map((object) => object.Key!);
     expect(keys.filter((key) => key.endsWith('.spec.json.sig')).length).toBe((await lockedHashes()).size);
     expect(keys.some((key) => key.startsWith(`${ARCH}/build_cache/_pgp/`) && key.endsWith('.pub'))).toBe(true);
-    const installed = await imageRunStep(path.join(scratch, 'signed-image-opt'), { SPACK_VERIFY_SIGNATURES: 'true' }, { SPACK_GNUPGHOME: path.join(scratch, 'image-gnupg') });
+    const installed = await imageRunStep(
+      path.join(scratch, 'signed-image-opt'),
+      { SPACK_VERIFY_SIGNATURES: 'true' },
+      { SPACK_GNUPGHOME: path.join(scratch, 'image-gnupg') },
+    );
     expect(installed.output).toContain('Good signature');
   });
 });

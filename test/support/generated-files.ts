@@ -58,14 +58,15 @@ async function standInForGenerateJobs(project: string, arch: string): Promise<vo
 }
 
 async function collect(project: string, caseName: string, files: string[], variables: Record<string, string>): Promise<GeneratedFile[]> {
-  return Promise.all(
-    files.map(async (file) => ({ label: `${caseName}/${file}`, text: await readFile(path.join(project, file), 'utf8'), variables })),
-  );
+  return Promise.all(files.map(async (file) => ({ label: `${caseName}/${file}`, text: await readFile(path.join(project, file), 'utf8'), variables })));
 }
 
 async function spackPipelineFiles(project: string, arch: string): Promise<string[]> {
   const folder = `generated/${arch}/spack-pipeline`;
-  return (await readdir(path.join(project, folder))).filter((f) => f.endsWith('.yml')).sort().map((f) => `${folder}/${f}`);
+  return (await readdir(path.join(project, folder)))
+    .filter((f) => f.endsWith('.yml'))
+    .sort()
+    .map((f) => `${folder}/${f}`);
 }
 
 /**
@@ -110,26 +111,69 @@ export async function generateEveryKind(): Promise<GeneratedFiles> {
     };
     await cli(['create-jobs', '--offline'], main, mainEnv);
     await standInForGenerateJobs(main, 'amd64');
-    await cli(['process-spack-pipeline', '--arch', 'amd64', '--input', 'generated/amd64/spack-outputs', '--output', 'generated/amd64/spack-pipeline', '--max-yaml-bytes', '100000'], main, mainEnv);
+    await cli(
+      [
+        'process-spack-pipeline',
+        '--arch',
+        'amd64',
+        '--input',
+        'generated/amd64/spack-outputs',
+        '--output',
+        'generated/amd64/spack-pipeline',
+        '--max-yaml-bytes',
+        '100000',
+      ],
+      main,
+      mainEnv,
+    );
     await cli(['container-jobs', '--arch', 'amd64'], main, mainEnv);
-    pipelines.push(...(await collect(main, 'default-branch', [...created, ...(await spackPipelineFiles(main, 'amd64')), 'generated/amd64/containers/containers.yml'], childVariables('main'))));
+    pipelines.push(
+      ...(await collect(
+        main,
+        'default-branch',
+        [...created, ...(await spackPipelineFiles(main, 'amd64')), 'generated/amd64/containers/containers.yml'],
+        childVariables('main'),
+      )),
+    );
     scripts.push(...(await collect(main, 'default-branch', ['generated/amd64/spack-generate.sh', 'generated/arm64/spack-generate.sh'], {})));
 
     const branch = await bundled();
     const branchEnv = { CI_COMMIT_REF_NAME: 'feature/x', CI_DEFAULT_BRANCH: 'main', SPACKTAINERS_SPACK_SIGNING_KEY_VARIABLE: 'SPACK_SIGNING_KEY' };
     await cli(['create-jobs', '--offline'], branch, branchEnv);
     await standInForGenerateJobs(branch, 'amd64');
-    await cli(['process-spack-pipeline', '--arch', 'amd64', '--input', 'generated/amd64/spack-outputs', '--output', 'generated/amd64/spack-pipeline'], branch, branchEnv);
+    await cli(
+      ['process-spack-pipeline', '--arch', 'amd64', '--input', 'generated/amd64/spack-outputs', '--output', 'generated/amd64/spack-pipeline'],
+      branch,
+      branchEnv,
+    );
     await cli(['container-jobs', '--arch', 'amd64', '--offline'], branch, branchEnv);
-    pipelines.push(...(await collect(branch, 'feature-branch', [...created, ...(await spackPipelineFiles(branch, 'amd64')), 'generated/amd64/containers/containers.yml'], childVariables('feature/x'))));
+    pipelines.push(
+      ...(await collect(
+        branch,
+        'feature-branch',
+        [...created, ...(await spackPipelineFiles(branch, 'amd64')), 'generated/amd64/containers/containers.yml'],
+        childVariables('feature/x'),
+      )),
+    );
 
     const nothing = await makeProject({});
     await cli(['create-jobs', '--offline'], nothing, {});
     // The generate script makes the (empty) outputs folder of an architecture without Spack containers.
     await mkdir(path.join(nothing, 'generated/amd64/spack-outputs'), { recursive: true });
-    await cli(['process-spack-pipeline', '--arch', 'amd64', '--input', 'generated/amd64/spack-outputs', '--output', 'generated/amd64/spack-pipeline'], nothing, {});
+    await cli(
+      ['process-spack-pipeline', '--arch', 'amd64', '--input', 'generated/amd64/spack-outputs', '--output', 'generated/amd64/spack-pipeline'],
+      nothing,
+      {},
+    );
     await cli(['container-jobs', '--arch', 'amd64', '--offline'], nothing, {});
-    pipelines.push(...(await collect(nothing, 'nothing', [...created, 'generated/amd64/spack-pipeline/spack-pipeline.yml', 'generated/amd64/containers/containers.yml'], childVariables('main'))));
+    pipelines.push(
+      ...(await collect(
+        nothing,
+        'nothing',
+        [...created, 'generated/amd64/spack-pipeline/spack-pipeline.yml', 'generated/amd64/containers/containers.yml'],
+        childVariables('main'),
+      )),
+    );
     scripts.push(...(await collect(nothing, 'nothing', ['generated/amd64/spack-generate.sh'], {})));
 
     const upToDate = await makeProject({});

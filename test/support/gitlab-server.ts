@@ -99,17 +99,27 @@ export class FakeGitlab {
     }
     if (method === 'GET' && (m = /^pipelines\/(\d+)$/.exec(route))) {
       const pipeline = this.pipelines.find((p) => p.id === Number(m![1]));
-      return pipeline ? send(response, 200, { ...pipelineJson(pipeline), before_sha: '0'.repeat(40), tag: false }) : send(response, 404, { message: '404 Not found' });
+      return pipeline
+        ? send(response, 200, { ...pipelineJson(pipeline), before_sha: '0'.repeat(40), tag: false })
+        : send(response, 404, { message: '404 Not found' });
     }
     if (method === 'GET' && (m = /^pipelines\/(\d+)\/jobs$/.exec(route))) {
       const pipeline = this.pipelineOr404(Number(m[1]), response);
       if (!pipeline) return;
-      return paginate(response, url, (this.jobs.get(pipeline.id) ?? []).map((j) => jobJson(j, pipeline)));
+      return paginate(
+        response,
+        url,
+        (this.jobs.get(pipeline.id) ?? []).map((j) => jobJson(j, pipeline)),
+      );
     }
     if (method === 'GET' && (m = /^pipelines\/(\d+)\/bridges$/.exec(route))) {
       const pipeline = this.pipelineOr404(Number(m[1]), response);
       if (!pipeline) return;
-      return paginate(response, url, (this.bridges.get(pipeline.id) ?? []).map((b) => bridgeJson(b, pipeline, this.pipelines)));
+      return paginate(
+        response,
+        url,
+        (this.bridges.get(pipeline.id) ?? []).map((b) => bridgeJson(b, pipeline, this.pipelines)),
+      );
     }
     if (method === 'GET' && (m = /^jobs\/(\d+)\/artifacts$/.exec(route))) {
       const job = [...this.jobs.values()].flat().find((j) => j.id === Number(m![1]));
@@ -122,13 +132,29 @@ export class FakeGitlab {
       return paginate(response, url, this.branches.map(branchJson));
     }
     if (method === 'GET' && route === 'protected_branches') {
-      return paginate(response, url, this.protectedBranches.map((name, i) => ({ id: i + 1, name, push_access_levels: [], merge_access_levels: [], allow_force_push: false, code_owner_approval_required: false })));
+      return paginate(
+        response,
+        url,
+        this.protectedBranches.map((name, i) => ({
+          id: i + 1,
+          name,
+          push_access_levels: [],
+          merge_access_levels: [],
+          allow_force_push: false,
+          code_owner_approval_required: false,
+        })),
+      );
     }
     if ((m = /^merge_requests\/(\d+)\/notes(?:\/(\d+))?$/.exec(route))) {
       const iid = Number(m[1]);
       const notes = this.notes.get(iid) ?? [];
       this.notes.set(iid, notes);
-      if (method === 'GET' && !m[2]) return paginate(response, url, notes.map((n) => noteJson(n, iid)));
+      if (method === 'GET' && !m[2])
+        return paginate(
+          response,
+          url,
+          notes.map((n) => noteJson(n, iid)),
+        );
       if (method === 'POST' && !m[2]) {
         const note = { id: this.nextNoteId++, body: String(body.body), system: false, author: 'spacktainers-bot' };
         notes.push(note);
@@ -198,17 +224,35 @@ const sha = (n: number) => n.toString(16).padStart(40, '0');
 
 function pipelineJson(p: FakePipeline) {
   return {
-    id: p.id, iid: p.id - 100, project_id: PROJECT_ID, sha: sha(p.id), ref: p.ref, status: p.status,
-    source: p.source ?? 'push', created_at: TIME, updated_at: TIME,
+    id: p.id,
+    iid: p.id - 100,
+    project_id: PROJECT_ID,
+    sha: sha(p.id),
+    ref: p.ref,
+    status: p.status,
+    source: p.source ?? 'push',
+    created_at: TIME,
+    updated_at: TIME,
     web_url: `https://gitlab.example.org/hpc/spacktainers/-/pipelines/${p.id}`,
   };
 }
 
 function jobJson(j: FakeJob, p: FakePipeline) {
   return {
-    id: j.id, name: j.name, stage: j.stage ?? 'test', status: j.status, ref: p.ref, tag: false, allow_failure: false,
-    created_at: TIME, started_at: TIME, finished_at: TIME, duration: 1, queued_duration: 0,
-    pipeline: pipelineJson(p), web_url: `https://gitlab.example.org/hpc/spacktainers/-/jobs/${j.id}`,
+    id: j.id,
+    name: j.name,
+    stage: j.stage ?? 'test',
+    status: j.status,
+    ref: p.ref,
+    tag: false,
+    allow_failure: false,
+    created_at: TIME,
+    started_at: TIME,
+    finished_at: TIME,
+    duration: 1,
+    queued_duration: 0,
+    pipeline: pipelineJson(p),
+    web_url: `https://gitlab.example.org/hpc/spacktainers/-/jobs/${j.id}`,
     artifacts: j.archive ? [{ file_type: 'archive', size: j.archive.length, filename: 'artifacts.zip', file_format: 'zip' }] : [],
     artifacts_file: j.archive ? { filename: 'artifacts.zip', size: j.archive.length } : undefined,
     artifacts_expire_at: j.artifactsExpireAt ?? null,
@@ -216,19 +260,38 @@ function jobJson(j: FakeJob, p: FakePipeline) {
 }
 
 function bridgeJson(b: FakeBridge, p: FakePipeline, all: FakePipeline[]) {
-  const child = b.downstream && { ...pipelineJson(all.find((x) => x.id === b.downstream!.id) ?? { id: b.downstream.id, ref: p.ref, status: b.downstream.status }), status: b.downstream.status };
+  const child = b.downstream && {
+    ...pipelineJson(all.find((x) => x.id === b.downstream!.id) ?? { id: b.downstream.id, ref: p.ref, status: b.downstream.status }),
+    status: b.downstream.status,
+  };
   return {
-    id: b.id, name: b.name, stage: 'build', status: b.status, ref: p.ref, tag: false, allow_failure: false,
-    created_at: TIME, started_at: TIME, finished_at: TIME, duration: 1, queued_duration: 0,
-    pipeline: pipelineJson(p), web_url: `https://gitlab.example.org/hpc/spacktainers/-/jobs/${b.id}`,
+    id: b.id,
+    name: b.name,
+    stage: 'build',
+    status: b.status,
+    ref: p.ref,
+    tag: false,
+    allow_failure: false,
+    created_at: TIME,
+    started_at: TIME,
+    finished_at: TIME,
+    duration: 1,
+    queued_duration: 0,
+    pipeline: pipelineJson(p),
+    web_url: `https://gitlab.example.org/hpc/spacktainers/-/jobs/${b.id}`,
     downstream_pipeline: child ?? null,
   };
 }
 
 function branchJson(b: { name: string; protected?: boolean; default?: boolean }) {
   return {
-    name: b.name, merged: false, protected: b.protected ?? false, default: b.default ?? false,
-    developers_can_push: false, developers_can_merge: false, can_push: true,
+    name: b.name,
+    merged: false,
+    protected: b.protected ?? false,
+    default: b.default ?? false,
+    developers_can_push: false,
+    developers_can_merge: false,
+    can_push: true,
     web_url: `https://gitlab.example.org/hpc/spacktainers/-/tree/${encodeURIComponent(b.name)}`,
     commit: { id: sha(1), short_id: sha(1).slice(0, 8), title: 'commit', message: 'commit' },
   };
@@ -236,9 +299,21 @@ function branchJson(b: { name: string; protected?: boolean; default?: boolean })
 
 function noteJson(n: FakeNote, iid: number) {
   return {
-    id: n.id, type: null, body: n.body, attachment: null, author: { id: 1, username: n.author, name: n.author },
-    created_at: TIME, updated_at: TIME, system: n.system, noteable_id: 9000 + iid, noteable_type: 'MergeRequest',
-    noteable_iid: iid, project_id: PROJECT_ID, resolvable: false, confidential: false, internal: false,
+    id: n.id,
+    type: null,
+    body: n.body,
+    attachment: null,
+    author: { id: 1, username: n.author, name: n.author },
+    created_at: TIME,
+    updated_at: TIME,
+    system: n.system,
+    noteable_id: 9000 + iid,
+    noteable_type: 'MergeRequest',
+    noteable_iid: iid,
+    project_id: PROJECT_ID,
+    resolvable: false,
+    confidential: false,
+    internal: false,
   };
 }
 

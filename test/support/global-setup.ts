@@ -10,5 +10,8 @@ export const TEST_DEBIAN_PACKAGES: readonly DebianNeed[] = [
 
 /** Installing is `npm run setup:test`'s, announced and once; the suites only check its result. */
 export default function setup(): void {
-  requireDebianPackages(TEST_DEBIAN_PACKAGES.flatMap((need) => need.packages), 'npm run setup:test');
+  requireDebianPackages(
+    TEST_DEBIAN_PACKAGES.flatMap((need) => need.packages),
+    'npm run setup:test',
+  );
 }

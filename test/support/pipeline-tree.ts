@@ -55,8 +55,7 @@ function deepMerge(base: JobBody, over: JobBody): JobBody {
   const out: JobBody = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const previous = out[key];
-    out[key] =
-      isHash(previous) && isHash(value) ? deepMerge(previous as JobBody, value as JobBody) : value;
+    out[key] = isHash(previous) && isHash(value) ? deepMerge(previous as JobBody, value as JobBody) : value;
   }
   return out;
 }
@@ -86,7 +85,12 @@ export function pipelineDepths(
         }
         found.set(include.artifact, depth + 1);
         const child = parse(text) as Record<string, JobBody>;
-        visit(Object.entries(child).filter(([k]) => !GLOBAL_KEYS.has(k)).map(([, v]) => v), depth + 1);
+        visit(
+          Object.entries(child)
+            .filter(([k]) => !GLOBAL_KEYS.has(k))
+            .map(([, v]) => v),
+          depth + 1,
+        );
       }
     }
   };
@@ -94,7 +98,12 @@ export function pipelineDepths(
   return { found, missing };
 }
 
-interface Rule { if?: string; exists?: string[]; when?: string; variables?: Record<string, string> }
+interface Rule {
+  if?: string;
+  exists?: string[];
+  when?: string;
+  variables?: Record<string, string>;
+}
 
 /** The files below the literal folder each pattern starts with (so never all of node_modules). */
 async function projectFiles(root: string, patterns: string[]): Promise<string[]> {

@@ -77,7 +77,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
   child.stderr?.on('data', (chunk) => (stderr += String(chunk)));
   const endpoint = `http://${host}`;
   for (let attempt = 0; ; attempt++) {
-    const ok = await fetch(`${endpoint}/v2/`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${endpoint}/v2/`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (attempt > 100 || child.exitCode !== null) {
       child.kill();
@@ -161,12 +164,7 @@ export async function pushTestImage(
 }
 
 /** Push an OCI index joining images already in `repository`, by digest and architecture. */
-export async function pushTestIndex(
-  endpoint: string,
-  repository: string,
-  tag: string,
-  images: { digest: string; arch: string }[],
-): Promise<string> {
+export async function pushTestIndex(endpoint: string, repository: string, tag: string, images: { digest: string; arch: string }[]): Promise<string> {
   const manifests = await Promise.all(
     images.map(async ({ digest, arch }) => {
       const response = await fetch(`${endpoint}/v2/${repository}/manifests/${digest}`, {

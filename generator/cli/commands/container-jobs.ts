@@ -50,7 +50,9 @@ export class ContainerJobsCommand extends SpacktainersCommand {
     await writeOutput(output, result.pipelines, result.files, limits);
     for (const copy of result.copied) this.context.stdout.write(`copied from the default branch: ${copy}\n`);
     for (const { container, steps } of result.publications) {
-      const todo = Object.entries(steps).filter(([, needed]) => needed).map(([step]) => step);
+      const todo = Object.entries(steps)
+        .filter(([, needed]) => needed)
+        .map(([step]) => step);
       this.context.stdout.write(
         `${container.definition.arch}/${container.definition.name}: ${container.image} (${todo.length > 0 ? todo.join(', ') : 'up to date'})\n`,
       );

@@ -62,7 +62,8 @@ export class CreateJobsCommand extends SpacktainersCommand {
     }
     await writeOutput(output, result.pipelines, result.files, limits);
     for (const step of result.baseImageSteps) {
-      if (step.action !== 'copy') this.context.stdout.write(`base image ${step.image.name} (${step.arch}): ${step.action === 'build' ? 'build' : 'up to date'}\n`);
+      if (step.action !== 'copy')
+        this.context.stdout.write(`base image ${step.image.name} (${step.arch}): ${step.action === 'build' ? 'build' : 'up to date'}\n`);
     }
     const counts = result.arches.map((arch) => `${arch}: ${project.definitions.definitions.filter((d) => d.arch === arch).length}`);
     this.context.stdout.write(

@@ -33,14 +33,23 @@ export class DemoCommand extends SpacktainersCommand {
     const copied = await copyExampleOutputs(project.definitions, this.examples, generated);
     this.context.stdout.write(`generate jobs (stood in for by ${this.examples}): ${copied.join(', ') || 'none'}\n`);
     for (const arch of ARCHITECTURES) {
-      const missing = project.definitions.definitions.filter(
-        (d) => d.arch === arch && d.kind === 'spack' && !copied.includes(`${arch}/${d.name}`),
-      );
+      const missing = project.definitions.definitions.filter((d) => d.arch === arch && d.kind === 'spack' && !copied.includes(`${arch}/${d.name}`));
       if (missing.length > 0) {
-        this.context.stdout.write(`${arch}: no bundled Spack outputs for ${missing.map((d) => d.name).join(', ')}; skipped here, its generate jobs run in GitLab\n`);
+        this.context.stdout.write(
+          `${arch}: no bundled Spack outputs for ${missing.map((d) => d.name).join(', ')}; skipped here, its generate jobs run in GitLab\n`,
+        );
         continue;
       }
-      const spack = ['--arch', arch, '--settings', this.settings, '--input', spackOutputsRoot(arch, generated), '--output', `${generated}/${arch}/spack-pipeline`];
+      const spack = [
+        '--arch',
+        arch,
+        '--settings',
+        this.settings,
+        '--input',
+        spackOutputsRoot(arch, generated),
+        '--output',
+        `${generated}/${arch}/spack-pipeline`,
+      ];
       if ((await step(['process-spack-pipeline', ...spack])) !== 0) return 1;
       if ((await step(['container-jobs', '--arch', arch, ...common, '--generated', generated])) !== 0) return 1;
     }

@@ -32,9 +32,7 @@ export class MultiArchManifestsCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const project = await loadProject(this.definitions, this.settings, this.context.env);
-    const locks = new Map(
-      await Promise.all(ARCHITECTURES.map(async (arch) => [arch, await readLocks(project.definitions, arch, this.generated)] as const)),
-    );
+    const locks = new Map(await Promise.all(ARCHITECTURES.map(async (arch) => [arch, await readLocks(project.definitions, arch, this.generated)] as const)));
     const images = multiArchImages(project.settings, project.context, project.definitions, locks);
     const client = projectRegistryClient(project.settings, this.context.env);
     for (const image of images) {

@@ -33,9 +33,7 @@ export class ProcessSpackPipelineCommand extends SpackPipelineCommand {
     const { pipelines, plan, output } = await this.computeSpackPipeline();
     const limits = { ...DEFAULT_LIMITS, maxYamlBytes: plan.maxYamlBytes, maxNeeds: plan.maxNeeds };
     await writeOutput(output, pipelines, [{ path: PLAN_FILE, text: `${JSON.stringify(plan, null, 2)}\n` }], limits);
-    this.context.stdout.write(
-      `${plan.buildJobs} build jobs in ${plan.children.length} child pipelines written to ${output.path}\n`,
-    );
+    this.context.stdout.write(`${plan.buildJobs} build jobs in ${plan.children.length} child pipelines written to ${output.path}\n`);
     return 0;
   }
 }

@@ -11,11 +11,7 @@ export async function copiedFiles(projectRoot: string, display = projectPaths(pr
 }
 
 /** The definition file and every copied file of each Spack container of `arch`, for the container checksum. */
-export async function readContainerSources(
-  projectRoot: string,
-  definitions: DefinitionSet,
-  arch: Architecture,
-): Promise<Map<string, ContainerSources>> {
+export async function readContainerSources(projectRoot: string, definitions: DefinitionSet, arch: Architecture): Promise<Map<string, ContainerSources>> {
   const files = await copiedFiles(projectRoot);
   const sources = new Map<string, ContainerSources>();
   for (const definition of definitions.definitions) {

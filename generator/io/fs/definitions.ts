@@ -60,7 +60,12 @@ export async function readDefinitions(definitionsDir: string, projectRoot: strin
   errors.push(...(await missingFileSources(definitions, projectRoot, display)));
   errors.push(...duplicateNames(definitions));
   throwIfAny(errors);
-  definitions.sort(byKeys((d) => d.arch, (d) => d.name));
+  definitions.sort(
+    byKeys(
+      (d) => d.arch,
+      (d) => d.name,
+    ),
+  );
   return { definitions, switchedOff: switchedOff.sort(compareCodePoints) };
 }
 
@@ -88,10 +93,7 @@ async function readOne(
     return parseCustomDefinition(display(itemPath), await read(itemPath), name, arch);
   }
   if (isIgnorable(item)) return undefined;
-  throw new InputError(
-    { file: display(itemPath) },
-    `not a definition: expected <name>.yaml, <name>/spack.yaml or <name>.def (prefix "_" to switch it off)`,
-  );
+  throw new InputError({ file: display(itemPath) }, `not a definition: expected <name>.yaml, <name>/spack.yaml or <name>.def (prefix "_" to switch it off)`);
 }
 
 /** Documentation beside definitions is allowed. */
@@ -99,11 +101,7 @@ function isIgnorable(item: string): boolean {
   return /\.(md|txt)$/i.test(item) || item === '.gitkeep';
 }
 
-async function missingFileSources(
-  definitions: ContainerDefinition[],
-  projectRoot: string,
-  display: (p: string) => string,
-): Promise<InputError[]> {
+async function missingFileSources(definitions: ContainerDefinition[], projectRoot: string, display: (p: string) => string): Promise<InputError[]> {
   const files = await copiedFiles(projectRoot, display);
   const errors: InputError[] = [];
   for (const definition of definitions) {
@@ -131,10 +129,7 @@ function duplicateNames(definitions: ContainerDefinition[]): InputError[] {
     const first = seen.get(key);
     if (first) {
       errors.push(
-        new InputError(
-          { file: definition.file, key: 'name' },
-          `container "${definition.name}" is already defined for ${definition.arch} by ${first.file}`,
-        ),
+        new InputError({ file: definition.file, key: 'name' }, `container "${definition.name}" is already defined for ${definition.arch} by ${first.file}`),
       );
     } else seen.set(key, definition);
   }

@@ -8,11 +8,7 @@ import { environmentPaths } from '../../spack/environment.js';
  * `spack ci generate` outputs (examples/spack-outputs/<arch>/<name>/) to where those jobs
  * write theirs, for every definition that has one. Returns the `<arch>/<name>` copied.
  */
-export async function copyExampleOutputs(
-  definitions: DefinitionSet,
-  examplesDir: string,
-  generatedRoot: string,
-): Promise<string[]> {
+export async function copyExampleOutputs(definitions: DefinitionSet, examplesDir: string, generatedRoot: string): Promise<string[]> {
   const copied: string[] = [];
   for (const definition of definitions.definitions) {
     if (definition.kind !== 'spack') continue;

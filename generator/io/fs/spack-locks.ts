@@ -9,11 +9,7 @@ import { parseSpackLock, type LockedEnvironment } from '../../spack/lock.js';
  * The spack.lock of each Spack container of `arch` that its generate job wrote. A missing
  * lock is left out here; the caller decides whether that is an error.
  */
-export async function readLocks(
-  definitions: DefinitionSet,
-  arch: Architecture,
-  generatedRoot: string,
-): Promise<Map<string, LockedEnvironment>> {
+export async function readLocks(definitions: DefinitionSet, arch: Architecture, generatedRoot: string): Promise<Map<string, LockedEnvironment>> {
   const locks = new Map<string, LockedEnvironment>();
   for (const definition of definitions.definitions) {
     if (definition.arch !== arch || definition.kind !== 'spack') continue;

@@ -28,7 +28,10 @@ export async function readSpackPipelines(dir: string): Promise<SpackPipeline[]> 
 /** The `generate.log` the generate jobs keep beside each output (`spacktainers plan` reads them). */
 export async function findGenerateLogs(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
-  return entries.filter((entry) => path.basename(entry) === 'generate.log').sort(compareCodePoints).map((entry) => path.join(dir, entry));
+  return entries
+    .filter((entry) => path.basename(entry) === 'generate.log')
+    .sort(compareCodePoints)
+    .map((entry) => path.join(dir, entry));
 }
 
 /** Rebuild reasons from every `spack ci generate` log given. */

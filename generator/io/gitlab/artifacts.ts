@@ -70,10 +70,14 @@ export async function latestPipelinesWithJobs(
     if (wanted.length === 0) break;
     const jobs = await pipelineJobs(project, pipeline.id);
     for (const name of wanted) {
-      if (jobs.some((job) => job.name === name || isParallelInstance(job.name, name))) found.set(name, { pipeline: { id: pipeline.id, webUrl: pipeline.web_url } });
+      if (jobs.some((job) => job.name === name || isParallelInstance(job.name, name)))
+        found.set(name, { pipeline: { id: pipeline.id, webUrl: pipeline.web_url } });
     }
   }
-  const searched = pipelines.length === 0 ? `${ref} has no successful pipeline among its latest ${lookBack}` : `none of the latest ${pipelines.length} successful pipelines of ${ref} ran it`;
+  const searched =
+    pipelines.length === 0
+      ? `${ref} has no successful pipeline among its latest ${lookBack}`
+      : `none of the latest ${pipelines.length} successful pipelines of ${ref} ran it`;
   for (const name of jobNames) if (!found.has(name)) found.set(name, { missing: `no job "${name}": ${searched}` });
   return found;
 }
@@ -165,6 +169,8 @@ function unzipArchive(archive: Uint8Array, pipelineId: number, job: { id: number
   try {
     return unzipSync(archive, { filter: (file) => wanted(file.name) });
   } catch (error) {
-    throw new GitlabError(`the artifacts archive of job "${job.name}" (#${job.id}) of pipeline #${pipelineId} is not a readable zip: ${(error as Error).message}`);
+    throw new GitlabError(
+      `the artifacts archive of job "${job.name}" (#${job.id}) of pipeline #${pipelineId} is not a readable zip: ${(error as Error).message}`,
+    );
   }
 }

@@ -189,9 +189,7 @@ export class RegistryClient {
   /** The Authorization header that answers a WWW-Authenticate challenge, if we can. */
   private async authorize(challenge: string, scope: string): Promise<string | undefined> {
     const scheme = challenge.split(/\s+/, 1)[0]?.toLowerCase();
-    const basic = this.credentials
-      ? `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`
-      : undefined;
+    const basic = this.credentials ? `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}` : undefined;
     if (scheme === 'basic') return basic;
     if (scheme !== 'bearer') return undefined;
     const parameters = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]));

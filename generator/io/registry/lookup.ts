@@ -8,11 +8,7 @@ import { RegistryClient, RegistryError, type RegistryCredentials } from './clien
  * settings name (the project registry and Docker Hub); any other registry (a `.def`'s
  * `From:`) is asked anonymously.
  */
-export function registryLookup(
-  settings: Settings,
-  environment: NodeJS.ProcessEnv,
-  fetchImpl: typeof fetch = fetch,
-): ImageLookup {
+export function registryLookup(settings: Settings, environment: NodeJS.ProcessEnv, fetchImpl: typeof fetch = fetch): ImageLookup {
   const credentialVariables = new Map<string, CredentialVariables>([
     [settings.registry.host, settings.registry],
     [settings.dockerHub.host, settings.dockerHub],
@@ -77,10 +73,7 @@ interface CredentialVariables {
   passwordVariable: string;
 }
 
-function registryCredentials(
-  names: CredentialVariables | undefined,
-  environment: NodeJS.ProcessEnv,
-): RegistryCredentials | undefined {
+function registryCredentials(names: CredentialVariables | undefined, environment: NodeJS.ProcessEnv): RegistryCredentials | undefined {
   const username = names && environment[names.userVariable];
   const password = names && environment[names.passwordVariable];
   return username && password ? { username, password } : undefined;

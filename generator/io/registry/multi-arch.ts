@@ -19,12 +19,7 @@ export type JoinOutcome = 'joined' | 'unchanged' | 'incomplete';
  * Idempotent: an index that already lists the same digests is left alone; an architecture
  * whose image is missing leaves everything as it is.
  */
-export async function joinArchitectures(
-  client: RegistryClient,
-  repository: string,
-  tag: string,
-  images: ArchitectureImage[],
-): Promise<JoinOutcome> {
+export async function joinArchitectures(client: RegistryClient, repository: string, tag: string, images: ArchitectureImage[]): Promise<JoinOutcome> {
   const current = await client.manifest(repository, tag);
   const entries = [];
   for (const { arch, tag: archTag } of images) {

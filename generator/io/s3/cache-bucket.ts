@@ -1,10 +1,4 @@
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { RETRYABLE_S3_CODES, s3Call, s3Client, type S3Connection } from './client.js';
 import type { Bucket, ListedObject } from '../../cache/bucket.js';
 import { ServiceError } from '../errors.js';
@@ -28,9 +22,7 @@ export class S3Bucket implements Bucket {
     let token: string | undefined;
     do {
       const page = await this.send(`list ${prefix}`, () =>
-        this.client.send(
-          new ListObjectsV2Command({ Bucket: this.name, Prefix: prefix, Delimiter: options.delimiter, ContinuationToken: token }),
-        ),
+        this.client.send(new ListObjectsV2Command({ Bucket: this.name, Prefix: prefix, Delimiter: options.delimiter, ContinuationToken: token })),
       );
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined || object.LastModified === undefined) throw new Error(`listing of ${prefix}: object without key or date`);

@@ -6,12 +6,7 @@ import type { ModuleFile } from '../../modules/modulefile.js';
  * S3 keeps no file modes; s3cmd's own metadata carries them, so `s3cmd sync --preserve`
  * installs the wrappers executable.
  */
-export async function uploadModuleFiles(
-  client: S3Client,
-  bucket: string,
-  files: ModuleFile[],
-  metadata: Record<string, string>,
-): Promise<void> {
+export async function uploadModuleFiles(client: S3Client, bucket: string, files: ModuleFile[], metadata: Record<string, string>): Promise<void> {
   for (const file of files) {
     await client.send(
       new PutObjectCommand({

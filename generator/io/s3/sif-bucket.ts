@@ -33,9 +33,7 @@ export class SifBucket implements SifLookup, SifStore {
   async copy(from: string, to: string): Promise<boolean> {
     const head = await this.client.send(new HeadObjectCommand({ Bucket: this.name, Key: from }));
     if ((head.ContentLength ?? 0) > MAX_SINGLE_COPY_BYTES) return false;
-    await this.client.send(
-      new CopyObjectCommand({ Bucket: this.name, Key: to, CopySource: `${this.name}/${encodeURI(from)}`, MetadataDirective: 'COPY' }),
-    );
+    await this.client.send(new CopyObjectCommand({ Bucket: this.name, Key: to, CopySource: `${this.name}/${encodeURI(from)}`, MetadataDirective: 'COPY' }));
     return true;
   }
 

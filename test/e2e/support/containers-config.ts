@@ -48,13 +48,7 @@ export async function writeContainersConfig(cacheDir: string, registryHost: stri
   );
   await writeFile(
     storageConf,
-    [
-      '[storage]',
-      'driver = "vfs"',
-      `graphroot = "${path.join(dir, 'storage')}"`,
-      `runroot = "${path.join(dir, 'run')}"`,
-      '',
-    ].join('\n'),
+    ['[storage]', 'driver = "vfs"', `graphroot = "${path.join(dir, 'storage')}"`, `runroot = "${path.join(dir, 'run')}"`, ''].join('\n'),
   );
   // buildah and skopeo refuse a REGISTRY_AUTH_FILE that does not exist, even with nothing to read.
   const authFile = path.join(dir, 'auth.json');

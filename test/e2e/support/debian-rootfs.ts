@@ -23,7 +23,11 @@ const SUITE = 'bookworm';
 export function hostAptSources(etcApt = '/etc/apt'): AptSource[] {
   const sources: AptSource[] = [];
   const listDir = path.join(etcApt, 'sources.list.d');
-  const files = existsSync(listDir) ? readdirSync(listDir).sort().map((f) => path.join(listDir, f)) : [];
+  const files = existsSync(listDir)
+    ? readdirSync(listDir)
+        .sort()
+        .map((f) => path.join(listDir, f))
+    : [];
   for (const file of [path.join(etcApt, 'sources.list'), ...files]) {
     if (!existsSync(file)) continue;
     const text = readFileSync(file, 'utf8');
@@ -48,7 +52,11 @@ function deb822Sources(text: string): AptSource[] {
 
 function oneLineSources(text: string): AptSource[] {
   return text.split('\n').flatMap((line) => {
-    const words = line.replace(/#.*/, '').replace(/\[[^\]]*\]/, '').trim().split(/\s+/);
+    const words = line
+      .replace(/#.*/, '')
+      .replace(/\[[^\]]*\]/, '')
+      .trim()
+      .split(/\s+/);
     if (words[0] !== 'deb' || words.length < 3) return [];
     return [{ uri: words[1]!, suite: words[2]!, components: words.slice(3) }];
   });

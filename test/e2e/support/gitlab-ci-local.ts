@@ -75,7 +75,10 @@ export async function runJobs(invocation: Invocation, names: string[], concurren
       const checkout = path.join(invocation.cwd, STATE_DIR, 'builds', safeJobName(name));
       const job = { ...invocation, variables: { ...invocation.variables, CI_PROJECT_DIR: checkout, CI_JOB_NAME: gitlabJobName(name) } };
       const result = await run(job, ['--force-shell-executor', '--shell-isolation', '--no-artifacts-to-source', name]);
-      const summary = result.stdout.split('\n').map((line) => /^ (PASS|FAIL|WARN)\s+(.+?)\s*$/.exec(line)).find((m) => m?.[2] === name);
+      const summary = result.stdout
+        .split('\n')
+        .map((line) => /^ (PASS|FAIL|WARN)\s+(.+?)\s*$/.exec(line))
+        .find((m) => m?.[2] === name);
       outcomes.set(name, { ok: summary ? summary[1] !== 'FAIL' : false, result });
     }
   };

@@ -32,7 +32,13 @@ export async function recordPipeline(gitlab: FakeGitlab, run: PipelineRun, ref: 
       continue;
     }
     const files = await filesBelow(artifactsDir(run.cwd, job.name));
-    jobs.push({ id: nextJobId(), name: gitlabJobName(job.name), status, stage: job.stage, ...(Object.keys(files).length > 0 ? { archive: zipSync(files) } : {}) });
+    jobs.push({
+      id: nextJobId(),
+      name: gitlabJobName(job.name),
+      status,
+      stage: job.stage,
+      ...(Object.keys(files).length > 0 ? { archive: zipSync(files) } : {}),
+    });
   }
   gitlab.jobs.set(run.id, jobs);
   gitlab.bridges.set(run.id, bridges);

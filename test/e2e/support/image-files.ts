@@ -6,10 +6,7 @@ import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
 
-const MANIFESTS = [
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
+const MANIFESTS = ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'].join(', ');
 
 /** The paths in an image's layers, read from the registry's blobs (what a pull would unpack). */
 export async function imageFiles(endpoint: string, repository: string, tag: string): Promise<Set<string>> {
@@ -38,7 +35,9 @@ export async function imageLabels(endpoint: string, repository: string, tag: str
   const response = await fetch(`${endpoint}/v2/${repository}/manifests/${tag}`, { headers: { accept: MANIFESTS } });
   if (response.status === 404) return undefined;
   const manifest = (await response.json()) as { config: { digest: string } };
-  const config = (await (await fetch(`${endpoint}/v2/${repository}/blobs/${manifest.config.digest}`)).json()) as { config?: { Labels?: Record<string, string> } };
+  const config = (await (await fetch(`${endpoint}/v2/${repository}/blobs/${manifest.config.digest}`)).json()) as {
+    config?: { Labels?: Record<string, string> };
+  };
   return config.config?.Labels ?? {};
 }
 

@@ -14,7 +14,11 @@ export const MERGE_REQUEST_IID = 7;
 
 /** GitLab's CI_COMMIT_REF_SLUG. */
 function slug(ref: string): string {
-  return ref.toLowerCase().replace(/[^a-z0-9]/g, '-').slice(0, 63).replace(/^-+|-+$/g, '');
+  return ref
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '-')
+    .slice(0, 63)
+    .replace(/^-+|-+$/g, '');
 }
 
 /** The predefined variables GitLab gives a pipeline of this kind on `branch` (documented in GitLab's predefined variables reference). */

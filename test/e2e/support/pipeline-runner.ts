@@ -54,7 +54,10 @@ export interface RunnerOptions {
 }
 
 type Include = { artifact: string; job: string } | { local: string };
-interface Trigger { include: Include[] | Include | string; strategy?: string }
+interface Trigger {
+  include: Include[] | Include | string;
+  strategy?: string;
+}
 
 /**
  * Runs a pipeline and, for every trigger job, its downstream pipeline, the way GitLab does:
@@ -72,7 +75,10 @@ export class PipelineRunner {
     await copySource(this.options.sourceDir, cwd);
     await initGitRepository(cwd);
     const text = await readFile(path.join(cwd, file), 'utf8');
-    return this.run({ id, name: 'root', text, cwd, source, variables: { ...this.pipelineVariables(id), CI_PIPELINE_SOURCE: source }, jobs: [], status: 'success' }, file);
+    return this.run(
+      { id, name: 'root', text, cwd, source, variables: { ...this.pipelineVariables(id), CI_PIPELINE_SOURCE: source }, jobs: [], status: 'success' },
+      file,
+    );
   }
 
   private async run(pipeline: PipelineRun, file: string): Promise<PipelineRun> {
@@ -88,7 +94,13 @@ export class PipelineRunner {
     };
     while (done.size < listed.length) {
       const ready = listed.filter((job) => !done.has(job.name) && dependencies.get(job.name)!.every((d) => done.has(d)));
-      if (ready.length === 0) throw new Error(`pipeline ${pipeline.name} (#${pipeline.id}): jobs wait for each other: ${listed.filter((j) => !done.has(j.name)).map((j) => j.name).join(', ')}`);
+      if (ready.length === 0)
+        throw new Error(
+          `pipeline ${pipeline.name} (#${pipeline.id}): jobs wait for each other: ${listed
+            .filter((j) => !done.has(j.name))
+            .map((j) => j.name)
+            .join(', ')}`,
+        );
       const runnable: ListedJob[] = [];
       for (const job of ready) {
         const failedBefore = dependencies.get(job.name)!.some((d) => done.get(d)!.status !== 'success' && !done.get(d)!.allowFailure);
@@ -99,11 +111,17 @@ export class PipelineRunner {
       const triggers = runnable.filter((job) => jobDefinition(expanded, job.name).trigger);
       const scripts = runnable.filter((job) => !triggers.includes(job));
       if (scripts.length > 0) {
-        const outcomes = await runJobs(invocation, scripts.map((job) => job.name), this.options.concurrency ?? 1);
+        const outcomes = await runJobs(
+          invocation,
+          scripts.map((job) => job.name),
+          this.options.concurrency ?? 1,
+        );
         for (const job of scripts) {
           const { ok, result } = outcomes.get(job.name)!;
           if (!ok && !/^ FAIL /m.test(result.stdout)) {
-            throw new Error(`pipeline ${pipeline.name} (#${pipeline.id}): gitlab-ci-local did not run job ${job.name}:\n${result.stdout.slice(-4000)}\n${result.stderr}`);
+            throw new Error(
+              `pipeline ${pipeline.name} (#${pipeline.id}): gitlab-ci-local did not run job ${job.name}:\n${result.stdout.slice(-4000)}\n${result.stderr}`,
+            );
           }
           finish({ name: job.name, stage: job.stage, status: ok ? 'success' : 'failed', allowFailure: job.allow_failure });
         }
@@ -194,14 +212,19 @@ function dependenciesOf(job: ListedJob, jobs: ListedJob[], stages: string[]): st
 function stringValues(variables: unknown): Record<string, string> {
   if (!variables || typeof variables !== 'object') return {};
   return Object.fromEntries(
-    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a variable's value is a scalar in any file GitLab accepts
-    Object.entries(variables as Record<string, unknown>).map(([name, value]) => [name, typeof value === 'object' && value !== null ? String((value as { value?: unknown }).value ?? '') : String(value)]),
+    Object.entries(variables as Record<string, unknown>).map(([name, value]) => [
+      name,
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a variable's value is a scalar in any file GitLab accepts
+      typeof value === 'object' && value !== null ? String((value as { value?: unknown }).value ?? '') : String(value),
+    ]),
   );
 }
 
 /** GitLab's variable expansion in trigger variables: `$NAME` and `${NAME}`. */
 function expand(value: string, variables: Record<string, string>): string {
-  return value.replace(/\$\$|\$\{(\w+)\}|\$(\w+)/g, (match, braced?: string, plain?: string) => (match === '$$' ? '$' : (variables[braced ?? plain ?? ''] ?? '')));
+  return value.replace(/\$\$|\$\{(\w+)\}|\$(\w+)/g, (match, braced?: string, plain?: string) =>
+    match === '$$' ? '$' : (variables[braced ?? plain ?? ''] ?? ''),
+  );
 }
 
 function pipelineNeeds(text: string): { pipeline: string; job: string }[] {
@@ -227,4 +250,3 @@ async function copySource(from: string, to: string): Promise<void> {
   await rm(to, { recursive: true, force: true });
   await cp(from, to, { recursive: true, filter: (source) => !/\/(\.git|\.gitlab-ci-local)$/.test(source) });
 }
-

@@ -67,7 +67,12 @@ export interface RunResult {
 }
 
 /** Run a command in the private /opt, collecting stdout and stderr together. */
-export async function runInPrivateOpt(optDir: string, command: string, args: string[], options: { cwd: string; env: Record<string, string> }): Promise<RunResult> {
+export async function runInPrivateOpt(
+  optDir: string,
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+): Promise<RunResult> {
   await mkdir(optDir, { recursive: true });
   const [program, argv] = withPrivateOpt(optDir, command, args);
   return new Promise((resolve, reject) => {

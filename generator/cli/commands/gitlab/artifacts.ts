@@ -22,7 +22,7 @@ export class ArtifactsCommand extends SpacktainersCommand {
       one is missing, failed, still running, or its archive is gone. 429 and 5xx answers are retried.
     `,
     examples: [
-      ['The default branch\'s amd64 spack.lock files', '$0 gitlab artifacts --job spack-generate:amd64 --match "/spack\\.lock$" --output base'],
+      ["The default branch's amd64 spack.lock files", '$0 gitlab artifacts --job spack-generate:amd64 --match "/spack\\.lock$" --output base'],
       ['A job of a child pipeline of pipeline 1234', '$0 gitlab artifacts --pipeline 1234 --bridge containers --job container-jobs:amd64 --output out'],
     ],
   });
@@ -38,15 +38,17 @@ export class ArtifactsCommand extends SpacktainersCommand {
     const env = this.context.env;
     const settings = await loadSettings(this.settings, env);
     const project = gitlabProject(settings, env);
-    const pipeline = this.pipeline === undefined
-      ? await latestSuccessfulPipeline(project, env.CI_DEFAULT_BRANCH || settings.defaultBranch)
-      : await pipelineRef(project, this.pipeline);
+    const pipeline =
+      this.pipeline === undefined
+        ? await latestSuccessfulPipeline(project, env.CI_DEFAULT_BRANCH || settings.defaultBranch)
+        : await pipelineRef(project, this.pipeline);
     const match = new RegExp(this.match);
     const files = await artifactFiles(project, pipeline.id, { bridges: this.bridges, job: this.job }, (file) => match.test(file));
     const root = path.resolve(this.output);
     for (const file of files) {
       const target = path.resolve(root, file.path);
-      if (!target.startsWith(`${root}${path.sep}`)) throw new GitlabError(`job "${file.job}" (#${file.jobId}): archive entry ${file.path} points outside the output folder`);
+      if (!target.startsWith(`${root}${path.sep}`))
+        throw new GitlabError(`job "${file.job}" (#${file.jobId}): archive entry ${file.path} points outside the output folder`);
       await mkdir(path.dirname(target), { recursive: true });
       await writeFile(target, file.content);
       this.context.stdout.write(`${file.path}  (job "${file.job}" #${file.jobId}, pipeline #${file.pipelineId})\n`);

@@ -52,7 +52,10 @@ export class CleanBranchesCommand extends SpacktainersCommand {
     ]);
     const repositories = [...images].sort(compareCodePoints).map((image) => `${registry.path}/${image}`);
     const branches = await projectBranches(gitlabProject(settings, env));
-    const stores = { tags: registryTagStore(projectRegistryClient(settings, env, this.registryUrl?.replace(/\/+$/, ''))), sifs: SifBucket.fromSettings(settings, env) };
+    const stores = {
+      tags: registryTagStore(projectRegistryClient(settings, env, this.registryUrl?.replace(/\/+$/, ''))),
+      sifs: SifBucket.fromSettings(settings, env),
+    };
     const result = await cleanDeletedBranches(stores, repositories, branches, context.defaultBranch, this.dryRun);
     await writeFile(this.report, `${JSON.stringify(result, null, 2)}\n`);
     const verb = this.dryRun ? 'would delete' : 'deleted';

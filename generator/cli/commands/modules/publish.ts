@@ -27,7 +27,10 @@ export class ModulesPublishCommand extends SpacktainersCommand {
         'Publish the module of numpy 1.26.1',
         '$0 modules publish --arch amd64 --name numpy --version 1.26.1 --sif-key numpy/numpy-1.26.1.sif --executables executables.txt',
       ],
-      ['Write them locally to look at', '$0 modules publish --arch amd64 --name tools --version 24.04 --sif-key tools/tools-24.04.sif --runscript --output out'],
+      [
+        'Write them locally to look at',
+        '$0 modules publish --arch amd64 --name tools --version 24.04 --sif-key tools/tools-24.04.sif --runscript --output out',
+      ],
     ],
   });
 
@@ -50,7 +53,12 @@ export class ModulesPublishCommand extends SpacktainersCommand {
       arch: this.arch,
       description: `${this.name} ${this.version} container built by spacktainers`,
       sifKey: this.sifKey,
-      executables: this.executables ? (await readFile(this.executables, 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean) : 'runscript',
+      executables: this.executables
+        ? (await readFile(this.executables, 'utf8'))
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean)
+        : 'runscript',
       lockDigest: this.lockDigest,
     };
     const { files, skipped } = moduleFiles(module, settings.modules);
