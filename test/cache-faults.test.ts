@@ -117,6 +117,11 @@ describe('clean-cache under S3 faults', () => {
   });
 });
 
+/** `clean-cache` on the test bucket, keeping the small fixture's environment, in one pass. */
+function cleanCacheArgs(): string[] {
+  return ['clean-cache', '--bucket', bucketName, '--endpoint', s3.endpoint, '--env', SMALL_LOCK, '--max-age-days', '90', '--grace-hours', '0'];
+}
+
 describe('spacktainers clean-cache command', () => {
   it('dry run prints and reports what would go, without printing credentials', async () => {
     const directory = await mkdtemp(path.join(tmpdir(), 'clean-cache-'));
@@ -133,25 +138,7 @@ describe('spacktainers clean-cache command', () => {
     process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
     const before = await bucketContents(s3.client, bucketName);
-    const code = await buildCli().run(
-      [
-        'clean-cache',
-        '--bucket',
-        bucketName,
-        '--endpoint',
-        s3.endpoint,
-        '--env',
-        SMALL_LOCK,
-        '--max-age-days',
-        '90',
-        '--grace-hours',
-        '0',
-        '--dry-run',
-        '--report',
-        reportFile,
-      ],
-      context,
-    );
+    const code = await buildCli().run([...cleanCacheArgs(), '--dry-run', '--report', reportFile], context);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toContain('v2 (root): 19 entries, 9 in use, 0 not in the index, 10 to delete, 0 marked');
     expect(stdout).toMatch(/would delete v3 xz@5\.4\.1\/2h7b4pg: 100 days old \(> 90\) and in no current environment/);
@@ -162,24 +149,7 @@ describe('spacktainers clean-cache command', () => {
     expect(report.deletions).toHaveLength(20);
     expect(await bucketContents(s3.client, bucketName)).toEqual(before);
 
-    const refused = await buildCli().run(
-      [
-        'clean-cache',
-        '--bucket',
-        bucketName,
-        '--endpoint',
-        s3.endpoint,
-        '--env',
-        SMALL_LOCK,
-        '--max-age-days',
-        '90',
-        '--grace-hours',
-        '0',
-        '--max-delete-fraction',
-        '0.25',
-      ],
-      context,
-    );
+    const refused = await buildCli().run([...cleanCacheArgs(), '--max-delete-fraction', '0.25'], context);
     expect(refused).toBe(2);
     expect(stderr).toMatch(/refused: 20 of 38 entries is more than --max-delete-fraction 0.25/);
     await rm(directory, { recursive: true, force: true });

@@ -237,12 +237,9 @@ function pipelineJson(p: FakePipeline) {
   };
 }
 
-function jobJson(j: FakeJob, p: FakePipeline) {
+/** What jobs and bridges share in the API: the pipeline they ran in and fixed times. */
+function runJson(id: number, p: FakePipeline) {
   return {
-    id: j.id,
-    name: j.name,
-    stage: j.stage ?? 'test',
-    status: j.status,
     ref: p.ref,
     tag: false,
     allow_failure: false,
@@ -252,7 +249,17 @@ function jobJson(j: FakeJob, p: FakePipeline) {
     duration: 1,
     queued_duration: 0,
     pipeline: pipelineJson(p),
-    web_url: `https://gitlab.example.org/hpc/spacktainers/-/jobs/${j.id}`,
+    web_url: `https://gitlab.example.org/hpc/spacktainers/-/jobs/${id}`,
+  };
+}
+
+function jobJson(j: FakeJob, p: FakePipeline) {
+  return {
+    id: j.id,
+    name: j.name,
+    stage: j.stage ?? 'test',
+    status: j.status,
+    ...runJson(j.id, p),
     artifacts: j.archive ? [{ file_type: 'archive', size: j.archive.length, filename: 'artifacts.zip', file_format: 'zip' }] : [],
     artifacts_file: j.archive ? { filename: 'artifacts.zip', size: j.archive.length } : undefined,
     artifacts_expire_at: j.artifactsExpireAt ?? null,
@@ -269,16 +276,7 @@ function bridgeJson(b: FakeBridge, p: FakePipeline, all: FakePipeline[]) {
     name: b.name,
     stage: 'build',
     status: b.status,
-    ref: p.ref,
-    tag: false,
-    allow_failure: false,
-    created_at: TIME,
-    started_at: TIME,
-    finished_at: TIME,
-    duration: 1,
-    queued_duration: 0,
-    pipeline: pipelineJson(p),
-    web_url: `https://gitlab.example.org/hpc/spacktainers/-/jobs/${b.id}`,
+    ...runJson(b.id, p),
     downstream_pipeline: child ?? null,
   };
 }
