@@ -33,6 +33,39 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
     },
   },
+  // The layers of docs/architecture.md: cli → app → {domain, io}, io → domain; the domain touches no file, process or network.
+  {
+    files: ['generator/*.ts', 'generator/!(cli|app|io)/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/io/**', '**/app/**', '**/cli/**'],
+              message: 'The domain imports no adapter, use case or command: define a port here and implement it in io/.',
+            },
+            {
+              group: ['node:fs', 'node:fs/*', 'node:child_process', 'node:http', 'node:https', 'node:net', 'node:dgram', '@aws-sdk/*', '@gitbeaker/*'],
+              message: 'Files, processes and the network belong in io/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['generator/io/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/app/**', '**/cli/**'], message: 'Adapters know the domain only.' }] }],
+    },
+  },
+  {
+    files: ['generator/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/**'], message: 'Use cases know no command.' }] }],
+    },
+  },
   {
     files: ['bench/**/*.ts', 'test/**/*.ts'],
     rules: {
