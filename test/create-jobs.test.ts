@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { baseImageRef } from '../generator/containers/base-images.js';
 import { ciContext } from '../generator/pipeline/ci-context.js';
-import { ROOT_JOBS } from '../generator/app/create-jobs.js';
+import { ROOT_JOBS } from '../generator/pipeline/root-jobs.js';
 import { shellQuote } from '../generator/pipeline/shell.js';
 import { loadSettings } from '../generator/io/fs/settings.js';
 import { ARCHITECTURES, cacheCleanupTarget, cacheResourceGroup, type Architecture } from '../generator/settings/settings.js';

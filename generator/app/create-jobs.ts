@@ -8,16 +8,10 @@ import { DEFAULT_LIMITS, type GitLabLimits, type PipelineFile } from '../pipelin
 import type { ImageLookup } from '../registry/lookup.js';
 import type { Job, Pipeline } from '../pipeline/model.js';
 import { pathInOutput, pipelineFile, type OutputFile } from '../pipeline/output.js';
+import { ROOT_JOBS } from '../pipeline/root-jobs.js';
 import { ARCHITECTURES, mirrorUrl, s3CredentialAliases, spackJobEnvironment, type Architecture, type Settings } from '../settings/settings.js';
 import { buildJobSettings, environmentPaths, renderSpackEnvironment, spackOutputsRoot } from '../spack/environment.js';
 import { spackGenerateScript } from '../spack/generate-script.js';
-
-/** Names of root jobs that generated pipelines refer to; the root .gitlab-ci.yml defines them. */
-export const ROOT_JOBS = {
-  createJobs: 'create-jobs',
-  spackGenerate: (arch: Architecture) => `spack-generate:${arch}`,
-  processSpackPipeline: (arch: Architecture) => `process-spack-pipeline:${arch}`,
-};
 
 export const MAIN_PIPELINE = 'spacktainers.yml';
 export const BASE_IMAGES_PIPELINE = 'base-images.yml';

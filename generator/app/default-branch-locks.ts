@@ -1,4 +1,4 @@
-import { ROOT_JOBS } from './create-jobs.js';
+import { ROOT_JOBS } from '../pipeline/root-jobs.js';
 import type { Architecture } from '../settings/settings.js';
 import { spackOutputsRoot } from '../spack/environment.js';
 import { parseSpackLock, type SpackLock } from '../spack/lock.js';

@@ -4,7 +4,16 @@ import type { Job, Need, Pipeline, ScriptJob, TriggerJob, Variables } from '../p
 import { renderPipeline } from '../pipeline/render.js';
 import { shellCommand } from '../pipeline/shell.js';
 import { pipelineFile } from '../pipeline/output.js';
-import { cacheResourceGroup, mirrorUrl, type Architecture, type CacheKind, type Settings } from '../settings/settings.js';
+import { ROOT_JOBS } from '../pipeline/root-jobs.js';
+import {
+  cacheResourceGroup,
+  mirrorUrl,
+  s3CredentialAliases,
+  spackJobEnvironment,
+  type Architecture,
+  type CacheKind,
+  type Settings,
+} from '../settings/settings.js';
 import { mergeSpackPipelines, type SpackBuildGraph, type SpackInputSummary } from './merge.js';
 import { criticalPath, splitMakespan } from './schedule.js';
 import { splitBuildGraph, type BuildSplit } from './split.js';
@@ -20,11 +29,6 @@ export const PLAN_FILE = 'plan.json';
 export const RELAY_JOB = 'collect-child-pipelines';
 const BUILD_STAGE = 'build';
 const REBUILD_INDEX_STAGE = 'stage-rebuild-index';
-
-/** The root pipeline's job that runs `process-spack-pipeline` for one architecture. */
-export function processJobName(arch: Architecture): string {
-  return `process-spack-pipeline:${arch}`;
-}
 
 export interface SpackPipelineOptions {
   settings: Settings;
@@ -194,7 +198,7 @@ function triggerPipeline(
     stage: RELAY_JOB,
     image: options.settings.images.generator,
     tags: options.settings.architectures[options.arch].runnerTags,
-    needs: [{ pipeline: '$PARENT_PIPELINE_ID', job: processJobName(options.arch) }],
+    needs: [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.processSpackPipeline(options.arch) }],
     script: [shellCommand('ls', '-l', options.outputPath)],
     artifacts: { paths: [options.outputPath] },
   };
@@ -261,22 +265,6 @@ function nothingToBuild(graph: SpackBuildGraph, { settings, arch }: SpackPipelin
  * the CI variables named in the settings, never values.
  */
 function settingsVariables(settings: Settings): Variables {
-  const variables: Variables = { S3_ENDPOINT_URL: settings.s3.endpoint, AWS_DEFAULT_REGION: settings.s3.region };
-  const reference = (name: string, variable: string) => {
-    if (variable !== name) variables[name] = `$${variable}`;
-  };
-  reference('AWS_ACCESS_KEY_ID', settings.s3.accessKeyVariable);
-  reference('AWS_SECRET_ACCESS_KEY', settings.s3.secretKeyVariable);
-  const proxies: [string, string][] = [
-    ['http_proxy', settings.proxy.http],
-    ['https_proxy', settings.proxy.https],
-    ['no_proxy', settings.proxy.noProxy],
-  ];
-  for (const [name, value] of proxies) {
-    if (value) {
-      variables[name] = value;
-      variables[name.toUpperCase()] = value;
-    }
-  }
-  return variables;
+  const references = Object.entries(s3CredentialAliases(settings)).map(([name, variable]): [string, string] => [name, `$${variable}`]);
+  return { ...spackJobEnvironment(settings), ...Object.fromEntries(references) };
 }
