@@ -133,6 +133,27 @@ describe('process-spack-pipeline on the real fixtures', () => {
     });
   });
 
+  it('references the CI variables the settings name for the S3 keys, and sets the proxies, never a value of a secret', () => {
+    const site = {
+      ...settings,
+      s3: { ...settings.s3, accessKeyVariable: 'CACHE_KEY_ID', secretKeyVariable: 'CACHE_SECRET' },
+      proxy: { http: 'http://proxy:3128', https: 'http://proxy:3128', noProxy: 'localhost' },
+    };
+    const result = buildSpackPipeline(FULL.map(fixture), { settings: site, arch: 'amd64', cache: 'production', outputPath: OUTPUT });
+    expect((parse(result.pipelines[1]!.text) as Doc).variables).toEqual({
+      S3_ENDPOINT_URL: settings.s3.endpoint,
+      AWS_DEFAULT_REGION: settings.s3.region,
+      http_proxy: 'http://proxy:3128',
+      HTTP_PROXY: 'http://proxy:3128',
+      https_proxy: 'http://proxy:3128',
+      HTTPS_PROXY: 'http://proxy:3128',
+      no_proxy: 'localhost',
+      NO_PROXY: 'localhost',
+      AWS_ACCESS_KEY_ID: '$CACHE_KEY_ID',
+      AWS_SECRET_ACCESS_KEY: '$CACHE_SECRET',
+    });
+  });
+
   it("moves each input's global variables into its own jobs and adds the S3 settings", () => {
     const result = build(FULL);
     const child = parse(result.pipelines[1]!.text) as Doc;
