@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SpackLock } from '../spack/lock.js';
-import { byKeys } from '../pipeline/order.js';
+import { byKeys, compareCodePoints } from '../pipeline/order.js';
 
 /** One installed package of a container, as a user asks about it. */
 export interface PackageRecord {
@@ -45,7 +45,7 @@ export function spackLockDigest(lockText: string): string {
   try {
     const lock = JSON.parse(lockText) as { roots?: { spec?: string; hash?: string }[] };
     if (Array.isArray(lock.roots)) {
-      lock.roots = [...lock.roots].sort((a, b) => order(`${a.spec} ${a.hash}`, `${b.spec} ${b.hash}`));
+      lock.roots = [...lock.roots].sort((a, b) => compareCodePoints(`${a.spec} ${a.hash}`, `${b.spec} ${b.hash}`));
     }
     canonical = JSON.stringify(sortedKeys(lock));
   } catch {
@@ -57,13 +57,8 @@ export function spackLockDigest(lockText: string): string {
 function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
   if (value === null || typeof value !== 'object') return value;
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => order(a, b));
+  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => compareCodePoints(a, b));
   return Object.fromEntries(entries.map(([key, inner]) => [key, sortedKeys(inner)]));
-}
-
-/** Code-point order: the same on every machine and locale. */
-function order(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function packageList(lock: SpackLock): PackageRecord[] {
