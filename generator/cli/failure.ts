@@ -1,9 +1,7 @@
 import type { Writable } from 'node:stream';
 import { ServiceError } from '../io/errors.js';
-import { GitlabError } from '../io/gitlab/errors.js';
 import { InputError, InputErrors } from '../input/errors.js';
 import { PipelineLimitError } from '../pipeline/output.js';
-import { RegistryError } from '../io/registry/client.js';
 import { failureMessage, systemErrorCode } from '../io/retry.js';
 
 /** Exit codes: a failure the message explains, and a command line that does not parse. */
@@ -11,7 +9,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /** Errors whose message is already the line(s) a user needs: what failed and what to do. */
-const EXPLAINED = [InputError, InputErrors, RegistryError, GitlabError, ServiceError];
+const EXPLAINED = [InputError, InputErrors, ServiceError];
 
 function isUsageError(error: unknown): boolean {
   return (error as { clipanion?: { type?: string } } | undefined)?.clipanion !== undefined;

@@ -1,7 +1,8 @@
 import type { ImageLookup } from '../../registry/lookup.js';
 import { parseImageReference } from '../../registry/reference.js';
 import type { Settings } from '../../settings/settings.js';
-import { RegistryClient, RegistryError, type RegistryCredentials } from './client.js';
+import { ServiceError } from '../errors.js';
+import { RegistryClient, type RegistryCredentials } from './client.js';
 
 /**
  * Registries as named in the settings, with credentials read from the CI variables the
@@ -41,7 +42,7 @@ export function registryLookup(settings: Settings, environment: NodeJS.ProcessEn
       try {
         return (await client(ref.registry).tags(ref.repository)) !== undefined;
       } catch (error) {
-        if (error instanceof RegistryError && (error.status === 401 || error.status === 403)) return false;
+        if (error instanceof ServiceError && (error.status === 401 || error.status === 403)) return false;
         throw error;
       }
     },
