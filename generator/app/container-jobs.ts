@@ -8,6 +8,7 @@ import {
   pinBaseImages,
   pinImage,
   planContainer,
+  publishDir,
   spackIdentity,
   type ContainerIdentity,
   type ContainerPublication,
@@ -25,11 +26,6 @@ import type { SifLookup } from '../sif/store.js';
 import type { LockedEnvironment } from '../spack/lock.js';
 import { packageList, renderProvenance, type Provenance } from '../provenance/package-list.js';
 import { groupPipeline, publishGroups } from './publish-split.js';
-
-/** Where container-jobs writes an architecture's publishing pipeline and Dockerfiles. */
-export function publishDir(generatedRoot: string, arch: Architecture): string {
-  return `${generatedRoot}/${arch}/containers`;
-}
 
 /** What is already published, asked at generation time; the offline variants assume nothing. */
 export interface Published {

@@ -1,4 +1,4 @@
-import { publishDir } from './container-jobs.js';
+import { publishDir } from '../containers/container-pipeline.js';
 import { publishGroups, publishWriterJob, type PublishGroup } from './publish-split.js';
 import type { DefinitionSet, SpackContainerDefinition } from '../definitions/definition.js';
 import { baseImageRef, baseImagesPipeline, describeBaseImages, planBaseImages, type BaseImageInputs, type BaseImageStep } from '../containers/base-images.js';

@@ -91,6 +91,11 @@ export interface ContainerPublication {
   steps: ContainerSteps;
 }
 
+/** Where container-jobs writes an architecture's publishing pipelines, with a folder per container. */
+export function publishDir(generatedRoot: string, arch: Architecture): string {
+  return `${generatedRoot}/${arch}/containers`;
+}
+
 export function containerVersion(definition: ContainerDefinition, lock: SpackLock | undefined): string {
   if (definition.kind === 'custom') return definition.fromTag;
   if (!lock) throw new Error(`internal: no lock for ${definition.file}`);
@@ -112,7 +117,7 @@ export function planContainer(
       `version "${version}" does not make a valid image tag ("${tag}")`,
     );
   }
-  const outputDir = `${generatedRoot}/${definition.arch}/containers/${definition.name}`;
+  const outputDir = `${publishDir(generatedRoot, definition.arch)}/${definition.name}`;
   const planned: PlannedContainer = {
     definition,
     version,
