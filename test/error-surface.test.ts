@@ -2,6 +2,8 @@ import { appendFile, cp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LeaseHeldError } from '../generator/cache/lease.js';
+import { SpackIndexError } from '../generator/cache/spack-index.js';
 import { failureLines } from '../generator/cli/failure.js';
 import { PipelineLimitError } from '../generator/pipeline/output.js';
 import { FIXTURES } from './support/buildcache.js';
@@ -69,6 +71,13 @@ describe('one error surface: one line, exit 1; usage errors exit 2; stacks only 
     const run = await cli(['schemas', '--output', '/dev/null/schemas']);
     expectOneLine(run, 1, /^spacktainers schemas: ENOTDIR: not a directory, mkdir '\/dev\/null\/schemas'$/);
     expect((await cli(['schemas', '--output', '/dev/null/schemas', '--verbose'])).stderr).toMatch(STACK_LINE);
+  });
+
+  it("the janitor's own stops (a lease held by another run, a bucket index that is not Spack's) are their one line, not 'unexpected'", () => {
+    const held =
+      'build_cache/: another janitor holds the lease (spacktainers-janitor/lease/, renewed 2026-12-01T00:00:00.000Z); nothing was changed, try later';
+    expect(failureLines(new LeaseHeldError(held), 'spacktainers clean-cache')).toBe(held);
+    expect(failureLines(new SpackIndexError('build_cache/index.json: not JSON (x)'), 'spacktainers clean-cache')).toBe('build_cache/index.json: not JSON (x)');
   });
 
   it('a limit error is one line per broken limit', () => {

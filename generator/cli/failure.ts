@@ -1,5 +1,7 @@
 import type { Writable } from 'node:stream';
 import { ServiceError } from '../io/errors.js';
+import { LeaseHeldError, LeaseLostError } from '../cache/lease.js';
+import { SpackIndexError } from '../cache/spack-index.js';
 import { InputError, InputErrors } from '../input/errors.js';
 import { PipelineLimitError } from '../pipeline/output.js';
 import { failureMessage, systemErrorCode } from '../io/retry.js';
@@ -9,7 +11,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /** Errors whose message is already the line(s) a user needs: what failed and what to do. */
-const EXPLAINED = [InputError, InputErrors, ServiceError];
+const EXPLAINED = [InputError, InputErrors, ServiceError, LeaseHeldError, LeaseLostError, SpackIndexError];
 
 function isUsageError(error: unknown): boolean {
   return (error as { clipanion?: { type?: string } } | undefined)?.clipanion !== undefined;
