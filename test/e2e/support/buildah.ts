@@ -36,3 +36,14 @@ export async function removeLocalManifestLists(prefix: string, env: Record<strin
   }
   return removed;
 }
+
+/**
+ * Drop what earlier runs left in local storage and no later run reuses: working containers of
+ * builds that stopped, and untagged images (layers cached by `--layers` and images whose tag a
+ * later build took). Kept, vfs storage grows by gigabytes a run until the disk is full, which
+ * then fails image builds with "no space left on device". Tagged images stay.
+ */
+export async function pruneLocalStorage(env: Record<string, string>): Promise<void> {
+  await buildah(['rm', '--all'], env);
+  await buildah(['rmi', '--prune'], env);
+}

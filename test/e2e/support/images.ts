@@ -7,7 +7,7 @@ import { loadSettings } from '../../../generator/io/fs/settings.js';
 import { REPO_ROOT } from '../../support/project.js';
 import { collectRegistryGarbage, freePort, startRegistry } from '../../support/registry.js';
 import { serveStandInPackage, STAND_IN_BIN, STAND_IN_DEPENDENCIES } from './apptainer-package.js';
-import { removeLocalManifestLists } from './buildah.js';
+import { pruneLocalStorage, removeLocalManifestLists } from './buildah.js';
 import { writeContainersConfig } from './containers-config.js';
 import { debianRootfs } from './debian-rootfs.js';
 import { seedMirror } from './seed-images.js';
@@ -98,6 +98,8 @@ export async function prepareImages(options: PrepareImagesOptions = {}): Promise
     const env = await writeContainersConfig(cacheDir, registry.host, options.otherRegistries);
     const removeManifestLists = () => removeLocalManifestLists(`${registry.host}/${settings.registry.path}/`, env);
     await removeManifestLists();
+    log('pruning image storage left by earlier runs');
+    await pruneLocalStorage(env);
     log('docker.io mirror');
     const seeded = await seedMirror(cacheDir, registry, rootfs, env);
     log('spack source');
