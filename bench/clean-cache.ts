@@ -10,10 +10,9 @@
  * in its legacy provider; without the flag every listing past 1000 keys fails with a 500.)
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loopbackS3 } from './loopback-s3.js';
+import { startS3 } from '../test/support/s3.js';
 import { cleanCache } from '../generator/cache/clean.js';
 import { V2_INDEX, V2_INDEX_HASH, v2TarballKey } from '../generator/cache/layout-v2.js';
 import { blobKey, blobOf, DEFAULT_INDEX_MEDIA_TYPE, renderManifest, V3_INDEX_MANIFEST, V3_SPEC_MANIFESTS } from '../generator/cache/layout-v3.js';
@@ -98,14 +97,12 @@ async function seed(directory: string, synthetic: Synthetic, now: number): Promi
 }
 
 async function measure(entries: number, layout: 'v2' | 'v3', dryRun: boolean): Promise<string> {
-  const directory = await mkdtemp(path.join(tmpdir(), 'bench-clean-cache-'));
   const now = Date.now();
   const synthetic = await synthesize(entries, layout);
-  await seed(directory, synthetic, now);
-  const { client, close } = await loopbackS3(directory);
+  const s3 = await startS3({ seed: (directory) => seed(directory, synthetic, now) });
   try {
     const started = performance.now();
-    const report = await cleanCache(new S3Bucket(client, BUCKET), {
+    const report = await cleanCache(new S3Bucket(s3.client, BUCKET), {
       prefixes: [''],
       keep: synthetic.keep,
       maxAgeDays: 90,
@@ -124,8 +121,7 @@ async function measure(entries: number, layout: 'v2' | 'v3', dryRun: boolean): P
       `${report.requests} S3 requests (N/1000 + objects/1000 + 10 = ${budget}), ${seconds.toFixed(2)} s`
     );
   } finally {
-    await close();
-    await rm(directory, { recursive: true, force: true });
+    await s3.stop();
   }
 }
 

@@ -6,11 +6,10 @@
  *
  *   npm run build && node --openssl-legacy-provider dist/bench/janitor-concurrency.js
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { loopbackS3 } from './loopback-s3.js';
+import { startS3 } from '../test/support/s3.js';
 import type { Bucket } from '../generator/cache/bucket.js';
 import { cleanCache } from '../generator/cache/clean.js';
 import { surveyV2, V2_ROOT, v2TarballKey } from '../generator/cache/layout-v2.js';
@@ -47,8 +46,8 @@ class CountingBucket implements Bucket {
   }
 }
 
-const directory = await mkdtemp(path.join(tmpdir(), 'bench-janitor-'));
-const { client, close } = await loopbackS3(directory);
+const s3 = await startS3();
+const { client } = s3;
 try {
   await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
   const root = path.join(FIXTURES, 'buildcache-v2', 'medium');
@@ -91,6 +90,5 @@ try {
   console.log(line('marking run', marking, marked));
   console.log(`${line('cleaning run', cleaning, cleaned)}; ${pushes} entries pushed during it`);
 } finally {
-  await close();
-  await rm(directory, { recursive: true, force: true });
+  await s3.stop();
 }

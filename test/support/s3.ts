@@ -47,9 +47,13 @@ function answerPutsWhenWritten(server: S3rver): void {
   };
 }
 
-/** Start s3rver on 127.0.0.1 at a random port, storing in a fresh temporary folder. */
-export async function startS3(options: { buckets?: string[] } = {}): Promise<TestS3> {
+/**
+ * Start s3rver on 127.0.0.1 at a random port, storing in a fresh temporary folder; `seed` may
+ * write objects into that folder (s3rver's file layout) before the server starts.
+ */
+export async function startS3(options: { buckets?: string[]; seed?: (directory: string) => Promise<void> } = {}): Promise<TestS3> {
   const directory = await mkdtemp(path.join(tmpdir(), 's3rver-'));
+  await options.seed?.(directory);
   const server = new S3rver({
     address: '127.0.0.1',
     port: 0,
