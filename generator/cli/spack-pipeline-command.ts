@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from './base-command.js';
-import { maxYamlBytesOption, positiveInteger, settingsOption } from './options.js';
+import { limitsWithYamlBytes, maxYamlBytesOption, positiveInteger, settingsOption } from './options.js';
 import { OptionError } from '../input/errors.js';
 import { DEFAULT_LIMITS } from '../pipeline/limits.js';
 import { outputFolder } from '../io/fs/output.js';
@@ -35,11 +35,7 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
     const arch = oneOf('--arch', this.arch, ARCHITECTURES);
     const settings = await loadSettings(this.settings, this.context.env);
     const cache = this.cache === undefined ? cacheKind(ciContext(settings, this.context.env)) : oneOf('--cache', this.cache, CACHE_KINDS);
-    const limits = {
-      ...DEFAULT_LIMITS,
-      maxYamlBytes: positiveInteger('--max-yaml-bytes', this.maxYamlBytes),
-      maxNeeds: positiveInteger('--max-needs', this.maxNeeds),
-    };
+    const limits = { ...limitsWithYamlBytes(this.maxYamlBytes), maxNeeds: positiveInteger('--max-needs', this.maxNeeds) };
     const output = await outputFolder('--output', this.output, [this.settings, this.input]);
     const inputs = await readSpackPipelines(this.input);
     return { ...buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits }), output };
