@@ -1,0 +1,75 @@
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SifBucket } from '../../generator/io/s3/sif-bucket.js';
+import { sifObjectKey } from '../../generator/sif/store.js';
+import { runCli } from '../support/cli.js';
+import { makeProject } from '../support/project.js';
+import { startS3, type TestS3 } from '../support/s3.js';
+
+describe('SIF upload to S3 (s3rver)', () => {
+  let s3: TestS3;
+  let dir: string;
+  beforeAll(async () => {
+    s3 = await startS3({ buckets: ['sifs'] });
+    dir = await mkdtemp(path.join(tmpdir(), 'spacktainers-sif-'));
+  });
+  afterAll(async () => {
+    await s3?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('names objects after the container and its tag', () => {
+    expect(sifObjectKey('numpy', '1.26.1__my-branch-arm64')).toBe('numpy/numpy-1.26.1__my-branch-arm64.sif');
+  });
+
+  it('uploads large files in parts, with the metadata, and skips an identical object', async () => {
+    const file = path.join(dir, 'big.sif');
+    await writeFile(file, Buffer.alloc(11 * 1024 * 1024, 7));
+    const metadata = { 'spack-lock-digest': 'sha256:aa', 'container-checksum': 'sha256:bb' };
+    const commands: string[] = [];
+    s3.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(context.commandName!);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordCommands' },
+    );
+    expect(await new SifBucket(s3.client, 'sifs').upload('big/big-1.0.sif', file, metadata, 5 * 1024 * 1024)).toBe('uploaded');
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'sifs', Key: 'big/big-1.0.sif' }));
+    expect(head.ContentLength).toBe(11 * 1024 * 1024);
+    expect(commands.filter((c) => c !== 'HeadObjectCommand')).toEqual([
+      'CreateMultipartUploadCommand',
+      'UploadPartCommand',
+      'UploadPartCommand',
+      'UploadPartCommand',
+      'CompleteMultipartUploadCommand',
+    ]);
+    s3.client.middlewareStack.remove('recordCommands');
+    expect(await new SifBucket(s3.client, 'sifs').metadata('big/big-1.0.sif')).toEqual(metadata);
+    expect(await new SifBucket(s3.client, 'sifs').upload('big/big-1.0.sif', file, metadata)).toBe('unchanged');
+    expect(await new SifBucket(s3.client, 'sifs').upload('big/big-1.0.sif', file, { ...metadata, 'container-checksum': 'sha256:cc' })).toBe('uploaded');
+    expect(await new SifBucket(s3.client, 'sifs').metadata('missing.sif')).toBeUndefined();
+  });
+
+  it('`spacktainers sif upload` reads the bucket from the settings and credentials from the named variables', async () => {
+    const project = await makeProject({});
+    await writeFile(path.join(project, 'tool.sif'), 'sif bytes');
+    const env = {
+      SPACKTAINERS_S3_ENDPOINT: s3.endpoint,
+      SPACKTAINERS_S3_SIF_BUCKET: 'sifs',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    };
+    const args = ['sif', 'upload', '--file', 'tool.sif', '--key', 'tool/tool-1.0.sif', '--metadata', 'container-checksum=sha256:01'];
+    const first = await runCli(args, project, env);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toBe('uploaded tool.sif to s3://sifs/tool/tool-1.0.sif\n');
+    expect((await runCli(args, project, env)).stdout).toContain('already holds this container');
+    const bad = await runCli(['sif', 'upload', '--file', 'tool.sif', '--key', 'k', '--metadata', 'Bad Key=1'], project, env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('expected key=value');
+  });
+});

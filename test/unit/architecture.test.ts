@@ -1,0 +1,83 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The layers of docs/architecture.md, checked on the source: `cli → app → {domain, io}`, io
+ * knows the domain, the domain knows none of them and touches no file, network or process.
+ */
+const generator = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'generator');
+
+type Layer = 'cli' | 'app' | 'io' | 'domain';
+const ADAPTER_LAYERS: readonly string[] = ['cli', 'app', 'io'];
+
+/** Which layers each layer may import from (its own is always allowed). */
+const ALLOWED: Record<Layer, readonly Layer[]> = {
+  cli: ['app', 'io', 'domain'],
+  app: ['io', 'domain'],
+  io: ['domain'],
+  domain: [],
+};
+
+/** Packages through which a module reaches files, processes or the network: adapters only. */
+const SIDE_EFFECT_PACKAGES = [/^node:(fs|fs\/promises|child_process|http|https|net|dgram)$/, /^@aws-sdk\//, /^@gitbeaker\//];
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return entry.name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+function layerOf(file: string): Layer {
+  const top = path.relative(generator, file).split(path.sep)[0] ?? '';
+  return (ADAPTER_LAYERS.includes(top) ? top : 'domain') as Layer;
+}
+
+/** Every module specifier a file imports or re-exports, statically or dynamically. */
+function specifiers(source: string): string[] {
+  return [...source.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1] ?? '');
+}
+
+const files = sourceFiles(generator);
+const shown = (file: string) => path.relative(path.dirname(generator), file).split(path.sep).join('/');
+
+describe('architecture', () => {
+  it('finds the source', () => {
+    expect(files.length).toBeGreaterThan(50);
+  });
+
+  it('imports only in the allowed direction: cli → app → {domain, io}, io → domain', () => {
+    const offending: string[] = [];
+    for (const file of files) {
+      const from = layerOf(file);
+      for (const specifier of specifiers(readFileSync(file, 'utf8'))) {
+        if (!specifier.startsWith('.')) continue;
+        const target = path.resolve(path.dirname(file), specifier.replace(/\.js$/, '.ts'));
+        const to = layerOf(target);
+        if (to !== from && !ALLOWED[from].includes(to)) offending.push(`${shown(file)} (${from}) → ${shown(target)} (${to})`);
+      }
+    }
+    expect(offending).toEqual([]);
+  });
+
+  it('keeps files, processes and the network out of the domain', () => {
+    const offending: string[] = [];
+    for (const file of files) {
+      if (layerOf(file) !== 'domain') continue;
+      const source = readFileSync(file, 'utf8');
+      for (const specifier of specifiers(source)) {
+        if (SIDE_EFFECT_PACKAGES.some((pattern) => pattern.test(specifier))) offending.push(`${shown(file)} imports ${specifier}`);
+      }
+      if (/\bprocess\.(env|cwd|stdout|stderr|exit)\b/.test(source)) offending.push(`${shown(file)} reads the process`);
+    }
+    expect(offending).toEqual([]);
+  });
+
+  it('reads the environment only in cli: app and io are handed it', () => {
+    const offending = files.filter((file) => layerOf(file) !== 'cli' && /\bprocess\.env\b/.test(readFileSync(file, 'utf8'))).map(shown);
+    expect(offending).toEqual([]);
+  });
+});
