@@ -17,7 +17,7 @@ import {
   type PlannedContainer,
 } from '../containers/container-pipeline.js';
 import type { CiContext } from '../pipeline/ci-context.js';
-import { InputError, throwIfAny } from '../input/errors.js';
+import { SpacktainersError, throwIfAny } from '../errors.js';
 import type { GitLabLimits, PipelineFile } from '../pipeline/limits.js';
 import { pathInOutput, pipelineFile, type OutputFile } from '../pipeline/output.js';
 import type { ImageLookup } from '../registry/lookup.js';
@@ -70,18 +70,18 @@ export type PublicationsInput = Omit<ContainerJobsInput, 'writerJob' | 'limits'>
  */
 export async function planPublications(input: PublicationsInput): Promise<{ publications: ContainerPublication[]; bases: PinnedBaseImages }> {
   const { settings, context, arch, generatedRoot, published } = input;
-  const errors: InputError[] = [];
+  const errors: SpacktainersError[] = [];
   const containers: PlannedContainer[] = [];
   for (const definition of input.definitions.definitions.filter((d) => d.arch === arch)) {
     try {
       const lock = input.locks.get(definition.name);
       if (definition.kind === 'spack' && !lock) {
-        throw new InputError({ file: definition.file }, `no spack.lock for "${definition.name}": its generate job did not run or failed`);
+        throw SpacktainersError.input({ file: definition.file }, `no spack.lock for "${definition.name}": its generate job did not run or failed`);
       }
       const version = containerVersion(definition, lock?.lock);
       containers.push(planContainer(settings, context, definition, version, input.dockerfileTemplate, generatedRoot));
     } catch (error) {
-      if (!(error instanceof InputError)) throw error;
+      if (!(error instanceof SpacktainersError && error.kind === 'input')) throw error;
       errors.push(error);
     }
   }
@@ -169,6 +169,6 @@ async function identify(input: PublicationsInput, container: PlannedContainer, b
     return customIdentity(definition, await pinImage(input.published.images, `${definition.fromImage}:${definition.fromTag}`));
   }
   const sources = input.sources.get(definition.name);
-  if (!sources) throw new Error(`internal: no sources read for ${definition.file}`);
+  if (!sources) throw new SpacktainersError('internal', `internal: no sources read for ${definition.file}`);
   return spackIdentity(input.settings, input.locks.get(definition.name)!.digest, containerChecksum(container.dockerfile!.text, sources), bases);
 }

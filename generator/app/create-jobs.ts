@@ -3,7 +3,7 @@ import { publishGroups, publishWriterJob, type PublishGroup } from './publish-sp
 import type { DefinitionSet, SpackContainerDefinition } from '../definitions/definition.js';
 import { baseImageRef, baseImagesPipeline, describeBaseImages, planBaseImages, type BaseImageInputs, type BaseImageStep } from '../containers/base-images.js';
 import { cacheKind, type CiContext } from '../pipeline/ci-context.js';
-import { InputError } from '../input/errors.js';
+import { SpacktainersError } from '../errors.js';
 import { DEFAULT_LIMITS, type GitLabLimits, type PipelineFile } from '../pipeline/limits.js';
 import type { ImageLookup } from '../registry/lookup.js';
 import type { Job, Pipeline } from '../pipeline/model.js';
@@ -162,7 +162,7 @@ function containersPipeline(
     ];
     if (needs.length > limits.maxNeeds) {
       const counts = multiArch.map((arch) => `${triggers.get(arch)!.length} for ${arch}`).join(', ');
-      throw new InputError(
+      throw SpacktainersError.input(
         { file: 'container_definitions' },
         `the containers need ${counts} publishing pipelines, and multi-arch-manifests would wait for ${needs.length} jobs, over the ${limits.maxNeeds} needs GitLab allows`,
       );

@@ -4,7 +4,7 @@ import { spackOutputsRoot } from '../spack/environment.js';
 import { parseSpackLock, type SpackLock } from '../spack/lock.js';
 import { artifactFiles, latestPipelinesWithJobs, type PipelineRef } from '../io/gitlab/artifacts.js';
 import type { GitlabProject } from '../io/gitlab/client.js';
-import { ServiceError } from '../io/errors.js';
+import { SpacktainersError } from '../errors.js';
 
 /** One architecture's locks on the default branch (by container name), or why they are not known. */
 export type DefaultBranchBase = { pipeline: PipelineRef; locks: Map<string, SpackLock> } | { missing: string };
@@ -32,7 +32,7 @@ export async function defaultBranchLocks(
     try {
       bases.set(arch, { pipeline: found.pipeline, locks: await locksOf(project, found.pipeline, arch, generatedRoot) });
     } catch (error) {
-      if (!(error instanceof ServiceError)) throw error;
+      if (!(error instanceof SpacktainersError && error.kind === 'service')) throw error;
       bases.set(arch, { missing: error.message });
     }
   }

@@ -10,7 +10,7 @@ import {
 import { baseImageRef } from '../containers/base-images.js';
 import type { ContainerDefinition } from '../definitions/definition.js';
 import { tagSuffix, type CiContext } from '../pipeline/ci-context.js';
-import { InputError } from '../input/errors.js';
+import { SpacktainersError } from '../errors.js';
 import { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
 import type { Pipeline } from '../pipeline/model.js';
 import { renderPipeline } from '../pipeline/render.js';
@@ -65,7 +65,7 @@ export function publishGroups(input: PublishSplitInput): PublishGroup[] {
   for (const definition of definitions) {
     const bytes = yamlBytes({ jobs: groupPipeline(input, [worstCase(input, definition)], 1, 1).jobs });
     if (bytes > budget) {
-      throw new InputError(
+      throw SpacktainersError.input(
         { file: definition.file },
         `the publishing jobs of "${definition.name}" can take ${bytes} bytes of YAML, over the budget of ${budget} bytes per publishing pipeline`,
       );

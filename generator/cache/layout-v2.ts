@@ -4,6 +4,7 @@ import { dependencyHashes, indexOf, parseSpackIndex, renderSpackIndex, sha256Hex
 import { decodeSpecDocument, nodeOfSpecFile } from './spec-file.js';
 import type { IndexWrite, LayoutSurvey } from './survey.js';
 import { compareCodePoints } from '../pipeline/order.js';
+import { SpacktainersError } from '../errors.js';
 
 /**
  * Spack < 1.0 ("build cache layout" 1 and 2, Spack 0.18 to 0.23), checked against the Spack 0.21.2
@@ -47,7 +48,7 @@ export function v2TarballKey(prefix: string, basename: string, node: SpecNode): 
   const compilerPart = `${compiler?.name}-${compiler?.version}`;
   const archAndCompiler = basename.slice(0, basename.length - tail.length);
   if (!compiler?.name || !basename.endsWith(tail) || !archAndCompiler.endsWith(`-${compilerPart}`)) {
-    throw new Error(`${prefix}${V2_ROOT}${basename}: cannot tell where its tarball is (unexpected name or no compiler)`);
+    throw new SpacktainersError('service', `${prefix}${V2_ROOT}${basename}: cannot tell where its tarball is (unexpected name or no compiler)`);
   }
   const arch = archAndCompiler.slice(0, archAndCompiler.length - compilerPart.length - 1);
   return `${prefix}${V2_ROOT}${arch}/${compilerPart}/${node.name}-${node.version}/${basename}.spack`;
@@ -58,7 +59,7 @@ export function v2Entries(prefix: string, listing: ListedObject[], nodes: Map<st
   const entries: BuildCacheEntry[] = [];
   for (const [hash, files] of specFilesOf(listing, prefix)) {
     const node = nodes.get(hash);
-    if (!node) throw new Error(`${prefix}${V2_ROOT}: no spec known for ${hash}`);
+    if (!node) throw new SpacktainersError('service', `${prefix}${V2_ROOT}: no spec known for ${hash}`);
     const specKeys = files.map((file) => file.object.key).sort(compareCodePoints);
     entries.push({
       layout: 'v2',
@@ -99,7 +100,7 @@ export async function surveyV2(bucket: Bucket, prefix: string, known = new Map<s
     // Pushed after the last update-index: only its spec file knows its dependencies.
     const key = files[0]!.object.key;
     const bytes = await bucket.get(key);
-    if (!bytes) throw new Error(`${key}: listed but gone; the cache is changing, try again`);
+    if (!bytes) throw new SpacktainersError('service', `${key}: listed but gone; the cache is changing, try again`);
     nodes.set(hash, nodeOfSpecFile(decodeSpecDocument(bytes), hash, key));
   }
   for (const [hash, node] of nodes) known.set(hash, node);

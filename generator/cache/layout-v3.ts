@@ -4,6 +4,7 @@ import type { BuildCacheEntry } from './entry.js';
 import { dependencyHashes, indexOf, parseSpackIndex, renderSpackIndex, sha256Hex, type SpackIndex, type SpecNode } from './spack-index.js';
 import { clearsignedJson, decodeSpecDocument, documentText, nodeOfSpecFile } from './spec-file.js';
 import type { IndexWrite, LayoutSurvey, ObjectWrite } from './survey.js';
+import { SpacktainersError } from '../errors.js';
 
 /**
  * Spack >= 1.0 ("build cache layout" 3), as written by spack/lib/spack/spack/url_buildcache.py and
@@ -41,7 +42,7 @@ export interface BuildcacheManifest {
 
 export function parseManifest(bytes: Uint8Array, source: string): BuildcacheManifest {
   const manifest = JSON.parse(clearsignedJson(Buffer.from(bytes).toString('utf8'))) as BuildcacheManifest | null;
-  if (manifest?.version !== 3 || !Array.isArray(manifest.data)) throw new Error(`${source}: not a version 3 build cache manifest`);
+  if (manifest?.version !== 3 || !Array.isArray(manifest.data)) throw new SpacktainersError('service', `${source}: not a version 3 build cache manifest`);
   return manifest;
 }
 
@@ -125,7 +126,7 @@ export async function surveyV3(bucket: Bucket, prefix: string, known = new Map<s
     if (!INDEX_MEDIA_TYPE.test(record.mediaType)) continue;
     const key = blobKey(prefix, record);
     const bytes = await bucket.get(key);
-    if (!bytes) throw new Error(`${key}: the index manifest lists this blob but it is missing`);
+    if (!bytes) throw new SpacktainersError('service', `${key}: the index manifest lists this blob but it is missing`);
     indexes.push({ record, index: parseSpackIndex(documentText(bytes), key) });
   }
   const newest = [...indexes].sort((a, b) => databaseVersion(b.record) - databaseVersion(a.record))[0];
@@ -154,7 +155,7 @@ export async function surveyV3(bucket: Bucket, prefix: string, known = new Map<s
     const manifest = await readManifest(file.object.key);
     const specRecord = manifest?.data.find((blob) => SPEC_MEDIA_TYPE.test(blob.mediaType));
     const specBytes = specRecord && (await bucket.get(blobKey(prefix, specRecord)));
-    if (!specBytes) throw new Error(`${file.object.key}: listed but its manifest or spec blob is missing`);
+    if (!specBytes) throw new SpacktainersError('service', `${file.object.key}: listed but its manifest or spec blob is missing`);
     nodes.set(file.hash, nodeOfSpecFile(decodeSpecDocument(specBytes), file.hash, file.object.key));
   }
   for (const [hash, node] of nodes) known.set(hash, node);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Bucket, ListedObject } from './bucket.js';
+import { SpacktainersError } from '../errors.js';
 
 /** Where the janitor keeps its own objects in a mirror root: outside build_cache/, v3/ and blobs/. */
 export const JANITOR_ROOT = 'spacktainers-janitor/';
@@ -14,11 +15,6 @@ export interface LeaseOptions {
 }
 
 export const DEFAULT_LEASE: LeaseOptions = { ttlMs: 30 * 60_000, attempts: 4, retryDelayMs: 2_000 };
-
-/** Another janitor holds the lease: nothing was changed. */
-export class LeaseHeldError extends Error {}
-/** This run's lease expired or was taken over: it stopped before its next change. */
-export class LeaseLostError extends Error {}
 
 const LEASE_NAME = /ttl-(\d+)-[0-9a-f-]+$/;
 
@@ -61,7 +57,10 @@ export class Lease {
       await bucket.delete([lease.key]);
       if (attempt >= options.attempts) {
         const since = live.map((object) => object.lastModified.toISOString()).sort()[0];
-        throw new LeaseHeldError(`${root || '(root)'}: another janitor holds the lease (${folder}, renewed ${since}); nothing was changed, try later`);
+        throw new SpacktainersError(
+          'service',
+          `${root || '(root)'}: another janitor holds the lease (${folder}, renewed ${since}); nothing was changed, try later`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * options.retryDelayMs));
     }
@@ -76,7 +75,10 @@ export class Lease {
     const gap = own.lastModified.getTime() - this.lastRenewal!;
     if (gap > this.options.ttlMs) {
       await this.bucket.delete([this.key]);
-      throw new LeaseLostError(`${this.key}: the lease expired (${Math.round(gap / 1000)} s without renewal); stopped, a re-run finishes the work`);
+      throw new SpacktainersError(
+        'service',
+        `${this.key}: the lease expired (${Math.round(gap / 1000)} s without renewal); stopped, a re-run finishes the work`,
+      );
     }
     this.lastRenewal = own.lastModified.getTime();
   }
@@ -89,7 +91,7 @@ export class Lease {
     await this.bucket.put(this.key, Buffer.from('{}'), 'application/json');
     const listed = await this.bucket.list(this.key.slice(0, this.key.lastIndexOf('/') + 1));
     const own = listed.find((object) => object.key === this.key);
-    if (!own) throw new LeaseLostError(`${this.key}: written but not listed; the lease folder is changing under us`);
+    if (!own) throw new SpacktainersError('service', `${this.key}: written but not listed; the lease folder is changing under us`);
     const now = own.lastModified.getTime();
     const others = listed.filter((object) => object.key !== this.key);
     return {

@@ -2,6 +2,7 @@ import type { Bucket } from './bucket.js';
 import type { CacheLayout } from './entry.js';
 import { JANITOR_ROOT } from './lease.js';
 import { compareCodePoints } from '../pipeline/order.js';
+import { SpacktainersError } from '../errors.js';
 
 export const MARKS_OBJECT = `${JANITOR_ROOT}marks.json`;
 
@@ -32,7 +33,8 @@ export async function readMarks(bucket: Bucket, root: string): Promise<Marks> {
     marked?: Partial<Marks['marked']> | null;
     deleted?: Partial<Marks['deleted']> | null;
   } | null;
-  if (!parsed || typeof parsed.marked !== 'object' || typeof parsed.deleted !== 'object') throw new Error(`${key}: not a janitor marks object`);
+  if (!parsed || typeof parsed.marked !== 'object' || typeof parsed.deleted !== 'object')
+    throw new SpacktainersError('service', `${key}: not a janitor marks object`);
   const marks = emptyMarks();
   for (const layout of ['v2', 'v3'] as const) {
     Object.assign(marks.marked[layout], parsed.marked?.[layout]);

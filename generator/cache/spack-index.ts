@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { SpacktainersError } from '../errors.js';
 
 /** A spec node as Spack stores it in spec files, lock files and the index (only what we read). */
 export interface SpecNode {
@@ -23,23 +24,21 @@ export interface SpackIndex {
   installs: Map<string, IndexRecord>;
 }
 
-export class SpackIndexError extends Error {}
-
 export function parseSpackIndex(text: string, source: string): SpackIndex {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new SpackIndexError(`${source}: not JSON (${(error as Error).message})`);
+    throw new SpacktainersError('service', `${source}: not JSON (${(error as Error).message})`);
   }
   const database = (parsed as { database?: { version?: unknown; installs?: unknown } } | null)?.database;
   if (!database || typeof database.version !== 'string' || typeof database.installs !== 'object' || !database.installs) {
-    throw new SpackIndexError(`${source}: not a Spack database (no database.version and database.installs)`);
+    throw new SpacktainersError('service', `${source}: not a Spack database (no database.version and database.installs)`);
   }
   const installs = new Map<string, IndexRecord>();
   for (const [hash, record] of Object.entries(database.installs as Record<string, Partial<IndexRecord> | null>)) {
     if (typeof record?.spec?.name !== 'string' || record.spec.hash !== hash) {
-      throw new SpackIndexError(`${source}: database.installs.${hash}: record without a matching spec`);
+      throw new SpacktainersError('service', `${source}: database.installs.${hash}: record without a matching spec`);
     }
     installs.set(hash, record as IndexRecord);
   }

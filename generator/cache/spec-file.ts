@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { SpecNode } from './spack-index.js';
+import { SpacktainersError } from '../errors.js';
 
 /** The JSON inside a clearsigned document (Spack signs spec files and v3 manifests that way). */
 export function clearsignedJson(text: string): string {
@@ -23,6 +24,6 @@ export function documentText(bytes: Uint8Array): string {
 export function nodeOfSpecFile(document: unknown, hash: string, source: string): SpecNode {
   const nodes = (document as { spec?: { nodes?: SpecNode[] } } | null)?.spec?.nodes;
   const node = nodes?.find((candidate) => candidate.hash === hash);
-  if (!node) throw new Error(`${source}: spec file without a node for ${hash}`);
+  if (!node) throw new SpacktainersError('service', `${source}: spec file without a node for ${hash}`);
   return node;
 }

@@ -1,20 +1,26 @@
 import type { Writable } from 'node:stream';
-import { ServiceError } from '../io/errors.js';
-import { LeaseHeldError, LeaseLostError } from '../cache/lease.js';
-import { SpackIndexError } from '../cache/spack-index.js';
-import { InputError, InputErrors } from '../input/errors.js';
-import { PipelineLimitError } from '../pipeline/output.js';
-import { failureMessage, systemErrorCode } from '../io/retry.js';
+import { SpacktainersError } from '../errors.js';
 
 /** Exit codes: a failure the message explains, and a command line that does not parse. */
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-/** Errors whose message is already the line(s) a user needs: what failed and what to do. */
-const EXPLAINED = [InputError, InputErrors, ServiceError, LeaseHeldError, LeaseLostError, SpackIndexError];
+/** What clipanion throws for a command line it cannot parse, or an option value its validator refuses. */
+function isClipanionUsageError(error: unknown): boolean {
+  return (error as { clipanion?: { type?: string } } | undefined)?.clipanion !== undefined;
+}
 
 function isUsageError(error: unknown): boolean {
-  return (error as { clipanion?: { type?: string } } | undefined)?.clipanion !== undefined;
+  return isClipanionUsageError(error) || (error instanceof SpacktainersError && error.kind === 'usage');
+}
+
+/**
+ * A Node error with its code (ENOENT, ENOTDIR, ERR_INVALID_URL ...) that no adapter wrapped: the
+ * file system is called from every reader and writer, and Node's message names the path and the
+ * call, so it is printed as a `system` error would be rather than as unexpected.
+ */
+function isNodeError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
 }
 
 function firstLine(error: unknown): string {
@@ -33,20 +39,33 @@ export function commandName(path: string[]): string {
   return ['spacktainers', ...path].join(' ');
 }
 
+function unexpected(problem: string, command: string): string {
+  return `${command}: ${problem} (unexpected; run again with --verbose to see where it happened)`;
+}
+
+/** One problem's line, framed by its kind (see ErrorKind). */
+function problemLine(problem: SpacktainersError, command: string): string {
+  switch (problem.kind) {
+    case 'usage':
+      return `${command}: ${problem.message} (see ${command} --help)`;
+    case 'system':
+      return `${command}: ${problem.message}`;
+    case 'limit':
+      return `${problem.message} (GitLab would refuse this pipeline; nothing was written)`;
+    case 'internal':
+      return unexpected(firstLine(problem), command);
+    case 'input':
+    case 'service':
+      return problem.message;
+  }
+}
+
 /** What a user reads about a failure: each line names what failed and what to do. */
 export function failureLines(error: unknown, command: string): string {
-  if (isUsageError(error)) return `${command}: ${usageProblem(error)} (see ${command} --help)`;
-  if (EXPLAINED.some((kind) => error instanceof kind)) return (error as Error).message;
-  if (error instanceof PipelineLimitError) {
-    return error.violations.map((violation) => `${violation} (GitLab would refuse this pipeline; nothing was written)`).join('\n');
-  }
-  // A system error names its file or address, which is what the user has to look at.
-  if (systemErrorCode(error) !== undefined) return `${command}: ${failureMessage(error)}`;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  if (status !== undefined) {
-    return `${command}: S3 answered HTTP ${status} ${(error as Error).name}: ${firstLine(error)}; check the bucket names and the credentials in settings s3`;
-  }
-  return `${command}: ${firstLine(error)} (unexpected; run again with --verbose to see where it happened)`;
+  if (isClipanionUsageError(error)) return `${command}: ${usageProblem(error)} (see ${command} --help)`;
+  if (error instanceof SpacktainersError) return error.problems.map((problem) => problemLine(problem, command)).join('\n');
+  if (isNodeError(error)) return `${command}: ${firstLine(error)}`;
+  return unexpected(firstLine(error), command);
 }
 
 /** Whether to print stack traces: `--verbose`, or a DEBUG variable as many Node tools read it. */

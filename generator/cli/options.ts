@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
-import { OptionError } from '../input/errors.js';
+import { SpacktainersError } from '../errors.js';
 import { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
 
 /** Options shared by the commands that read the project's definitions and settings. */
@@ -40,6 +40,6 @@ export function limitsWithYamlBytes(value: string): GitLabLimits {
 
 export function positiveInteger(option: string, value: string): number {
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new OptionError(option, `must be a whole number above 0, got ${value}`);
+  if (!Number.isInteger(number) || number < 1) throw SpacktainersError.input({ option }, `must be a whole number above 0, got ${value}`);
   return number;
 }

@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from './base-command.js';
 import { limitsWithYamlBytes, maxYamlBytesOption, positiveInteger, settingsOption } from './options.js';
-import { OptionError } from '../input/errors.js';
+import { SpacktainersError } from '../errors.js';
 import { DEFAULT_LIMITS } from '../pipeline/limits.js';
 import { outputFolder } from '../io/fs/output.js';
 import type { OutputFolder } from '../pipeline/output.js';
@@ -44,7 +44,7 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
 
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new OptionError(option, `must be one of ${allowed.join(', ')}, got ${value}`);
+    throw SpacktainersError.input({ option }, `must be one of ${allowed.join(', ')}, got ${value}`);
   }
   return value as T;
 }

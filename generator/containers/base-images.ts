@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CiContext } from '../pipeline/ci-context.js';
-import { InputError } from '../input/errors.js';
+import { SpacktainersError } from '../errors.js';
 import type { Job, Pipeline } from '../pipeline/model.js';
 import { shellQuote } from '../pipeline/shell.js';
 import { BASE_IMAGES, registryImage, type Architecture, type BaseImageName, type Settings } from '../settings/settings.js';
@@ -28,7 +28,7 @@ export interface BaseImage {
 export function describeBaseImages(settings: Settings, inputs: BaseImageInputs[]): BaseImage[] {
   return BASE_IMAGES.map((name) => {
     const folder = inputs.find((i) => i.name === name);
-    if (!folder) throw new InputError({ file: `base-images/${name}/` }, 'missing; every base image needs its folder of build files');
+    if (!folder) throw SpacktainersError.input({ file: `base-images/${name}/` }, 'missing; every base image needs its folder of build files');
     const buildArgs = baseImageBuildArgs(settings, name);
     const hash = createHash('sha256');
     for (const file of [...folder.files].sort(byKeys((f) => f.path))) {

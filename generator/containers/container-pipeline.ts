@@ -6,7 +6,7 @@ import type { Job, Need, Pipeline } from '../pipeline/model.js';
 import { shellQuote } from '../pipeline/shell.js';
 import type { ImageLookup } from '../registry/lookup.js';
 import { proxyVariables, registryImage, type Architecture, type Settings } from '../settings/settings.js';
-import { InputError } from '../input/errors.js';
+import { SpacktainersError } from '../errors.js';
 import { carries, sifObjectKey, type SifLookup } from '../sif/store.js';
 import { concreteRoot, type SpackLock } from '../spack/lock.js';
 import { cacheIsSigned, environmentPaths } from '../spack/environment.js';
@@ -98,7 +98,7 @@ export function publishDir(generatedRoot: string, arch: Architecture): string {
 
 export function containerVersion(definition: ContainerDefinition, lock: SpackLock | undefined): string {
   if (definition.kind === 'custom') return definition.fromTag;
-  if (!lock) throw new Error(`internal: no lock for ${definition.file}`);
+  if (!lock) throw new SpacktainersError('internal', `internal: no lock for ${definition.file}`);
   return concreteRoot(lock, definition.environment.specs[0]!).version;
 }
 
@@ -112,7 +112,7 @@ export function planContainer(
 ): PlannedContainer {
   const tag = `${version}${tagSuffix(context, definition.arch)}`;
   if (!DOCKER_TAG.test(tag)) {
-    throw new InputError(
+    throw SpacktainersError.input(
       { file: definition.file, key: definition.kind === 'spack' ? 'spack.specs.0' : 'From' },
       `version "${version}" does not make a valid image tag ("${tag}")`,
     );

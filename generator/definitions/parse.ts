@@ -1,4 +1,4 @@
-import { formatProblem, InputError, throwIfAny } from '../input/errors.js';
+import { formatProblem, SpacktainersError, throwIfAny } from '../errors.js';
 import { checkShape, type ObjectShape } from '../input/shape.js';
 import { YamlSource } from '../input/yaml-source.js';
 import type { Architecture } from '../settings/settings.js';
@@ -85,7 +85,7 @@ export function parseCustomDefinition(file: string, text: string, name: string, 
   const lines = text.split('\n');
   const fromLine = lines.findIndex((line) => /^\s*From\s*:/i.test(line));
   if (fromLine < 0) {
-    errors.push(new InputError({ file, line: 1, column: 1, key: 'From' }, 'missing "From: image:tag" header'));
+    errors.push(SpacktainersError.input({ file, line: 1, column: 1, key: 'From' }, 'missing "From: image:tag" header'));
     throwIfAny(errors);
   }
   const line = lines[fromLine] ?? '';
@@ -94,7 +94,7 @@ export function parseCustomDefinition(file: string, text: string, name: string, 
   if (!match) {
     const column = line.indexOf(reference) + 1;
     errors.push(
-      new InputError(
+      SpacktainersError.input(
         { file, line: fromLine + 1, column, key: 'From' },
         `${quoteValue(reference)} is not an image reference with a tag (e.g. "docker.io/library/ubuntu:22.04")`,
       ),
@@ -104,6 +104,8 @@ export function parseCustomDefinition(file: string, text: string, name: string, 
   return { kind: 'custom', name, arch, file, fromImage: match![1]!, fromTag: match![2]!, text };
 }
 
-function nameProblems(file: string, name: string): InputError[] {
-  return containerName.pattern!.test(name) ? [] : [new InputError({ file, key: 'name' }, `${quoteValue(name)} is not ${containerName.patternMeaning}`)];
+function nameProblems(file: string, name: string): SpacktainersError[] {
+  return containerName.pattern!.test(name)
+    ? []
+    : [SpacktainersError.input({ file, key: 'name' }, `${quoteValue(name)} is not ${containerName.patternMeaning}`)];
 }

@@ -1,10 +1,10 @@
-import type { InputError } from './errors.js';
+import type { SpacktainersError } from '../errors.js';
 
 /** Turns a problem at a key path into an error that says where it is (a file, a variable). */
 export interface ProblemLocator {
-  error(path: (string | number)[], problem: string): InputError;
+  error(path: (string | number)[], problem: string): SpacktainersError;
   /** The same for problems with the key itself (unknown keys), pointing at the key. */
-  keyError(path: (string | number)[], problem: string): InputError;
+  keyError(path: (string | number)[], problem: string): SpacktainersError;
   /** The string at `path` as a message may show it: never more than the line it starts on. */
   quote(path: (string | number)[], value: string): string;
 }
@@ -45,7 +45,7 @@ export interface ObjectShape {
 
 type Path = (string | number)[];
 
-export function checkShape(source: ProblemLocator, value: unknown, shape: Shape, path: Path = []): InputError[] {
+export function checkShape(source: ProblemLocator, value: unknown, shape: Shape, path: Path = []): SpacktainersError[] {
   const problem = (p: Path, text: string) => [source.error(p, text)];
   const quote = (text: string) => source.quote(path, text);
   switch (shape.kind) {
@@ -83,7 +83,7 @@ export function checkShape(source: ProblemLocator, value: unknown, shape: Shape,
     }
     case 'object': {
       if (!isPlainObject(value)) return problem(path, `must be a mapping, got ${describe(value, quote)}`);
-      const errors: InputError[] = [];
+      const errors: SpacktainersError[] = [];
       for (const key of Object.keys(value)) {
         if (!(key in shape.fields) && !shape.open) {
           const known = Object.keys(shape.fields).join(', ');

@@ -1,6 +1,6 @@
 import { CORE_SCHEMA, load, type YAMLException } from 'js-yaml';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { InputError, type SourceLocation } from './errors.js';
+import { SpacktainersError, type SourceLocation } from '../errors.js';
 import { firstLine, quoteStart, quoteValue } from './quote.js';
 import type { ProblemLocator } from './shape.js';
 
@@ -28,7 +28,7 @@ export class YamlSource implements ProblemLocator {
     const first = document.errors[0];
     if (first) {
       const pos = lines.linePos(first.pos[0]);
-      throw new InputError(
+      throw SpacktainersError.input(
         { file, line: pos.line, column: pos.col },
         // The parser's messages can quote the source; a log shows no more than a line of it.
         `malformed YAML: ${firstLine(first.message, 200)}`,
@@ -55,11 +55,11 @@ export class YamlSource implements ProblemLocator {
       const expanded = anchors.get(node.source);
       const at = this.at(node.range?.[0] ?? 0, path);
       const alias = `alias *${firstLine(node.source, 60)}`;
-      if (expanded === undefined) throw new InputError(at, `${alias} does not name an anchor defined before it`);
-      if (expanded === IN_PROGRESS) throw new InputError(at, `${alias} is inside its own anchor`);
+      if (expanded === undefined) throw SpacktainersError.input(at, `${alias} does not name an anchor defined before it`);
+      if (expanded === IN_PROGRESS) throw SpacktainersError.input(at, `${alias} is inside its own anchor`);
       aliased.values += expanded;
       if (aliased.values > MAX_ALIASED_VALUES) {
-        throw new InputError(at, `aliases expand this file by more than ${MAX_ALIASED_VALUES} values`);
+        throw SpacktainersError.input(at, `aliases expand this file by more than ${MAX_ALIASED_VALUES} values`);
       }
       return expanded;
     }
@@ -74,7 +74,7 @@ export class YamlSource implements ProblemLocator {
         const offset = keyNode?.range?.[0] ?? 0;
         const earlier = keys.get(key);
         if (earlier !== undefined) {
-          throw new InputError(this.at(offset, [...path, key]), `duplicate key (first at line ${this.lines.linePos(earlier).line})`);
+          throw SpacktainersError.input(this.at(offset, [...path, key]), `duplicate key (first at line ${this.lines.linePos(earlier).line})`);
         }
         keys.set(key, offset);
         // A key can be an alias too, which the library expands into a string.
@@ -137,12 +137,12 @@ export class YamlSource implements ProblemLocator {
     return { file: this.file, line: pos.line, column: pos.col, key: path.join('.') || undefined };
   }
 
-  error(path: (string | number)[], problem: string): InputError {
-    return new InputError(this.locate(path), problem);
+  error(path: (string | number)[], problem: string): SpacktainersError {
+    return SpacktainersError.input(this.locate(path), problem);
   }
 
-  keyError(path: (string | number)[], problem: string): InputError {
-    return new InputError(this.locateKey(path), problem);
+  keyError(path: (string | number)[], problem: string): SpacktainersError {
+    return SpacktainersError.input(this.locateKey(path), problem);
   }
 }
 
@@ -168,7 +168,7 @@ export class YamlValue implements ProblemLocator {
       // YamlSource says where and what in the same words as for every other file.
       YamlSource.parse(file, text);
       const { mark, reason } = error as YAMLException;
-      throw new InputError({ file, line: mark.line + 1, column: mark.column + 1 }, `malformed YAML: ${firstLine(reason, 200)}`);
+      throw SpacktainersError.input({ file, line: mark.line + 1, column: mark.column + 1 }, `malformed YAML: ${firstLine(reason, 200)}`);
     }
   }
 
@@ -177,11 +177,11 @@ export class YamlValue implements ProblemLocator {
     return this.located;
   }
 
-  error(path: (string | number)[], problem: string): InputError {
+  error(path: (string | number)[], problem: string): SpacktainersError {
     return this.source().error(path, problem);
   }
 
-  keyError(path: (string | number)[], problem: string): InputError {
+  keyError(path: (string | number)[], problem: string): SpacktainersError {
     return this.source().keyError(path, problem);
   }
 

@@ -2,13 +2,7 @@ import path from 'node:path';
 import type { PipelineFile } from './limits.js';
 import type { Pipeline } from './model.js';
 import { renderPipeline } from './render.js';
-
-export class PipelineLimitError extends Error {
-  constructor(readonly violations: string[]) {
-    super(`generated pipelines would break GitLab's limits:\n${violations.join('\n')}`);
-    this.name = 'PipelineLimitError';
-  }
-}
+import { SpacktainersError } from '../errors.js';
 
 /** Files to write besides pipelines (scripts, environments, reports), already as text. */
 export interface OutputFile {
@@ -20,7 +14,7 @@ export interface OutputFile {
 /** A project-relative path inside `outputDir`, as a path relative to `outputDir`. */
 export function pathInOutput(outputDir: string, projectPath: string): string {
   const prefix = `${outputDir.replace(/\/+$/, '')}/`;
-  if (!projectPath.startsWith(prefix)) throw new Error(`internal: ${projectPath} is not inside ${outputDir}`);
+  if (!projectPath.startsWith(prefix)) throw new SpacktainersError('internal', `internal: ${projectPath} is not inside ${outputDir}`);
   return projectPath.slice(prefix.length);
 }
 

@@ -1,4 +1,5 @@
 import type { Architecture } from '../settings/settings.js';
+import { SpacktainersError } from '../errors.js';
 
 /** What we compare: the image manifest's digest and its config labels. */
 export interface PublishedImage {
@@ -28,6 +29,6 @@ export const OFFLINE_IMAGES: ImageLookup = {
   digest: async () => undefined,
   repositoryExists: async () => false,
   copy: async (from) => {
-    throw new Error(`internal: offline, cannot copy ${from}`);
+    throw new SpacktainersError('internal', `internal: offline, cannot copy ${from}`);
   },
 };

@@ -1,4 +1,4 @@
-import { throwIfAny, InputError } from '../input/errors.js';
+import { SpacktainersError, throwIfAny } from '../errors.js';
 import { checkShape, isPlainObject, type ObjectShape, type Shape } from '../input/shape.js';
 import { YamlSource } from '../input/yaml-source.js';
 import { quoteValue } from '../input/quote.js';
@@ -184,7 +184,7 @@ function checkGracePeriod(settings: Settings, source: YamlSource): void {
 }
 
 function applyOverrides(settings: Settings, environment: NodeJS.ProcessEnv, file: string): void {
-  const errors: InputError[] = [];
+  const errors: SpacktainersError[] = [];
   visitScalars(settings as unknown as Record<string, unknown>, settingsShape, [], (path, holder, key, shape) => {
     const variable = OVERRIDE_PREFIX + path.map(toUpperSnake).join('_');
     const raw = environment[variable];
@@ -192,8 +192,8 @@ function applyOverrides(settings: Settings, environment: NodeJS.ProcessEnv, file
     const next = parseOverride(raw, shape);
     const where = { file: `${file} (overridden by $${variable})`, key: path.join('.') };
     const locator = {
-      error: (_: unknown, problem: string) => new InputError(where, problem),
-      keyError: (_: unknown, problem: string) => new InputError(where, problem),
+      error: (_: unknown, problem: string) => SpacktainersError.input(where, problem),
+      keyError: (_: unknown, problem: string) => SpacktainersError.input(where, problem),
       quote: (_: unknown, text: string) => quoteValue(text),
     };
     const problems = checkShape(locator, next, shape);

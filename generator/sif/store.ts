@@ -1,3 +1,5 @@
+import { SpacktainersError } from '../errors.js';
+
 /**
  * Where a container's SIF lives in the SIF bucket: one folder per container, the file named
  * like the image tag (`numpy/numpy-1.26.1.sif`, `numpy/numpy-1.26.1__my-branch-arm64.sif`).
@@ -29,7 +31,7 @@ export interface SifLookup {
 export const OFFLINE_SIFS: SifLookup = {
   metadata: async () => undefined,
   copy: async (from) => {
-    throw new Error(`internal: offline, cannot copy ${from}`);
+    throw new SpacktainersError('internal', `internal: offline, cannot copy ${from}`);
   },
 };
 

@@ -1,4 +1,4 @@
-import { InputError } from '../input/errors.js';
+import { SpacktainersError } from '../errors.js';
 import { isPlainObject } from '../input/shape.js';
 import { compareCodePoints } from '../pipeline/order.js';
 
@@ -25,19 +25,19 @@ export function parseSpackLock(file: string, text: string): SpackLock {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new InputError({ file }, `not a spack.lock: ${(error as Error).message}`);
+    throw SpacktainersError.input({ file }, `not a spack.lock: ${(error as Error).message}`);
   }
   const meta = isPlainObject(data) && isPlainObject(data._meta) ? data._meta : {};
   if (meta['file-type'] !== 'spack-lockfile') {
-    throw new InputError({ file, key: '_meta.file-type' }, 'not a Spack lock file (expected "spack-lockfile")');
+    throw SpacktainersError.input({ file, key: '_meta.file-type' }, 'not a Spack lock file (expected "spack-lockfile")');
   }
   if (!isPlainObject(data) || !Array.isArray(data.roots) || !isPlainObject(data.concrete_specs)) {
-    throw new InputError({ file }, 'not a spack.lock: expected "roots" and "concrete_specs"');
+    throw SpacktainersError.input({ file }, 'not a spack.lock: expected "roots" and "concrete_specs"');
   }
   const specs = new Map<string, ConcreteSpec>();
   for (const [hash, raw] of Object.entries(data.concrete_specs)) {
     if (!isPlainObject(raw) || typeof raw.name !== 'string' || raw.version === undefined) {
-      throw new InputError({ file, key: `concrete_specs.${hash}` }, 'concrete spec without name and version');
+      throw SpacktainersError.input({ file, key: `concrete_specs.${hash}` }, 'concrete spec without name and version');
     }
     const dependencies = Array.isArray(raw.dependencies)
       ? raw.dependencies.filter(isPlainObject).map((d) => ({ name: String(d.name), hash: String(d.hash) }))
@@ -55,7 +55,7 @@ export function parseSpackLock(file: string, text: string): SpackLock {
 export function concreteRoot(lock: SpackLock, spec: string): ConcreteSpec {
   const root = lock.roots.find((r) => r.spec === spec);
   const concrete = root && lock.specs.get(root.hash);
-  if (!concrete) throw new InputError({ file: lock.file, key: 'roots' }, `no concretized root for spec "${spec}"`);
+  if (!concrete) throw SpacktainersError.input({ file: lock.file, key: 'roots' }, `no concretized root for spec "${spec}"`);
   return concrete;
 }
 

@@ -1,4 +1,4 @@
-import { InputError } from '../input/errors.js';
+import { SpacktainersError } from '../errors.js';
 import type { SpackBuildJob, SpackPipeline } from './spack-pipeline.js';
 
 /** What each input contributed, for reports. */
@@ -58,7 +58,7 @@ export function mergeSpackPipelines(pipelines: SpackPipeline[]): SpackBuildGraph
   };
 }
 
-/** Depth-first post-order from jobs sorted by stage and name; a cycle is an InputError. */
+/** Depth-first post-order from jobs sorted by stage and name; a cycle is an SpacktainersError. */
 function topologicalOrder(jobs: Map<string, SpackBuildJob>): SpackBuildJob[] {
   const order: SpackBuildJob[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
@@ -68,13 +68,13 @@ function topologicalOrder(jobs: Map<string, SpackBuildJob>): SpackBuildJob[] {
     if (seen === 'done') return;
     if (seen === 'visiting') {
       const cycle = [...path.slice(path.indexOf(job.name)), job.name];
-      throw new InputError({ file: job.file, key: job.name }, `needs form a cycle: ${cycle.join(' -> ')}`);
+      throw SpacktainersError.input({ file: job.file, key: job.name }, `needs form a cycle: ${cycle.join(' -> ')}`);
     }
     state.set(job.name, 'visiting');
     path.push(job.name);
     for (const dependency of job.dependencies) {
       const target = jobs.get(dependency);
-      if (!target) throw new InputError({ file: job.file, key: job.name }, `needs "${dependency}", which is not a build job`);
+      if (!target) throw SpacktainersError.input({ file: job.file, key: job.name }, `needs "${dependency}", which is not a build job`);
       visit(target);
     }
     path.pop();

@@ -1,4 +1,4 @@
-import { InputError } from '../input/errors.js';
+import { SpacktainersError } from '../errors.js';
 import { DEFAULT_LIMITS, type GitLabLimits, type PipelineFile } from '../pipeline/limits.js';
 import type { Job, Need, Pipeline, ScriptJob, TriggerJob, Variables } from '../pipeline/model.js';
 import { renderPipeline } from '../pipeline/render.js';
@@ -176,7 +176,7 @@ function withinNeedLimit(graph: SpackBuildGraph, job: SpackBuildJob, needs: Reco
   for (const need of needs) if (need.pipeline === undefined) collect(need.job as string);
   const reduced = needs.filter((need) => need.pipeline !== undefined || !implied.has(need.job as string));
   if (reduced.length > maxNeeds) {
-    throw new InputError(
+    throw SpacktainersError.input(
       { file: job.file, key: job.name },
       `needs ${reduced.length} jobs that none of the others already needs, over the ${maxNeeds} GitLab allows (--max-needs)`,
     );
@@ -206,7 +206,7 @@ function triggerPipeline(
   split.waitsFor.forEach((waitsFor, index) => {
     const needs: Need[] = [RELAY_JOB, ...waitsFor.map(childName)];
     if (needs.length > maxNeeds) {
-      throw new InputError(
+      throw SpacktainersError.input(
         { file: graph.inputs[0]!.file },
         `child pipeline ${childName(index)} would wait for ${waitsFor.length} others, over the ${maxNeeds} needs GitLab allows; raise --max-yaml-bytes`,
       );

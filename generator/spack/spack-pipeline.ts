@@ -42,7 +42,7 @@ const PIPELINE_KEYS = new Set(['stages', 'variables', 'workflow']);
 /**
  * Parse one `spack ci generate` output. Anything that is not what Spack 0.21 writes (a job
  * that is neither a build job, `rebuild-index` nor the no-op job, a need we cannot place) is an
- * InputError naming the file and job, because it could not be carried into child pipelines
+ * input error naming the file and job, because it could not be carried into child pipelines
  * faithfully.
  */
 export function parseSpackPipeline(file: string, text: string): SpackPipeline {

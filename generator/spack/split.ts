@@ -1,4 +1,4 @@
-import { InputError } from '../input/errors.js';
+import { SpacktainersError } from '../errors.js';
 import type { SpackBuildGraph } from './merge.js';
 
 /** Build jobs divided into child pipelines. Child i only waits for children before it. */
@@ -40,7 +40,7 @@ export function splitBuildGraph(graph: SpackBuildGraph, jobBytes: Map<string, nu
   for (const job of graph.jobs) {
     const bytes = jobBytes.get(job.name)!;
     if (bytes > budget) {
-      throw new InputError(
+      throw SpacktainersError.input(
         { file: job.file, key: job.name },
         `this job alone is ${bytes} bytes of YAML, over the budget of ${budget} bytes per child pipeline (--max-yaml-bytes)`,
       );
@@ -55,7 +55,7 @@ export function splitBuildGraph(graph: SpackBuildGraph, jobBytes: Map<string, nu
     placed,
   );
   if (placed.length > maxChildren) {
-    throw new InputError(
+    throw SpacktainersError.input(
       { file: graph.inputs[0]?.file ?? '--input' },
       `${graph.jobs.length} build jobs need ${placed.length} child pipelines, over the ${maxChildren} GitLab allows; raise --max-yaml-bytes`,
     );

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Bucket } from '../../generator/cache/bucket.js';
 import { cleanCache, type CleanCacheOptions, type CleanCacheReport } from '../../generator/cache/clean.js';
 import { V2_INDEX, V2_ROOT, surveyV2, v2TarballKey } from '../../generator/cache/layout-v2.js';
-import { LeaseHeldError } from '../../generator/cache/lease.js';
+import { SpacktainersError } from '../../generator/errors.js';
 import { S3Bucket } from '../../generator/io/s3/cache-bucket.js';
 import { parseSpackIndex, type SpecNode } from '../../generator/cache/spack-index.js';
 import { keepSetOf } from '../../generator/cache/spack-lock.js';
@@ -262,7 +262,10 @@ describe('clean-cache under concurrency', () => {
       ['a', 'b'].map((id) => janitor({ onStep: () => void log.push(id), lease: { ttlMs: 60_000, attempts: 1, retryDelayMs: 0 } })),
     );
     const failed = results.filter((result) => result.status === 'rejected');
-    for (const result of failed) expect(result.reason).toBeInstanceOf(LeaseHeldError);
+    for (const result of failed) {
+      expect(result.reason).toBeInstanceOf(SpacktainersError);
+      expect((result.reason as SpacktainersError).message).toMatch(/: another janitor holds the lease \(/);
+    }
     expect(failed.length).toBeGreaterThanOrEqual(1);
     expect(log.join('')).toMatch(/^(a*b*|b*a*)$/);
     const rerun = await janitor();

@@ -2,10 +2,8 @@ import { appendFile, cp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LeaseHeldError } from '../../generator/cache/lease.js';
-import { SpackIndexError } from '../../generator/cache/spack-index.js';
 import { failureLines } from '../../generator/cli/failure.js';
-import { PipelineLimitError } from '../../generator/pipeline/output.js';
+import { SpacktainersError } from '../../generator/errors.js';
 import { FIXTURES } from '../support/buildcache.js';
 import { runBuiltCli, type CliRun } from '../support/cli.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';
@@ -76,15 +74,15 @@ describe('one error surface: one line, exit 1; usage errors exit 2; stacks only 
   it("the janitor's own stops (a lease held by another run, a bucket index that is not Spack's) are their one line, not 'unexpected'", () => {
     const held =
       'build_cache/: another janitor holds the lease (spacktainers-janitor/lease/, renewed 2026-12-01T00:00:00.000Z); nothing was changed, try later';
-    expect(failureLines(new LeaseHeldError(held), 'spacktainers clean-cache')).toBe(held);
-    expect(failureLines(new SpackIndexError('build_cache/index.json: not JSON (x)'), 'spacktainers clean-cache')).toBe('build_cache/index.json: not JSON (x)');
+    expect(failureLines(new SpacktainersError('service', held), 'spacktainers clean-cache')).toBe(held);
+    expect(failureLines(new SpacktainersError('service', 'build_cache/index.json: not JSON (x)'), 'spacktainers clean-cache')).toBe(
+      'build_cache/index.json: not JSON (x)',
+    );
   });
 
   it('a limit error is one line per broken limit', () => {
-    const lines = failureLines(
-      new PipelineLimitError(['a.yml: job "x" has 60 needs, GitLab allows 50', 'b.yml: runs at depth 3, GitLab allows 2']),
-      'spacktainers x',
-    );
+    const violations = ['a.yml: job "x" has 60 needs, GitLab allows 50', 'b.yml: runs at depth 3, GitLab allows 2'];
+    const lines = failureLines(SpacktainersError.all(violations.map((violation) => new SpacktainersError('limit', violation))), 'spacktainers x');
     expect(lines.split('\n')).toEqual([
       'a.yml: job "x" has 60 needs, GitLab allows 50 (GitLab would refuse this pipeline; nothing was written)',
       'b.yml: runs at depth 3, GitLab allows 2 (GitLab would refuse this pipeline; nothing was written)',

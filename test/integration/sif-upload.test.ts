@@ -3,11 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3Client } from '../../generator/io/s3/client.js';
 import { SifBucket } from '../../generator/io/s3/sif-bucket.js';
 import { sifObjectKey } from '../../generator/sif/store.js';
 import { runCli } from '../support/cli.js';
 import { makeProject } from '../support/project.js';
-import { startS3, type TestS3 } from '../support/s3.js';
+import { startS3, TEST_CREDENTIALS, type TestS3 } from '../support/s3.js';
 
 describe('SIF upload to S3 (s3rver)', () => {
   let s3: TestS3;
@@ -29,15 +30,20 @@ describe('SIF upload to S3 (s3rver)', () => {
     const file = path.join(dir, 'big.sif');
     await writeFile(file, Buffer.alloc(11 * 1024 * 1024, 7));
     const metadata = { 'spack-lock-digest': 'sha256:aa', 'container-checksum': 'sha256:bb' };
+    // The client SifBucket is made with: its answers (a 404 on a missing object) come through the retry middleware.
+    const client = s3Client(
+      { endpoint: s3.endpoint, region: 'us-east-1', accessKeyVariable: 'KEY', secretKeyVariable: 'SECRET' },
+      { KEY: TEST_CREDENTIALS.accessKeyId, SECRET: TEST_CREDENTIALS.secretAccessKey },
+    );
     const commands: string[] = [];
-    s3.client.middlewareStack.add(
+    client.middlewareStack.add(
       (next, context) => async (args) => {
         commands.push(context.commandName!);
         return next(args);
       },
       { step: 'initialize', name: 'recordCommands' },
     );
-    expect(await new SifBucket(s3.client, 'sifs').upload('big/big-1.0.sif', file, metadata, 5 * 1024 * 1024)).toBe('uploaded');
+    expect(await new SifBucket(client, 'sifs').upload('big/big-1.0.sif', file, metadata, 5 * 1024 * 1024)).toBe('uploaded');
     const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'sifs', Key: 'big/big-1.0.sif' }));
     expect(head.ContentLength).toBe(11 * 1024 * 1024);
     expect(commands.filter((c) => c !== 'HeadObjectCommand')).toEqual([
@@ -47,11 +53,11 @@ describe('SIF upload to S3 (s3rver)', () => {
       'UploadPartCommand',
       'CompleteMultipartUploadCommand',
     ]);
-    s3.client.middlewareStack.remove('recordCommands');
-    expect(await new SifBucket(s3.client, 'sifs').metadata('big/big-1.0.sif')).toEqual(metadata);
-    expect(await new SifBucket(s3.client, 'sifs').upload('big/big-1.0.sif', file, metadata)).toBe('unchanged');
-    expect(await new SifBucket(s3.client, 'sifs').upload('big/big-1.0.sif', file, { ...metadata, 'container-checksum': 'sha256:cc' })).toBe('uploaded');
-    expect(await new SifBucket(s3.client, 'sifs').metadata('missing.sif')).toBeUndefined();
+    client.middlewareStack.remove('recordCommands');
+    expect(await new SifBucket(client, 'sifs').metadata('big/big-1.0.sif')).toEqual(metadata);
+    expect(await new SifBucket(client, 'sifs').upload('big/big-1.0.sif', file, metadata)).toBe('unchanged');
+    expect(await new SifBucket(client, 'sifs').upload('big/big-1.0.sif', file, { ...metadata, 'container-checksum': 'sha256:cc' })).toBe('uploaded');
+    expect(await new SifBucket(client, 'sifs').metadata('missing.sif')).toBeUndefined();
   });
 
   it('`spacktainers sif upload` reads the bucket from the settings and credentials from the named variables', async () => {

@@ -9,7 +9,7 @@ import { dependencyHashes, indexOf, parseSpackIndex, renderSpackIndex, sha256Hex
 import { keepSetOf } from '../../generator/cache/spack-lock.js';
 import { readSpackLocks } from '../../generator/io/fs/spack-lock-files.js';
 import { parseSpackLock } from '../../generator/spack/lock.js';
-import { InputError } from '../../generator/input/errors.js';
+import { SpacktainersError } from '../../generator/errors.js';
 import { FIXTURES } from '../support/buildcache.js';
 
 const NOW = new Date('2025-06-01T00:00:00Z');
@@ -54,7 +54,8 @@ describe('keep set from spack.lock', () => {
   });
 
   it('names the file of something that is not a lock', () => {
-    expect(() => parseSpackLock('x/spack.lock', '{"database": {}}')).toThrow(InputError);
+    expect(() => parseSpackLock('x/spack.lock', '{"database": {}}')).toThrow(expect.objectContaining({ kind: 'input' }));
+    expect(() => parseSpackLock('x/spack.lock', '{"database": {}}')).toThrow(SpacktainersError);
     expect(() => parseSpackLock('x/spack.lock', '{"database": {}}')).toThrow(/x\/spack.lock: _meta.file-type: not a Spack lock file/);
   });
 });

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { copiedFiles } from './container-sources.js';
-import { InputError, InputErrors, throwIfAny } from '../../input/errors.js';
+import { SpacktainersError, throwIfAny } from '../../errors.js';
 import { COPIED_FILE_LIMIT, DEFINITION_LIMIT, InputTree, projectPaths } from './files.js';
 import { ARCHITECTURES, type Architecture } from '../../settings/settings.js';
 import type { ContainerDefinition, DefinitionSet } from '../../definitions/definition.js';
@@ -19,7 +19,7 @@ export const CUSTOM_EXTENSION = '.def';
  */
 export async function readDefinitions(definitionsDir: string, projectRoot: string): Promise<DefinitionSet> {
   const display = projectPaths(projectRoot);
-  const errors: InputError[] = [];
+  const errors: SpacktainersError[] = [];
   const definitions: ContainerDefinition[] = [];
   const switchedOff: string[] = [];
 
@@ -38,7 +38,7 @@ export async function readDefinitions(definitionsDir: string, projectRoot: strin
       continue;
     }
     if (!(ARCHITECTURES as readonly string[]).includes(entry)) {
-      errors.push(new InputError({ file: display(archPath) }, `unknown architecture folder (expected ${ARCHITECTURES.join(', ')})`));
+      errors.push(SpacktainersError.input({ file: display(archPath) }, `unknown architecture folder (expected ${ARCHITECTURES.join(', ')})`));
       continue;
     }
     const arch = entry as Architecture;
@@ -80,7 +80,7 @@ async function readOne(
   if ((await tree.kind(itemPath)) === 'directory') {
     const envFile = path.join(itemPath, 'spack.yaml');
     if ((await tree.kind(envFile)) !== 'file') {
-      throw new InputError({ file: display(itemPath) }, 'a definition folder must hold spack.yaml');
+      throw SpacktainersError.input({ file: display(itemPath) }, 'a definition folder must hold spack.yaml');
     }
     return parseSpackDefinition(display(envFile), await read(envFile), item, arch);
   }
@@ -93,7 +93,10 @@ async function readOne(
     return parseCustomDefinition(display(itemPath), await read(itemPath), name, arch);
   }
   if (isIgnorable(item)) return undefined;
-  throw new InputError({ file: display(itemPath) }, `not a definition: expected <name>.yaml, <name>/spack.yaml or <name>.def (prefix "_" to switch it off)`);
+  throw SpacktainersError.input(
+    { file: display(itemPath) },
+    `not a definition: expected <name>.yaml, <name>/spack.yaml or <name>.def (prefix "_" to switch it off)`,
+  );
 }
 
 /** Documentation beside definitions is allowed. */
@@ -101,9 +104,9 @@ function isIgnorable(item: string): boolean {
   return /\.(md|txt)$/i.test(item) || item === '.gitkeep';
 }
 
-async function missingFileSources(definitions: ContainerDefinition[], projectRoot: string, display: (p: string) => string): Promise<InputError[]> {
+async function missingFileSources(definitions: ContainerDefinition[], projectRoot: string, display: (p: string) => string): Promise<SpacktainersError[]> {
   const files = await copiedFiles(projectRoot, display);
-  const errors: InputError[] = [];
+  const errors: SpacktainersError[] = [];
   for (const definition of definitions) {
     if (definition.kind !== 'spack') continue;
     for (const [index, copy] of definition.files.entries()) {
@@ -111,25 +114,28 @@ async function missingFileSources(definitions: ContainerDefinition[], projectRoo
       const source = files.path(copy.source);
       try {
         if (!(await files.tree.checkFile(source, COPIED_FILE_LIMIT))) {
-          errors.push(new InputError(at, `source ${display(source)} does not exist (files are copied from spacktainer/files/)`));
+          errors.push(SpacktainersError.input(at, `source ${display(source)} does not exist (files are copied from spacktainer/files/)`));
         }
       } catch (error) {
-        errors.push(...asInputErrors(error).map((e) => new InputError(at, `source ${e.location.file} ${e.problem}`)));
+        errors.push(...asInputErrors(error).map((e) => SpacktainersError.input(at, `source ${display(source)} ${e.problem}`)));
       }
     }
   }
   return errors;
 }
 
-function duplicateNames(definitions: ContainerDefinition[]): InputError[] {
+function duplicateNames(definitions: ContainerDefinition[]): SpacktainersError[] {
   const seen = new Map<string, ContainerDefinition>();
-  const errors: InputError[] = [];
+  const errors: SpacktainersError[] = [];
   for (const definition of definitions) {
     const key = `${definition.arch}/${definition.name}`;
     const first = seen.get(key);
     if (first) {
       errors.push(
-        new InputError({ file: definition.file, key: 'name' }, `container "${definition.name}" is already defined for ${definition.arch} by ${first.file}`),
+        SpacktainersError.input(
+          { file: definition.file, key: 'name' },
+          `container "${definition.name}" is already defined for ${definition.arch} by ${first.file}`,
+        ),
       );
     } else seen.set(key, definition);
   }
@@ -140,12 +146,11 @@ async function listDir(dir: string, display: (p: string) => string): Promise<str
   try {
     return (await readdir(dir)).sort(compareCodePoints);
   } catch (error) {
-    throw new InputError({ file: display(dir) }, `cannot read definitions folder: ${(error as Error).message}`);
+    throw SpacktainersError.input({ file: display(dir) }, `cannot read definitions folder: ${(error as Error).message}`);
   }
 }
 
-function asInputErrors(error: unknown): InputError[] {
-  if (error instanceof InputError) return [error];
-  if (error instanceof InputErrors) return error.errors;
+function asInputErrors(error: unknown): readonly SpacktainersError[] {
+  if (error instanceof SpacktainersError && error.kind === 'input') return error.problems;
   throw error;
 }

@@ -1,7 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from '../../input/errors.js';
+import { SpacktainersError } from '../../errors.js';
 
 const MiB = 1024 * 1024;
 
@@ -76,8 +76,8 @@ export class InputTree {
     throw this.problem(p, `is ${fileType(stats)}, not a regular file`);
   }
 
-  private problem(p: string, problem: string): InputError {
-    return new InputError({ file: this.display(p) }, problem);
+  private problem(p: string, problem: string): SpacktainersError {
+    return SpacktainersError.input({ file: this.display(p) }, problem);
   }
 }
 
@@ -89,9 +89,9 @@ export async function readRegularFile(file: string, limit: SizeLimit, shown: str
   const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) throw new InputError({ file: shown }, `is ${fileType(stats)}, not a regular file`);
+    if (!stats.isFile()) throw SpacktainersError.input({ file: shown }, `is ${fileType(stats)}, not a regular file`);
     const problem = sizeProblem(stats, limit);
-    if (problem) throw new InputError({ file: shown }, problem);
+    if (problem) throw SpacktainersError.input({ file: shown }, problem);
     return await handle.readFile();
   } finally {
     await handle.close();

@@ -1,8 +1,8 @@
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { OptionError } from '../../input/errors.js';
+import { SpacktainersError, throwIfAny } from '../../errors.js';
 import { DEFAULT_LIMITS, limitViolations, type GitLabLimits, type PipelineFile } from '../../pipeline/limits.js';
-import { OUTPUT_MARKER, PipelineLimitError, projectInputs, type OutputFile, type OutputFolder } from '../../pipeline/output.js';
+import { OUTPUT_MARKER, projectInputs, type OutputFile, type OutputFolder } from '../../pipeline/output.js';
 
 const MARKER_TEXT = 'Written by spacktainers, which replaces this folder as a whole on every run: keep nothing of your own in it.\n';
 
@@ -16,14 +16,14 @@ export async function outputFolder(option: string, value: string, inputs: string
   const target = path.resolve(value);
   const relative = path.relative(process.cwd(), target);
   const instead = 'give a folder of its own inside the project, e.g. generated';
-  if (relative === '') throw new OptionError(option, `${value} is the project folder itself; ${instead}`);
+  if (relative === '') throw SpacktainersError.input({ option }, `${value} is the project folder itself; ${instead}`);
   if (relative.startsWith('..') || path.isAbsolute(relative)) {
-    throw new OptionError(option, `${value} is outside the project folder (the current folder), where GitLab cannot find artifacts; ${instead}`);
+    throw SpacktainersError.input({ option }, `${value} is outside the project folder (the current folder), where GitLab cannot find artifacts; ${instead}`);
   }
   for (const input of new Set([...inputs, ...projectInputs('.')].map((p) => path.resolve(p)))) {
     const shown = path.relative(process.cwd(), input) || '.';
-    if (contains(target, input)) throw new OptionError(option, `${value} would replace ${shown}, which spacktainers reads; ${instead}`);
-    if (contains(input, target)) throw new OptionError(option, `${value} is inside ${shown}, which spacktainers reads; ${instead}`);
+    if (contains(target, input)) throw SpacktainersError.input({ option }, `${value} would replace ${shown}, which spacktainers reads; ${instead}`);
+    if (contains(input, target)) throw SpacktainersError.input({ option }, `${value} is inside ${shown}, which spacktainers reads; ${instead}`);
   }
   const folder = { path: relative.split(path.sep).join('/'), option };
   await assertReplaceable(folder);
@@ -44,11 +44,12 @@ async function assertReplaceable(folder: OutputFolder): Promise<void> {
     throw error;
   });
   if (!found) return;
-  if (!found.isDirectory()) throw new OptionError(folder.option, `${folder.path} is a file, not a folder; give a folder of its own, e.g. generated`);
+  if (!found.isDirectory())
+    throw SpacktainersError.input({ option: folder.option }, `${folder.path} is a file, not a folder; give a folder of its own, e.g. generated`);
   const entries = await readdir(target);
   if (entries.length > 0 && !entries.includes(OUTPUT_MARKER)) {
-    throw new OptionError(
-      folder.option,
+    throw SpacktainersError.input(
+      { option: folder.option },
       `${folder.path} holds files spacktainers did not write (it has no ${OUTPUT_MARKER}) and would be replaced as a whole; remove it or give another folder`,
     );
   }
@@ -66,7 +67,7 @@ export async function writeOutput(
   limits: GitLabLimits = DEFAULT_LIMITS,
 ): Promise<void> {
   const violations = pipelines.flatMap((file) => limitViolations(file, limits));
-  if (violations.length > 0) throw new PipelineLimitError(violations);
+  throwIfAny(violations.map((violation) => new SpacktainersError('limit', violation)));
   const target = path.resolve(folder.path);
   await mkdir(path.dirname(target), { recursive: true });
   const staging = await mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.new-`));

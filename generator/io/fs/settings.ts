@@ -1,4 +1,4 @@
-import { InputError } from '../../input/errors.js';
+import { SpacktainersError } from '../../errors.js';
 import { readRegularFile, SETTINGS_LIMIT } from './files.js';
 import { parseSettings, type Settings } from '../../settings/settings.js';
 
@@ -8,8 +8,8 @@ export async function loadSettings(file: string, environment: NodeJS.ProcessEnv)
   try {
     content = (await readRegularFile(file, SETTINGS_LIMIT)).toString('utf8');
   } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError({ file }, `cannot read settings: ${(error as Error).message}`);
+    if (error instanceof SpacktainersError) throw error;
+    throw SpacktainersError.input({ file }, `cannot read settings: ${(error as Error).message}`);
   }
   return parseSettings(file, content, environment);
 }

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from '../../input/errors.js';
+import { SpacktainersError } from '../../errors.js';
 import { parseSpackLock, type SpackLock } from '../../spack/lock.js';
 import { compareCodePoints } from '../../pipeline/order.js';
 
@@ -12,9 +12,9 @@ export async function readSpackLocks(paths: string[]): Promise<SpackLock[]> {
   const locks: SpackLock[] = [];
   for (const given of paths) {
     const info = await stat(given).catch(() => undefined);
-    if (!info) throw new InputError({ file: given }, 'no such file or directory');
+    if (!info) throw SpacktainersError.input({ file: given }, 'no such file or directory');
     const files = info.isDirectory() ? await findLocks(given) : [given];
-    if (files.length === 0) throw new InputError({ file: given }, 'no spack.lock below this directory');
+    if (files.length === 0) throw SpacktainersError.input({ file: given }, 'no spack.lock below this directory');
     for (const file of files) locks.push(parseSpackLock(file, await readFile(file, 'utf8')));
   }
   return locks;

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import type { Architecture } from '../../settings/settings.js';
 import { environmentPaths, spackOutputsRoot } from '../../spack/environment.js';
-import { InputError } from '../../input/errors.js';
+import { SpacktainersError } from '../../errors.js';
 import { parseSpackLock, type SpackOutput } from '../../spack/lock.js';
 import { parseSpackPipeline } from '../../spack/spack-pipeline.js';
 import { compareCodePoints } from '../../pipeline/order.js';
@@ -26,6 +26,6 @@ async function readOutput(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new InputError({ file }, `cannot read the generate job's output: ${(error as Error).message}`);
+    throw SpacktainersError.input({ file }, `cannot read the generate job's output: ${(error as Error).message}`);
   }
 }

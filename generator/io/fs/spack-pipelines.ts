@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from '../../input/errors.js';
+import { SpacktainersError } from '../../errors.js';
 import { parseRebuildReasons } from '../../spack/generate-log.js';
 import { parseSpackPipeline, type SpackPipeline } from '../../spack/spack-pipeline.js';
 import { compareCodePoints } from '../../pipeline/order.js';
@@ -14,7 +14,7 @@ export async function readSpackPipelines(dir: string): Promise<SpackPipeline[]> 
   try {
     entries = await readdir(dir, { recursive: true });
   } catch (error) {
-    throw new InputError({ file: dir }, `cannot read the input folder: ${(error as Error).message}`);
+    throw SpacktainersError.input({ file: dir }, `cannot read the input folder: ${(error as Error).message}`);
   }
   const files = entries.filter((entry) => /\.ya?ml$/.test(entry)).sort(compareCodePoints);
   return Promise.all(
@@ -42,7 +42,7 @@ export async function readRebuildReasons(files: string[]): Promise<Map<string, s
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      throw new InputError({ file }, `cannot read the generate log: ${(error as Error).message}`);
+      throw SpacktainersError.input({ file }, `cannot read the generate log: ${(error as Error).message}`);
     }
     for (const [hash, reason] of parseRebuildReasons(text)) reasons.set(hash, reason);
   }

@@ -1,7 +1,7 @@
 import type { JobSchema } from '@gitbeaker/rest';
 import { unzipSync } from 'fflate';
 import { withRetries, type GitlabProject } from './client.js';
-import { ServiceError } from '../errors.js';
+import { SpacktainersError } from '../../errors.js';
 
 export interface PipelineRef {
   id: number;
@@ -38,7 +38,7 @@ export async function latestSuccessfulPipeline(project: GitlabProject, ref: stri
     project.api.Pipelines.all(project.projectId, { ref, status: 'success', orderBy: 'id', sort: 'desc', perPage: 50, maxPages: 1 }),
   );
   const pipeline = pipelines.find((p) => p.source !== 'parent_pipeline');
-  if (!pipeline) throw new ServiceError(`no successful pipeline on ${ref} among the latest ${pipelines.length}`);
+  if (!pipeline) throw new SpacktainersError('service', `no successful pipeline on ${ref} among the latest ${pipelines.length}`);
   return { id: pipeline.id, webUrl: pipeline.web_url };
 }
 
@@ -113,11 +113,12 @@ async function childPipeline(project: GitlabProject, pipelineId: number, bridgeN
     project.api.Jobs.allPipelineBridges(project.projectId, pipelineId),
   );
   const bridge = bridges.find((b) => b.name === bridgeName);
-  if (!bridge) throw new ServiceError(`pipeline #${pipelineId} has no trigger job "${bridgeName}"`);
+  if (!bridge) throw new SpacktainersError('service', `pipeline #${pipelineId} has no trigger job "${bridgeName}"`);
   const child = bridge.downstream_pipeline as { id: number; status: string } | null;
-  if (!child) throw new ServiceError(`trigger job "${bridgeName}" of pipeline #${pipelineId} has not started a child pipeline (${bridge.status})`);
+  if (!child)
+    throw new SpacktainersError('service', `trigger job "${bridgeName}" of pipeline #${pipelineId} has not started a child pipeline (${bridge.status})`);
   if (UNFINISHED.has(child.status)) {
-    throw new ServiceError(`child pipeline #${child.id} of trigger job "${bridgeName}" (pipeline #${pipelineId}) is still ${child.status}`);
+    throw new SpacktainersError('service', `child pipeline #${child.id} of trigger job "${bridgeName}" (pipeline #${pipelineId}) is still ${child.status}`);
   }
   return child.id;
 }
@@ -129,9 +130,10 @@ function pipelineJobs(project: GitlabProject, pipelineId: number) {
 async function finishedJobs(project: GitlabProject, pipelineId: number, name: string) {
   const jobs = await pipelineJobs(project, pipelineId);
   const matching = jobs.filter((job) => job.name === name || isParallelInstance(job.name, name));
-  if (matching.length === 0) throw new ServiceError(`pipeline #${pipelineId} has no job "${name}"`);
+  if (matching.length === 0) throw new SpacktainersError('service', `pipeline #${pipelineId} has no job "${name}"`);
   for (const job of matching) {
-    if (job.status !== 'success') throw new ServiceError(`job "${job.name}" (#${job.id}) of pipeline #${pipelineId} is ${job.status}, not success`);
+    if (job.status !== 'success')
+      throw new SpacktainersError('service', `job "${job.name}" (#${job.id}) of pipeline #${pipelineId} is ${job.status}, not success`);
   }
   return matching;
 }
@@ -143,7 +145,7 @@ async function finishedJobs(project: GitlabProject, pipelineId: number, name: st
 function hasArchive(pipelineId: number, job: JobSchema): boolean {
   if (job.artifacts.some((a) => a.file_type === 'archive')) return true;
   if (job.artifacts_expire_at && Date.parse(job.artifacts_expire_at) < Date.now()) {
-    throw new ServiceError(`the artifacts of job "${job.name}" (#${job.id}) of pipeline #${pipelineId} expired at ${job.artifacts_expire_at}`);
+    throw new SpacktainersError('service', `the artifacts of job "${job.name}" (#${job.id}) of pipeline #${pipelineId} expired at ${job.artifacts_expire_at}`);
   }
   return false;
 }
@@ -158,8 +160,8 @@ async function downloadArchive(project: GitlabProject, pipelineId: number, job: 
     const blob = await withRetries(project, what, () => project.api.JobArtifacts.downloadArchive(project.projectId, { jobId: job.id }));
     return new Uint8Array(await blob.arrayBuffer());
   } catch (error) {
-    if (error instanceof ServiceError && error.status === 404) {
-      throw new ServiceError(`${what}: the job has no artifacts archive (expired, erased or never uploaded)`, { status: 404 });
+    if (error instanceof SpacktainersError && error.status === 404) {
+      throw new SpacktainersError('service', `${what}: the job has no artifacts archive (expired, erased or never uploaded)`, { status: 404 });
     }
     throw error;
   }
@@ -169,7 +171,8 @@ function unzipArchive(archive: Uint8Array, pipelineId: number, job: { id: number
   try {
     return unzipSync(archive, { filter: (file) => wanted(file.name) });
   } catch (error) {
-    throw new ServiceError(
+    throw new SpacktainersError(
+      'service',
       `the artifacts archive of job "${job.name}" (#${job.id}) of pipeline #${pipelineId} is not a readable zip: ${(error as Error).message}`,
     );
   }

@@ -1,6 +1,6 @@
 import { Gitlab, GitbeakerRequestError, GitbeakerRetryError } from '@gitbeaker/rest';
 import type { Settings } from '../../settings/settings.js';
-import { ServiceError } from '../errors.js';
+import { SpacktainersError } from '../../errors.js';
 import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
 
 export type GitlabApi = Gitlab;
@@ -26,11 +26,11 @@ export function gitlabProject(
 ): GitlabProject {
   const variable = (name: string) => {
     const value = environment[name];
-    if (!value) throw new ServiceError(`the CI variable ${name} is not set (the GitLab API needs it)`);
+    if (!value) throw new SpacktainersError('service', `the CI variable ${name} is not set (the GitLab API needs it)`);
     return value;
   };
   const apiUrl = variable('CI_API_V4_URL').replace(/\/+$/, '');
-  if (!apiUrl.endsWith('/api/v4')) throw new ServiceError(`CI_API_V4_URL must end with /api/v4, got ${apiUrl}`);
+  if (!apiUrl.endsWith('/api/v4')) throw new SpacktainersError('service', `CI_API_V4_URL must end with /api/v4, got ${apiUrl}`);
   const api = new Gitlab({
     // Gitbeaker appends /api/v4 itself; keeping the rest of the path supports GitLab under a sub-path.
     host: apiUrl.slice(0, -'/api/v4'.length),
@@ -62,7 +62,7 @@ export async function withRetries<T>(project: GitlabProject, what: string, call:
   try {
     return await withRetry(what, call, { policy: project.retry, kind: failureKind, describe: describeFailure, log: project.log });
   } catch (error) {
-    throw new ServiceError(`${what}: ${describeFailure(error)}${hint(error)}`, { status: responseStatus(error) });
+    throw new SpacktainersError('service', `${what}: ${describeFailure(error)}${hint(error)}`, { status: responseStatus(error) });
   }
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { PublishedImage } from '../../registry/lookup.js';
 import { registryEndpoint } from '../../registry/reference.js';
 import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
-import { ServiceError } from '../errors.js';
+import { SpacktainersError } from '../../errors.js';
 
 export interface RegistryCredentials {
   username: string;
@@ -25,7 +25,7 @@ interface ManifestBody {
 
 /** Throttling and 5xx answers, and connections that may come back, are worth another try. */
 function registryFailureKind(error: unknown): FailureKind {
-  const status = (error as ServiceError).status;
+  const status = (error as SpacktainersError).status;
   if (status !== undefined) return 'transient';
   return connectionFailureKind((error as Error).cause) ?? 'permanent';
 }
@@ -95,7 +95,7 @@ export class RegistryClient {
       const entry = manifest.body.manifests.find((m) => m.platform?.architecture === architecture);
       if (!entry) return { digest: manifest.digest, labels: {} };
       const resolved = await this.manifest(repository, entry.digest);
-      if (!resolved) throw new ServiceError(`${this.registry}/${repository}: ${entry.digest} is listed in ${reference} but missing`);
+      if (!resolved) throw new SpacktainersError('service', `${this.registry}/${repository}: ${entry.digest} is listed in ${reference} but missing`);
       image = resolved;
     }
     const config = image.body.config;
@@ -108,7 +108,7 @@ export class RegistryClient {
 
   /**
    * Every tag of a repository, following the registry's pages, or undefined when the repository
-   * does not exist. A repository we may not read is a ServiceError with its status.
+   * does not exist. A repository we may not read is a SpacktainersError with its status.
    */
   async tags(repository: string): Promise<string[] | undefined> {
     const tags: string[] = [];
@@ -151,17 +151,17 @@ export class RegistryClient {
         ...init,
         headers: { ...(init.headers as Record<string, string>), ...(authorization ? { authorization } : {}) },
       }).catch((error: Error) => {
-        throw new ServiceError(`${this.registry}: cannot reach ${this.endpoint}: ${failureMessage(error)}`, { cause: error });
+        throw new SpacktainersError('service', `${this.registry}: cannot reach ${this.endpoint}: ${failureMessage(error)}`, { cause: error });
       });
       if (response.status !== 429 && response.status < 500) return response;
       const text = await response.text().catch(() => '');
-      throw new ServiceError(`${what}: HTTP ${response.status} ${text.slice(0, 200)}`.trim(), { status: response.status });
+      throw new SpacktainersError('service', `${what}: HTTP ${response.status} ${text.slice(0, 200)}`.trim(), { status: response.status });
     };
     const send = (authorization?: string) =>
       withRetry(what, () => attempt(authorization), {
         policy: this.retry,
         kind: registryFailureKind,
-        describe: (error) => ((error as ServiceError).status === undefined ? failureMessage(error) : `HTTP ${(error as ServiceError).status}`),
+        describe: (error) => ((error as SpacktainersError).status === undefined ? failureMessage(error) : `HTTP ${(error as SpacktainersError).status}`),
         log: this.log,
       });
     const cached = this.tokens.get(scope);
@@ -182,22 +182,25 @@ export class RegistryClient {
     if (scheme === 'basic') return basic;
     if (scheme !== 'bearer') return undefined;
     const parameters = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]));
-    if (!parameters.realm) throw new ServiceError(`${this.registry}: Bearer challenge without realm`);
+    if (!parameters.realm) throw new SpacktainersError('service', `${this.registry}: Bearer challenge without realm`);
     const tokenUrl = new URL(parameters.realm);
     if (parameters.service) tokenUrl.searchParams.set('service', parameters.service);
     tokenUrl.searchParams.set('scope', scope);
-    const response = await this.fetchImpl(tokenUrl, { headers: basic ? { authorization: basic } : {} });
+    const response = await this.fetchImpl(tokenUrl, { headers: basic ? { authorization: basic } : {} }).catch((error: Error) => {
+      throw new SpacktainersError('system', failureMessage(error), { cause: error });
+    });
     // Never include the response body or the credentials: only the status says what failed.
-    if (!response.ok) throw new ServiceError(`${this.registry}: token service ${tokenUrl.origin}${tokenUrl.pathname} answered ${response.status}`);
+    if (!response.ok)
+      throw new SpacktainersError('service', `${this.registry}: token service ${tokenUrl.origin}${tokenUrl.pathname} answered ${response.status}`);
     const body = (await response.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
-    if (!token) throw new ServiceError(`${this.registry}: token service returned no token`);
+    if (!token) throw new SpacktainersError('service', `${this.registry}: token service returned no token`);
     return `Bearer ${token}`;
   }
 
   private async expectOk(response: Response, what: string): Promise<void> {
     if (response.ok) return;
     const text = await response.text().catch(() => '');
-    throw new ServiceError(`${this.registry}: ${what}: HTTP ${response.status} ${text.slice(0, 200)}`.trim(), { status: response.status });
+    throw new SpacktainersError('service', `${this.registry}: ${what}: HTTP ${response.status} ${text.slice(0, 200)}`.trim(), { status: response.status });
   }
 }

@@ -1,7 +1,7 @@
 import type { ImageLookup } from '../../registry/lookup.js';
 import { parseImageReference } from '../../registry/reference.js';
 import type { Settings } from '../../settings/settings.js';
-import { ServiceError } from '../errors.js';
+import { SpacktainersError } from '../../errors.js';
 import { RegistryClient, type RegistryCredentials } from './client.js';
 
 /**
@@ -42,7 +42,7 @@ export function registryLookup(settings: Settings, environment: NodeJS.ProcessEn
       try {
         return (await client(ref.registry).tags(ref.repository)) !== undefined;
       } catch (error) {
-        if (error instanceof ServiceError && (error.status === 401 || error.status === 403)) return false;
+        if (error instanceof SpacktainersError && (error.status === 401 || error.status === 403)) return false;
         throw error;
       }
     },
@@ -50,11 +50,11 @@ export function registryLookup(settings: Settings, environment: NodeJS.ProcessEn
       const source = parseImageReference(from);
       const target = parseImageReference(to);
       if (source.registry !== target.registry || source.repository !== target.repository) {
-        throw new Error(`internal: copy ${from} to ${to} across repositories`);
+        throw new SpacktainersError('internal', `internal: copy ${from} to ${to} across repositories`);
       }
       const registry = client(source.registry);
       const manifest = await registry.manifest(source.repository, source.reference);
-      if (!manifest) throw new Error(`cannot copy ${from}: it does not exist`);
+      if (!manifest) throw new SpacktainersError('service', `cannot copy ${from}: it does not exist`);
       await registry.putManifest(target.repository, target.reference, manifest);
     },
   };

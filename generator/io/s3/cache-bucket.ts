@@ -1,7 +1,7 @@
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { RETRYABLE_S3_CODES, s3Call, s3Client, type S3Connection } from './client.js';
 import type { Bucket, ListedObject } from '../../cache/bucket.js';
-import { ServiceError } from '../errors.js';
+import { SpacktainersError } from '../../errors.js';
 import { DEFAULT_RETRY, pauseBeforeRetry, toStderr, type RetryPolicy } from '../retry.js';
 
 /** S3 refuses more keys than this in one DeleteObjects request. */
@@ -25,10 +25,12 @@ export class S3Bucket implements Bucket {
         this.client.send(new ListObjectsV2Command({ Bucket: this.name, Prefix: prefix, Delimiter: options.delimiter, ContinuationToken: token })),
       );
       for (const object of page.Contents ?? []) {
-        if (object.Key === undefined || object.LastModified === undefined) throw new Error(`listing of ${prefix}: object without key or date`);
+        if (object.Key === undefined || object.LastModified === undefined)
+          throw new SpacktainersError('service', `listing of ${prefix}: object without key or date`);
         objects.push({ key: object.Key, lastModified: object.LastModified, size: object.Size ?? 0 });
       }
-      if (page.IsTruncated && !page.NextContinuationToken) throw new Error(`listing of ${prefix}: truncated without a continuation token`);
+      if (page.IsTruncated && !page.NextContinuationToken)
+        throw new SpacktainersError('service', `listing of ${prefix}: truncated without a continuation token`);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return objects;
@@ -64,10 +66,10 @@ export class S3Bucket implements Bucket {
         );
         const failed = response.Errors ?? [];
         const fatal = failed.find((error) => !RETRYABLE_S3_CODES.has(error.Code ?? ''));
-        if (fatal) throw new ServiceError(`s3://${this.name}: delete ${fatal.Key}: ${fatal.Code} ${fatal.Message ?? ''}`.trim());
+        if (fatal) throw new SpacktainersError('service', `s3://${this.name}: delete ${fatal.Key}: ${fatal.Code} ${fatal.Message ?? ''}`.trim());
         batch = failed.map((error) => error.Key!);
         if (batch.length > 0 && attempt >= this.retry.attempts) {
-          throw new ServiceError(`s3://${this.name}: delete ${batch.length} keys: still throttled after ${attempt} attempts; run again later`);
+          throw new SpacktainersError('service', `s3://${this.name}: delete ${batch.length} keys: still throttled after ${attempt} attempts; run again later`);
         }
         if (batch.length > 0) {
           const what = `s3://${this.name}: delete ${batch.length} keys`;

@@ -1,5 +1,5 @@
 import { S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
-import { ServiceError } from '../errors.js';
+import { SpacktainersError } from '../../errors.js';
 import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
 
 /** Where an S3 client connects, as settings `s3` (or a command's options) say. */
@@ -16,7 +16,7 @@ export const RETRYABLE_S3_CODES = new Set(['SlowDown', 'InternalError', 'Service
 
 /** Throttling, 5xx, a cut connection or a truncated body are worth retrying; a refusal is not. */
 export function s3FailureKind(error: unknown): FailureKind {
-  if (error instanceof ServiceError) return 'permanent';
+  if (error instanceof SpacktainersError) return 'permanent';
   if (RETRYABLE_S3_CODES.has((error as Error).name)) return 'transient';
   const status = (error as Partial<S3ServiceException>).$metadata?.httpStatusCode;
   if (status === undefined) return connectionFailureKind(error) ?? 'transient';
@@ -40,16 +40,21 @@ export const DEFAULT_S3_RETRY: S3Retry = { policy: DEFAULT_RETRY, log: toStderr 
 /**
  * One S3 call under the shared retry policy; its last failure becomes one line naming the bucket
  * and the call, with a hint at the endpoint when no answer came. With `answersAsThrown`, an
- * answer (a 404, a refusal) reaches the caller as the SDK threw it, for callers that read it.
+ * answer (a 404, a refusal) reaches the caller in S3's words with its status, for callers that
+ * read the status; the line names no call, so it is printed after the command's name.
  */
 export async function s3Call<T>(bucket: string, what: string, operation: () => Promise<T>, retry: S3Retry, answersAsThrown = false): Promise<T> {
   try {
     return await withRetry(`s3://${bucket}: ${what}`, operation, { ...retry, kind: s3FailureKind, describe: describeS3Failure });
   } catch (error) {
-    if (error instanceof ServiceError) throw error;
-    if (answersAsThrown && (error as Partial<S3ServiceException>).$metadata?.httpStatusCode !== undefined) throw error;
+    if (error instanceof SpacktainersError) throw error;
+    const status = (error as Partial<S3ServiceException>).$metadata?.httpStatusCode;
+    if (answersAsThrown && status !== undefined) {
+      const said = `S3 answered HTTP ${status} ${(error as Error).name}: ${(error as Error).message.split('\n', 1)[0]!}`;
+      throw new SpacktainersError('system', said, { status, cause: error, hint: 'check the bucket names and the credentials in settings s3' });
+    }
     const hint = connectionFailureKind(error) === undefined ? '' : '; check the S3 endpoint (settings s3.endpoint, or --endpoint)';
-    throw new ServiceError(`s3://${bucket}: ${what}: ${describeS3Failure(error)}${hint}`, { cause: error });
+    throw new SpacktainersError('service', `s3://${bucket}: ${what}: ${describeS3Failure(error)}${hint}`, { status, cause: error });
   }
 }
 
@@ -89,7 +94,8 @@ export function s3Client(connection: S3Connection, environment: NodeJS.ProcessEn
         return await next(args);
       } catch (error) {
         if ((error as Error).name !== 'CredentialsProviderError') throw error;
-        throw new ServiceError(
+        throw new SpacktainersError(
+          'service',
           `S3: no credentials: set the CI variables ${connection.accessKeyVariable} and ${connection.secretKeyVariable} ` +
             '(named by settings s3.accessKeyVariable and s3.secretKeyVariable)',
           { cause: error },

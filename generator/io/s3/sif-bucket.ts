@@ -1,9 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Settings } from '../../settings/settings.js';
 import { carries, type SifLookup, type SifStore } from '../../sif/store.js';
 import { s3Client } from './client.js';
+import { SpacktainersError } from '../../errors.js';
 
 /** S3 copies an object in one request up to 5 GiB; larger SIFs are converted again instead. */
 const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
@@ -25,7 +26,7 @@ export class SifBucket implements SifLookup, SifStore {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.name, Key: key }));
       return head.Metadata ?? {};
     } catch (error) {
-      if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return undefined;
+      if (error instanceof SpacktainersError && error.status === 404) return undefined;
       throw error;
     }
   }

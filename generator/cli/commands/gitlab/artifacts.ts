@@ -6,7 +6,7 @@ import { SpacktainersCommand } from '../../base-command.js';
 import { settingsOption } from '../../options.js';
 import { artifactFiles, latestSuccessfulPipeline, pipelineRef } from '../../../io/gitlab/artifacts.js';
 import { gitlabProject } from '../../../io/gitlab/client.js';
-import { ServiceError } from '../../../io/errors.js';
+import { SpacktainersError } from '../../../errors.js';
 import { loadSettings } from '../../../io/fs/settings.js';
 
 export class ArtifactsCommand extends SpacktainersCommand {
@@ -48,7 +48,7 @@ export class ArtifactsCommand extends SpacktainersCommand {
     for (const file of files) {
       const target = path.resolve(root, file.path);
       if (!target.startsWith(`${root}${path.sep}`))
-        throw new ServiceError(`job "${file.job}" (#${file.jobId}): archive entry ${file.path} points outside the output folder`);
+        throw new SpacktainersError('service', `job "${file.job}" (#${file.jobId}): archive entry ${file.path} points outside the output folder`);
       await mkdir(path.dirname(target), { recursive: true });
       await writeFile(target, file.content);
       this.context.stdout.write(`${file.path}  (job "${file.job}" #${file.jobId}, pipeline #${file.pipelineId})\n`);

@@ -4,7 +4,7 @@ import { generatedOption, settingsOption } from '../../options.js';
 import { ciContext } from '../../../pipeline/ci-context.js';
 import { gitlabProject } from '../../../io/gitlab/client.js';
 import { defaultBranchLocks } from '../../../app/default-branch-locks.js';
-import { ServiceError } from '../../../io/errors.js';
+import { SpacktainersError } from '../../../errors.js';
 import { containerChanges, NOTE_MARKER, renderMergeRequestNote } from '../../../gitlab/merge-request-note.js';
 import { upsertMergeRequestNote } from '../../../io/gitlab/notes.js';
 import { loadSettings } from '../../../io/fs/settings.js';
@@ -60,7 +60,8 @@ export class MergeRequestNoteCommand extends SpacktainersCommand {
       return 0;
     }
     const iid = Number(env.CI_MERGE_REQUEST_IID);
-    if (!Number.isInteger(iid) || iid <= 0) throw new ServiceError('CI_MERGE_REQUEST_IID is not set: run this in a merge-request pipeline, or use --dry-run');
+    if (!Number.isInteger(iid) || iid <= 0)
+      throw new SpacktainersError('service', 'CI_MERGE_REQUEST_IID is not set: run this in a merge-request pipeline, or use --dry-run');
     const result = await upsertMergeRequestNote(project, iid, NOTE_MARKER, body);
     const compared = [...bases].map(([arch, base]) => `${arch}: ${'pipeline' in base ? `pipeline #${base.pipeline.id}` : 'not compared'}`);
     this.context.stdout.write(`merge-request-note: note ${result.noteId} ${result.action} on !${iid} (${changes.length} containers; ${compared.join(', ')})\n`);
