@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
-import { SpacktainersError } from '../errors.js';
+import { SpacktainersError, type OptionLocation } from '../errors.js';
 import { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
 
 /** Options shared by the commands that read the project's definitions and settings. */
@@ -38,8 +38,37 @@ export function limitsWithYamlBytes(value: string): GitLabLimits {
   return { ...DEFAULT_LIMITS, maxYamlBytes: positiveInteger('--max-yaml-bytes', value) };
 }
 
-export function positiveInteger(option: string, value: string): number {
+/**
+ * The one way a command checks an option's value itself (where a clipanion validator cannot: the
+ * default comes from the settings, or the value is `key=value`): a value that does not fit is a
+ * usage error naming the option, exit 2, as everything clipanion cannot parse.
+ */
+export function optionValueError(location: OptionLocation, problem: string): SpacktainersError {
+  return new SpacktainersError('usage', problem, { location });
+}
+
+/** The number an option's value spells, when `accepts` takes it. */
+export function numberOption(option: string, value: string, accepts: (n: number) => boolean, problem = `invalid value ${JSON.stringify(value)}`): number {
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw SpacktainersError.input({ option }, `must be a whole number above 0, got ${value}`);
+  if (value.trim() === '' || !Number.isFinite(number) || !accepts(number)) throw optionValueError({ option }, problem);
   return number;
+}
+
+export function positiveInteger(option: string, value: string): number {
+  return numberOption(option, value, (n) => Number.isInteger(n) && n >= 1, `must be a whole number above 0, got ${value}`);
+}
+
+/** An option's value that is a regular expression. */
+export function patternOption(option: string, value: string): RegExp {
+  try {
+    return new RegExp(value);
+  } catch (error) {
+    throw optionValueError({ option }, (error as Error).message);
+  }
+}
+
+/** An option's value that must be one of a few words. */
+export function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw optionValueError({ option }, `must be one of ${allowed.join(', ')}, got ${value}`);
+  return value as T;
 }

@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from './base-command.js';
-import { limitsWithYamlBytes, maxYamlBytesOption, positiveInteger, settingsOption } from './options.js';
-import { SpacktainersError } from '../errors.js';
+import { limitsWithYamlBytes, maxYamlBytesOption, oneOf, positiveInteger, settingsOption } from './options.js';
 import { DEFAULT_LIMITS } from '../pipeline/limits.js';
 import { outputFolder } from '../io/fs/output.js';
 import type { OutputFolder } from '../pipeline/output.js';
@@ -40,11 +39,4 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
     const inputs = await readSpackPipelines(this.input);
     return { ...buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits }), output };
   }
-}
-
-function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw SpacktainersError.input({ option }, `must be one of ${allowed.join(', ')}, got ${value}`);
-  }
-  return value as T;
 }

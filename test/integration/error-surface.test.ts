@@ -44,6 +44,23 @@ describe('one error surface: one line, exit 1; usage errors exit 2; stacks only 
     [['container-jobs', '--arch', 'ppc64le'], /^spacktainers container-jobs: Invalid value for --arch: expected one of "amd64" or "arm64"/],
     [['no-such-command'], /^spacktainers: unknown command \(see spacktainers --help\)$/],
     [['clean-cache', '--env', 'spack.lock', '--max-age-days', '1'], /^spacktainers clean-cache: --bucket \(or --cache\) is required/],
+    // An option value the command checks itself is a usage error too, in the same frame.
+    [
+      ['clean-cache', '--bucket', 'cache', '--env', 'spack.lock', '--max-age-days', 'soon'],
+      /^spacktainers clean-cache: --max-age-days: invalid value "soon" \(see spacktainers clean-cache --help\)$/,
+    ],
+    [
+      ['create-jobs', '--offline', '--max-yaml-bytes', '0'],
+      /^spacktainers create-jobs: --max-yaml-bytes: must be a whole number above 0, got 0 \(see spacktainers create-jobs --help\)$/,
+    ],
+    [
+      ['plan', '--input', '.', '--cache', 'staging'],
+      /^spacktainers plan: --cache: must be one of production, development, got staging \(see spacktainers plan --help\)$/,
+    ],
+    [
+      ['gitlab', 'artifacts', '--job', 'x', '--match', '('],
+      /^spacktainers gitlab artifacts: --match: Invalid regular expression: .* \(see spacktainers gitlab artifacts --help\)$/,
+    ],
   ] as const) {
     it(`a usage error exits 2 with one line on stderr: ${args.join(' ')}`, async () => {
       expectOneLine(await cli([...args]), 2, line);

@@ -75,7 +75,9 @@ describe('SIF upload to S3 (s3rver)', () => {
     expect(first.stdout).toBe('uploaded tool.sif to s3://sifs/tool/tool-1.0.sif\n');
     expect((await runCli(args, project, env)).stdout).toContain('already holds this container');
     const bad = await runCli(['sif', 'upload', '--file', 'tool.sif', '--key', 'k', '--metadata', 'Bad Key=1'], project, env);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('expected key=value');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      'spacktainers sif upload: --metadata: Bad Key=1: expected key=value with a lowercase key of letters, digits and - (see spacktainers sif upload --help)\n',
+    );
   });
 });

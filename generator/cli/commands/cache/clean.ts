@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import { Option, UsageError } from 'clipanion';
+import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
+import { numberOption } from '../../options.js';
+import { SpacktainersError } from '../../../errors.js';
 import { cleanCache, DEFAULT_GRACE_HOURS, type CleanCacheReport } from '../../../cache/clean.js';
 import { keepSetOf } from '../../../cache/spack-lock.js';
 import { readSpackLocks } from '../../../io/fs/spack-lock-files.js';
@@ -73,7 +75,7 @@ export class CleanCacheCommand extends SpacktainersCommand {
     const settings = settingsFile ? await loadSettings(settingsFile, this.context.env) : undefined;
     const fromSettings = settings && this.cache ? cacheCleanupTarget(settings, this.cache) : undefined;
     const bucket = this.bucket ?? fromSettings?.bucket;
-    if (!bucket) throw new UsageError('--bucket (or --cache) is required');
+    if (!bucket) throw new SpacktainersError('usage', '--bucket (or --cache) is required');
     const maxAgeDays = numberOption('--max-age-days', this.maxAgeDays ?? String(fromSettings?.maxAgeDays ?? ''), (n) => n > 0);
     const graceHours = numberOption('--grace-hours', this.graceHours ?? String(settings?.cacheCleanup.graceHours ?? DEFAULT_GRACE_HOURS), (n) => n >= 0);
     const maxDeleteFraction = numberOption('--max-delete-fraction', this.maxDeleteFraction, (n) => n >= 0 && n <= 1);
@@ -142,10 +144,4 @@ export class CleanCacheCommand extends SpacktainersCommand {
       out.write('an index still differs from the bucket (pushes kept landing while it was written); the next update-index or run fixes it\n');
     }
   }
-}
-
-function numberOption(name: string, raw: string, valid: (n: number) => boolean): number {
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || !valid(value)) throw new UsageError(`${name}: invalid value ${JSON.stringify(raw)}`);
-  return value;
 }

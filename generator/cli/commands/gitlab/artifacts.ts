@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Option } from 'clipanion';
 import * as t from 'typanion';
 import { SpacktainersCommand } from '../../base-command.js';
-import { settingsOption } from '../../options.js';
+import { patternOption, settingsOption } from '../../options.js';
 import { artifactFiles, latestSuccessfulPipeline, pipelineRef } from '../../../io/gitlab/artifacts.js';
 import { gitlabProject } from '../../../io/gitlab/client.js';
 import { SpacktainersError } from '../../../errors.js';
@@ -35,6 +35,7 @@ export class ArtifactsCommand extends SpacktainersCommand {
   output = Option.String('--output', 'artifacts', { description: 'Folder to write the files into' });
 
   async run(): Promise<number> {
+    const match = patternOption('--match', this.match);
     const env = this.context.env;
     const settings = await loadSettings(this.settings, env);
     const project = gitlabProject(settings, env);
@@ -42,7 +43,6 @@ export class ArtifactsCommand extends SpacktainersCommand {
       this.pipeline === undefined
         ? await latestSuccessfulPipeline(project, env.CI_DEFAULT_BRANCH || settings.defaultBranch)
         : await pipelineRef(project, this.pipeline);
-    const match = new RegExp(this.match);
     const files = await artifactFiles(project, pipeline.id, { bridges: this.bridges, job: this.job }, (file) => match.test(file));
     const root = path.resolve(this.output);
     for (const file of files) {

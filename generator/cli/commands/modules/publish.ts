@@ -1,9 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Option, UsageError } from 'clipanion';
+import { Option } from 'clipanion';
 import * as t from 'typanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { settingsOption } from '../../options.js';
+import { SpacktainersError } from '../../../errors.js';
 import { moduleFiles, type ContainerModule } from '../../../modules/modulefile.js';
 import { uploadModuleFiles } from '../../../io/s3/module-files.js';
 import { loadSettings } from '../../../io/fs/settings.js';
@@ -45,7 +46,7 @@ export class ModulesPublishCommand extends SpacktainersCommand {
   settings = settingsOption();
 
   async run(): Promise<number> {
-    if (Boolean(this.executables) === this.runscript) throw new UsageError('give exactly one of --executables FILE and --runscript');
+    if (Boolean(this.executables) === this.runscript) throw new SpacktainersError('usage', 'give exactly one of --executables FILE and --runscript');
     const settings = await loadSettings(this.settings, this.context.env);
     const module: ContainerModule = {
       name: this.name,

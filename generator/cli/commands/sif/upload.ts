@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
-import { settingsOption } from '../../options.js';
-import { SpacktainersError } from '../../../errors.js';
+import { optionValueError, settingsOption } from '../../options.js';
 import { loadSettings } from '../../../io/fs/settings.js';
 import { SifBucket } from '../../../io/s3/sif-bucket.js';
 
@@ -37,7 +36,7 @@ export class SifUploadCommand extends SpacktainersCommand {
     const metadata: Record<string, string> = {};
     for (const entry of this.metadata) {
       const match = /^([a-z0-9-]+)=(.+)$/.exec(entry);
-      if (!match) throw SpacktainersError.input({ option: '--metadata', key: entry }, 'expected key=value with a lowercase key of letters, digits and -');
+      if (!match) throw optionValueError({ option: '--metadata', key: entry }, 'expected key=value with a lowercase key of letters, digits and -');
       metadata[match[1]!] = match[2]!;
     }
     const bucket = SifBucket.fromSettings(settings, this.context.env);
