@@ -67,27 +67,24 @@ export class SpacktainersError extends Error {
   readonly location: ProblemLocation | undefined;
   readonly hint: string | undefined;
   readonly status: number | undefined;
-  /** Each problem this error reports, one line each: itself, or the several found in one pass. */
-  readonly problems: readonly SpacktainersError[];
+  #several: readonly SpacktainersError[] | undefined;
 
   constructor(
     readonly kind: ErrorKind,
     /** What is wrong, without the location or the hint. */
     readonly problem: string,
     details: ErrorDetails = {},
-    problems?: readonly SpacktainersError[],
   ) {
-    super(
-      problems ? problems.map((each) => each.message).join('\n') : formatProblem(details.location, details.hint ? `${problem}; ${details.hint}` : problem),
-      {
-        cause: details.cause,
-      },
-    );
+    super(formatProblem(details.location, details.hint ? `${problem}; ${details.hint}` : problem), { cause: details.cause });
     this.name = 'SpacktainersError';
     this.location = details.location;
     this.hint = details.hint;
     this.status = details.status;
-    this.problems = problems ?? [this];
+  }
+
+  /** Each problem this error reports, one line each: itself, or the several found in one pass. */
+  get problems(): readonly SpacktainersError[] {
+    return this.#several ?? [this];
   }
 
   /** A problem in something a user wrote, at `location`. */
@@ -98,7 +95,10 @@ export class SpacktainersError extends Error {
   /** Several problems of one kind found in one pass, so that a user can fix them all at once. */
   static all(errors: readonly SpacktainersError[]): SpacktainersError {
     const problems = errors.flatMap((error) => error.problems);
-    return new SpacktainersError(problems[0]!.kind, problems.map((each) => each.problem).join('\n'), {}, problems);
+    const all = new SpacktainersError(problems[0]!.kind, problems.map((each) => each.problem).join('\n'));
+    all.message = problems.map((each) => each.message).join('\n');
+    all.#several = problems;
+    return all;
   }
 }
 

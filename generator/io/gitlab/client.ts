@@ -62,14 +62,14 @@ export async function withRetries<T>(project: GitlabProject, what: string, call:
   try {
     return await withRetry(what, call, { policy: project.retry, kind: failureKind, describe: describeFailure, log: project.log });
   } catch (error) {
-    throw new SpacktainersError('service', `${what}: ${describeFailure(error)}${hint(error)}`, { status: responseStatus(error) });
+    throw new SpacktainersError('service', `${what}: ${describeFailure(error)}`, { status: responseStatus(error), hint: hint(error) });
   }
 }
 
-function hint(error: unknown): string {
+function hint(error: unknown): string | undefined {
   const status = responseStatus(error);
-  if (status === 401 || status === 403) return '; check the token in the CI variable named by settings gitlab.tokenVariable';
-  return connectionFailureKind(error) === undefined ? '' : '; check CI_API_V4_URL';
+  if (status === 401 || status === 403) return 'check the token in the CI variable named by settings gitlab.tokenVariable';
+  return connectionFailureKind(error) === undefined ? undefined : 'check CI_API_V4_URL';
 }
 
 function describeFailure(error: unknown): string {

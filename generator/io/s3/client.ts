@@ -53,8 +53,8 @@ export async function s3Call<T>(bucket: string, what: string, operation: () => P
       const said = `S3 answered HTTP ${status} ${(error as Error).name}: ${(error as Error).message.split('\n', 1)[0]!}`;
       throw new SpacktainersError('system', said, { status, cause: error, hint: 'check the bucket names and the credentials in settings s3' });
     }
-    const hint = connectionFailureKind(error) === undefined ? '' : '; check the S3 endpoint (settings s3.endpoint, or --endpoint)';
-    throw new SpacktainersError('service', `s3://${bucket}: ${what}: ${describeS3Failure(error)}${hint}`, { status, cause: error });
+    const hint = connectionFailureKind(error) === undefined ? undefined : 'check the S3 endpoint (settings s3.endpoint, or --endpoint)';
+    throw new SpacktainersError('service', `s3://${bucket}: ${what}: ${describeS3Failure(error)}`, { status, hint, cause: error });
   }
 }
 
