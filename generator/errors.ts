@@ -92,7 +92,7 @@ export class SpacktainersError extends Error {
     return new SpacktainersError('input', problem, { location });
   }
 
-  /** Several problems of one kind found in one pass, so that a user can fix them all at once. */
+  /** Several problems of one kind (at least one) found in one pass, so that a user can fix them all at once. */
   static all(errors: readonly SpacktainersError[]): SpacktainersError {
     const problems = errors.flatMap((error) => error.problems);
     const all = new SpacktainersError(problems[0]!.kind, problems.map((each) => each.problem).join('\n'));
