@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS } from '../pipeline/limits.js';
 import { outputFolder } from '../io/fs/output.js';
 import type { OutputFolder } from '../pipeline/output.js';
 import { cacheKind, ciContext } from '../pipeline/ci-context.js';
-import { loadSettings } from '../io/fs/settings.js';
+import { loadSettings } from '../app/project.js';
 import { ARCHITECTURES, type CacheKind } from '../settings/settings.js';
 import { buildSpackPipeline, type SpackPipelineResult } from '../spack/plan.js';
 import { readSpackPipelines } from '../io/fs/spack-pipelines.js';

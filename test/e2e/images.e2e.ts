@@ -7,7 +7,7 @@ import { baseImageRef, INPUT_CHECKSUM_LABEL } from '../../generator/containers/b
 import { ciContext } from '../../generator/pipeline/ci-context.js';
 import { RegistryClient } from '../../generator/io/registry/client.js';
 import { parseImageReference } from '../../generator/registry/reference.js';
-import { loadSettings } from '../../generator/io/fs/settings.js';
+import { loadSettings } from '../../generator/app/project.js';
 import { BASE_IMAGES, type BaseImageName } from '../../generator/settings/settings.js';
 import { runCli } from '../support/cli.js';
 import { makeProject } from '../support/project.js';

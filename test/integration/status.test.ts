@@ -3,7 +3,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ContainerStatus } from '../../generator/containers/status.js';
-import { readDefinitions } from '../../generator/io/fs/definitions.js';
+import { loadDefinitions } from '../../generator/app/project.js';
 import { copyExampleOutputs } from '../../generator/io/fs/example-outputs.js';
 import { RegistryClient } from '../../generator/io/registry/client.js';
 import { runCli } from '../support/cli.js';
@@ -49,7 +49,7 @@ describe('status and module publishing (docker-registry and s3rver)', () => {
     };
     expect((await runCli(['create-jobs'], project, env)).code).toBe(0);
     await runBuildJobs(registry.endpoint, registry.host, await readFile(path.join(project, 'generated/base-images.yml'), 'utf8'));
-    const definitions = await readDefinitions(path.join(project, 'container_definitions'), project);
+    const definitions = await loadDefinitions(path.join(project, 'container_definitions'), project);
     await copyExampleOutputs(definitions, path.join(REPO_ROOT, 'examples/spack-outputs'), path.join(project, 'generated'));
   });
   afterEach(async () => Promise.all([registry?.stop(), s3?.stop()]));

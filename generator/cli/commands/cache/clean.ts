@@ -6,7 +6,7 @@ import { keepSetOf } from '../../../cache/spack-lock.js';
 import { readSpackLocks } from '../../../io/fs/spack-lock-files.js';
 import { buildCacheClient, S3Bucket } from '../../../io/s3/cache-bucket.js';
 import type { S3Connection } from '../../../io/s3/client.js';
-import { loadSettings } from '../../../io/fs/settings.js';
+import { loadSettings } from '../../../app/project.js';
 import { cacheCleanupTarget } from '../../../settings/settings.js';
 import * as t from 'typanion';
 

@@ -7,7 +7,7 @@ import { defaultBranchLocks } from '../../../app/default-branch-locks.js';
 import { ServiceError } from '../../../io/errors.js';
 import { containerChanges, NOTE_MARKER, renderMergeRequestNote } from '../../../gitlab/merge-request-note.js';
 import { upsertMergeRequestNote } from '../../../io/gitlab/notes.js';
-import { loadSettings } from '../../../io/fs/settings.js';
+import { loadSettings } from '../../../app/project.js';
 import { ARCHITECTURES } from '../../../settings/settings.js';
 import { readSpackOutputs } from '../../../io/fs/spack-outputs.js';
 

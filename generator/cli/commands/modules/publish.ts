@@ -6,7 +6,7 @@ import { SpacktainersCommand } from '../../base-command.js';
 import { settingsOption } from '../../options.js';
 import { moduleFiles, type ContainerModule } from '../../../modules/modulefile.js';
 import { uploadModuleFiles } from '../../../io/s3/module-files.js';
-import { loadSettings } from '../../../io/fs/settings.js';
+import { loadSettings } from '../../../app/project.js';
 import { ARCHITECTURES } from '../../../settings/settings.js';
 import { s3Client } from '../../../io/s3/client.js';
 

@@ -2,7 +2,7 @@ import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { settingsOption } from '../../options.js';
 import { InputError } from '../../../input/errors.js';
-import { loadSettings } from '../../../io/fs/settings.js';
+import { loadSettings } from '../../../app/project.js';
 import { SifBucket } from '../../../io/s3/sif-bucket.js';
 
 export class SifUploadCommand extends SpacktainersCommand {
