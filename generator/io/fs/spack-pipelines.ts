@@ -1,15 +1,19 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../input/errors.js';
-import { parseRebuildReasons } from '../../spack/generate-log.js';
-import { parseSpackPipeline, type SpackPipeline } from '../../spack/spack-pipeline.js';
 import { compareCodePoints } from '../../pipeline/order.js';
+import type { TextFile } from './files.js';
+
+/** One `spack ci generate` output; a failure to read it is for the caller to name. */
+export async function readSpackPipeline(file: string): Promise<TextFile> {
+  return { file, text: await readFile(file, 'utf8') };
+}
 
 /**
- * Every `*.yml`/`*.yaml` under `dir` (recursively), parsed as one `spack ci generate` output.
+ * Every `*.yml`/`*.yaml` under `dir` (recursively), each one `spack ci generate` output.
  * A folder that exists but holds none means an architecture without Spack containers.
  */
-export async function readSpackPipelines(dir: string): Promise<SpackPipeline[]> {
+export async function readSpackPipelines(dir: string): Promise<TextFile[]> {
   let entries: string[];
   try {
     entries = await readdir(dir, { recursive: true });
@@ -17,12 +21,7 @@ export async function readSpackPipelines(dir: string): Promise<SpackPipeline[]> 
     throw new InputError({ file: dir }, `cannot read the input folder: ${(error as Error).message}`);
   }
   const files = entries.filter((entry) => /\.ya?ml$/.test(entry)).sort(compareCodePoints);
-  return Promise.all(
-    files.map(async (entry) => {
-      const file = path.join(dir, entry);
-      return parseSpackPipeline(file, await readFile(file, 'utf8'));
-    }),
-  );
+  return Promise.all(files.map((entry) => readSpackPipeline(path.join(dir, entry))));
 }
 
 /** The `generate.log` the generate jobs keep beside each output (`spacktainers plan` reads them). */
@@ -34,17 +33,15 @@ export async function findGenerateLogs(dir: string): Promise<string[]> {
     .map((entry) => path.join(dir, entry));
 }
 
-/** Rebuild reasons from every `spack ci generate` log given. */
-export async function readRebuildReasons(files: string[]): Promise<Map<string, string>> {
-  const reasons = new Map<string, string>();
+/** Every `spack ci generate` log given. */
+export async function readGenerateLogs(files: string[]): Promise<TextFile[]> {
+  const logs: TextFile[] = [];
   for (const file of files) {
-    let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      logs.push({ file, text: await readFile(file, 'utf8') });
     } catch (error) {
       throw new InputError({ file }, `cannot read the generate log: ${(error as Error).message}`);
     }
-    for (const [hash, reason] of parseRebuildReasons(text)) reasons.set(hash, reason);
   }
-  return reasons;
+  return logs;
 }
