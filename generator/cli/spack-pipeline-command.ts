@@ -3,7 +3,7 @@ import { SpacktainersCommand } from './base-command.js';
 import { limitsWithYamlBytes, maxYamlBytesOption, positiveInteger, settingsOption } from './options.js';
 import { OptionError } from '../input/errors.js';
 import { DEFAULT_LIMITS } from '../pipeline/limits.js';
-import { outputFolder } from '../io/fs/output.js';
+import { outputFolder } from '../app/output.js';
 import type { OutputFolder } from '../pipeline/output.js';
 import { cacheKind, ciContext } from '../pipeline/ci-context.js';
 import { loadSettings } from '../app/project.js';

@@ -5,7 +5,7 @@ import { readBaseImageInputs } from '../../io/fs/base-images.js';
 import { createJobs, MAIN_PIPELINE } from '../../app/create-jobs.js';
 import { loadProject } from '../../app/project.js';
 import { publishedState } from '../../app/published.js';
-import { outputFolder, writeOutput } from '../../io/fs/output.js';
+import { outputFolder, writeOutput } from '../../app/output.js';
 import { projectInputs } from '../../pipeline/output.js';
 
 export class CreateJobsCommand extends SpacktainersCommand {
