@@ -2,11 +2,13 @@ import path from 'node:path';
 import type { ContainerDefinition, DefinitionSet } from '../definitions/definition.js';
 import { definitionSet, parseDefinition } from '../definitions/parse.js';
 import { InputError, InputErrors } from '../input/errors.js';
+import type { BaseImageInputs } from '../containers/base-images.js';
+import { readBaseImageInputs } from '../io/fs/base-images.js';
 import { checkCopiedFiles } from '../io/fs/container-sources.js';
 import { readDefinitions } from '../io/fs/definitions.js';
 import { readSettings } from '../io/fs/settings.js';
 import { ciContext, type CiContext } from '../pipeline/ci-context.js';
-import { ARCHITECTURES, parseSettings, type Settings } from '../settings/settings.js';
+import { ARCHITECTURES, BASE_IMAGES, parseSettings, type Settings } from '../settings/settings.js';
 
 /** A spacktainers project as the generator sees it: settings, definitions and CI context. */
 export interface Project {
@@ -53,4 +55,9 @@ export async function loadDefinitions(definitionsDir: string, projectRoot: strin
   }
   problems.push(...(await checkCopiedFiles(definitions, projectRoot)));
   return definitionSet(definitions, found.switchedOff, problems);
+}
+
+/** Every file of every base image the generator builds (`base-images/<name>/`), for their checksums. */
+export async function loadBaseImageInputs(projectRoot: string): Promise<BaseImageInputs[]> {
+  return readBaseImageInputs(projectRoot, BASE_IMAGES);
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseImageRef, INPUT_CHECKSUM_LABEL } from '../../generator/containers/base-images.js';
 import { ciContext } from '../../generator/pipeline/ci-context.js';
 import { RegistryClient } from '../../generator/io/registry/client.js';
-import { parseImageReference } from '../../generator/registry/reference.js';
+import { parseImageReference } from '../../generator/io/registry/reference.js';
 import { loadSettings } from '../../generator/app/project.js';
 import { BASE_IMAGES, type BaseImageName } from '../../generator/settings/settings.js';
 import { runCli } from '../support/cli.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ContainerStatus } from '../../generator/containers/status.js';
 import { loadDefinitions } from '../../generator/app/project.js';
-import { copyExampleOutputs } from '../../generator/io/fs/example-outputs.js';
+import { copyExampleOutputs } from '../../generator/app/example-outputs.js';
 import { RegistryClient } from '../../generator/io/registry/client.js';
 import { runCli } from '../support/cli.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';

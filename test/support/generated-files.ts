@@ -2,7 +2,7 @@ import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, parseDocument } from 'yaml';
 import { loadDefinitions } from '../../generator/app/project.js';
-import { copyExampleOutputs } from '../../generator/io/fs/example-outputs.js';
+import { copyExampleOutputs } from '../../generator/app/example-outputs.js';
 import { NOOP_JOB, REBUILD_INDEX_JOB } from '../../generator/spack/spack-pipeline.js';
 import { runCli } from './cli.js';
 import { makeProject, REPO_ROOT } from './project.js';
