@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { readContainerSources } from '../io/fs/container-sources.js';
+import { readDockerfileTemplate } from '../io/fs/dockerfile-template.js';
 import type { DefinitionSet } from '../definitions/definition.js';
 import type { Architecture } from '../settings/settings.js';
 import { loadLockedEnvironments } from './spack-files.js';
@@ -27,7 +26,7 @@ export async function readPublicationsInput(
     arch,
     locks: await loadLockedEnvironments(definitions, arch, generatedRoot),
     sources: await readContainerSources(project.root, definitions, arch),
-    dockerfileTemplate: await readFile(path.join(project.root, 'spacktainer', 'Dockerfile'), 'utf8'),
+    dockerfileTemplate: await readDockerfileTemplate(project.root),
     published: publishedState(project.settings, environment, offline),
     generatedRoot,
   };

@@ -1,7 +1,8 @@
 import type { DefinitionSet } from '../definitions/definition.js';
 import { readSpackLock, readSpackLocks } from '../io/fs/spack-locks.js';
 import { readSpackOutputs } from '../io/fs/spack-outputs.js';
-import { readGenerateLogs, readSpackPipelines } from '../io/fs/spack-pipelines.js';
+import { readGenerateLogs } from '../io/fs/generate-logs.js';
+import { readSpackPipelines } from '../io/fs/spack-pipelines.js';
 import { spackLockDigest } from '../provenance/package-list.js';
 import type { Architecture } from '../settings/settings.js';
 import { environmentPaths, spackOutputsRoot } from '../spack/environment.js';

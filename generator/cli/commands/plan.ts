@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { SpackPipelineCommand } from '../spack-pipeline-command.js';
-import { findGenerateLogs } from '../../io/fs/spack-pipelines.js';
+import { findGenerateLogs } from '../../io/fs/generate-logs.js';
 import { loadRebuildReasons } from '../../app/spack-files.js';
 import { formatPlanReport } from '../../spack/report.js';
 
