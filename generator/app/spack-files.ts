@@ -1,7 +1,7 @@
 import type { DefinitionSet } from '../definitions/definition.js';
 import { readSpackLock, readSpackLocks } from '../io/fs/spack-locks.js';
 import { readSpackOutputs } from '../io/fs/spack-outputs.js';
-import { readGenerateLogs } from '../io/fs/generate-logs.js';
+import { findGenerateLogs, readGenerateLogs } from '../io/fs/generate-logs.js';
 import { readSpackPipelines } from '../io/fs/spack-pipelines.js';
 import { spackLockDigest } from '../provenance/package-list.js';
 import type { Architecture } from '../settings/settings.js';
@@ -56,9 +56,10 @@ export async function loadSpackPipelines(dir: string): Promise<SpackPipeline[]> 
   return (await readSpackPipelines(dir)).map(({ file, text }) => parseSpackPipeline(file, text));
 }
 
-/** Rebuild reasons from every `spack ci generate` log given. */
-export async function loadRebuildReasons(files: string[]): Promise<Map<string, string>> {
+/** Rebuild reasons from the `spack ci generate` logs given, or else from every `generate.log` below `outputsDir`. */
+export async function loadRebuildReasons(logs: string[], outputsDir: string): Promise<Map<string, string>> {
   const reasons = new Map<string, string>();
-  for (const { text } of await readGenerateLogs(files)) for (const [hash, reason] of parseRebuildReasons(text)) reasons.set(hash, reason);
+  for (const { text } of await readGenerateLogs(logs.length > 0 ? logs : await findGenerateLogs(outputsDir)))
+    for (const [hash, reason] of parseRebuildReasons(text)) reasons.set(hash, reason);
   return reasons;
 }

@@ -1,6 +1,5 @@
 import { Option } from 'clipanion';
 import { SpackPipelineCommand } from '../spack-pipeline-command.js';
-import { findGenerateLogs } from '../../io/fs/generate-logs.js';
 import { loadRebuildReasons } from '../../app/spack-files.js';
 import { formatPlanReport } from '../../spack/report.js';
 
@@ -29,7 +28,7 @@ export class PlanCommand extends SpackPipelineCommand {
 
   async run(): Promise<number> {
     const result = await this.computeSpackPipeline();
-    const reasons = await loadRebuildReasons(this.logs.length > 0 ? this.logs : await findGenerateLogs(this.input));
+    const reasons = await loadRebuildReasons(this.logs, this.input);
     this.context.stdout.write(formatPlanReport(result, reasons, Math.floor(Date.now() / 1000)));
     return 0;
   }
