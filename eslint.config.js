@@ -3,6 +3,9 @@ import { defineConfig } from 'eslint/config';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+/** The shared kernel every layer may import values from (paths below generator/). */
+const KERNEL = ['errors.js', 'pipeline/order.js'];
+
 export default defineConfig(
   { ignores: ['dist/', 'node_modules/', 'coverage/'] },
   {
@@ -33,7 +36,7 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
     },
   },
-  // The layers of docs/architecture.md: cli → app → {domain, io}, io → domain; the domain touches no file, process or network.
+  // The layers of docs/architecture.md: cli → app → {domain, io}, io → domain (types); the domain touches no file, process or network.
   {
     files: ['generator/*.ts', 'generator/!(cli|app|io)/**/*.ts'],
     rules: {
@@ -54,12 +57,30 @@ export default defineConfig(
       ],
     },
   },
-  {
-    files: ['generator/io/**/*.ts'],
+  // io → domain: types only (`import type`), values from the shared kernel alone. The patterns
+  // are relative to the importing file, hence one block per depth below io/.
+  ...[
+    { files: ['generator/io/*.ts'], up: '../' },
+    { files: ['generator/io/*/**/*.ts'], up: '../../' },
+  ].map(({ files, up }) => ({
+    files,
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/app/**', '**/cli/**'], message: 'Adapters know the domain only.' }] }],
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/app/**', '**/cli/**'], message: 'Adapters know the domain only.' },
+            {
+              group: [`${up}*/**`, `!${up}io/**`, `!${up}app/**`, `!${up}cli/**`, ...KERNEL.map((module) => `!${up}${module}`)],
+              allowTypeImports: true,
+              message: "Adapters know the domain's types only (import type): app/ reads through io and hands the text to the domain.",
+            },
+          ],
+        },
+      ],
     },
-  },
+  })),
   {
     files: ['generator/app/**/*.ts'],
     rules: {

@@ -15,7 +15,7 @@ import { cleanCache } from '../generator/cache/clean.js';
 import { surveyV2, V2_ROOT, v2TarballKey } from '../generator/cache/layout-v2.js';
 import { S3Bucket } from '../generator/io/s3/cache-bucket.js';
 import { keepSetOf } from '../generator/cache/spack-lock.js';
-import { readSpackLocks } from '../generator/io/fs/spack-lock-files.js';
+import { loadSpackLocks } from '../generator/app/spack-files.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/spack');
 const BUCKET = 'bench-janitor';
@@ -56,7 +56,7 @@ try {
     const key = path.relative(root, full).split(path.sep).join('/');
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await readFile(full) }));
   }
-  const keep = keepSetOf(await readSpackLocks([path.join(FIXTURES, 'small', 'spack.lock')]));
+  const keep = keepSetOf(await loadSpackLocks([path.join(FIXTURES, 'small', 'spack.lock')]));
   // Everything is 100 days old when the first run sees it; the second run is 25 hours later.
   const t0 = new Date(Date.now() + 100 * 24 * HOUR);
   const options = { prefixes: [''], keep, maxAgeDays: 90, dryRun: false, maxDeleteFraction: 1, force: false, graceHours: 24, batchEntries: 3 };

@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { readContainerSources } from '../io/fs/container-sources.js';
+import { readDockerfileTemplate } from '../io/fs/dockerfile-template.js';
 import type { DefinitionSet } from '../definitions/definition.js';
 import type { Architecture } from '../settings/settings.js';
-import { readLocks } from '../io/fs/spack-locks.js';
+import { loadLockedEnvironments } from './spack-files.js';
 import type { PublicationsInput } from './container-jobs.js';
 import type { Project } from './project.js';
 import { publishedState } from './published.js';
@@ -25,9 +24,9 @@ export async function readPublicationsInput(
     ...project,
     definitions,
     arch,
-    locks: await readLocks(definitions, arch, generatedRoot),
+    locks: await loadLockedEnvironments(definitions, arch, generatedRoot),
     sources: await readContainerSources(project.root, definitions, arch),
-    dockerfileTemplate: await readFile(path.join(project.root, 'spacktainer', 'Dockerfile'), 'utf8'),
+    dockerfileTemplate: await readDockerfileTemplate(project.root),
     published: publishedState(project.settings, environment, offline),
     generatedRoot,
   };

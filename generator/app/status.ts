@@ -2,7 +2,7 @@ import { containersShipping, containerStatus, unconcretizedStatus, type Containe
 import type { DefinitionSet } from '../definitions/definition.js';
 import type { Architecture } from '../settings/settings.js';
 import { environmentPaths } from '../spack/environment.js';
-import { readLocks } from '../io/fs/spack-locks.js';
+import { loadLockedEnvironments } from './spack-files.js';
 import { planPublications } from './container-jobs.js';
 import type { Project } from './project.js';
 import { readPublicationsInput } from './publications-input.js';
@@ -52,7 +52,7 @@ export async function projectStatus(project: Project, query: StatusQuery): Promi
 export async function packageStatus(project: Project, query: StatusQuery, packageName: string, version?: string): Promise<PackageMatch[]> {
   const locks = [];
   for (const arch of query.arches) {
-    for (const [name, locked] of await readLocks(selected(project, query), arch, query.generatedRoot)) locks.push({ arch, name, locked });
+    for (const [name, locked] of await loadLockedEnvironments(selected(project, query), arch, query.generatedRoot)) locks.push({ arch, name, locked });
   }
   return containersShipping(locks, packageName, version);
 }

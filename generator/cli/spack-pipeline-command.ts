@@ -2,13 +2,13 @@ import { Option } from 'clipanion';
 import { SpacktainersCommand } from './base-command.js';
 import { limitsWithYamlBytes, maxYamlBytesOption, oneOf, positiveInteger, settingsOption } from './options.js';
 import { DEFAULT_LIMITS } from '../pipeline/limits.js';
-import { outputFolder } from '../io/fs/output.js';
+import { outputFolder } from '../app/output.js';
 import type { OutputFolder } from '../pipeline/output.js';
 import { cacheKind, ciContext } from '../pipeline/ci-context.js';
-import { loadSettings } from '../io/fs/settings.js';
+import { loadSettings } from '../app/project.js';
 import { ARCHITECTURES, type CacheKind } from '../settings/settings.js';
 import { buildSpackPipeline, type SpackPipelineResult } from '../spack/plan.js';
-import { readSpackPipelines } from '../io/fs/spack-pipelines.js';
+import { loadSpackPipelines } from '../app/spack-files.js';
 
 const CACHE_KINDS: CacheKind[] = ['production', 'development'];
 
@@ -36,7 +36,7 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
     const cache = this.cache === undefined ? cacheKind(ciContext(settings, this.context.env)) : oneOf('--cache', this.cache, CACHE_KINDS);
     const limits = { ...limitsWithYamlBytes(this.maxYamlBytes), maxNeeds: positiveInteger('--max-needs', this.maxNeeds) };
     const output = await outputFolder('--output', this.output, [this.settings, this.input]);
-    const inputs = await readSpackPipelines(this.input);
+    const inputs = await loadSpackPipelines(this.input);
     return { ...buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits }), output };
   }
 }

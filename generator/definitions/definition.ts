@@ -36,6 +36,16 @@ export interface CustomContainerDefinition extends DefinitionCommon {
 
 export type ContainerDefinition = SpackContainerDefinition | CustomContainerDefinition;
 
+/** A definition file as the reader found it: its kind (from its name), where it is and what it says. */
+export interface DefinitionText {
+  kind: ContainerDefinition['kind'];
+  name: string;
+  arch: Architecture;
+  /** Relative to the project root, with forward slashes, as messages name it. */
+  file: string;
+  text: string;
+}
+
 /** Every definition that is switched on, grouped by nothing: sorted by arch, then name. */
 export interface DefinitionSet {
   definitions: ContainerDefinition[];

@@ -3,9 +3,10 @@ import { checkShape, type ObjectShape } from '../input/shape.js';
 import { YamlSource } from '../input/yaml-source.js';
 import type { Architecture } from '../settings/settings.js';
 import { overriddenCiKeys } from '../spack/environment.js';
-import type { CustomContainerDefinition, FileCopy, SpackContainerDefinition } from './definition.js';
+import type { ContainerDefinition, CustomContainerDefinition, DefinitionSet, DefinitionText, FileCopy, SpackContainerDefinition } from './definition.js';
 import { containerName, fileCopy, imageReference, spackSpec } from './syntax.js';
 import { quoteValue } from '../input/quote.js';
+import { byKeys, compareCodePoints } from '../pipeline/order.js';
 
 /** What a `<name>.yaml` / `<name>/spack.yaml` definition may hold. Also exported as JSON Schema. */
 export const spackDefinitionShape: ObjectShape = {
@@ -59,6 +60,45 @@ export const spackDefinitionShape: ObjectShape = {
     },
   },
 };
+
+/** A definition as its file's name says to read it: a Spack environment or a Singularity definition. */
+export function parseDefinition({ kind, file, text, name, arch }: DefinitionText): ContainerDefinition {
+  return kind === 'spack' ? parseSpackDefinition(file, text, name, arch) : parseCustomDefinition(file, text, name, arch);
+}
+
+/**
+ * The definitions of a project, once every problem found reading and parsing them is known: all
+ * of them are reported together (with a name defined twice for an architecture), or the
+ * definitions are sorted by arch, then name.
+ */
+export function definitionSet(definitions: ContainerDefinition[], switchedOff: string[], problems: SpacktainersError[]): DefinitionSet {
+  throwIfAny([...problems, ...duplicateNames(definitions)]);
+  definitions.sort(
+    byKeys(
+      (d) => d.arch,
+      (d) => d.name,
+    ),
+  );
+  return { definitions, switchedOff: switchedOff.sort(compareCodePoints) };
+}
+
+function duplicateNames(definitions: ContainerDefinition[]): SpacktainersError[] {
+  const seen = new Map<string, ContainerDefinition>();
+  const errors: SpacktainersError[] = [];
+  for (const definition of definitions) {
+    const key = `${definition.arch}/${definition.name}`;
+    const first = seen.get(key);
+    if (first) {
+      errors.push(
+        SpacktainersError.input(
+          { file: definition.file, key: 'name' },
+          `container "${definition.name}" is already defined for ${definition.arch} by ${first.file}`,
+        ),
+      );
+    } else seen.set(key, definition);
+  }
+  return errors;
+}
 
 export function parseSpackDefinition(file: string, content: string, name: string, arch: Architecture): SpackContainerDefinition {
   const source = YamlSource.parse(file, content);

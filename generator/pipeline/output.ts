@@ -22,15 +22,12 @@ export function pipelineFile(filePath: string, depth: number, pipeline: Pipeline
   return { path: filePath, depth, pipeline, text: renderPipeline(pipeline) };
 }
 
-/** In every folder spacktainers writes: the sign that replacing the folder loses nothing of the user's. */
-export const OUTPUT_MARKER = '.spacktainers-output';
-
 /** What a project in `root` holds that no output may replace or lie in. */
 export function projectInputs(root: string): string[] {
   return ['container_definitions', 'settings.yaml', 'base-images', 'spacktainer', '.git'].map((entry) => path.join(root, entry));
 }
 
-/** An output folder as `outputFolder` checked it. */
+/** An output folder as `checkOutputFolder` (io/fs/output.ts) checked it. */
 export interface OutputFolder {
   /** Relative to the project folder, with `/`: artifact paths in the generated pipelines use it. */
   path: string;

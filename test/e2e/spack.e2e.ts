@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSettings } from '../../generator/io/fs/settings.js';
+import { loadSettings } from '../../generator/app/project.js';
 import { runCli } from '../support/cli.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';
 import { startS3, TEST_CREDENTIALS, type TestS3 } from '../support/s3.js';

@@ -8,7 +8,7 @@ import { SpacktainersError } from '../../generator/errors.js';
 import { S3Bucket } from '../../generator/io/s3/cache-bucket.js';
 import { parseSpackIndex, type SpecNode } from '../../generator/cache/spack-index.js';
 import { keepSetOf } from '../../generator/cache/spack-lock.js';
-import { readSpackLocks } from '../../generator/io/fs/spack-lock-files.js';
+import { loadSpackLocks } from '../../generator/app/spack-files.js';
 import { bucketContents, expireLeases, FIXTURES, getText, upload, v2FixtureObjects } from '../support/buildcache.js';
 import { startS3, type TestS3 } from '../support/s3.js';
 
@@ -26,7 +26,7 @@ let fixtureNodes: Map<string, SpecNode>;
 
 beforeAll(async () => {
   s3 = await startS3();
-  keep = keepSetOf(await readSpackLocks([path.join(FIXTURES, 'small', 'spack.lock')]));
+  keep = keepSetOf(await loadSpackLocks([path.join(FIXTURES, 'small', 'spack.lock')]));
   const index = (await v2FixtureObjects('medium')).find((object) => object.key === V2_INDEX)!;
   fixtureNodes = new Map([...parseSpackIndex(Buffer.from(index.body).toString('utf8'), V2_INDEX).installs].map(([hash, record]) => [hash, record.spec]));
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cleanCache } from '../../generator/cache/clean.js';
 import { S3Bucket } from '../../generator/io/s3/cache-bucket.js';
 import { keepSetOf } from '../../generator/cache/spack-lock.js';
-import { readSpackLocks } from '../../generator/io/fs/spack-lock-files.js';
+import { loadSpackLocks } from '../../generator/app/spack-files.js';
 import { buildCli } from '../../generator/cli/main.js';
 import { bucketContents, expireLeases, FIXTURES, upload, v2FixtureObjects, v3FixtureObjects } from '../support/buildcache.js';
 import { startFaultProxy, type Fault, type RequestInfo } from '../support/fault-proxy.js';
@@ -20,7 +20,7 @@ let counter = 0;
 
 beforeAll(async () => {
   s3 = await startS3();
-  keep = keepSetOf(await readSpackLocks([SMALL_LOCK]));
+  keep = keepSetOf(await loadSpackLocks([SMALL_LOCK]));
 });
 afterAll(() => s3.stop());
 beforeEach(async () => {

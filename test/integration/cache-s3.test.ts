@@ -7,7 +7,7 @@ import { parseManifest, V3_INDEX_MANIFEST, blobKey } from '../../generator/cache
 import { parseSpackIndex, sha256Hex } from '../../generator/cache/spack-index.js';
 import { S3Bucket } from '../../generator/io/s3/cache-bucket.js';
 import { keepSetOf } from '../../generator/cache/spack-lock.js';
-import { readSpackLocks } from '../../generator/io/fs/spack-lock-files.js';
+import { loadSpackLocks } from '../../generator/app/spack-files.js';
 import { bucketContents, FIXTURES, getText, upload, v2FixtureObjects, v3FixtureObjects, type CacheObject } from '../support/buildcache.js';
 import { startS3, type TestS3 } from '../support/s3.js';
 
@@ -22,7 +22,7 @@ let keep: Set<string>;
 
 beforeAll(async () => {
   s3 = await startS3();
-  keep = keepSetOf(await readSpackLocks([path.join(FIXTURES, 'small', 'spack.lock')]));
+  keep = keepSetOf(await loadSpackLocks([path.join(FIXTURES, 'small', 'spack.lock')]));
 });
 afterAll(() => s3.stop());
 beforeEach(async () => {

@@ -2,10 +2,9 @@ import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { appendFile, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readDefinitions } from '../../generator/io/fs/definitions.js';
 import { RegistryClient } from '../../generator/io/registry/client.js';
-import { loadSettings } from '../../generator/io/fs/settings.js';
-import { copyExampleOutputs } from '../../generator/io/fs/example-outputs.js';
+import { loadDefinitions, loadSettings } from '../../generator/app/project.js';
+import { copyExampleOutputs } from '../../generator/app/example-outputs.js';
 import { runCli } from '../support/cli.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';
@@ -78,7 +77,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
     const created = await runCli(['create-jobs'], project, env);
     expect(created.stderr).toBe('');
     await runBuildJobs(registry.endpoint, registry.host, await readFile(generated('base-images.yml'), 'utf8'));
-    const definitions = await readDefinitions(path.join(project, 'container_definitions'), project);
+    const definitions = await loadDefinitions(path.join(project, 'container_definitions'), project);
     await copyExampleOutputs(definitions, path.join(REPO_ROOT, 'examples/spack-outputs'), path.join(project, 'generated'));
   });
   afterEach(async () => Promise.all([registry?.stop(), s3?.stop()]));
@@ -183,7 +182,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
 
   it("a branch whose containers are the default branch's copies them instead of building", async () => {
     const branchEnv = { ...env, CI_COMMIT_REF_NAME: 'feature/same', CI_DEFAULT_BRANCH: 'main' };
-    const definitions = await readDefinitions(path.join(project, 'container_definitions'), project);
+    const definitions = await loadDefinitions(path.join(project, 'container_definitions'), project);
     /** A root pipeline: create-jobs, its base-image builds, the generate jobs' outputs. */
     const rootPipeline = async (rootEnv: Record<string, string>) => {
       expect((await runCli(['create-jobs'], project, rootEnv)).code).toBe(0);

@@ -8,7 +8,7 @@ import { baseImageRef } from '../../generator/containers/base-images.js';
 import { ciContext } from '../../generator/pipeline/ci-context.js';
 import { ROOT_JOBS } from '../../generator/pipeline/root-jobs.js';
 import { shellQuote } from '../../generator/pipeline/shell.js';
-import { loadSettings } from '../../generator/io/fs/settings.js';
+import { loadSettings } from '../../generator/app/project.js';
 import { ARCHITECTURES, cacheCleanupTarget, cacheResourceGroup, type Architecture } from '../../generator/settings/settings.js';
 import { runCli } from '../support/cli.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';

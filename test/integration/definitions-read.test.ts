@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { readDefinitions } from '../../generator/io/fs/definitions.js';
+import { loadDefinitions } from '../../generator/app/project.js';
 import { runCli } from '../support/cli.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';
 
@@ -18,7 +18,7 @@ async function validate(definitions: Record<string, string>) {
 
 describe('bundled definitions', () => {
   it('reads every switched-on example of both architectures', async () => {
-    const set = await readDefinitions(path.join(REPO_ROOT, 'container_definitions'), REPO_ROOT);
+    const set = await loadDefinitions(path.join(REPO_ROOT, 'container_definitions'), REPO_ROOT);
     expect(set.definitions.map((d) => `${d.arch}/${d.name}:${d.kind}`)).toEqual([
       'amd64/build-tools:spack',
       'amd64/hdf5-mpi:spack',
@@ -34,7 +34,7 @@ describe('bundled definitions', () => {
   });
 
   it('keeps Spack keys it does not know and switches off folders starting with _', async () => {
-    const set = await readDefinitions(
+    const set = await loadDefinitions(
       path.join(
         await makeProject({
           'amd64/x.yaml': 'spack:\n  specs: [zlib-ng]\n  concretizer:\n    unify: when_possible\n',

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { artifactFiles, latestSuccessfulPipeline } from '../../generator/io/gitlab/artifacts.js';
 import { gitlabProject, type GitlabProject } from '../../generator/io/gitlab/client.js';
-import { loadSettings } from '../../generator/io/fs/settings.js';
+import { loadSettings } from '../../generator/app/project.js';
 import { artifactsZip, FakeGitlab, TOKEN } from '../support/gitlab-server.js';
 import { REPO_ROOT } from '../support/project.js';
 

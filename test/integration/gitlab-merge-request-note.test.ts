@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { containerChanges, NOTE_MARKER, renderMergeRequestNote } from '../../generator/gitlab/merge-request-note.js';
 import { parseSpackLock } from '../../generator/spack/lock.js';
-import { readSpackOutputs } from '../../generator/io/fs/spack-outputs.js';
+import { loadSpackOutputs } from '../../generator/app/spack-files.js';
 import { runCli } from '../support/cli.js';
 import { artifactsZip, FakeGitlab, TOKEN } from '../support/gitlab-server.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';
@@ -35,7 +35,7 @@ describe('merge-request note: what changes per container', () => {
   it('diffs packages, says why containers are rebuilt and counts build jobs against the cache', async () => {
     const project = await mkdtemp(path.join(tmpdir(), 'spacktainers-note-'));
     await branchOutputs(project);
-    const outputs = await readSpackOutputs(path.join(project, 'generated'), 'amd64');
+    const outputs = await loadSpackOutputs(path.join(project, 'generated'), 'amd64');
     const defaults = new Map([
       ['small', await lockOf('small')],
       ['app', await lockOf('medium')],

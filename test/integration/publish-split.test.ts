@@ -2,11 +2,10 @@ import { cp, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { readDefinitions } from '../../generator/io/fs/definitions.js';
 import { ciContext } from '../../generator/pipeline/ci-context.js';
 import { publishGroups } from '../../generator/app/publish-split.js';
 import { DEFAULT_LIMITS, limitViolations, readPipelineFile } from '../../generator/pipeline/limits.js';
-import { loadSettings } from '../../generator/io/fs/settings.js';
+import { loadDefinitions, loadSettings } from '../../generator/app/project.js';
 import { runCli } from '../support/cli.js';
 import { gitlabCiLocal, initGitRepository } from '../support/gitlab-ci-local.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
@@ -132,11 +131,11 @@ describe('the publishing pipeline split into groups of containers under a small 
 
   it('keeps the groups of the containers before one that is added', async () => {
     const settings = await loadSettings(path.join(project, 'settings.yaml'), {});
-    const definitions = (await readDefinitions(path.join(project, 'container_definitions'), project)).definitions;
+    const definitions = (await loadDefinitions(path.join(project, 'container_definitions'), project)).definitions;
     const input = { settings, context: ciContext(settings, {}), arch: 'amd64' as const, generatedRoot: 'generated', limits };
     const before = publishGroups({ ...input, definitions });
     const added = await projectWith([...NAMES, 'j']);
-    const after = publishGroups({ ...input, definitions: (await readDefinitions(path.join(added, 'container_definitions'), added)).definitions });
+    const after = publishGroups({ ...input, definitions: (await loadDefinitions(path.join(added, 'container_definitions'), added)).definitions });
     const untouched = before.findIndex((group) => group.names.some((name) => name > 'j'));
     expect(untouched).toBeGreaterThan(0);
     expect(after.slice(0, untouched)).toEqual(before.slice(0, untouched));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../generator/io/registry/client.js';
-import { parseImageReference, registryEndpoint } from '../../generator/registry/reference.js';
+import { parseImageReference, registryEndpoint } from '../../generator/io/registry/reference.js';
 import { pushTestImage, pushTestIndex, startRegistry, startTokenAuthProxy, type TestRegistry } from '../support/registry.js';
 
 describe('image references', () => {

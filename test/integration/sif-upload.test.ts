@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Client } from '../../generator/io/s3/client.js';
+import { uploadSif } from '../../generator/app/sif-upload.js';
 import { SifBucket } from '../../generator/io/s3/sif-bucket.js';
 import { sifObjectKey } from '../../generator/sif/store.js';
 import { runCli } from '../support/cli.js';
@@ -43,7 +44,7 @@ describe('SIF upload to S3 (s3rver)', () => {
       },
       { step: 'initialize', name: 'recordCommands' },
     );
-    expect(await new SifBucket(client, 'sifs').upload('big/big-1.0.sif', file, metadata, 5 * 1024 * 1024)).toBe('uploaded');
+    expect(await uploadSif(new SifBucket(client, 'sifs'), 'big/big-1.0.sif', file, metadata, 5 * 1024 * 1024)).toBe('uploaded');
     const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'sifs', Key: 'big/big-1.0.sif' }));
     expect(head.ContentLength).toBe(11 * 1024 * 1024);
     expect(commands.filter((c) => c !== 'HeadObjectCommand')).toEqual([
@@ -55,8 +56,8 @@ describe('SIF upload to S3 (s3rver)', () => {
     ]);
     client.middlewareStack.remove('recordCommands');
     expect(await new SifBucket(client, 'sifs').metadata('big/big-1.0.sif')).toEqual(metadata);
-    expect(await new SifBucket(client, 'sifs').upload('big/big-1.0.sif', file, metadata)).toBe('unchanged');
-    expect(await new SifBucket(client, 'sifs').upload('big/big-1.0.sif', file, { ...metadata, 'container-checksum': 'sha256:cc' })).toBe('uploaded');
+    expect(await uploadSif(new SifBucket(client, 'sifs'), 'big/big-1.0.sif', file, metadata)).toBe('unchanged');
+    expect(await uploadSif(new SifBucket(client, 'sifs'), 'big/big-1.0.sif', file, { ...metadata, 'container-checksum': 'sha256:cc' })).toBe('uploaded');
     expect(await new SifBucket(client, 'sifs').metadata('missing.sif')).toBeUndefined();
   });
 

@@ -1,11 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 /**
  * The layers of docs/architecture.md, checked on the source: `cli → app → {domain, io}`, io
- * knows the domain, the domain knows none of them and touches no file, network or process.
+ * knows the domain's types, the domain knows none of them and touches no file, network or process.
  */
 const generator = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'generator');
 
@@ -19,6 +20,9 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
   io: ['domain'],
   domain: [],
 };
+
+/** The shared kernel: the modules every layer may import values from. */
+const KERNEL = ['errors.ts', 'pipeline/order.ts'].map((module) => path.join(generator, module));
 
 /** Packages through which a module reaches files, processes or the network: adapters only. */
 const SIDE_EFFECT_PACKAGES = [/^node:(fs|fs\/promises|child_process|http|https|net|dgram)$/, /^@aws-sdk\//, /^@gitbeaker\//];
@@ -41,6 +45,36 @@ function specifiers(source: string): string[] {
   return [...source.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1] ?? '');
 }
 
+/** The modules a file takes values from: imports and re-exports the compiler does not elide as type-only, and `import()`. */
+function valueSpecifiers(source: string): string[] {
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier) && importsValues(node.importClause)) found.push(node.moduleSpecifier.text);
+    if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier) && exportsValues(node))
+      found.push(node.moduleSpecifier.text);
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const [specifier] = node.arguments;
+      if (specifier && ts.isStringLiteral(specifier)) found.push(specifier.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(ts.createSourceFile('source.ts', source, ts.ScriptTarget.Latest));
+  return found;
+}
+
+function importsValues(clause: ts.ImportClause | undefined): boolean {
+  // An import without names is kept for the module's side effects.
+  if (!clause) return true;
+  if (clause.phaseModifier === ts.SyntaxKind.TypeKeyword) return false;
+  const bindings = clause.namedBindings;
+  return clause.name !== undefined || (bindings !== undefined && (ts.isNamespaceImport(bindings) || bindings.elements.some((element) => !element.isTypeOnly)));
+}
+
+function exportsValues(declaration: ts.ExportDeclaration): boolean {
+  const clause = declaration.exportClause;
+  return !declaration.isTypeOnly && (clause === undefined || !ts.isNamedExports(clause) || clause.elements.some((element) => !element.isTypeOnly));
+}
+
 const files = sourceFiles(generator);
 const shown = (file: string) => path.relative(path.dirname(generator), file).split(path.sep).join('/');
 
@@ -49,7 +83,7 @@ describe('architecture', () => {
     expect(files.length).toBeGreaterThan(50);
   });
 
-  it('imports only in the allowed direction: cli → app → {domain, io}, io → domain', () => {
+  it('imports only in the allowed direction: cli → app → {domain, io}, io → domain (types)', () => {
     const offending: string[] = [];
     for (const file of files) {
       const from = layerOf(file);
@@ -58,6 +92,19 @@ describe('architecture', () => {
         const target = path.resolve(path.dirname(file), specifier.replace(/\.js$/, '.ts'));
         const to = layerOf(target);
         if (to !== from && !ALLOWED[from].includes(to)) offending.push(`${shown(file)} (${from}) → ${shown(target)} (${to})`);
+      }
+    }
+    expect(offending).toEqual([]);
+  });
+
+  it("lets io take only the domain's types: values come from the shared kernel alone", () => {
+    const offending: string[] = [];
+    for (const file of files) {
+      if (layerOf(file) !== 'io') continue;
+      for (const specifier of valueSpecifiers(readFileSync(file, 'utf8'))) {
+        if (!specifier.startsWith('.')) continue;
+        const target = path.resolve(path.dirname(file), specifier.replace(/\.js$/, '.ts'));
+        if (layerOf(target) === 'domain' && !KERNEL.includes(target)) offending.push(`${shown(file)} → ${shown(target)}`);
       }
     }
     expect(offending).toEqual([]);

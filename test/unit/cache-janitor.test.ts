@@ -7,7 +7,7 @@ import { V2_INDEX, V2_INDEX_HASH } from '../../generator/cache/layout-v2.js';
 import { renderManifest } from '../../generator/cache/layout-v3.js';
 import { dependencyHashes, indexOf, parseSpackIndex, renderSpackIndex, sha256Hex } from '../../generator/cache/spack-index.js';
 import { keepSetOf } from '../../generator/cache/spack-lock.js';
-import { readSpackLocks } from '../../generator/io/fs/spack-lock-files.js';
+import { loadSpackLocks } from '../../generator/app/spack-files.js';
 import { parseSpackLock } from '../../generator/spack/lock.js';
 import { SpacktainersError } from '../../generator/errors.js';
 import { FIXTURES } from '../support/buildcache.js';
@@ -36,7 +36,7 @@ async function mediumEntries(age: number, young: string[] = []): Promise<BuildCa
 }
 
 async function smallLockKeepSet() {
-  return keepSetOf(await readSpackLocks([path.join(FIXTURES, 'small', 'spack.lock')]));
+  return keepSetOf(await loadSpackLocks([path.join(FIXTURES, 'small', 'spack.lock')]));
 }
 
 describe('keep set from spack.lock', () => {
@@ -48,9 +48,9 @@ describe('keep set from spack.lock', () => {
   });
 
   it('finds locks below a directory and refuses a directory without any', async () => {
-    const locks = await readSpackLocks([FIXTURES]);
+    const locks = await loadSpackLocks([FIXTURES]);
     expect(locks.map((lock) => path.relative(FIXTURES, lock.file))).toEqual(['medium/spack.lock', 'mpi/spack.lock', 'small/spack.lock']);
-    await expect(readSpackLocks([path.join(FIXTURES, 'buildcache-v2')])).rejects.toThrow(/no spack.lock below/);
+    await expect(loadSpackLocks([path.join(FIXTURES, 'buildcache-v2')])).rejects.toThrow(/no spack.lock below/);
   });
 
   it('names the file of something that is not a lock', () => {

@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OUTPUT_MARKER } from '../../generator/pipeline/output.js';
+import { OUTPUT_MARKER } from '../../generator/io/fs/output.js';
 import { runCli, type CliRun } from '../support/cli.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSettings } from '../../generator/io/fs/settings.js';
+import { loadSettings } from '../../generator/app/project.js';
 import { parseSettings, s3CredentialAliases, spackJobEnvironment } from '../../generator/settings/settings.js';
 import { REPO_ROOT } from '../support/project.js';
 

@@ -8,7 +8,7 @@ import { buildCli } from '../../generator/cli/main.js';
 import { DEFAULT_LIMITS, limitViolations, type GitLabLimits } from '../../generator/pipeline/limits.js';
 import { parseSettings } from '../../generator/settings/settings.js';
 import { buildSpackPipeline, RELAY_JOB, SPACK_PIPELINE_FILE, type SpackPipelineResult } from '../../generator/spack/plan.js';
-import { readSpackPipelines } from '../../generator/io/fs/spack-pipelines.js';
+import { loadSpackPipelines } from '../../generator/app/spack-files.js';
 import { parseSpackPipeline, type SpackPipeline } from '../../generator/spack/spack-pipeline.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 
@@ -255,8 +255,8 @@ describe('process-spack-pipeline on the real fixtures', () => {
     expect(limitViolations(result.pipelines[0]!)).toEqual([]);
     // An empty outputs folder is that case; a folder that is not there is a mistake.
     const empty = mkdtempSync(path.join(os.tmpdir(), 'spacktainers-empty-'));
-    expect(await readSpackPipelines(empty)).toEqual([]);
-    await expect(readSpackPipelines(path.join(empty, 'missing'))).rejects.toThrow('cannot read the input folder');
+    expect(await loadSpackPipelines(empty)).toEqual([]);
+    await expect(loadSpackPipelines(path.join(empty, 'missing'))).rejects.toThrow('cannot read the input folder');
   });
 
   it('builds the partial pipeline, and ignores a no-op input beside it', () => {

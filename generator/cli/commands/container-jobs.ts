@@ -5,7 +5,7 @@ import { publishDir } from '../../containers/container-pipeline.js';
 import { PUBLISH_PIPELINE, publishWriterJob } from '../../app/publish-split.js';
 import { loadProject } from '../../app/project.js';
 import { readPublicationsInput } from '../../app/publications-input.js';
-import { outputFolder, writeOutput } from '../../io/fs/output.js';
+import { outputFolder, writeOutput } from '../../app/output.js';
 import { projectInputs } from '../../pipeline/output.js';
 
 export class ContainerJobsCommand extends SpacktainersCommand {

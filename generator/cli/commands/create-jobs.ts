@@ -1,11 +1,10 @@
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, limitsWithYamlBytes, maxYamlBytesOption, offlineOption, settingsOption } from '../options.js';
 import { baseImageRef } from '../../containers/base-images.js';
-import { readBaseImageInputs } from '../../io/fs/base-images.js';
 import { createJobs, MAIN_PIPELINE } from '../../app/create-jobs.js';
-import { loadProject } from '../../app/project.js';
+import { loadBaseImageInputs, loadProject } from '../../app/project.js';
 import { publishedState } from '../../app/published.js';
-import { outputFolder, writeOutput } from '../../io/fs/output.js';
+import { outputFolder, writeOutput } from '../../app/output.js';
 import { projectInputs } from '../../pipeline/output.js';
 
 export class CreateJobsCommand extends SpacktainersCommand {
@@ -49,7 +48,7 @@ export class CreateJobsCommand extends SpacktainersCommand {
     const { images } = publishedState(project.settings, this.context.env, this.offline);
     const result = await createJobs({
       ...project,
-      baseImages: await readBaseImageInputs(project.root),
+      baseImages: await loadBaseImageInputs(project.root),
       images,
       outputDir: output.path,
       limits,

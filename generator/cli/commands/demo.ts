@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, settingsOption } from '../options.js';
-import { copyExampleOutputs } from '../../io/fs/example-outputs.js';
+import { copyExampleOutputs } from '../../app/example-outputs.js';
 import { loadProject } from '../../app/project.js';
 import { ARCHITECTURES } from '../../settings/settings.js';
 import { spackOutputsRoot } from '../../spack/environment.js';

@@ -6,7 +6,7 @@ import { loadProject } from '../../app/project.js';
 import { projectRegistryClient } from '../../io/registry/lookup.js';
 import { joinArchitectures } from '../../io/registry/multi-arch.js';
 import { ARCHITECTURES } from '../../settings/settings.js';
-import { readLocks } from '../../io/fs/spack-locks.js';
+import { loadLockedEnvironments } from '../../app/spack-files.js';
 
 export class MultiArchManifestsCommand extends SpacktainersCommand {
   static override paths = [['multi-arch-manifests']];
@@ -32,7 +32,9 @@ export class MultiArchManifestsCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const project = await loadProject(this.definitions, this.settings, this.context.env);
-    const locks = new Map(await Promise.all(ARCHITECTURES.map(async (arch) => [arch, await readLocks(project.definitions, arch, this.generated)] as const)));
+    const locks = new Map(
+      await Promise.all(ARCHITECTURES.map(async (arch) => [arch, await loadLockedEnvironments(project.definitions, arch, this.generated)] as const)),
+    );
     const images = multiArchImages(project.settings, project.context, project.definitions, locks);
     const client = projectRegistryClient(project.settings, this.context.env);
     for (const image of images) {

@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { SpackPipelineCommand } from '../spack-pipeline-command.js';
-import { findGenerateLogs, readRebuildReasons } from '../../io/fs/spack-pipelines.js';
+import { loadRebuildReasons } from '../../app/spack-files.js';
 import { formatPlanReport } from '../../spack/report.js';
 
 export class PlanCommand extends SpackPipelineCommand {
@@ -28,7 +28,7 @@ export class PlanCommand extends SpackPipelineCommand {
 
   async run(): Promise<number> {
     const result = await this.computeSpackPipeline();
-    const reasons = await readRebuildReasons(this.logs.length > 0 ? this.logs : await findGenerateLogs(this.input));
+    const reasons = await loadRebuildReasons(this.logs, this.input);
     this.context.stdout.write(formatPlanReport(result, reasons, Math.floor(Date.now() / 1000)));
     return 0;
   }

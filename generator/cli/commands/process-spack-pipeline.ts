@@ -1,6 +1,6 @@
 import { SpackPipelineCommand } from '../spack-pipeline-command.js';
 import { PLAN_FILE } from '../../spack/plan.js';
-import { writeOutput } from '../../io/fs/output.js';
+import { writeOutput } from '../../app/output.js';
 import { DEFAULT_LIMITS } from '../../pipeline/limits.js';
 
 export class ProcessSpackPipelineCommand extends SpackPipelineCommand {

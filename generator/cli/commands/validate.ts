@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, settingsOption } from '../options.js';
-import { readDefinitions } from '../../io/fs/definitions.js';
-import { loadSettings } from '../../io/fs/settings.js';
+import { loadDefinitions, loadSettings } from '../../app/project.js';
 
 export class ValidateCommand extends SpacktainersCommand {
   static override paths = [['validate']];
@@ -26,7 +25,7 @@ export class ValidateCommand extends SpacktainersCommand {
   async run(): Promise<number> {
     const root = path.resolve(path.dirname(this.definitions));
     await loadSettings(this.settings, this.context.env);
-    const set = await readDefinitions(path.resolve(this.definitions), root);
+    const set = await loadDefinitions(path.resolve(this.definitions), root);
     for (const definition of set.definitions) {
       this.context.stdout.write(`ok  ${definition.arch}/${definition.name}  (${definition.file})\n`);
       for (const warning of definition.kind === 'spack' ? definition.warnings : []) this.context.stderr.write(`warning: ${warning}\n`);

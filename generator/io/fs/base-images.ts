@@ -1,12 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BASE_IMAGES } from '../../settings/settings.js';
+import type { BaseImageName } from '../../settings/settings.js';
 import type { BaseImageInputs } from '../../containers/base-images.js';
 
-/** Every file of every `base-images/<name>/` folder, for the base images' checksums. */
-export async function readBaseImageInputs(projectRoot: string): Promise<BaseImageInputs[]> {
+/** Every file of the `base-images/<name>/` folder of each name, for the base images' checksums. */
+export async function readBaseImageInputs(projectRoot: string, names: readonly BaseImageName[]): Promise<BaseImageInputs[]> {
   return Promise.all(
-    BASE_IMAGES.map(async (name) => {
+    names.map(async (name) => {
       const folder = path.join(projectRoot, 'base-images', name);
       const entries = await readdir(folder, { recursive: true, withFileTypes: true });
       const files = await Promise.all(

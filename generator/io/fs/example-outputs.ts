@@ -1,24 +1,27 @@
 import { cp, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { DefinitionSet } from '../../definitions/definition.js';
-import { environmentPaths } from '../../spack/environment.js';
+import type { EnvironmentPaths } from '../../spack/environment.js';
+
+/** One container's bundled `spack ci generate` output and where its generate job would write it. */
+export interface ExampleOutput {
+  /** `<arch>/<name>`, as the caller reports it. */
+  container: string;
+  source: string;
+  paths: Pick<EnvironmentPaths, 'outputDir' | 'environmentDir'>;
+}
 
 /**
- * Stand in for the root's generate jobs, which need Spack and a runner: copy the bundled real
- * `spack ci generate` outputs (examples/spack-outputs/<arch>/<name>/) to where those jobs
- * write theirs, for every definition that has one. Returns the `<arch>/<name>` copied.
+ * Copy each bundled output that exists to where its generate job writes it (the folder, and its
+ * spack.lock into the environment). Returns the containers copied.
  */
-export async function copyExampleOutputs(definitions: DefinitionSet, examplesDir: string, generatedRoot: string): Promise<string[]> {
+export async function writeExampleOutputs(outputs: ExampleOutput[]): Promise<string[]> {
   const copied: string[] = [];
-  for (const definition of definitions.definitions) {
-    if (definition.kind !== 'spack') continue;
-    const source = path.join(examplesDir, definition.arch, definition.name);
+  for (const { container, source, paths } of outputs) {
     const files = await readdir(source).catch(() => undefined);
     if (!files) continue;
-    const { outputDir, environmentDir } = environmentPaths(definition.arch, definition.name, generatedRoot);
-    await cp(source, outputDir, { recursive: true });
-    await cp(path.join(source, 'spack.lock'), path.join(environmentDir, 'spack.lock'));
-    copied.push(`${definition.arch}/${definition.name}`);
+    await cp(source, paths.outputDir, { recursive: true });
+    await cp(path.join(source, 'spack.lock'), path.join(paths.environmentDir, 'spack.lock'));
+    copied.push(container);
   }
   return copied;
 }

@@ -10,6 +10,12 @@ export function projectPaths(root: string): (p: string) => string {
   return (p) => path.relative(root, p).split(path.sep).join('/') || '.';
 }
 
+/** A file as a reader found it: where it is (as messages name it) and what it says, for the domain to parse. */
+export interface TextFile {
+  file: string;
+  text: string;
+}
+
 /** How big a file of one kind may be, and what to call it in the message. */
 export interface SizeLimit {
   bytes: number;

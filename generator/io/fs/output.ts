@@ -1,18 +1,20 @@
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SpacktainersError, throwIfAny } from '../../errors.js';
-import { DEFAULT_LIMITS, limitViolations, type GitLabLimits, type PipelineFile } from '../../pipeline/limits.js';
-import { OUTPUT_MARKER, projectInputs, type OutputFile, type OutputFolder } from '../../pipeline/output.js';
+import { SpacktainersError } from '../../errors.js';
+import type { OutputFile, OutputFolder } from '../../pipeline/output.js';
+
+/** In every folder spacktainers writes: the sign that replacing the folder loses nothing of the user's. */
+export const OUTPUT_MARKER = '.spacktainers-output';
 
 const MARKER_TEXT = 'Written by spacktainers, which replaces this folder as a whole on every run: keep nothing of your own in it.\n';
 
 /**
  * Check a folder a command will write, before anything is computed or looked up. It must lie in
  * the project folder (the current folder: GitLab finds artifacts relative to it), not be it, not
- * hold or lie in `inputs` (definitions, settings, sources the command reads) or the project's
- * own, and, if it exists, be empty or one spacktainers wrote.
+ * hold or lie in `inputs` (definitions, settings, sources the command reads, the project's own),
+ * and, if it exists, be empty or one spacktainers wrote.
  */
-export async function outputFolder(option: string, value: string, inputs: string[]): Promise<OutputFolder> {
+export async function checkOutputFolder(option: string, value: string, inputs: string[]): Promise<OutputFolder> {
   const target = path.resolve(value);
   const relative = path.relative(process.cwd(), target);
   const instead = 'give a folder of its own inside the project, e.g. generated';
@@ -20,7 +22,7 @@ export async function outputFolder(option: string, value: string, inputs: string
   if (relative.startsWith('..') || path.isAbsolute(relative)) {
     throw SpacktainersError.input({ option }, `${value} is outside the project folder (the current folder), where GitLab cannot find artifacts; ${instead}`);
   }
-  for (const input of new Set([...inputs, ...projectInputs('.')].map((p) => path.resolve(p)))) {
+  for (const input of new Set(inputs.map((p) => path.resolve(p)))) {
     const shown = path.relative(process.cwd(), input) || '.';
     if (contains(target, input)) throw SpacktainersError.input({ option }, `${value} would replace ${shown}, which spacktainers reads; ${instead}`);
     if (contains(input, target)) throw SpacktainersError.input({ option }, `${value} is inside ${shown}, which spacktainers reads; ${instead}`);
@@ -56,28 +58,21 @@ async function assertReplaceable(folder: OutputFolder): Promise<void> {
 }
 
 /**
- * Write a whole output folder or nothing: everything is checked first, written to a new hidden
- * sibling folder and swapped into place by renames, so that the folder is at any moment the old
- * output or the new one, and a failure leaves the old one.
+ * Write a whole output folder or nothing: everything is written to a new hidden sibling folder
+ * and swapped into place by renames, so that the folder is at any moment the old output or the
+ * new one, and a failure leaves the old one.
  */
-export async function writeOutput(
-  folder: OutputFolder,
-  pipelines: PipelineFile[],
-  others: OutputFile[] = [],
-  limits: GitLabLimits = DEFAULT_LIMITS,
-): Promise<void> {
-  const violations = pipelines.flatMap((file) => limitViolations(file, limits));
-  throwIfAny(violations.map((violation) => new SpacktainersError('limit', violation)));
+export async function writeOutputFolder(folder: OutputFolder, files: OutputFile[]): Promise<void> {
   const target = path.resolve(folder.path);
   await mkdir(path.dirname(target), { recursive: true });
   const staging = await mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.new-`));
   const previous = `${staging}.old`;
   try {
     await chmod(staging, 0o755);
-    for (const file of [...pipelines, ...others, { path: OUTPUT_MARKER, text: MARKER_TEXT }]) {
+    for (const file of [...files, { path: OUTPUT_MARKER, text: MARKER_TEXT }]) {
       const destination = path.join(staging, file.path);
       await mkdir(path.dirname(destination), { recursive: true });
-      await writeFile(destination, file.text, { mode: 'mode' in file ? file.mode : undefined });
+      await writeFile(destination, file.text, { mode: file.mode });
     }
     await assertReplaceable(folder);
     const replacing = await rename(target, previous).then(

@@ -1,30 +1,33 @@
-import { readdir, readFile } from 'node:fs/promises';
-import type { Architecture } from '../../settings/settings.js';
-import { environmentPaths, spackOutputsRoot } from '../../spack/environment.js';
+import { readdir } from 'node:fs/promises';
 import { SpacktainersError } from '../../errors.js';
-import { parseSpackLock, type SpackOutput } from '../../spack/lock.js';
-import { parseSpackPipeline } from '../../spack/spack-pipeline.js';
 import { compareCodePoints } from '../../pipeline/order.js';
+import type { TextFile } from './files.js';
+import { readSpackLock } from './spack-locks.js';
+import { readSpackPipeline } from './spack-pipelines.js';
 
-/** Every container's generate output of `arch` under the generated folder (none when it is absent). */
-export async function readSpackOutputs(generatedRoot: string, arch: Architecture): Promise<SpackOutput[]> {
-  const names = await readdir(spackOutputsRoot(arch, generatedRoot)).catch(() => [] as string[]);
-  const outputs: SpackOutput[] = [];
-  for (const name of names.sort(compareCodePoints)) {
-    const { outputDir } = environmentPaths(arch, name, generatedRoot);
-    const lockFile = `${outputDir}/spack.lock`;
-    const pipelineFile = `${outputDir}/pipeline.yml`;
-    const lock = parseSpackLock(lockFile, await readOutput(lockFile));
-    // Specs already in the build cache get no job: the jobs are what this pipeline builds.
-    const buildJobs = new Set(parseSpackPipeline(pipelineFile, await readOutput(pipelineFile)).buildJobs.map((job) => job.dagHash));
-    outputs.push({ name, lockFile, lock, buildJobs });
-  }
-  return outputs;
+/** What one container's generate job left in its output folder: the lock and the pipeline `spack ci generate` wrote. */
+export interface SpackOutputFiles {
+  name: string;
+  lock: TextFile;
+  pipeline: TextFile;
 }
 
-async function readOutput(file: string): Promise<string> {
+/**
+ * Every container's generate output below `outputsRoot` (one folder per container; none when
+ * it is absent), one at a time so that a caller parsing each meets the problems in order.
+ */
+export async function* readSpackOutputs(outputsRoot: string): AsyncGenerator<SpackOutputFiles> {
+  const names = await readdir(outputsRoot).catch(() => [] as string[]);
+  for (const name of names.sort(compareCodePoints)) {
+    const lock = await readOutput(`${outputsRoot}/${name}/spack.lock`, readSpackLock);
+    const pipeline = await readOutput(`${outputsRoot}/${name}/pipeline.yml`, readSpackPipeline);
+    yield { name, lock, pipeline };
+  }
+}
+
+async function readOutput(file: string, read: (file: string) => Promise<TextFile>): Promise<TextFile> {
   try {
-    return await readFile(file, 'utf8');
+    return await read(file);
   } catch (error) {
     throw SpacktainersError.input({ file }, `cannot read the generate job's output: ${(error as Error).message}`);
   }

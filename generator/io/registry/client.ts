@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PublishedImage } from '../../registry/lookup.js';
-import { registryEndpoint } from '../../registry/reference.js';
+import { registryEndpoint } from './reference.js';
 import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
 import { SpacktainersError } from '../../errors.js';
 

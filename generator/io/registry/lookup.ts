@@ -1,5 +1,5 @@
 import type { ImageLookup } from '../../registry/lookup.js';
-import { parseImageReference } from '../../registry/reference.js';
+import { parseImageReference } from './reference.js';
 import type { Settings } from '../../settings/settings.js';
 import { SpacktainersError } from '../../errors.js';
 import { RegistryClient, type RegistryCredentials } from './client.js';

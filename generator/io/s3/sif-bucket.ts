@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Settings } from '../../settings/settings.js';
-import { carries, type SifLookup, type SifStore } from '../../sif/store.js';
+import type { SifLookup, SifStore } from '../../sif/store.js';
 import { s3Client } from './client.js';
 import { SpacktainersError } from '../../errors.js';
 
@@ -40,11 +40,9 @@ export class SifBucket implements SifLookup, SifStore {
 
   /**
    * Upload a SIF with its metadata, in parts for large files (lib-storage switches to a
-   * multipart upload above one part and aborts it on failure). Skipped when the object already
-   * carries the same metadata, so a retried job does not upload again.
+   * multipart upload above one part and aborts it on failure).
    */
-  async upload(key: string, file: string, metadata: Record<string, string>, partSize = 64 * 1024 * 1024): Promise<'uploaded' | 'unchanged'> {
-    if (carries(await this.metadata(key), metadata)) return 'unchanged';
+  async upload(key: string, file: string, metadata: Record<string, string>, partSize = 64 * 1024 * 1024): Promise<void> {
     const upload = new Upload({
       client: this.client,
       params: { Bucket: this.name, Key: key, Body: createReadStream(file), ContentType: 'application/octet-stream', Metadata: metadata },
@@ -52,7 +50,6 @@ export class SifBucket implements SifLookup, SifStore {
       queueSize: 4,
     });
     await upload.done();
-    return 'uploaded';
   }
 
   async list(): Promise<string[]> {

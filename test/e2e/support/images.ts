@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { loadSettings } from '../../../generator/io/fs/settings.js';
+import { loadSettings } from '../../../generator/app/project.js';
 import { REPO_ROOT } from '../../support/project.js';
 import { collectRegistryGarbage, freePort, startRegistry } from '../../support/registry.js';
 import { serveStandInPackage, STAND_IN_BIN, STAND_IN_DEPENDENCIES } from './apptainer-package.js';

@@ -5,10 +5,10 @@ import { numberOption } from '../../options.js';
 import { SpacktainersError } from '../../../errors.js';
 import { cleanCache, DEFAULT_GRACE_HOURS, type CleanCacheReport } from '../../../cache/clean.js';
 import { keepSetOf } from '../../../cache/spack-lock.js';
-import { readSpackLocks } from '../../../io/fs/spack-lock-files.js';
+import { loadSpackLocks } from '../../../app/spack-files.js';
 import { buildCacheClient, S3Bucket } from '../../../io/s3/cache-bucket.js';
 import type { S3Connection } from '../../../io/s3/client.js';
-import { loadSettings } from '../../../io/fs/settings.js';
+import { loadSettings } from '../../../app/project.js';
 import { cacheCleanupTarget } from '../../../settings/settings.js';
 import * as t from 'typanion';
 
@@ -80,7 +80,7 @@ export class CleanCacheCommand extends SpacktainersCommand {
     const graceHours = numberOption('--grace-hours', this.graceHours ?? String(settings?.cacheCleanup.graceHours ?? DEFAULT_GRACE_HOURS), (n) => n >= 0);
     const maxDeleteFraction = numberOption('--max-delete-fraction', this.maxDeleteFraction, (n) => n >= 0 && n <= 1);
     const prefixes = this.prefixes.length > 0 ? this.prefixes : (fromSettings?.prefixes ?? ['']);
-    const keep = keepSetOf(await readSpackLocks(this.env));
+    const keep = keepSetOf(await loadSpackLocks(this.env));
 
     const connection: S3Connection = settings?.s3 ?? {
       region: this.context.env.AWS_REGION ?? 'us-east-1',

@@ -7,7 +7,7 @@ import { patternOption, settingsOption } from '../../options.js';
 import { artifactFiles, latestSuccessfulPipeline, pipelineRef } from '../../../io/gitlab/artifacts.js';
 import { gitlabProject } from '../../../io/gitlab/client.js';
 import { SpacktainersError } from '../../../errors.js';
-import { loadSettings } from '../../../io/fs/settings.js';
+import { loadSettings } from '../../../app/project.js';
 
 export class ArtifactsCommand extends SpacktainersCommand {
   static override paths = [['gitlab', 'artifacts']];

@@ -7,9 +7,9 @@ import { defaultBranchLocks } from '../../../app/default-branch-locks.js';
 import { SpacktainersError } from '../../../errors.js';
 import { containerChanges, NOTE_MARKER, renderMergeRequestNote } from '../../../gitlab/merge-request-note.js';
 import { upsertMergeRequestNote } from '../../../io/gitlab/notes.js';
-import { loadSettings } from '../../../io/fs/settings.js';
+import { loadSettings } from '../../../app/project.js';
 import { ARCHITECTURES } from '../../../settings/settings.js';
-import { readSpackOutputs } from '../../../io/fs/spack-outputs.js';
+import { loadSpackOutputs } from '../../../app/spack-files.js';
 
 export class MergeRequestNoteCommand extends SpacktainersCommand {
   static override paths = [['gitlab', 'merge-request-note']];
@@ -47,7 +47,7 @@ export class MergeRequestNoteCommand extends SpacktainersCommand {
     const changes = [];
     for (const arch of ARCHITECTURES) {
       const base = bases.get(arch)!;
-      changes.push(...containerChanges(arch, await readSpackOutputs(this.generated, arch), 'locks' in base ? base.locks : undefined));
+      changes.push(...containerChanges(arch, await loadSpackOutputs(this.generated, arch), 'locks' in base ? base.locks : undefined));
     }
     const body = renderMergeRequestNote(changes, {
       defaultBranch: context.defaultBranch,

@@ -7,7 +7,7 @@ import { settingsOption } from '../../options.js';
 import { SpacktainersError } from '../../../errors.js';
 import { moduleFiles, type ContainerModule } from '../../../modules/modulefile.js';
 import { uploadModuleFiles } from '../../../io/s3/module-files.js';
-import { loadSettings } from '../../../io/fs/settings.js';
+import { loadSettings } from '../../../app/project.js';
 import { ARCHITECTURES } from '../../../settings/settings.js';
 import { s3Client } from '../../../io/s3/client.js';
 

@@ -1,8 +1,9 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { optionValueError, settingsOption } from '../../options.js';
-import { loadSettings } from '../../../io/fs/settings.js';
+import { loadSettings } from '../../../app/project.js';
 import { SifBucket } from '../../../io/s3/sif-bucket.js';
+import { uploadSif } from '../../../app/sif-upload.js';
 
 export class SifUploadCommand extends SpacktainersCommand {
   static override paths = [['sif', 'upload']];
@@ -40,7 +41,7 @@ export class SifUploadCommand extends SpacktainersCommand {
       metadata[match[1]!] = match[2]!;
     }
     const bucket = SifBucket.fromSettings(settings, this.context.env);
-    const outcome = await bucket.upload(this.key, this.file, metadata);
+    const outcome = await uploadSif(bucket, this.key, this.file, metadata);
     this.context.stdout.write(
       outcome === 'uploaded'
         ? `uploaded ${this.file} to s3://${bucket.name}/${this.key}\n`
