@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { SpackPipelineCommand } from '../spack-pipeline-command.js';
-import { findGenerateLogs, readRebuildReasons } from '../../io/fs/spack-pipelines.js';
-import { formatPlanReport } from '../../spack/report.js';
+import { explainSpackPipeline } from '../../app/spack-pipeline.js';
 
 export class PlanCommand extends SpackPipelineCommand {
   static override paths = [['plan']];
@@ -27,9 +26,7 @@ export class PlanCommand extends SpackPipelineCommand {
   logs = Option.Array('--log', [], { description: 'A spack ci generate log (stdout) holding its staging summary; repeatable' });
 
   async run(): Promise<number> {
-    const result = await this.computeSpackPipeline();
-    const reasons = await readRebuildReasons(this.logs.length > 0 ? this.logs : await findGenerateLogs(this.input));
-    this.context.stdout.write(formatPlanReport(result, reasons, Math.floor(Date.now() / 1000)));
+    this.context.stdout.write(await explainSpackPipeline(this.spackPipelineOptions(), this.logs, this.context.env));
     return 0;
   }
 }

@@ -1,0 +1,54 @@
+import { outputFolder, writeOutput } from '../io/fs/output.js';
+import { loadSettings } from '../io/fs/settings.js';
+import { findGenerateLogs, readRebuildReasons, readSpackPipelines } from '../io/fs/spack-pipelines.js';
+import { cacheKind, ciContext } from '../pipeline/ci-context.js';
+import { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
+import type { OutputFolder } from '../pipeline/output.js';
+import type { Architecture, CacheKind } from '../settings/settings.js';
+import { buildSpackPipeline, PLAN_FILE, type SpackPipelineResult } from '../spack/plan.js';
+import { formatPlanReport } from '../spack/report.js';
+
+/** What `process-spack-pipeline` and `plan` are asked, their options parsed. */
+export interface SpackPipelineOptions {
+  /** Folder of `spack ci generate` outputs. */
+  input: string;
+  /** Output folder, as the user gave it. */
+  output: string;
+  settings: string;
+  arch: Architecture;
+  /** The build cache the jobs push to; undefined: the branch's (production on the default branch). */
+  cache: CacheKind | undefined;
+  limits: GitLabLimits;
+}
+
+/**
+ * The merged and split Spack build pipelines, and the checked output folder they name (as GitLab
+ * sees it: relative to the project). process-spack-pipeline writes them and plan explains them,
+ * so that the report always describes what would be written.
+ */
+async function spackPipeline(options: SpackPipelineOptions, environment: NodeJS.ProcessEnv): Promise<SpackPipelineResult & { output: OutputFolder }> {
+  const { arch, limits } = options;
+  const settings = await loadSettings(options.settings, environment);
+  const cache = options.cache ?? cacheKind(ciContext(settings, environment));
+  const output = await outputFolder('--output', options.output, [options.settings, options.input]);
+  const inputs = await readSpackPipelines(options.input);
+  return { ...buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits }), output };
+}
+
+/** Write the Spack build pipelines and their plan.json; returns the line saying what was written. */
+export async function writeSpackPipeline(options: SpackPipelineOptions, environment: NodeJS.ProcessEnv): Promise<string> {
+  const { pipelines, plan, output } = await spackPipeline(options, environment);
+  const limits = { ...DEFAULT_LIMITS, maxYamlBytes: plan.maxYamlBytes, maxNeeds: plan.maxNeeds };
+  await writeOutput(output, pipelines, [{ path: PLAN_FILE, text: `${JSON.stringify(plan, null, 2)}\n` }], limits);
+  return `${plan.buildJobs} build jobs in ${plan.children.length} child pipelines written to ${output.path}\n`;
+}
+
+/**
+ * The report explaining the Spack build pipelines, with why each job is rebuilt as the given
+ * `spack ci generate` logs say (by default every generate.log under the input folder).
+ */
+export async function explainSpackPipeline(options: SpackPipelineOptions, logs: string[], environment: NodeJS.ProcessEnv): Promise<string> {
+  const result = await spackPipeline(options, environment);
+  const reasons = await readRebuildReasons(logs.length > 0 ? logs : await findGenerateLogs(options.input));
+  return formatPlanReport(result, reasons, Math.floor(Date.now() / 1000));
+}
