@@ -2,7 +2,7 @@ import { Option } from 'clipanion';
 import { SpacktainersCommand } from './base-command.js';
 import { limitsWithYamlBytes, maxYamlBytesOption, positiveInteger, settingsOption } from './options.js';
 import { ARCHITECTURES, CACHE_KINDS, DEFAULT_LIMITS, oneOf } from '../app/options.js';
-import type { SpackPipelineOptions } from '../app/spack-pipeline.js';
+import { spackPipelineSettings, type SpackPipelineOptions } from '../app/spack-pipeline.js';
 
 /**
  * Options shared by `process-spack-pipeline` (writes the pipelines) and `plan` (explains them),
@@ -21,13 +21,16 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
     description: `Build cache the jobs push to: ${CACHE_KINDS.join(', ')} (default: production on the default branch, else development)`,
   });
 
-  protected spackPipelineOptions(): SpackPipelineOptions {
+  protected async spackPipelineOptions(): Promise<SpackPipelineOptions> {
+    const arch = oneOf('--arch', this.arch, ARCHITECTURES);
+    const { settings, branchCache } = await spackPipelineSettings(this.settings, this.context.env);
     return {
       input: this.input,
       output: this.output,
-      settings: this.settings,
-      arch: oneOf('--arch', this.arch, ARCHITECTURES),
-      cache: this.cache === undefined ? undefined : oneOf('--cache', this.cache, CACHE_KINDS),
+      settingsFile: this.settings,
+      settings,
+      arch,
+      cache: this.cache === undefined ? branchCache : oneOf('--cache', this.cache, CACHE_KINDS),
       limits: { ...limitsWithYamlBytes(this.maxYamlBytes), maxNeeds: positiveInteger('--max-needs', this.maxNeeds) },
     };
   }

@@ -26,7 +26,7 @@ export class PlanCommand extends SpackPipelineCommand {
   logs = Option.Array('--log', [], { description: 'A spack ci generate log (stdout) holding its staging summary; repeatable' });
 
   async run(): Promise<number> {
-    this.context.stdout.write(await explainSpackPipeline(this.spackPipelineOptions(), this.logs, this.context.env));
+    this.context.stdout.write(await explainSpackPipeline(await this.spackPipelineOptions(), this.logs));
     return 0;
   }
 }

@@ -28,7 +28,7 @@ export class ProcessSpackPipelineCommand extends SpackPipelineCommand {
   });
 
   async run(): Promise<number> {
-    this.context.stdout.write(await writeSpackPipeline(this.spackPipelineOptions(), this.context.env));
+    this.context.stdout.write(await writeSpackPipeline(await this.spackPipelineOptions()));
     return 0;
   }
 }
