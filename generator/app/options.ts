@@ -6,7 +6,7 @@ import type { CacheKind } from '../settings/settings.js';
  * help names, as the domain defines them, so that a command parses its options without reaching
  * into the domain.
  */
-export { ARCHITECTURES, type Architecture, type CacheKind } from '../settings/settings.js';
+export { ARCHITECTURES } from '../settings/settings.js';
 export { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
 export { DEFAULT_GRACE_HOURS } from '../cache/clean.js';
 
