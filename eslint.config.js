@@ -6,6 +6,9 @@ import tseslint from 'typescript-eslint';
 /** The shared kernel every layer may import values from (paths below generator/). */
 const KERNEL = ['errors.js', 'pipeline/order.js'];
 
+/** A command calls app/, never an adapter. */
+const CLI_NO_ADAPTER = { regex: '^(\\.\\./)+io/', message: 'A command calls app/, never an adapter: the reading and writing belong in the use case.' };
+
 export default defineConfig(
   { ignores: ['dist/', 'node_modules/', 'coverage/'] },
   {
@@ -36,7 +39,8 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
     },
   },
-  // The layers of docs/architecture.md: cli → app → {domain, io}, io → domain (types); the domain touches no file, process or network.
+  // The layers of docs/architecture.md: cli → app → {domain, io}, io → domain (types); cli takes only types from the domain;
+  // the domain touches no file, process or network.
   {
     files: ['generator/*.ts', 'generator/!(cli|app|io)/**/*.ts'],
     rules: {
@@ -81,6 +85,25 @@ export default defineConfig(
       ],
     },
   })),
+  {
+    files: ['generator/cli/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            CLI_NO_ADAPTER,
+            {
+              // Any folder of generator/ other than app/ (and io/, above) is the domain; pipeline/order.ts and errors.ts (no folder) are the shared kernel.
+              regex: '^(\\.\\./)+(?!(app|io)/|pipeline/order\\.js$)[^./][^/]*/',
+              allowTypeImports: true,
+              message: "A command takes only types from the domain (import type); values come through app/ (app/options.ts states the options' vocabulary).",
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['generator/app/**/*.ts'],
     rules: {

@@ -19,13 +19,17 @@ import {
 import type { CiContext } from '../pipeline/ci-context.js';
 import { SpacktainersError, throwIfAny } from '../errors.js';
 import type { GitLabLimits, PipelineFile } from '../pipeline/limits.js';
-import { pathInOutput, pipelineFile, type OutputFile } from '../pipeline/output.js';
+import { pathInOutput, pipelineFile, projectInputs, type OutputFile } from '../pipeline/output.js';
 import type { ImageLookup } from '../registry/lookup.js';
 import type { Architecture, Settings } from '../settings/settings.js';
 import type { SifLookup } from '../sif/store.js';
 import type { LockedEnvironment } from '../spack/lock.js';
 import { packageList, renderProvenance, type Provenance } from '../provenance/package-list.js';
-import { groupPipeline, publishGroups } from './publish-split.js';
+import { groupPipeline, publishGroups, publishWriterJob } from './publish-split.js';
+import { outputFolder, writeOutput } from './output.js';
+import { loadProject } from './project.js';
+import { readPublicationsInput } from './publications-input.js';
+import type { Terminal } from './terminal.js';
 
 /** What is already published, asked at generation time; the offline variants assume nothing. */
 export interface Published {
@@ -171,4 +175,43 @@ async function identify(input: PublicationsInput, container: PlannedContainer, b
   const sources = input.sources.get(definition.name);
   if (!sources) throw new SpacktainersError('internal', `internal: no sources read for ${definition.file}`);
   return spackIdentity(input.settings, input.locks.get(definition.name)!.digest, containerChecksum(container.dockerfile!.text, sources), bases);
+}
+
+/** What `container-jobs` is asked, its options parsed. */
+export interface ContainerJobsOptions {
+  arch: Architecture;
+  definitions: string;
+  settings: string;
+  /** The generated folder as the user gave it. */
+  generated: string;
+  offline: boolean;
+  limits: GitLabLimits;
+}
+
+/**
+ * Read the project and what the generate jobs concretized, plan one architecture's publishing
+ * pipelines and write them at once; prints what was copied, each container's steps, and what was
+ * written. The writing job is the running CI job, or the one create-jobs names.
+ */
+export async function writeContainerJobs(options: ContainerJobsOptions, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<void> {
+  const { arch, generated, limits } = options;
+  const project = await loadProject(options.definitions, options.settings, environment);
+  const output = await outputFolder('--generated', publishDir(generated, arch), [options.definitions, options.settings, ...projectInputs(project.root)]);
+  const result = await containerJobs({
+    ...(await readPublicationsInput(project, project.definitions, arch, generated, options.offline, environment)),
+    writerJob: environment.CI_JOB_NAME ?? publishWriterJob(arch),
+    limits,
+  });
+  await writeOutput(output, result.pipelines, result.files, limits);
+  for (const copy of result.copied) terminal.stdout.write(`copied from the default branch: ${copy}\n`);
+  for (const { container, steps } of result.publications) {
+    const todo = Object.entries(steps)
+      .filter(([, needed]) => needed)
+      .map(([step]) => step);
+    terminal.stdout.write(
+      `${container.definition.arch}/${container.definition.name}: ${container.image} (${todo.length > 0 ? todo.join(', ') : 'up to date'})\n`,
+    );
+  }
+  const files = result.pipelines.map((file) => file.path).join(', ');
+  terminal.stdout.write(`container-jobs: ${result.publications.length} containers written to ${output.path}/ (${files})\n`);
 }

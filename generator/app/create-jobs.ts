@@ -7,11 +7,15 @@ import { SpacktainersError } from '../errors.js';
 import { DEFAULT_LIMITS, type GitLabLimits, type PipelineFile } from '../pipeline/limits.js';
 import type { ImageLookup } from '../registry/lookup.js';
 import type { Job, Pipeline } from '../pipeline/model.js';
-import { pathInOutput, pipelineFile, type OutputFile } from '../pipeline/output.js';
+import { pathInOutput, pipelineFile, projectInputs, type OutputFile } from '../pipeline/output.js';
 import { ROOT_JOBS } from '../pipeline/root-jobs.js';
 import { ARCHITECTURES, mirrorUrl, s3CredentialAliases, spackJobEnvironment, type Architecture, type Settings } from '../settings/settings.js';
 import { buildJobSettings, environmentPaths, renderSpackEnvironment, spackOutputsRoot } from '../spack/environment.js';
 import { spackGenerateScript } from '../spack/generate-script.js';
+import { outputFolder, writeOutput } from './output.js';
+import { loadBaseImageInputs, loadProject } from './project.js';
+import { publishedState } from './published.js';
+import type { Terminal } from './terminal.js';
 
 export const MAIN_PIPELINE = 'spacktainers.yml';
 export const BASE_IMAGES_PIPELINE = 'base-images.yml';
@@ -35,6 +39,50 @@ export interface CreateJobsResult {
   arches: Architecture[];
   /** What each base image needs; `copy` steps are for the caller to carry out (a registry write). */
   baseImageSteps: BaseImageStep[];
+}
+
+/** What `create-jobs` is asked, its options parsed. */
+export interface CreateJobsOptions {
+  definitions: string;
+  settings: string;
+  /** The output folder as the user gave it. */
+  output: string;
+  offline: boolean;
+  limits: GitLabLimits;
+}
+
+/**
+ * Read the project, plan the root pipeline's files, carry out the base-image copies the plan
+ * asks for, and write every file at once (nothing when a pipeline breaks a limit); prints each
+ * base image's step and what was written.
+ */
+export async function writeRootPipelines(options: CreateJobsOptions, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<void> {
+  const { limits } = options;
+  const project = await loadProject(options.definitions, options.settings, environment);
+  const output = await outputFolder('--output', options.output, [options.definitions, options.settings, ...projectInputs(project.root)]);
+  const { images } = publishedState(project.settings, environment, options.offline);
+  const result = await createJobs({
+    ...project,
+    baseImages: await loadBaseImageInputs(project.root),
+    images,
+    outputDir: output.path,
+    limits,
+  });
+  for (const step of result.baseImageSteps) {
+    if (step.action !== 'copy') continue;
+    const to = baseImageRef(project.settings, project.context, step.image.name, step.arch);
+    await images.copy(step.from!, to);
+    terminal.stdout.write(`base image ${step.image.name} (${step.arch}): copied ${step.from} to ${to}\n`);
+  }
+  await writeOutput(output, result.pipelines, result.files, limits);
+  for (const step of result.baseImageSteps) {
+    if (step.action !== 'copy') terminal.stdout.write(`base image ${step.image.name} (${step.arch}): ${step.action === 'build' ? 'build' : 'up to date'}\n`);
+  }
+  const counts = result.arches.map((arch) => `${arch}: ${project.definitions.definitions.filter((d) => d.arch === arch).length}`);
+  terminal.stdout.write(
+    `create-jobs: ${project.definitions.definitions.length} containers (${counts.join(', ') || 'none'}), ` +
+      `${result.pipelines.length} pipelines and ${result.files.length} files written to ${output.path}/\n`,
+  );
 }
 
 /**

@@ -1,9 +1,13 @@
 import type { DefinitionSet } from '../definitions/definition.js';
 import { tagSuffix, type CiContext } from '../pipeline/ci-context.js';
-import type { ArchitectureImage } from '../io/registry/multi-arch.js';
+import { joinArchitectures, type ArchitectureImage } from '../io/registry/multi-arch.js';
+import { projectRegistryClient } from '../io/registry/lookup.js';
+import { loadLockedEnvironments } from './spack-files.js';
 import { ARCHITECTURES, type Architecture, type Settings } from '../settings/settings.js';
 import { concreteRoot, type LockedEnvironment } from '../spack/lock.js';
 import { byKeys } from '../pipeline/order.js';
+import { loadProject } from './project.js';
+import type { Terminal } from './terminal.js';
 
 /** A container built for several architectures at the same version: one tag joins them. */
 export interface MultiArchImage {
@@ -44,4 +48,29 @@ export function multiArchImages(
     });
   }
   return joined.sort(byKeys((image) => image.name));
+}
+
+/** What `multi-arch-manifests` is asked. */
+export interface MultiArchOptions {
+  definitions: string;
+  settings: string;
+  generated: string;
+  /** Print what would be joined; change nothing. */
+  dryRun: boolean;
+}
+
+/** Join each container built for several architectures at one version under its plain tag; prints each join. */
+export async function joinMultiArchImages(options: MultiArchOptions, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<void> {
+  const project = await loadProject(options.definitions, options.settings, environment);
+  const locks = new Map(
+    await Promise.all(ARCHITECTURES.map(async (arch) => [arch, await loadLockedEnvironments(project.definitions, arch, options.generated)] as const)),
+  );
+  const images = multiArchImages(project.settings, project.context, project.definitions, locks);
+  const client = projectRegistryClient(project.settings, environment);
+  for (const image of images) {
+    const parts = image.images.map((i) => `${i.arch}=${i.tag}`).join(', ');
+    const outcome = options.dryRun ? 'would join' : await joinArchitectures(client, image.repository, image.tag, image.images);
+    terminal.stdout.write(`${project.settings.registry.host}/${image.repository}:${image.tag} (${parts}): ${outcome}\n`);
+  }
+  if (images.length === 0) terminal.stdout.write('no container is built for several architectures at one version\n');
 }

@@ -1,5 +1,27 @@
-import type { SifBucket } from '../io/s3/sif-bucket.js';
+import { loadSettings } from './project.js';
+import { SifBucket } from '../io/s3/sif-bucket.js';
 import { carries } from '../sif/store.js';
+
+/** What `sif upload` is asked. */
+export interface SifUploadOptions {
+  settings: string;
+  /** The SIF file. */
+  file: string;
+  /** Its key in the settings' SIF bucket. */
+  key: string;
+  /** Stored as object metadata. */
+  metadata: Record<string, string>;
+}
+
+/** Upload a SIF to the settings' SIF bucket with its identity as object metadata; returns the line saying what happened. */
+export async function uploadSifFromSettings(options: SifUploadOptions, environment: NodeJS.ProcessEnv): Promise<string> {
+  const settings = await loadSettings(options.settings, environment);
+  const bucket = SifBucket.fromSettings(settings, environment);
+  const outcome = await uploadSif(bucket, options.key, options.file, options.metadata);
+  return outcome === 'uploaded'
+    ? `uploaded ${options.file} to s3://${bucket.name}/${options.key}\n`
+    : `s3://${bucket.name}/${options.key} already holds this container: not uploaded again\n`;
+}
 
 /**
  * Upload a SIF to the bucket with its metadata, unless the object already carries the same

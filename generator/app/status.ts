@@ -1,12 +1,13 @@
-import { containersShipping, containerStatus, unconcretizedStatus, type ContainerStatus, type PackageMatch } from '../containers/status.js';
+import { containersShipping, containerStatus, renderStatusTable, unconcretizedStatus, type ContainerStatus, type PackageMatch } from '../containers/status.js';
 import type { DefinitionSet } from '../definitions/definition.js';
-import type { Architecture } from '../settings/settings.js';
+import { ARCHITECTURES, type Architecture } from '../settings/settings.js';
 import { environmentPaths } from '../spack/environment.js';
 import { loadLockedEnvironments } from './spack-files.js';
 import { planPublications } from './container-jobs.js';
-import type { Project } from './project.js';
+import { loadProject, type Project } from './project.js';
 import { readPublicationsInput } from './publications-input.js';
 import { byKeys } from '../pipeline/order.js';
+import type { Terminal } from './terminal.js';
 
 export interface StatusQuery {
   arches: Architecture[];
@@ -55,4 +56,54 @@ export async function packageStatus(project: Project, query: StatusQuery, packag
     for (const [name, locked] of await loadLockedEnvironments(selected(project, query), arch, query.generatedRoot)) locks.push({ arch, name, locked });
   }
   return containersShipping(locks, packageName, version);
+}
+
+/** What `status` is asked, its options parsed. */
+export interface StatusOptions {
+  /** Only this container. */
+  name: string | undefined;
+  /** Only this architecture. */
+  arch: Architecture | undefined;
+  json: boolean;
+  /** `NAME[@VERSION]`: list the containers shipping this package instead. */
+  packageQuery: string | undefined;
+  definitions: string;
+  settings: string;
+  generated: string;
+  offline: boolean;
+}
+
+/**
+ * Print where each selected container stands (a table, or JSON), or which ship a package; returns
+ * the exit code: 1 when nothing is selected.
+ */
+export async function printStatus(options: StatusOptions, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<number> {
+  const project = await loadProject(options.definitions, options.settings, environment);
+  const query: StatusQuery = {
+    arches: ARCHITECTURES.filter((arch) => !options.arch || arch === options.arch),
+    name: options.name,
+    generatedRoot: options.generated,
+    offline: options.offline,
+    environment,
+  };
+  if (!project.definitions.definitions.some((d) => query.arches.includes(d.arch) && (!options.name || d.name === options.name))) {
+    terminal.stderr.write(`no switched-on definition ${options.name ?? ''} for ${query.arches.join(', ')}\n`);
+    return 1;
+  }
+  if (options.packageQuery) {
+    const [name, version] = options.packageQuery.split('@') as [string, string | undefined];
+    const matches = await packageStatus(project, query, name, version);
+    if (options.json) terminal.stdout.write(`${JSON.stringify(matches, null, 2)}\n`);
+    else {
+      for (const match of matches) {
+        const found = match.packages.map((p) => `${p.name}@${p.version} /${p.hash.slice(0, 7)} ${p.variants}`.trim()).join('; ');
+        terminal.stdout.write(`${match.arch}/${match.container}: ${found}\n`);
+      }
+      terminal.stdout.write(`${matches.length} container(s) ship ${options.packageQuery}\n`);
+    }
+    return 0;
+  }
+  const rows = await projectStatus(project, query);
+  terminal.stdout.write(options.json ? `${JSON.stringify(rows, null, 2)}\n` : renderStatusTable(rows));
+  return 0;
 }

@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
 import { SpacktainersError, type OptionLocation } from '../errors.js';
-import { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
+import { ARCHITECTURES, DEFAULT_LIMITS, type GitLabLimits } from '../app/options.js';
 
 /** Options shared by the commands that read the project's definitions and settings. */
 export const definitionsOption = () =>
@@ -23,7 +23,7 @@ export const archOption = () =>
   Option.String('--arch', {
     required: true,
     description: 'Architecture: amd64 or arm64',
-    validator: t.isEnum(['amd64', 'arm64'] as const),
+    validator: t.isEnum(ARCHITECTURES),
   });
 
 export const offlineOption = () =>

@@ -1,20 +1,12 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from './base-command.js';
 import { limitsWithYamlBytes, maxYamlBytesOption, oneOf, positiveInteger, settingsOption } from './options.js';
-import { DEFAULT_LIMITS } from '../pipeline/limits.js';
-import { outputFolder } from '../app/output.js';
-import type { OutputFolder } from '../pipeline/output.js';
-import { cacheKind, ciContext } from '../pipeline/ci-context.js';
-import { loadSettings } from '../app/project.js';
-import { ARCHITECTURES, type CacheKind } from '../settings/settings.js';
-import { buildSpackPipeline, type SpackPipelineResult } from '../spack/plan.js';
-import { loadSpackPipelines } from '../app/spack-files.js';
-
-const CACHE_KINDS: CacheKind[] = ['production', 'development'];
+import { ARCHITECTURES, CACHE_KINDS, DEFAULT_LIMITS } from '../app/options.js';
+import { spackPipelineSettings, type SpackPipelineOptions } from '../app/spack-pipeline.js';
 
 /**
- * Options and computation shared by `process-spack-pipeline` (writes the pipelines) and
- * `plan` (explains them), so that the report always describes what would be written.
+ * Options shared by `process-spack-pipeline` (writes the pipelines) and `plan` (explains them),
+ * so that the report always describes what would be written.
  */
 export abstract class SpackPipelineCommand extends SpacktainersCommand {
   input = Option.String('--input', { required: true, description: 'Folder of spack ci generate outputs (*.yml, *.yaml, searched recursively)' });
@@ -29,14 +21,17 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
     description: `Build cache the jobs push to: ${CACHE_KINDS.join(', ')} (default: production on the default branch, else development)`,
   });
 
-  /** The pipelines, and the checked output folder they name (as GitLab sees it: relative to the project). */
-  protected async computeSpackPipeline(): Promise<SpackPipelineResult & { output: OutputFolder }> {
+  protected async spackPipelineOptions(): Promise<SpackPipelineOptions> {
     const arch = oneOf('--arch', this.arch, ARCHITECTURES);
-    const settings = await loadSettings(this.settings, this.context.env);
-    const cache = this.cache === undefined ? cacheKind(ciContext(settings, this.context.env)) : oneOf('--cache', this.cache, CACHE_KINDS);
-    const limits = { ...limitsWithYamlBytes(this.maxYamlBytes), maxNeeds: positiveInteger('--max-needs', this.maxNeeds) };
-    const output = await outputFolder('--output', this.output, [this.settings, this.input]);
-    const inputs = await loadSpackPipelines(this.input);
-    return { ...buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits }), output };
+    const { settings, branchCache } = await spackPipelineSettings(this.settings, this.context.env);
+    return {
+      input: this.input,
+      output: this.output,
+      settingsFile: this.settings,
+      settings,
+      arch,
+      cache: this.cache === undefined ? branchCache : oneOf('--cache', this.cache, CACHE_KINDS),
+      limits: { ...limitsWithYamlBytes(this.maxYamlBytes), maxNeeds: positiveInteger('--max-needs', this.maxNeeds) },
+    };
   }
 }

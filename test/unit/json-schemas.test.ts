@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { projectJsonSchemas } from '../../generator/app/json-schemas.js';
+import { projectJsonSchemas } from '../../generator/definitions/json-schemas.js';
 import { REPO_ROOT } from '../support/project.js';
 
 describe('JSON Schemas for editors', () => {

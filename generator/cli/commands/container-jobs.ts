@@ -1,12 +1,7 @@
 import { SpacktainersCommand } from '../base-command.js';
 import { archOption, definitionsOption, generatedOption, limitsWithYamlBytes, maxYamlBytesOption, offlineOption, settingsOption } from '../options.js';
-import { containerJobs } from '../../app/container-jobs.js';
-import { publishDir } from '../../containers/container-pipeline.js';
-import { PUBLISH_PIPELINE, publishWriterJob } from '../../app/publish-split.js';
-import { loadProject } from '../../app/project.js';
-import { readPublicationsInput } from '../../app/publications-input.js';
-import { outputFolder, writeOutput } from '../../app/output.js';
-import { projectInputs } from '../../pipeline/output.js';
+import { writeContainerJobs } from '../../app/container-jobs.js';
+import { PUBLISH_PIPELINE } from '../../app/publish-split.js';
 
 export class ContainerJobsCommand extends SpacktainersCommand {
   static override paths = [['container-jobs']];
@@ -41,25 +36,8 @@ export class ContainerJobsCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const limits = limitsWithYamlBytes(this.maxYamlBytes);
-    const project = await loadProject(this.definitions, this.settings, this.context.env);
-    const output = await outputFolder('--generated', publishDir(this.generated, this.arch), [this.definitions, this.settings, ...projectInputs(project.root)]);
-    const result = await containerJobs({
-      ...(await readPublicationsInput(project, project.definitions, this.arch, this.generated, this.offline, this.context.env)),
-      writerJob: this.context.env.CI_JOB_NAME ?? publishWriterJob(this.arch),
-      limits,
-    });
-    await writeOutput(output, result.pipelines, result.files, limits);
-    for (const copy of result.copied) this.context.stdout.write(`copied from the default branch: ${copy}\n`);
-    for (const { container, steps } of result.publications) {
-      const todo = Object.entries(steps)
-        .filter(([, needed]) => needed)
-        .map(([step]) => step);
-      this.context.stdout.write(
-        `${container.definition.arch}/${container.definition.name}: ${container.image} (${todo.length > 0 ? todo.join(', ') : 'up to date'})\n`,
-      );
-    }
-    const files = result.pipelines.map((file) => file.path).join(', ');
-    this.context.stdout.write(`container-jobs: ${result.publications.length} containers written to ${output.path}/ (${files})\n`);
+    const options = { arch: this.arch, definitions: this.definitions, settings: this.settings, generated: this.generated, offline: this.offline, limits };
+    await writeContainerJobs(options, this.context.env, this.context);
     return 0;
   }
 }

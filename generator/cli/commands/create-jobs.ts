@@ -1,11 +1,6 @@
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, limitsWithYamlBytes, maxYamlBytesOption, offlineOption, settingsOption } from '../options.js';
-import { baseImageRef } from '../../containers/base-images.js';
-import { createJobs, MAIN_PIPELINE } from '../../app/create-jobs.js';
-import { loadBaseImageInputs, loadProject } from '../../app/project.js';
-import { publishedState } from '../../app/published.js';
-import { outputFolder, writeOutput } from '../../app/output.js';
-import { projectInputs } from '../../pipeline/output.js';
+import { MAIN_PIPELINE, writeRootPipelines } from '../../app/create-jobs.js';
 
 export class CreateJobsCommand extends SpacktainersCommand {
   static override paths = [['create-jobs']];
@@ -43,31 +38,10 @@ export class CreateJobsCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const limits = limitsWithYamlBytes(this.maxYamlBytes);
-    const project = await loadProject(this.definitions, this.settings, this.context.env);
-    const output = await outputFolder('--output', this.output, [this.definitions, this.settings, ...projectInputs(project.root)]);
-    const { images } = publishedState(project.settings, this.context.env, this.offline);
-    const result = await createJobs({
-      ...project,
-      baseImages: await loadBaseImageInputs(project.root),
-      images,
-      outputDir: output.path,
-      limits,
-    });
-    for (const step of result.baseImageSteps) {
-      if (step.action !== 'copy') continue;
-      const to = baseImageRef(project.settings, project.context, step.image.name, step.arch);
-      await images.copy(step.from!, to);
-      this.context.stdout.write(`base image ${step.image.name} (${step.arch}): copied ${step.from} to ${to}\n`);
-    }
-    await writeOutput(output, result.pipelines, result.files, limits);
-    for (const step of result.baseImageSteps) {
-      if (step.action !== 'copy')
-        this.context.stdout.write(`base image ${step.image.name} (${step.arch}): ${step.action === 'build' ? 'build' : 'up to date'}\n`);
-    }
-    const counts = result.arches.map((arch) => `${arch}: ${project.definitions.definitions.filter((d) => d.arch === arch).length}`);
-    this.context.stdout.write(
-      `create-jobs: ${project.definitions.definitions.length} containers (${counts.join(', ') || 'none'}), ` +
-        `${result.pipelines.length} pipelines and ${result.files.length} files written to ${output.path}/\n`,
+    await writeRootPipelines(
+      { definitions: this.definitions, settings: this.settings, output: this.output, offline: this.offline, limits },
+      this.context.env,
+      this.context,
     );
     return 0;
   }

@@ -1,12 +1,7 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, settingsOption } from '../options.js';
-import { multiArchImages } from '../../app/multi-arch.js';
-import { loadProject } from '../../app/project.js';
-import { projectRegistryClient } from '../../io/registry/lookup.js';
-import { joinArchitectures } from '../../io/registry/multi-arch.js';
-import { ARCHITECTURES } from '../../settings/settings.js';
-import { loadLockedEnvironments } from '../../app/spack-files.js';
+import { joinMultiArchImages } from '../../app/multi-arch.js';
 
 export class MultiArchManifestsCommand extends SpacktainersCommand {
   static override paths = [['multi-arch-manifests']];
@@ -31,18 +26,8 @@ export class MultiArchManifestsCommand extends SpacktainersCommand {
   dryRun = Option.Boolean('--dry-run', false, { description: 'Print what would be joined; change nothing' });
 
   async run(): Promise<number> {
-    const project = await loadProject(this.definitions, this.settings, this.context.env);
-    const locks = new Map(
-      await Promise.all(ARCHITECTURES.map(async (arch) => [arch, await loadLockedEnvironments(project.definitions, arch, this.generated)] as const)),
-    );
-    const images = multiArchImages(project.settings, project.context, project.definitions, locks);
-    const client = projectRegistryClient(project.settings, this.context.env);
-    for (const image of images) {
-      const parts = image.images.map((i) => `${i.arch}=${i.tag}`).join(', ');
-      const outcome = this.dryRun ? 'would join' : await joinArchitectures(client, image.repository, image.tag, image.images);
-      this.context.stdout.write(`${project.settings.registry.host}/${image.repository}:${image.tag} (${parts}): ${outcome}\n`);
-    }
-    if (images.length === 0) this.context.stdout.write('no container is built for several architectures at one version\n');
+    const options = { definitions: this.definitions, settings: this.settings, generated: this.generated, dryRun: this.dryRun };
+    await joinMultiArchImages(options, this.context.env, this.context);
     return 0;
   }
 }

@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { SpackPipelineCommand } from '../spack-pipeline-command.js';
-import { loadRebuildReasons } from '../../app/spack-files.js';
-import { formatPlanReport } from '../../spack/report.js';
+import { explainSpackPipeline } from '../../app/spack-pipeline.js';
 
 export class PlanCommand extends SpackPipelineCommand {
   static override paths = [['plan']];
@@ -27,9 +26,7 @@ export class PlanCommand extends SpackPipelineCommand {
   logs = Option.Array('--log', [], { description: 'A spack ci generate log (stdout) holding its staging summary; repeatable' });
 
   async run(): Promise<number> {
-    const result = await this.computeSpackPipeline();
-    const reasons = await loadRebuildReasons(this.logs, this.input);
-    this.context.stdout.write(formatPlanReport(result, reasons, Math.floor(Date.now() / 1000)));
+    this.context.stdout.write(await explainSpackPipeline(await this.spackPipelineOptions(), this.logs));
     return 0;
   }
 }

@@ -1,7 +1,5 @@
 import { SpackPipelineCommand } from '../spack-pipeline-command.js';
-import { PLAN_FILE } from '../../spack/plan.js';
-import { writeOutput } from '../../app/output.js';
-import { DEFAULT_LIMITS } from '../../pipeline/limits.js';
+import { writeSpackPipeline } from '../../app/spack-pipeline.js';
 
 export class ProcessSpackPipelineCommand extends SpackPipelineCommand {
   static override paths = [['process-spack-pipeline']];
@@ -30,10 +28,7 @@ export class ProcessSpackPipelineCommand extends SpackPipelineCommand {
   });
 
   async run(): Promise<number> {
-    const { pipelines, plan, output } = await this.computeSpackPipeline();
-    const limits = { ...DEFAULT_LIMITS, maxYamlBytes: plan.maxYamlBytes, maxNeeds: plan.maxNeeds };
-    await writeOutput(output, pipelines, [{ path: PLAN_FILE, text: `${JSON.stringify(plan, null, 2)}\n` }], limits);
-    this.context.stdout.write(`${plan.buildJobs} build jobs in ${plan.children.length} child pipelines written to ${output.path}\n`);
+    this.context.stdout.write(await writeSpackPipeline(await this.spackPipelineOptions()));
     return 0;
   }
 }

@@ -1,8 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../base-command.js';
-import { projectJsonSchemas } from '../../app/json-schemas.js';
+import { writeJsonSchemas } from '../../app/schemas.js';
 
 export class SchemasCommand extends SpacktainersCommand {
   static override paths = [['schemas']];
@@ -18,11 +16,7 @@ export class SchemasCommand extends SpacktainersCommand {
   output = Option.String('--output', 'schemas', { description: 'Folder to write the schemas to' });
 
   async run(): Promise<number> {
-    await mkdir(this.output, { recursive: true });
-    for (const { file, text } of projectJsonSchemas()) {
-      await writeFile(path.join(this.output, file), text);
-      this.context.stdout.write(`wrote ${path.join(this.output, file)}\n`);
-    }
+    await writeJsonSchemas(this.output, this.context);
     return 0;
   }
 }

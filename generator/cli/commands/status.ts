@@ -2,10 +2,8 @@ import { Option } from 'clipanion';
 import * as t from 'typanion';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, offlineOption, settingsOption } from '../options.js';
-import { renderStatusTable } from '../../containers/status.js';
-import { loadProject } from '../../app/project.js';
-import { packageStatus, projectStatus, type StatusQuery } from '../../app/status.js';
-import { ARCHITECTURES } from '../../settings/settings.js';
+import { ARCHITECTURES } from '../../app/options.js';
+import { printStatus } from '../../app/status.js';
 
 export class StatusCommand extends SpacktainersCommand {
   static override paths = [['status']];
@@ -38,33 +36,7 @@ export class StatusCommand extends SpacktainersCommand {
   offline = offlineOption();
 
   async run(): Promise<number> {
-    const project = await loadProject(this.definitions, this.settings, this.context.env);
-    const query: StatusQuery = {
-      arches: ARCHITECTURES.filter((arch) => !this.arch || arch === this.arch),
-      name: this.name,
-      generatedRoot: this.generated,
-      offline: this.offline,
-      environment: this.context.env,
-    };
-    if (!project.definitions.definitions.some((d) => query.arches.includes(d.arch) && (!this.name || d.name === this.name))) {
-      this.context.stderr.write(`no switched-on definition ${this.name ?? ''} for ${query.arches.join(', ')}\n`);
-      return 1;
-    }
-    if (this.packageQuery) {
-      const [name, version] = this.packageQuery.split('@') as [string, string | undefined];
-      const matches = await packageStatus(project, query, name, version);
-      if (this.json) this.context.stdout.write(`${JSON.stringify(matches, null, 2)}\n`);
-      else {
-        for (const match of matches) {
-          const found = match.packages.map((p) => `${p.name}@${p.version} /${p.hash.slice(0, 7)} ${p.variants}`.trim()).join('; ');
-          this.context.stdout.write(`${match.arch}/${match.container}: ${found}\n`);
-        }
-        this.context.stdout.write(`${matches.length} container(s) ship ${this.packageQuery}\n`);
-      }
-      return 0;
-    }
-    const rows = await projectStatus(project, query);
-    this.context.stdout.write(this.json ? `${JSON.stringify(rows, null, 2)}\n` : renderStatusTable(rows));
-    return 0;
+    const { name, arch, json, packageQuery, definitions, settings, generated, offline } = this;
+    return printStatus({ name, arch, json, packageQuery, definitions, settings, generated, offline }, this.context.env, this.context);
   }
 }

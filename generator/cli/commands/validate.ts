@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, settingsOption } from '../options.js';
-import { loadDefinitions, loadSettings } from '../../app/project.js';
+import { validateProject } from '../../app/validate.js';
 
 export class ValidateCommand extends SpacktainersCommand {
   static override paths = [['validate']];
@@ -23,15 +22,7 @@ export class ValidateCommand extends SpacktainersCommand {
   settings = settingsOption();
 
   async run(): Promise<number> {
-    const root = path.resolve(path.dirname(this.definitions));
-    await loadSettings(this.settings, this.context.env);
-    const set = await loadDefinitions(path.resolve(this.definitions), root);
-    for (const definition of set.definitions) {
-      this.context.stdout.write(`ok  ${definition.arch}/${definition.name}  (${definition.file})\n`);
-      for (const warning of definition.kind === 'spack' ? definition.warnings : []) this.context.stderr.write(`warning: ${warning}\n`);
-    }
-    for (const off of set.switchedOff) this.context.stdout.write(`off ${off}\n`);
-    this.context.stdout.write(`${set.definitions.length} definitions valid\n`);
+    await validateProject(this.definitions, this.settings, this.context.env, this.context);
     return 0;
   }
 }

@@ -1,15 +1,9 @@
-import { writeFile } from 'node:fs/promises';
 import { Option } from 'clipanion';
+import { SpacktainersError } from '../../../errors.js';
 import { SpacktainersCommand } from '../../base-command.js';
 import { numberOption } from '../../options.js';
-import { SpacktainersError } from '../../../errors.js';
-import { cleanCache, DEFAULT_GRACE_HOURS, type CleanCacheReport } from '../../../cache/clean.js';
-import { keepSetOf } from '../../../cache/spack-lock.js';
-import { loadSpackLocks } from '../../../app/spack-files.js';
-import { buildCacheClient, S3Bucket } from '../../../io/s3/cache-bucket.js';
-import type { S3Connection } from '../../../io/s3/client.js';
-import { loadSettings } from '../../../app/project.js';
-import { cacheCleanupTarget } from '../../../settings/settings.js';
+import { cleanBuildCache, cleanupDefaults } from '../../../app/clean-cache.js';
+import { CACHE_KINDS, DEFAULT_GRACE_HOURS } from '../../../app/options.js';
 import * as t from 'typanion';
 
 export class CleanCacheCommand extends SpacktainersCommand {
@@ -52,7 +46,7 @@ export class CleanCacheCommand extends SpacktainersCommand {
 
   cache = Option.String('--cache', {
     description: 'production or development: take the bucket, age and prefixes (every architecture) from the settings',
-    validator: t.isEnum(['production', 'development'] as const),
+    validator: t.isEnum(CACHE_KINDS),
   });
   bucket = Option.String('--bucket', { description: 'Bucket holding the build cache (required without --cache)' });
   endpoint = Option.String('--endpoint', { description: 'S3 endpoint URL (default: settings s3.endpoint, or AWS)' });
@@ -72,76 +66,26 @@ export class CleanCacheCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const settingsFile = this.settings ?? (this.cache ? 'settings.yaml' : undefined);
-    const settings = settingsFile ? await loadSettings(settingsFile, this.context.env) : undefined;
-    const fromSettings = settings && this.cache ? cacheCleanupTarget(settings, this.cache) : undefined;
-    const bucket = this.bucket ?? fromSettings?.bucket;
+    const { settings, target, graceHours } = await cleanupDefaults(settingsFile, this.cache, this.context.env);
+    const bucket = this.bucket ?? target?.bucket;
     if (!bucket) throw new SpacktainersError('usage', '--bucket (or --cache) is required');
-    const maxAgeDays = numberOption('--max-age-days', this.maxAgeDays ?? String(fromSettings?.maxAgeDays ?? ''), (n) => n > 0);
-    const graceHours = numberOption('--grace-hours', this.graceHours ?? String(settings?.cacheCleanup.graceHours ?? DEFAULT_GRACE_HOURS), (n) => n >= 0);
-    const maxDeleteFraction = numberOption('--max-delete-fraction', this.maxDeleteFraction, (n) => n >= 0 && n <= 1);
-    const prefixes = this.prefixes.length > 0 ? this.prefixes : (fromSettings?.prefixes ?? ['']);
-    const keep = keepSetOf(await loadSpackLocks(this.env));
-
-    const connection: S3Connection = settings?.s3 ?? {
-      region: this.context.env.AWS_REGION ?? 'us-east-1',
-      accessKeyVariable: 'AWS_ACCESS_KEY_ID',
-      secretKeyVariable: 'AWS_SECRET_ACCESS_KEY',
-    };
-    const client = buildCacheClient({ ...connection, endpoint: this.endpoint ?? connection.endpoint }, this.context.env);
-    try {
-      const report = await cleanCache(new S3Bucket(client, bucket), {
-        prefixes,
-        keep,
-        maxAgeDays,
-        now: new Date(),
+    const report = await cleanBuildCache(
+      {
+        bucket,
+        endpoint: this.endpoint,
+        prefixes: this.prefixes.length > 0 ? this.prefixes : (target?.prefixes ?? ['']),
+        locks: this.env,
+        maxAgeDays: numberOption('--max-age-days', this.maxAgeDays ?? String(target?.maxAgeDays ?? ''), (n) => n > 0),
+        graceHours: numberOption('--grace-hours', this.graceHours ?? String(graceHours), (n) => n >= 0),
+        maxDeleteFraction: numberOption('--max-delete-fraction', this.maxDeleteFraction, (n) => n >= 0 && n <= 1),
         dryRun: this.dryRun,
-        maxDeleteFraction,
         force: this.force,
-        graceHours,
-      });
-      this.print(report, keep.size);
-      if (this.report) await writeFile(this.report, `${JSON.stringify(report, null, 2)}\n`);
-      return report.outcome === 'refused' ? 2 : 0;
-    } finally {
-      client.destroy();
-    }
-  }
-
-  private print(report: CleanCacheReport, kept: number): void {
-    const out = this.context.stdout;
-    for (const mirror of report.mirrors) {
-      out.write(
-        `${mirror.layout} ${mirror.prefix || '(root)'}: ${mirror.entries} entries, ${mirror.protected} in use, ` +
-          `${mirror.unindexed} not in the index, ${mirror.deleting} to delete, ${mirror.waiting} marked\n`,
-      );
-    }
-    const verb = report.outcome === 'deleted' ? 'deleted' : 'would delete';
-    for (const deletion of report.deletions) {
-      out.write(`${verb} ${deletion.layout} ${deletion.prefix}${deletion.spec}: ${deletion.why}\n`);
-    }
-    for (const waiting of report.waiting) {
-      out.write(`marked ${waiting.layout} ${waiting.prefix}${waiting.spec}: deletable since ${waiting.markedAt}, goes from ${waiting.dueAt}\n`);
-    }
-    for (const spared of report.spared) out.write(`kept ${spared}: an entry pushed during the run depends on it\n`);
-    out.write(
-      `${report.deletions.length} of ${report.entries} entries, ${report.waiting.length} marked (keep set: ${kept} hashes, ` +
-        `grace ${report.graceHours} h); ${report.requests} S3 requests\n`,
+        report: this.report,
+      },
+      settings,
+      this.context.env,
+      this.context,
     );
-    if (report.outcome === 'refused') {
-      const going = report.mirrors.reduce((sum, mirror) => sum + mirror.deleting + mirror.waiting, 0);
-      this.context.stderr.write(
-        `refused: ${going} of ${report.entries} entries is more than --max-delete-fraction ` +
-          `${report.maxDeleteFraction}; nothing was deleted (use --force if this is intended)\n`,
-      );
-    } else if (report.outcome === 'dry run') {
-      out.write(`dry run: nothing was changed${report.capExceeded ? ' (a real run would refuse: over --max-delete-fraction)' : ''}\n`);
-    } else if (report.outcome === 'deleted') {
-      out.write(`deleted ${report.objectsDeleted} objects and rewrote the index\n`);
-    } else if (report.outcome === 'marked') {
-      out.write(`marked ${report.waiting.length} entries: nothing is deleted before their grace period ends\n`);
-    }
-    if (!report.dryRun && !report.indexesConsistent) {
-      out.write('an index still differs from the bucket (pushes kept landing while it was written); the next update-index or run fixes it\n');
-    }
+    return report.outcome === 'refused' ? 2 : 0;
   }
 }

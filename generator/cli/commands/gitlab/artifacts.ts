@@ -1,13 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Option } from 'clipanion';
 import * as t from 'typanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { patternOption, settingsOption } from '../../options.js';
-import { artifactFiles, latestSuccessfulPipeline, pipelineRef } from '../../../io/gitlab/artifacts.js';
-import { gitlabProject } from '../../../io/gitlab/client.js';
-import { SpacktainersError } from '../../../errors.js';
-import { loadSettings } from '../../../app/project.js';
+import { downloadArtifacts } from '../../../app/artifacts.js';
 
 export class ArtifactsCommand extends SpacktainersCommand {
   static override paths = [['gitlab', 'artifacts']];
@@ -36,24 +31,8 @@ export class ArtifactsCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const match = patternOption('--match', this.match);
-    const env = this.context.env;
-    const settings = await loadSettings(this.settings, env);
-    const project = gitlabProject(settings, env);
-    const pipeline =
-      this.pipeline === undefined
-        ? await latestSuccessfulPipeline(project, env.CI_DEFAULT_BRANCH || settings.defaultBranch)
-        : await pipelineRef(project, this.pipeline);
-    const files = await artifactFiles(project, pipeline.id, { bridges: this.bridges, job: this.job }, (file) => match.test(file));
-    const root = path.resolve(this.output);
-    for (const file of files) {
-      const target = path.resolve(root, file.path);
-      if (!target.startsWith(`${root}${path.sep}`))
-        throw new SpacktainersError('service', `job "${file.job}" (#${file.jobId}): archive entry ${file.path} points outside the output folder`);
-      await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(target, file.content);
-      this.context.stdout.write(`${file.path}  (job "${file.job}" #${file.jobId}, pipeline #${file.pipelineId})\n`);
-    }
-    this.context.stdout.write(`artifacts: ${files.length} files from pipeline #${pipeline.id} written to ${this.output}/\n`);
+    const { settings, job, bridges, pipeline, output } = this;
+    await downloadArtifacts({ settings, job, bridges, pipeline, match, output }, this.context.env, this.context);
     return 0;
   }
 }

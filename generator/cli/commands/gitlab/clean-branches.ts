@@ -1,16 +1,7 @@
-import { writeFile } from 'node:fs/promises';
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { definitionsOption, settingsOption } from '../../options.js';
-import { cleanDeletedBranches } from '../../../gitlab/branch-cleanup.js';
-import { projectBranches } from '../../../io/gitlab/branches.js';
-import { gitlabProject } from '../../../io/gitlab/client.js';
-import { loadProject } from '../../../app/project.js';
-import { projectRegistryClient } from '../../../io/registry/lookup.js';
-import { registryTagStore } from '../../../io/registry/tag-store.js';
-import { ARCHITECTURES } from '../../../settings/settings.js';
-import { SifBucket } from '../../../io/s3/sif-bucket.js';
-import { compareCodePoints } from '../../../pipeline/order.js';
+import { cleanBranches } from '../../../app/clean-branches.js';
 
 export class CleanBranchesCommand extends SpacktainersCommand {
   static override paths = [['gitlab', 'clean-branches']];
@@ -43,29 +34,8 @@ export class CleanBranchesCommand extends SpacktainersCommand {
   });
 
   async run(): Promise<number> {
-    const env = this.context.env;
-    const { settings, definitions, context } = await loadProject(this.definitions, this.settings, env);
-    const { registry } = settings;
-    const images = new Set([
-      ...definitions.definitions.map((d) => d.name),
-      ...ARCHITECTURES.flatMap((arch) => Object.values(settings.architectures[arch].baseImages)),
-    ]);
-    const repositories = [...images].sort(compareCodePoints).map((image) => `${registry.path}/${image}`);
-    const branches = await projectBranches(gitlabProject(settings, env));
-    const stores = {
-      tags: registryTagStore(projectRegistryClient(settings, env, this.registryUrl?.replace(/\/+$/, ''))),
-      sifs: SifBucket.fromSettings(settings, env),
-    };
-    const result = await cleanDeletedBranches(stores, repositories, branches, context.defaultBranch, this.dryRun);
-    await writeFile(this.report, `${JSON.stringify(result, null, 2)}\n`);
-    const verb = this.dryRun ? 'would delete' : 'deleted';
-    for (const t of result.deletedTags) this.context.stdout.write(`${verb} ${t.repository}:${t.tag} (branch ${t.branchSlug})\n`);
-    for (const s of result.deletedSifs) this.context.stdout.write(`${verb} s3://${settings.s3.sifBucket}/${s.key} (branch ${s.branchSlug})\n`);
-    for (const k of result.keptSharedTags) this.context.stdout.write(`kept ${k.repository}:${k.tag}: same manifest as ${k.sharedWith.join(', ')}\n`);
-    this.context.stdout.write(
-      `clean-branches: ${verb} ${result.deletedTags.length} tags and ${result.deletedSifs.length} SIF files of deleted branches ` +
-        `(${result.branches.existing} branches exist); report in ${this.report}\n`,
-    );
+    const { definitions, settings, dryRun, report, registryUrl } = this;
+    await cleanBranches({ definitions, settings, dryRun, report, registryUrl }, this.context.env, this.context);
     return 0;
   }
 }

@@ -1,15 +1,7 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { generatedOption, settingsOption } from '../../options.js';
-import { ciContext } from '../../../pipeline/ci-context.js';
-import { gitlabProject } from '../../../io/gitlab/client.js';
-import { defaultBranchLocks } from '../../../app/default-branch-locks.js';
-import { SpacktainersError } from '../../../errors.js';
-import { containerChanges, NOTE_MARKER, renderMergeRequestNote } from '../../../gitlab/merge-request-note.js';
-import { upsertMergeRequestNote } from '../../../io/gitlab/notes.js';
-import { loadSettings } from '../../../app/project.js';
-import { ARCHITECTURES } from '../../../settings/settings.js';
-import { loadSpackOutputs } from '../../../app/spack-files.js';
+import { mergeRequestNote } from '../../../app/merge-request-note.js';
 
 export class MergeRequestNoteCommand extends SpacktainersCommand {
   static override paths = [['gitlab', 'merge-request-note']];
@@ -39,32 +31,7 @@ export class MergeRequestNoteCommand extends SpacktainersCommand {
   dryRun = Option.Boolean('--dry-run', false, { description: 'Print the note instead of posting it' });
 
   async run(): Promise<number> {
-    const env = this.context.env;
-    const settings = await loadSettings(this.settings, env);
-    const context = ciContext(settings, env);
-    const project = gitlabProject(settings, env);
-    const bases = await defaultBranchLocks(project, context.defaultBranch, ARCHITECTURES, this.generated);
-    const changes = [];
-    for (const arch of ARCHITECTURES) {
-      const base = bases.get(arch)!;
-      changes.push(...containerChanges(arch, await loadSpackOutputs(this.generated, arch), 'locks' in base ? base.locks : undefined));
-    }
-    const body = renderMergeRequestNote(changes, {
-      defaultBranch: context.defaultBranch,
-      compared: bases,
-      pipelineUrl: env.CI_PIPELINE_URL ?? `${context.projectUrl}/-/pipelines`,
-      commitSha: context.commitSha,
-    });
-    if (this.dryRun) {
-      this.context.stdout.write(body);
-      return 0;
-    }
-    const iid = Number(env.CI_MERGE_REQUEST_IID);
-    if (!Number.isInteger(iid) || iid <= 0)
-      throw new SpacktainersError('service', 'CI_MERGE_REQUEST_IID is not set: run this in a merge-request pipeline, or use --dry-run');
-    const result = await upsertMergeRequestNote(project, iid, NOTE_MARKER, body);
-    const compared = [...bases].map(([arch, base]) => `${arch}: ${'pipeline' in base ? `pipeline #${base.pipeline.id}` : 'not compared'}`);
-    this.context.stdout.write(`merge-request-note: note ${result.noteId} ${result.action} on !${iid} (${changes.length} containers; ${compared.join(', ')})\n`);
+    this.context.stdout.write(await mergeRequestNote({ settings: this.settings, generated: this.generated, dryRun: this.dryRun }, this.context.env));
     return 0;
   }
 }

@@ -1,15 +1,10 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Option } from 'clipanion';
+import { SpacktainersError } from '../../../errors.js';
 import * as t from 'typanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { settingsOption } from '../../options.js';
-import { SpacktainersError } from '../../../errors.js';
-import { moduleFiles, type ContainerModule } from '../../../modules/modulefile.js';
-import { uploadModuleFiles } from '../../../io/s3/module-files.js';
-import { loadSettings } from '../../../app/project.js';
-import { ARCHITECTURES } from '../../../settings/settings.js';
-import { s3Client } from '../../../io/s3/client.js';
+import { publishModule } from '../../../app/modules-publish.js';
+import { ARCHITECTURES } from '../../../app/options.js';
 
 export class ModulesPublishCommand extends SpacktainersCommand {
   static override paths = [['modules', 'publish']];
@@ -47,37 +42,8 @@ export class ModulesPublishCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     if (Boolean(this.executables) === this.runscript) throw new SpacktainersError('usage', 'give exactly one of --executables FILE and --runscript');
-    const settings = await loadSettings(this.settings, this.context.env);
-    const module: ContainerModule = {
-      name: this.name,
-      version: this.version,
-      arch: this.arch,
-      description: `${this.name} ${this.version} container built by spacktainers`,
-      sifKey: this.sifKey,
-      executables: this.executables
-        ? (await readFile(this.executables, 'utf8'))
-            .split('\n')
-            .map((l) => l.trim())
-            .filter(Boolean)
-        : 'runscript',
-      lockDigest: this.lockDigest,
-    };
-    const { files, skipped } = moduleFiles(module, settings.modules);
-    for (const name of skipped) this.context.stderr.write(`skipped executable with an unusual name: ${JSON.stringify(name)}\n`);
-    if (this.output) {
-      for (const file of files) {
-        await mkdir(path.dirname(path.join(this.output, file.path)), { recursive: true });
-        await writeFile(path.join(this.output, file.path), file.text, { mode: file.mode });
-      }
-    } else {
-      const client = s3Client(settings.s3, this.context.env);
-      try {
-        await uploadModuleFiles(client, settings.s3.sifBucket, files, this.lockDigest ? { 'spack-lock-digest': this.lockDigest } : {});
-      } finally {
-        client.destroy();
-      }
-    }
-    for (const file of files) this.context.stdout.write(`${this.output ? 'wrote' : 'uploaded'} ${file.path}\n`);
+    const { settings, arch, name, version, sifKey, executables, lockDigest, output } = this;
+    await publishModule({ settings, arch, name, version, sifKey, executables, lockDigest, output }, this.context.env, this.context);
     return 0;
   }
 }

@@ -1,9 +1,7 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { optionValueError, settingsOption } from '../../options.js';
-import { loadSettings } from '../../../app/project.js';
-import { SifBucket } from '../../../io/s3/sif-bucket.js';
-import { uploadSif } from '../../../app/sif-upload.js';
+import { uploadSifFromSettings } from '../../../app/sif-upload.js';
 
 export class SifUploadCommand extends SpacktainersCommand {
   static override paths = [['sif', 'upload']];
@@ -33,20 +31,13 @@ export class SifUploadCommand extends SpacktainersCommand {
   metadata = Option.Array('--metadata', [], { description: 'key=value stored as object metadata (repeatable)' });
 
   async run(): Promise<number> {
-    const settings = await loadSettings(this.settings, this.context.env);
     const metadata: Record<string, string> = {};
     for (const entry of this.metadata) {
       const match = /^([a-z0-9-]+)=(.+)$/.exec(entry);
       if (!match) throw optionValueError({ option: '--metadata', key: entry }, 'expected key=value with a lowercase key of letters, digits and -');
       metadata[match[1]!] = match[2]!;
     }
-    const bucket = SifBucket.fromSettings(settings, this.context.env);
-    const outcome = await uploadSif(bucket, this.key, this.file, metadata);
-    this.context.stdout.write(
-      outcome === 'uploaded'
-        ? `uploaded ${this.file} to s3://${bucket.name}/${this.key}\n`
-        : `s3://${bucket.name}/${this.key} already holds this container: not uploaded again\n`,
-    );
+    this.context.stdout.write(await uploadSifFromSettings({ settings: this.settings, file: this.file, key: this.key, metadata }, this.context.env));
     return 0;
   }
 }

@@ -1,4 +1,4 @@
-import { spackDefinitionShape } from '../definitions/parse.js';
+import { spackDefinitionShape } from './parse.js';
 import { toJsonSchema, type ObjectShape } from '../input/shape.js';
 import { settingsShape } from '../settings/settings.js';
 

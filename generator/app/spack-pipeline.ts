@@ -1,0 +1,59 @@
+import { outputFolder, writeOutput } from './output.js';
+import { loadSettings } from './project.js';
+import { loadRebuildReasons, loadSpackPipelines } from './spack-files.js';
+import { cacheKind, ciContext } from '../pipeline/ci-context.js';
+import { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
+import type { OutputFolder } from '../pipeline/output.js';
+import type { Architecture, CacheKind, Settings } from '../settings/settings.js';
+import { buildSpackPipeline, PLAN_FILE, type SpackPipelineResult } from '../spack/plan.js';
+import { formatPlanReport } from '../spack/report.js';
+
+/** The settings the Spack pipelines are built with, and the build cache this branch pushes to by default. */
+export async function spackPipelineSettings(settingsFile: string, environment: NodeJS.ProcessEnv): Promise<{ settings: Settings; branchCache: CacheKind }> {
+  const settings = await loadSettings(settingsFile, environment);
+  return { settings, branchCache: cacheKind(ciContext(settings, environment)) };
+}
+
+/** What `process-spack-pipeline` and `plan` are asked, their options parsed. */
+export interface SpackPipelineOptions {
+  /** Folder of `spack ci generate` outputs. */
+  input: string;
+  /** Output folder, as the user gave it. */
+  output: string;
+  settingsFile: string;
+  settings: Settings;
+  arch: Architecture;
+  /** The build cache the jobs push to. */
+  cache: CacheKind;
+  limits: GitLabLimits;
+}
+
+/**
+ * The merged and split Spack build pipelines, and the checked output folder they name (as GitLab
+ * sees it: relative to the project). process-spack-pipeline writes them and plan explains them,
+ * so that the report always describes what would be written.
+ */
+async function spackPipeline(options: SpackPipelineOptions): Promise<SpackPipelineResult & { output: OutputFolder }> {
+  const { settings, arch, cache, limits } = options;
+  const output = await outputFolder('--output', options.output, [options.settingsFile, options.input]);
+  const inputs = await loadSpackPipelines(options.input);
+  return { ...buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits }), output };
+}
+
+/** Write the Spack build pipelines and their plan.json; returns the line saying what was written. */
+export async function writeSpackPipeline(options: SpackPipelineOptions): Promise<string> {
+  const { pipelines, plan, output } = await spackPipeline(options);
+  const limits = { ...DEFAULT_LIMITS, maxYamlBytes: plan.maxYamlBytes, maxNeeds: plan.maxNeeds };
+  await writeOutput(output, pipelines, [{ path: PLAN_FILE, text: `${JSON.stringify(plan, null, 2)}\n` }], limits);
+  return `${plan.buildJobs} build jobs in ${plan.children.length} child pipelines written to ${output.path}\n`;
+}
+
+/**
+ * The report explaining the Spack build pipelines, with why each job is rebuilt as the given
+ * `spack ci generate` logs say (by default every generate.log under the input folder).
+ */
+export async function explainSpackPipeline(options: SpackPipelineOptions, logs: string[]): Promise<string> {
+  const result = await spackPipeline(options);
+  const reasons = await loadRebuildReasons(logs, options.input);
+  return formatPlanReport(result, reasons, Math.floor(Date.now() / 1000));
+}

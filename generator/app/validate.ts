@@ -1,0 +1,19 @@
+import path from 'node:path';
+import { loadDefinitions, loadSettings } from './project.js';
+import type { Terminal } from './terminal.js';
+
+/**
+ * Read the settings and every definition, which reports each problem with its file, line and
+ * key; prints each valid definition, its warnings and the switched-off ones.
+ */
+export async function validateProject(definitionsDir: string, settingsFile: string, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<void> {
+  const root = path.resolve(path.dirname(definitionsDir));
+  await loadSettings(settingsFile, environment);
+  const set = await loadDefinitions(path.resolve(definitionsDir), root);
+  for (const definition of set.definitions) {
+    terminal.stdout.write(`ok  ${definition.arch}/${definition.name}  (${definition.file})\n`);
+    for (const warning of definition.kind === 'spack' ? definition.warnings : []) terminal.stderr.write(`warning: ${warning}\n`);
+  }
+  for (const off of set.switchedOff) terminal.stdout.write(`off ${off}\n`);
+  terminal.stdout.write(`${set.definitions.length} definitions valid\n`);
+}
