@@ -1,7 +1,7 @@
-import { publishDir } from '../containers/container-pipeline.js';
+import { publishDir } from '../containers/container-release.js';
 import { publishGroups, publishWriterJob, type PublishGroup } from './publish-split.js';
 import type { DefinitionSet, SpackContainerDefinition } from '../definitions/definition.js';
-import { baseImageRef, baseImagesPipeline, describeBaseImages, planBaseImages, type BaseImageInputs, type BaseImageStep } from '../containers/base-images.js';
+import { baseImageRef, baseImagesPipeline, describeBaseImages, decideBaseImageSteps, type BaseImageInputs, type BaseImageStep } from '../containers/base-images.js';
 import { cacheKind, type CiContext } from '../pipeline/ci-context.js';
 import { InputError } from '../input/errors.js';
 import { DEFAULT_LIMITS, type GitLabLimits, type PipelineFile } from '../pipeline/limits.js';
@@ -71,7 +71,7 @@ export async function createJobs(input: CreateJobsInput): Promise<CreateJobsResu
     });
   }
 
-  const baseImageSteps = await planBaseImages(settings, context, arches, describeBaseImages(settings, input.baseImages), input.images);
+  const baseImageSteps = await decideBaseImageSteps(settings, context, arches, describeBaseImages(settings, input.baseImages), input.images);
   const pipelines = [
     pipelineFile(BASE_IMAGES_PIPELINE, 1, baseImagesPipeline(settings, context, arches, baseImageSteps)),
     pipelineFile(

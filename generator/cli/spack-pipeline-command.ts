@@ -8,7 +8,7 @@ import type { OutputFolder } from '../pipeline/output.js';
 import { cacheKind, ciContext } from '../pipeline/ci-context.js';
 import { loadSettings } from '../io/fs/settings.js';
 import { ARCHITECTURES, type CacheKind } from '../settings/settings.js';
-import { buildSpackPipeline, type SpackPipelineResult } from '../spack/plan.js';
+import { buildSpackPipeline, type SpackPipelineResult } from '../spack/build-pipeline.js';
 import { readSpackPipelines } from '../io/fs/spack-pipelines.js';
 
 const CACHE_KINDS: CacheKind[] = ['production', 'development'];

@@ -70,7 +70,7 @@ export interface BaseImageStep {
   from?: string;
 }
 
-export async function planBaseImages(
+export async function decideBaseImageSteps(
   settings: Settings,
   context: CiContext,
   arches: Architecture[],

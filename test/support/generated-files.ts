@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse, parseDocument } from 'yaml';
 import { readDefinitions } from '../../generator/io/fs/definitions.js';
 import { copyExampleOutputs } from '../../generator/io/fs/example-outputs.js';
-import { NOOP_JOB, REBUILD_INDEX_JOB } from '../../generator/spack/spack-pipeline.js';
+import { NOOP_JOB, REBUILD_INDEX_JOB } from '../../generator/spack/generate-output-parser.js';
 import { runCli } from './cli.js';
 import { makeProject, REPO_ROOT } from './project.js';
 import { pushTestImage, startRegistry } from './registry.js';

@@ -1,7 +1,7 @@
 import { SpacktainersCommand } from '../base-command.js';
 import { archOption, definitionsOption, generatedOption, limitsWithYamlBytes, maxYamlBytesOption, offlineOption, settingsOption } from '../options.js';
 import { containerJobs } from '../../app/container-jobs.js';
-import { publishDir } from '../../containers/container-pipeline.js';
+import { publishDir } from '../../containers/container-release.js';
 import { PUBLISH_PIPELINE, publishWriterJob } from '../../app/publish-split.js';
 import { loadProject } from '../../app/project.js';
 import { readPublicationsInput } from '../../app/publications-input.js';

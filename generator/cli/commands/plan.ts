@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import { SpackPipelineCommand } from '../spack-pipeline-command.js';
 import { findGenerateLogs, readRebuildReasons } from '../../io/fs/spack-pipelines.js';
-import { formatPlanReport } from '../../spack/report.js';
+import { formatPlanReport } from '../../spack/plan-report.js';
 
 export class PlanCommand extends SpackPipelineCommand {
   static override paths = [['plan']];

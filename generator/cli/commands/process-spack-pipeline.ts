@@ -1,5 +1,5 @@
 import { SpackPipelineCommand } from '../spack-pipeline-command.js';
-import { PLAN_FILE } from '../../spack/plan.js';
+import { PLAN_FILE } from '../../spack/plan-report.js';
 import { writeOutput } from '../../io/fs/output.js';
 import { DEFAULT_LIMITS } from '../../pipeline/limits.js';
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { DefinitionSet } from '../../definitions/definition.js';
 import { COPIED_FILE_LIMIT, DEFINITION_LIMIT, InputTree, projectPaths, readRegularFile } from './files.js';
 import type { Architecture } from '../../settings/settings.js';
-import type { ContainerSources } from '../../containers/container-pipeline.js';
+import type { ContainerSources } from '../../containers/identity.js';
 
 /** The folder `spacktainer: files:` sources are copied from, read as an input tree. */
 export async function copiedFiles(projectRoot: string, display = projectPaths(projectRoot)) {

@@ -3,7 +3,7 @@ import type { Architecture } from '../../settings/settings.js';
 import { environmentPaths, spackOutputsRoot } from '../../spack/environment.js';
 import { InputError } from '../../input/errors.js';
 import { parseSpackLock, type SpackOutput } from '../../spack/lock.js';
-import { parseSpackPipeline } from '../../spack/spack-pipeline.js';
+import { parseSpackPipeline } from '../../spack/generate-output-parser.js';
 import { compareCodePoints } from '../../pipeline/order.js';
 
 /** Every container's generate output of `arch` under the generated folder (none when it is absent). */

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../input/errors.js';
 import { parseRebuildReasons } from '../../spack/generate-log.js';
-import { parseSpackPipeline, type SpackPipeline } from '../../spack/spack-pipeline.js';
+import { parseSpackPipeline, type SpackPipeline } from '../../spack/generate-output-parser.js';
 import { compareCodePoints } from '../../pipeline/order.js';
 
 /**
