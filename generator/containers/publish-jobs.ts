@@ -1,6 +1,6 @@
 import { cacheKind, type CiContext } from '../pipeline/ci-context.js';
 import type { Job, Need, Pipeline } from '../pipeline/model.js';
-import { ciVariable, quoted, sh, shellCommand, type ShellCommand, type ShellWord } from '../pipeline/shell.js';
+import { ciVariable, quoted, sh, shellCommand, type ShellCommand, type ShellSyntax, type ShellWord } from '../pipeline/shell.js';
 import { provenanceKey } from '../provenance/package-list.js';
 import { proxyVariables, type Architecture, type Settings } from '../settings/settings.js';
 import { cacheIsSigned, environmentPaths } from '../spack/environment.js';
@@ -93,16 +93,17 @@ function imageJob(
 
 /**
  * The Dockerfile's RUN reads the S3 credentials as build secrets of these ids, from files of the
- * private folder `$secrets`: the buildah option that mounts each, and its file.
+ * private folder `$secrets`: the settings key naming the CI variable of each, the buildah option
+ * that mounts it, and its file.
  */
-const BUILD_SECRETS = [
+const BUILD_SECRETS: { variable: 'accessKeyVariable' | 'secretKeyVariable'; mount: ShellSyntax; file: ShellSyntax }[] = [
   {
-    variable: (settings: Settings) => settings.s3.accessKeyVariable,
+    variable: 'accessKeyVariable',
     mount: sh`--secret id=aws_access_key_id,src="$secrets/aws_access_key_id"`,
     file: sh`"$secrets/aws_access_key_id"`,
   },
   {
-    variable: (settings: Settings) => settings.s3.secretKeyVariable,
+    variable: 'secretKeyVariable',
     mount: sh`--secret id=aws_secret_access_key,src="$secrets/aws_secret_access_key"`,
     file: sh`"$secrets/aws_secret_access_key"`,
   },
@@ -116,7 +117,7 @@ const BUILD_SECRETS = [
 function writeBuildSecrets(settings: Settings): ShellCommand[] {
   return [
     shellCommand(sh`secrets="$(mktemp -d)"; trap 'rm -rf "$secrets"' EXIT`),
-    ...BUILD_SECRETS.map((secret) => shellCommand(sh`printf '%s'`, ciVariable(secret.variable(settings)), sh`>`, secret.file)),
+    ...BUILD_SECRETS.map((secret) => shellCommand(sh`printf '%s'`, ciVariable(settings.s3[secret.variable]), sh`>`, secret.file)),
   ];
 }
 
