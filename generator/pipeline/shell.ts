@@ -17,14 +17,21 @@ function variableName(name: string): string {
   return name;
 }
 
+// Every word class keeps its content private: that makes the types nominal, so an object
+// literal shaped like a word cannot pass for one.
+
 /** Shell syntax written by the code, never made from data. */
 export class ShellSyntax {
-  private constructor(readonly text: string) {}
+  private constructor(private readonly text: string) {}
 
   /** The `sh` tag: `values` is `never[]`, so a template with `${...}` does not compile. */
   static literal(strings: TemplateStringsArray, ...values: never[]): ShellSyntax {
     if (strings.length !== 1 || values.length > 0) throw new Error('internal: shell syntax is a literal without interpolation');
     return new ShellSyntax(strings[0]!);
+  }
+
+  render(): string {
+    return this.text;
   }
 }
 
@@ -32,10 +39,19 @@ export const sh = (strings: TemplateStringsArray, ...values: never[]): ShellSynt
 
 /** The value of a CI (environment) variable, read when the job runs. */
 export class CiVariable {
-  private constructor(readonly name: string) {}
+  private constructor(private readonly name: string) {}
 
   static named(name: string): CiVariable {
     return new CiVariable(variableName(name));
+  }
+
+  /** `${NAME}`, as written inside double quotes. */
+  expansion(): string {
+    return `\${${this.name}}`;
+  }
+
+  render(): string {
+    return `"${this.expansion()}"`;
   }
 }
 
@@ -43,28 +59,46 @@ export const ciVariable = (name: string): CiVariable => CiVariable.named(name);
 
 /** One double-quoted word: values (escaped for double quotes) and variables, adjacent. */
 export class QuotedWord {
-  constructor(readonly parts: readonly (string | CiVariable)[]) {}
+  constructor(private readonly parts: readonly (string | CiVariable)[]) {}
+
+  render(): string {
+    // Inside double quotes only $ ` " \ are special; each is escaped with a backslash.
+    const inside = this.parts.map((part) => (typeof part === 'string' ? part.replace(/[$`"\\]/g, '\\$&') : part.expansion()));
+    return `"${inside.join('')}"`;
+  }
 }
 
 /** Words glued together without a space, each rendered as it would be alone. */
 export class JoinedWord {
-  constructor(readonly parts: readonly ShellWord[]) {}
+  constructor(private readonly parts: readonly ShellWord[]) {}
+
+  render(): string {
+    return this.parts.map(renderWord).join('');
+  }
 }
 
 /** `NAME=value`, the name checked. */
 export class Assignment {
-  readonly name: string;
+  private readonly name: string;
   constructor(
     name: string,
-    readonly value: string | CiVariable,
+    private readonly value: string | CiVariable,
   ) {
     this.name = variableName(name);
+  }
+
+  render(): string {
+    return `${this.name}=${renderWord(this.value)}`;
   }
 }
 
 /** A comment to the end of the line: its values are written as they are, on the one line. */
 export class Comment {
-  constructor(readonly parts: readonly string[]) {}
+  constructor(private readonly parts: readonly string[]) {}
+
+  render(): string {
+    return `# ${this.parts.join(' ').replace(/[\r\n]/g, ' ')}`;
+  }
 }
 
 export type ShellWord = string | CiVariable | ShellSyntax | QuotedWord | JoinedWord | Assignment | Comment;
@@ -102,17 +136,7 @@ export function shellQuote(value: string): string {
 }
 
 function renderWord(word: ShellWord): string {
-  if (typeof word === 'string') return shellQuote(word);
-  if (word instanceof ShellSyntax) return word.text;
-  if (word instanceof CiVariable) return `"\${${word.name}}"`;
-  if (word instanceof QuotedWord) {
-    // Inside double quotes only $ ` " \ are special; each is escaped with a backslash.
-    const inside = word.parts.map((part) => (typeof part === 'string' ? part.replace(/[$`"\\]/g, '\\$&') : `\${${part.name}}`));
-    return `"${inside.join('')}"`;
-  }
-  if (word instanceof JoinedWord) return word.parts.map(renderWord).join('');
-  if (word instanceof Comment) return `# ${word.parts.join(' ').replace(/[\r\n]/g, ' ')}`;
-  return `${word.name}=${renderWord(word.value)}`;
+  return typeof word === 'string' ? shellQuote(word) : word.render();
 }
 
 /** The one place where a command becomes shell text. */

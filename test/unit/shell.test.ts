@@ -38,6 +38,8 @@ describe('renderCommand', () => {
     const name = 'x';
     // @ts-expect-error -- the tag's values are never[]: TypeScript refuses an interpolation.
     expect(() => sh`echo ${name}`).toThrow('without interpolation');
+    // @ts-expect-error -- a word keeps its content private, so an object literal cannot pass for syntax.
+    expect(() => renderCommand(shellCommand({ text: 'rm -rf ~' }))).toThrow();
   });
 });
 
