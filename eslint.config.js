@@ -39,6 +39,34 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
     },
   },
+  // Scripts as data (docs/architecture.md, "Scripts"): every generated command is a ShellCommand, quoted in pipeline/shell.ts alone.
+  {
+    files: ['generator/**/*.ts'],
+    ignores: ['generator/pipeline/shell.ts', 'generator/cli/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.property.name='join'][arguments.0.value=' ']:matches([callee.object.type='ArrayExpression'], [callee.object.callee.property.name='map'])",
+          message: 'Words joined with spaces bypass the quoting: build the command with shellCommand(...) from pipeline/shell.ts.',
+        },
+        {
+          selector:
+            'Property:matches([key.name=/^(before_|after_)?script$/], [key.value=/^(before_|after_)?script:*$/]) > ArrayExpression > :not(CallExpression, SpreadElement)',
+          message: 'A script line is a ShellCommand (shellCommand(...)), never text written here.',
+        },
+        {
+          selector: ":matches(TemplateLiteral, BinaryExpression[operator='+']) > CallExpression[callee.name=/^render(Command|Script)$/]",
+          message: 'Add to the command, not to its rendered text.',
+        },
+        {
+          selector: "CallExpression[callee.name='sh'], MemberExpression[object.name=/^(ShellSyntax|CiVariable)$/]",
+          message: 'Shell syntax is written as a tagged literal, sh`...`, with nothing interpolated.',
+        },
+      ],
+    },
+  },
   // The layers of docs/architecture.md: cli → app → {domain, io}, io → domain (types); cli takes only types from the domain;
   // the domain touches no file, process or network.
   {

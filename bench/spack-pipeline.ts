@@ -22,10 +22,10 @@ import { parse, stringify } from 'yaml';
 import { main } from '../generator/cli/main.js';
 import { parseSettings } from '../generator/settings/settings.js';
 import { mergeSpackPipelines, type SpackBuildGraph } from '../generator/spack/merge.js';
-import { buildSpackPipeline } from '../generator/spack/plan.js';
+import { buildSpackPipeline } from '../generator/spack/build-pipeline.js';
 import { criticalPath, splitMakespan, type JobDuration } from '../generator/spack/schedule.js';
 import type { BuildSplit } from '../generator/spack/split.js';
-import { parseSpackPipeline } from '../generator/spack/spack-pipeline.js';
+import { parseSpackPipeline } from '../generator/spack/generate-output-parser.js';
 
 const repo = path.join(import.meta.dirname, '../..');
 const FIXTURES = ['small', 'medium', 'mpi'];

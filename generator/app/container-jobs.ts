@@ -1,21 +1,18 @@
 import type { DefinitionSet } from '../definitions/definition.js';
+import { containerRelease, containerVersion, publishDir, type ContainerRelease } from '../containers/container-release.js';
 import {
   containerChecksum,
-  containerVersion,
   customIdentity,
   publicationStates,
   stepsFor,
   pinBaseImages,
   pinImage,
-  planContainer,
-  publishDir,
   spackIdentity,
   type ContainerIdentity,
   type ContainerPublication,
   type ContainerSources,
   type PinnedBaseImages,
-  type PlannedContainer,
-} from '../containers/container-pipeline.js';
+} from '../containers/identity.js';
 import type { CiContext } from '../pipeline/ci-context.js';
 import { SpacktainersError, throwIfAny } from '../errors.js';
 import type { GitLabLimits, PipelineFile } from '../pipeline/limits.js';
@@ -64,18 +61,18 @@ export interface ContainerJobsResult {
   files: OutputFile[];
 }
 
-/** What planning one architecture's containers needs (container-jobs and status alike). */
+/** What assessing one architecture's containers needs (container-jobs and status alike). */
 export type PublicationsInput = Omit<ContainerJobsInput, 'writerJob' | 'limits'>;
 
 /**
- * Every container of one architecture, planned from its definition and concretized lock (bad
+ * Every container of one architecture, released from its definition and concretized lock (bad
  * input fails them all, before any look-up), with its identity compared with what the registry
  * and the SIF bucket hold.
  */
-export async function planPublications(input: PublicationsInput): Promise<{ publications: ContainerPublication[]; bases: PinnedBaseImages }> {
+export async function assessPublications(input: PublicationsInput): Promise<{ publications: ContainerPublication[]; bases: PinnedBaseImages }> {
   const { settings, context, arch, generatedRoot, published } = input;
   const errors: SpacktainersError[] = [];
-  const containers: PlannedContainer[] = [];
+  const containers: ContainerRelease[] = [];
   for (const definition of input.definitions.definitions.filter((d) => d.arch === arch)) {
     try {
       const lock = input.locks.get(definition.name);
@@ -83,7 +80,7 @@ export async function planPublications(input: PublicationsInput): Promise<{ publ
         throw SpacktainersError.input({ file: definition.file }, `no spack.lock for "${definition.name}": its generate job did not run or failed`);
       }
       const version = containerVersion(definition, lock?.lock);
-      containers.push(planContainer(settings, context, definition, version, input.dockerfileTemplate, generatedRoot));
+      containers.push(containerRelease(settings, context, definition, version, input.dockerfileTemplate, generatedRoot));
     } catch (error) {
       if (!(error instanceof SpacktainersError && error.kind === 'input')) throw error;
       errors.push(error);
@@ -131,7 +128,7 @@ async function reuseDefaultBranch(publications: ContainerPublication[], publishe
 export async function containerJobs(input: ContainerJobsInput): Promise<ContainerJobsResult> {
   const { arch, generatedRoot } = input;
   const outputDir = publishDir(generatedRoot, arch);
-  const { publications, bases } = await planPublications(input);
+  const { publications, bases } = await assessPublications(input);
   const copied = await reuseDefaultBranch(publications, input.published);
   const byName = new Map(publications.map((publication) => [publication.container.definition.name, publication]));
   const groups = publishGroups({ ...input, definitions: input.definitions.definitions });
@@ -167,7 +164,7 @@ function provenanceOf({ container, identity }: ContainerPublication, locks: Map<
   return { ...base, spackLockDigest: locked.digest, packages: packageList(locked.lock) };
 }
 
-async function identify(input: PublicationsInput, container: PlannedContainer, bases: PinnedBaseImages): Promise<ContainerIdentity> {
+async function identify(input: PublicationsInput, container: ContainerRelease, bases: PinnedBaseImages): Promise<ContainerIdentity> {
   const { definition } = container;
   if (definition.kind === 'custom') {
     return customIdentity(definition, await pinImage(input.published.images, `${definition.fromImage}:${definition.fromTag}`));

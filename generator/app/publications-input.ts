@@ -8,7 +8,7 @@ import type { Project } from './project.js';
 import { publishedState } from './published.js';
 
 /**
- * Everything planning one architecture's containers reads: the locks the generate jobs wrote,
+ * Everything assessing one architecture's containers reads: the locks the generate jobs wrote,
  * the files each container is made from, the Dockerfile template, and what is published
  * (nothing, offline).
  */

@@ -1,12 +1,6 @@
-import {
-  customIdentity,
-  pinnedReference,
-  planContainer,
-  publishPipeline,
-  spackIdentity,
-  type ContainerPublication,
-  type PinnedBaseImages,
-} from '../containers/container-pipeline.js';
+import { containerRelease } from '../containers/container-release.js';
+import { customIdentity, pinnedReference, spackIdentity, type ContainerPublication, type PinnedBaseImages } from '../containers/identity.js';
+import { publishPipeline } from '../containers/publish-jobs.js';
 import { baseImageRef } from '../containers/base-images.js';
 import type { ContainerDefinition } from '../definitions/definition.js';
 import { tagSuffix, type CiContext } from '../pipeline/ci-context.js';
@@ -39,7 +33,7 @@ export interface PublishSplitInput {
   limits?: GitLabLimits | undefined;
 }
 
-/** Docker's longest tag (container-pipeline's DOCKER_TAG). */
+/** Docker's longest tag (container-release's DOCKER_TAG). */
 const MAX_TAG_LENGTH = 128;
 const SHA256 = `sha256:${'0'.repeat(64)}`;
 
@@ -124,7 +118,7 @@ function worstCase(input: PublishSplitInput, definition: ContainerDefinition): C
   const { settings, context, generatedRoot } = input;
   // A Spack container's version is known once its environment is concretized; a .def's now.
   const version = definition.kind === 'custom' ? definition.fromTag : 'v'.repeat(Math.max(1, MAX_TAG_LENGTH - tagSuffix(context, definition.arch).length));
-  const container = planContainer(settings, context, definition, version, '', generatedRoot);
+  const container = containerRelease(settings, context, definition, version, '', generatedRoot);
   const identity =
     definition.kind === 'custom'
       ? customIdentity(definition, longestPin(`${definition.fromImage}:${definition.fromTag}`))

@@ -8,7 +8,7 @@ import type { Architecture } from '../settings/settings.js';
 import { environmentPaths, spackOutputsRoot } from '../spack/environment.js';
 import { parseRebuildReasons } from '../spack/generate-log.js';
 import { parseSpackLock, type LockedEnvironment, type SpackLock, type SpackOutput } from '../spack/lock.js';
-import { parseSpackPipeline, type SpackPipeline } from '../spack/spack-pipeline.js';
+import { parseSpackPipeline, type SpackPipeline } from '../spack/generate-output-parser.js';
 
 /*
  * What Spack wrote (locks, generate outputs, logs), read through io/fs and parsed by the domain.

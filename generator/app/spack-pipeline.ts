@@ -5,8 +5,8 @@ import { cacheKind, ciContext } from '../pipeline/ci-context.js';
 import { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
 import type { OutputFolder } from '../pipeline/output.js';
 import type { Architecture, CacheKind, Settings } from '../settings/settings.js';
-import { buildSpackPipeline, PLAN_FILE, type SpackPipelineResult } from '../spack/plan.js';
-import { formatPlanReport } from '../spack/report.js';
+import { buildSpackPipeline, type SpackPipelineResult } from '../spack/build-pipeline.js';
+import { formatPlanReport, PLAN_FILE } from '../spack/plan-report.js';
 
 /** The settings the Spack pipelines are built with, and the build cache this branch pushes to by default. */
 export async function spackPipelineSettings(settingsFile: string, environment: NodeJS.ProcessEnv): Promise<{ settings: Settings; branchCache: CacheKind }> {

@@ -3,7 +3,7 @@ import type { DefinitionSet } from '../definitions/definition.js';
 import { ARCHITECTURES, type Architecture } from '../settings/settings.js';
 import { environmentPaths } from '../spack/environment.js';
 import { loadLockedEnvironments } from './spack-files.js';
-import { planPublications } from './container-jobs.js';
+import { assessPublications } from './container-jobs.js';
 import { loadProject, type Project } from './project.js';
 import { readPublicationsInput } from './publications-input.js';
 import { byKeys } from '../pipeline/order.js';
@@ -38,7 +38,7 @@ export async function projectStatus(project: Project, query: StatusQuery): Promi
       rows.push(unconcretizedStatus(arch, d.name, `${environmentPaths(arch, d.name, query.generatedRoot).outputDir}/spack.lock`));
     }
     if (concretized.length === 0) continue;
-    const { publications } = await planPublications({ ...input, definitions: { ...forArch, definitions: concretized } });
+    const { publications } = await assessPublications({ ...input, definitions: { ...forArch, definitions: concretized } });
     rows.push(...publications.map(containerStatus));
   }
   return rows.sort(

@@ -1,6 +1,6 @@
 import type { Bucket } from './bucket.js';
 import { entryLabel, type BuildCacheEntry, type CacheLayout } from './entry.js';
-import { ageInDays, deletionOrder, dueNow, planCleanup, withoutNeeded, type Deletion, type EntryRef } from './janitor.js';
+import { ageInDays, deletionOrder, dueNow, decideCleanup, withoutNeeded, type Deletion, type EntryRef } from './janitor.js';
 import { surveyV2 } from './layout-v2.js';
 import { surveyV3 } from './layout-v3.js';
 import { DEFAULT_LEASE, Lease, type LeaseOptions } from './lease.js';
@@ -35,7 +35,7 @@ export interface CleanCacheOptions {
   onStep?: (step: string) => Promise<void> | void;
 }
 
-export interface PlannedDeletion {
+export interface ReportedDeletion {
   layout: CacheLayout;
   prefix: string;
   hash: string;
@@ -75,9 +75,9 @@ export interface CleanCacheReport {
   }[];
   entries: number;
   /** What this run deleted (a dry run: would delete). */
-  deletions: PlannedDeletion[];
+  deletions: ReportedDeletion[];
   waiting: WaitingEntry[];
-  /** Due, but an entry pushed since the plan depends on it: kept. */
+  /** Due, but an entry pushed since the decision depends on it: kept. */
   spared: string[];
   /** More than maxDeleteFraction of the entries would go (now or after the grace period). */
   capExceeded: boolean;
@@ -162,10 +162,10 @@ async function cleanUnderLease(bucket: Bucket, options: CleanCacheOptions, roots
   const decided: Decided[] = surveys.map((found) => {
     const { marked, deleted } = marks.get(found.prefix)!.marks;
     const tombstones = new Map<string, EntryRef>(Object.entries(deleted[found.layout]).map(([hash, t]) => [hash, { hash, name: t.name, version: t.version }]));
-    const plan = planCleanup(found.entries, options.keep, { maxAgeDays: options.maxAgeDays, now: options.now, deleted: tombstones });
-    const markedAt = new Map(plan.deletions.map(({ entry }) => [entry.hash, Date.parse(marked[found.layout][entry.hash] ?? options.now.toISOString())]));
-    const due = dueNow(found.entries, plan.deletions, markedAt, nowMs, graceMs);
-    return { survey: found, deletions: plan.deletions, protectedCount: plan.protectedCount, markedAt, due };
+    const decision = decideCleanup(found.entries, options.keep, { maxAgeDays: options.maxAgeDays, now: options.now, deleted: tombstones });
+    const markedAt = new Map(decision.deletions.map(({ entry }) => [entry.hash, Date.parse(marked[found.layout][entry.hash] ?? options.now.toISOString())]));
+    const due = dueNow(found.entries, decision.deletions, markedAt, nowMs, graceMs);
+    return { survey: found, deletions: decision.deletions, protectedCount: decision.protectedCount, markedAt, due };
   });
 
   const entries = surveys.reduce((sum, found) => sum + found.entries.length, 0);
@@ -209,7 +209,7 @@ async function cleanUnderLease(bucket: Bucket, options: CleanCacheOptions, roots
     indexesConsistent: surveys.every(consistent),
     requests: 0,
   };
-  const planned = (found: LayoutSurvey, deletion: Deletion, objects: string[]): PlannedDeletion => {
+  const reported = (found: LayoutSurvey, deletion: Deletion, objects: string[]): ReportedDeletion => {
     const { entry, reason } = deletion;
     const ageDays = ageInDays(entry, options.now);
     return {
@@ -229,7 +229,7 @@ async function cleanUnderLease(bucket: Bucket, options: CleanCacheOptions, roots
     for (const { survey: found, deletions, due } of decided) {
       const going = deletions.filter(({ entry }) => due.has(entry.hash));
       const payload = await found.payloadOf(going.map(({ entry }) => entry));
-      for (const deletion of going) report.deletions.push(planned(found, deletion, [...(payload.get(deletion.entry.hash) ?? []), ...deletion.entry.objects]));
+      for (const deletion of going) report.deletions.push(reported(found, deletion, [...(payload.get(deletion.entry.hash) ?? []), ...deletion.entry.objects]));
     }
   }
   if (options.dryRun || report.outcome === 'refused') {
@@ -256,19 +256,19 @@ async function cleanUnderLease(bucket: Bucket, options: CleanCacheOptions, roots
   await step('marked');
 
   const batchEntries = options.batchEntries ?? BATCH_ENTRIES;
-  for (const { survey: planSurvey, deletions, due } of decided) {
-    const { layout, prefix: root } = planSurvey;
+  for (const { survey: surveyed, deletions, due } of decided) {
+    const { layout, prefix: root } = surveyed;
     const lease = leases.get(root)!;
     const state = marks.get(root)!;
     const reasons = new Map(deletions.map((deletion) => [deletion.entry.hash, deletion]));
-    const order = deletionOrder(planSurvey.entries.filter((entry) => due.has(entry.hash)));
+    const order = deletionOrder(surveyed.entries.filter((entry) => due.has(entry.hash)));
     for (let start = 0, batch = 1; start < order.length; start += batchEntries, batch++) {
       const label = `${layout} ${root || '(root)'} batch ${batch}`;
       await lease.renew();
       const fresh = await survey(layout, root);
       if (!fresh) break;
       const now = new Map(fresh.entries.map((entry) => [entry.hash, entry]));
-      // Gone already, or pushed again since the plan (young again): not this run's to delete.
+      // Gone already, or pushed again since the decision (young again): not this run's to delete.
       const unchanged = order.slice(start, start + batchEntries).filter((entry) => now.get(entry.hash)?.pushedAt.getTime() === entry.pushedAt.getTime());
       const going = withoutNeeded(fresh.entries, new Set(unchanged.map((entry) => entry.hash)));
       for (const entry of unchanged) if (!going.has(entry.hash)) report.spared.push(`${layout} ${root}${entryLabel(entry)}`);
@@ -290,7 +290,7 @@ async function cleanUnderLease(bucket: Bucket, options: CleanCacheOptions, roots
       const objects = [...doomed.flatMap((entry) => payload.get(entry.hash) ?? []), ...doomed.flatMap((entry) => entry.objects)];
       await bucket.delete(objects);
       report.objectsDeleted += objects.length + index.obsolete.length;
-      for (const entry of doomed) report.deletions.push(planned(fresh, { ...reasons.get(entry.hash)!, entry }, objectsOf(entry)));
+      for (const entry of doomed) report.deletions.push(reported(fresh, { ...reasons.get(entry.hash)!, entry }, objectsOf(entry)));
       await step(`${label}: deleted`);
     }
   }
@@ -306,9 +306,9 @@ async function cleanUnderLease(bucket: Bucket, options: CleanCacheOptions, roots
   // The index from a fresh listing, again until a listing after the write agrees: a push that
   // lands during the write is in the next one.
   const touched = new Set(report.deletions.map((deletion) => `${deletion.layout} ${deletion.prefix}`));
-  for (const planSurvey of surveys) {
-    const { layout, prefix: root } = planSurvey;
-    let current: LayoutSurvey | undefined = touched.has(`${layout} ${root}`) ? await survey(layout, root) : planSurvey;
+  for (const surveyed of surveys) {
+    const { layout, prefix: root } = surveyed;
+    let current: LayoutSurvey | undefined = touched.has(`${layout} ${root}`) ? await survey(layout, root) : surveyed;
     for (let attempt = 1; current && !consistent(current) && attempt <= INDEX_ATTEMPTS; attempt++) {
       await leases.get(root)!.renew();
       const index = await current.rewriteIndex(new Set());

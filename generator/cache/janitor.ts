@@ -13,7 +13,7 @@ export interface Deletion {
   reason: DeletionReason;
 }
 
-export interface CleanupPlan {
+export interface CleanupDecision {
   deletions: Deletion[];
   /** Entries the keep set protects (directly or as a dependency of a protected entry). */
   protectedCount: number;
@@ -36,7 +36,7 @@ export function ageInDays(entry: BuildCacheEntry, now: Date): number {
  * set is first closed over the cache's own dependency graph, so a protected entry never loses a
  * dependency and is never touched, whatever its age.
  */
-export function planCleanup(entries: BuildCacheEntry[], keep: ReadonlySet<string>, policy: CleanupPolicy): CleanupPlan {
+export function decideCleanup(entries: BuildCacheEntry[], keep: ReadonlySet<string>, policy: CleanupPolicy): CleanupDecision {
   const byHash = new Map(entries.map((entry) => [entry.hash, entry]));
   const protectedHashes = closure([...keep], (hash) => byHash.get(hash)?.dependencies ?? []);
   const dependents = new Map<string, BuildCacheEntry[]>();
@@ -71,7 +71,7 @@ export function planCleanup(entries: BuildCacheEntry[], keep: ReadonlySet<string
 }
 
 /**
- * Of the planned deletions, those that may go now: marked at least `graceMs` ago (or, for a
+ * Of the decided deletions, those that may go now: marked at least `graceMs` ago (or, for a
  * dependent of an entry deleted before, at once), and then only those no entry that stays depends
  * on, until nothing changes. Everything else waits for a later run.
  */

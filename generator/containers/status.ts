@@ -2,7 +2,7 @@ import type { Architecture } from '../settings/settings.js';
 import { shipsPackage, packageList, type PackageRecord } from '../provenance/package-list.js';
 import type { LockedEnvironment } from '../spack/lock.js';
 import { LABEL_NAMESPACE } from './registry-script.js';
-import type { ContainerPublication, PublicationState } from './container-pipeline.js';
+import type { ContainerPublication, PublicationState } from './identity.js';
 
 /** Where one container of one architecture stands, for a person asking "where is my container?". */
 export interface ContainerStatus {

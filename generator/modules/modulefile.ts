@@ -1,4 +1,4 @@
-import { shellQuote } from '../pipeline/shell.js';
+import { comment, renderScript, sh, shellCommand } from '../pipeline/shell.js';
 import type { Architecture } from '../settings/settings.js';
 import { compareCodePoints } from '../pipeline/order.js';
 
@@ -78,14 +78,13 @@ export function moduleFiles(module: ContainerModule, settings: ModuleSettings): 
  * configured binds. Callers may set SPACKTAINERS_BINDS to add their own.
  */
 export function wrapperScript(what: { executable: string } | { runscript: string }, sif: string, settings: ModuleSettings): string {
-  const binds = [...settings.binds.map((b) => `--bind ${shellQuote(b)}`), '${SPACKTAINERS_BINDS:+--bind "$SPACKTAINERS_BINDS"}'].join(' ');
-  const command = 'executable' in what ? `exec ${binds} ${shellQuote(sif)} ${shellQuote(what.executable)}` : `run ${binds} ${shellQuote(sif)}`;
-  return [
-    '#!/bin/sh',
-    `# spacktainers wrapper: ${'executable' in what ? what.executable : 'the runscript'} of ${sif}`,
-    `exec ${settings.runtime} ${command} "$@"`,
-    '',
-  ].join('\n');
+  const binds = [...settings.binds.flatMap((bind) => [sh`--bind`, bind]), sh`\${SPACKTAINERS_BINDS:+--bind "$SPACKTAINERS_BINDS"}`];
+  const command = 'executable' in what ? [sh`exec`, ...binds, sif, what.executable] : [sh`run`, ...binds, sif];
+  return renderScript([
+    shellCommand(sh`#!/bin/sh`),
+    shellCommand(comment('spacktainers wrapper:', 'executable' in what ? what.executable : 'the runscript', 'of', sif)),
+    shellCommand(sh`exec`, settings.runtime, ...command, sh`"$@"`),
+  ]);
 }
 
 export function luaModule(module: ContainerModule, paths: ReturnType<typeof modulePaths>): string {

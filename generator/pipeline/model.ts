@@ -5,6 +5,8 @@
  * as `SpackJobBody` (see spack/) so that no key Spack emits is lost.
  */
 
+import type { ShellCommand } from './shell.js';
+
 export type Variables = Record<string, string>;
 
 export interface Rule {
@@ -41,8 +43,9 @@ interface JobCommon {
 export interface ScriptJob extends JobCommon {
   image?: string | { name: string; entrypoint?: string[] };
   tags?: string[];
-  before_script?: string[];
-  script: string[];
+  before_script?: ShellCommand[];
+  /** Rendered to text with the pipeline (shell.ts). */
+  script: ShellCommand[];
   artifacts?: Artifacts;
   retry?: Retry;
   parallel?: number;

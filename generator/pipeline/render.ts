@@ -1,5 +1,6 @@
 import { DEFAULT_SCHEMA, dump, Type } from 'js-yaml';
-import { isPassThroughJob, type Pipeline } from './model.js';
+import { isPassThroughJob, isTriggerJob, type Job, type Pipeline } from './model.js';
+import { renderCommand } from './shell.js';
 
 /** Plain-object form of a pipeline, in the key order GitLab users expect to read. */
 export function pipelineToObject(pipeline: Pipeline): Record<string, unknown> {
@@ -7,8 +8,16 @@ export function pipelineToObject(pipeline: Pipeline): Record<string, unknown> {
   if (pipeline.workflow) out.workflow = pipeline.workflow;
   if (pipeline.stages) out.stages = pipeline.stages;
   if (pipeline.variables && Object.keys(pipeline.variables).length > 0) out.variables = pipeline.variables;
-  for (const [name, job] of pipeline.jobs) out[name] = isPassThroughJob(job) ? job.passThrough : job;
+  for (const [name, job] of pipeline.jobs) out[name] = jobToObject(job);
   return out;
+}
+
+/** A job as GitLab reads it: its commands rendered to script lines, in place. */
+function jobToObject(job: Job): unknown {
+  if (isPassThroughJob(job)) return job.passThrough;
+  if (isTriggerJob(job)) return job;
+  const { before_script, script } = job;
+  return { ...job, ...(before_script && { before_script: before_script.map(renderCommand) }), script: script.map(renderCommand) };
 }
 
 /**

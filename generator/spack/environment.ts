@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import type { SpackContainerDefinition } from '../definitions/definition.js';
 import { isPlainObject } from '../input/shape.js';
+import { ciVariable, renderCommand, sh, shellCommand } from '../pipeline/shell.js';
 import type { Architecture, CacheKind, Settings } from '../settings/settings.js';
 
 /** Where the environment's software and view live inside the builder and the container. */
@@ -151,9 +152,22 @@ export function spackEnvironment(definition: SpackContainerDefinition, build: Bu
  */
 function buildScript(signingKeyVariable: string | undefined): string[] {
   const importKey = signingKeyVariable
-    ? [`key="$(mktemp)"; printf '%s' "\${${signingKeyVariable}}" | base64 -d > "$key"; spack gpg trust "$key" >/dev/null; rm -f "$key"`]
+    ? [
+        shellCommand(
+          sh`key="$(mktemp)"; printf '%s'`,
+          ciVariable(signingKeyVariable),
+          sh`| base64 -d > "$key"; spack gpg trust "$key" >/dev/null; rm -f "$key"`,
+        ),
+      ]
     : [];
-  return ['cd "${SPACK_CONCRETE_ENV_DIR}"', 'eval "$(spack env activate --sh --without-view .)"', ...importKey, 'spack ci rebuild'];
+  const script = [
+    shellCommand(sh`cd`, ciVariable('SPACK_CONCRETE_ENV_DIR')),
+    shellCommand(sh`eval "$(spack env activate --sh --without-view .)"`),
+    ...importKey,
+    shellCommand(sh`spack ci rebuild`),
+  ];
+  // Spack copies it into its build jobs as text.
+  return script.map(renderCommand);
 }
 
 export function renderSpackEnvironment(definition: SpackContainerDefinition, build: BuildJobSettings): string {

@@ -1,5 +1,5 @@
 import { SpacktainersError } from '../errors.js';
-import type { SpackBuildJob, SpackPipeline } from './spack-pipeline.js';
+import type { SpackBuildJob, SpackPipeline } from './generate-output-parser.js';
 
 /** What each input contributed, for reports. */
 export interface SpackInputSummary {

@@ -209,6 +209,22 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
   });
 });
 
+describe('create-jobs --output with a space', () => {
+  it('passes the folder to the commands its jobs run as one word', async () => {
+    const project = await bundledProject();
+    const run = await runCli(['create-jobs', '--offline', '--output', 'gen out'], project);
+    expect(run.stderr).toBe('');
+    const jobs = parse(await readFile(path.join(project, 'gen out/spacktainers.yml'), 'utf8')) as Record<string, { script?: string[] }>;
+    const scripts = ['container-jobs:amd64', 'container-jobs:arm64', 'multi-arch-manifests'].map((name) => jobs[name]!.script!.join('\n'));
+    for (const script of scripts) {
+      // Stand-ins that print each argument on its own line, as the job's shell splits them.
+      const out = execFileSync('sh', ['-c', `npm() { :; }; npx() { printf '%s\\n' "$@"; }\n${script}`], { encoding: 'utf8' });
+      const args = out.split('\n');
+      expect([script, args[args.indexOf('--generated') + 1]]).toEqual([script, 'gen out']);
+    }
+  });
+});
+
 const MAIN = { CI_DEFAULT_BRANCH: 'main' };
 /** The predefined variables of each kind of root pipeline. */
 const PIPELINE_KINDS: Record<string, string>[] = [

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { containerVersion, planContainer } from '../../generator/containers/container-pipeline.js';
+import { containerRelease, containerVersion } from '../../generator/containers/container-release.js';
 import { branchSlugCandidates, deletedBranchOf, keptBranches } from '../../generator/gitlab/branch-cleanup.js';
 import { loadProject } from '../../generator/app/project.js';
 import { RegistryClient } from '../../generator/io/registry/client.js';
@@ -101,7 +101,7 @@ describe('gitlab clean-branches against docker-registry and s3rver', () => {
     const upload = async (ci: Record<string, string>) => {
       const { settings, definitions, context } = await loadProject(path.join(project, 'container_definitions'), path.join(project, 'settings.yaml'), ci);
       const definition = definitions.definitions.find((d) => d.name === 'my__tool')!;
-      const { sifKey } = planContainer(settings, context, definition, containerVersion(definition, undefined), '', project);
+      const { sifKey } = containerRelease(settings, context, definition, containerVersion(definition, undefined), '', project);
       await writeFile(path.join(project, 'my__tool.sif'), `SIF of ${sifKey}`);
       const run = await runCli(['sif', 'upload', '--file', 'my__tool.sif', '--key', sifKey], project, ci);
       expect(run.stderr).toBe('');

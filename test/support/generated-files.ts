@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse, parseDocument } from 'yaml';
 import { loadDefinitions } from '../../generator/app/project.js';
 import { copyExampleOutputs } from '../../generator/app/example-outputs.js';
-import { NOOP_JOB, REBUILD_INDEX_JOB } from '../../generator/spack/spack-pipeline.js';
+import { NOOP_JOB, REBUILD_INDEX_JOB } from '../../generator/spack/generate-output-parser.js';
 import { runCli } from './cli.js';
 import { makeProject, REPO_ROOT } from './project.js';
 import { pushTestImage, startRegistry } from './registry.js';

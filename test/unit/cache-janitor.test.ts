@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BuildCacheEntry } from '../../generator/cache/entry.js';
-import { planCleanup } from '../../generator/cache/janitor.js';
+import { decideCleanup } from '../../generator/cache/janitor.js';
 import { V2_INDEX, V2_INDEX_HASH } from '../../generator/cache/layout-v2.js';
 import { renderManifest } from '../../generator/cache/layout-v3.js';
 import { dependencyHashes, indexOf, parseSpackIndex, renderSpackIndex, sha256Hex } from '../../generator/cache/spack-index.js';
@@ -60,38 +60,38 @@ describe('keep set from spack.lock', () => {
   });
 });
 
-describe('planCleanup', () => {
+describe('decideCleanup', () => {
   it('deletes old unused entries and cascades to their dependents, whatever their age', async () => {
     const entries = await mediumEntries(100, ['libxml2', 'tar', 'gettext']);
-    const plan = planCleanup(entries, await smallLockKeepSet(), { maxAgeDays: 90, now: NOW });
-    const byName = Object.fromEntries(plan.deletions.map((d) => [d.entry.name, d.reason]));
+    const decision = decideCleanup(entries, await smallLockKeepSet(), { maxAgeDays: 90, now: NOW });
+    const byName = Object.fromEntries(decision.deletions.map((d) => [d.entry.name, d.reason]));
     expect(Object.keys(byName).sort()).toEqual(['expat', 'gettext', 'libbsd', 'libffi', 'libmd', 'libxml2', 'pigz', 'tar', 'xz', 'zstd']);
     expect(byName.xz).toEqual({ kind: 'unused', ageDays: 100 });
     expect(byName.libxml2).toMatchObject({ kind: 'dependency', dependsOn: { name: 'xz' } });
     expect(['libxml2', 'tar', 'xz']).toContain((byName.gettext as { dependsOn: { name: string } }).dependsOn.name);
-    expect(plan.protectedCount).toBe(9);
+    expect(decision.protectedCount).toBe(9);
   });
 
   it('never touches the keep set, even when its entries are old', async () => {
     const entries = await mediumEntries(1000);
     const keep = await smallLockKeepSet();
-    const plan = planCleanup(entries, keep, { maxAgeDays: 1, now: NOW });
-    expect(plan.deletions.some((d) => keep.has(d.entry.hash))).toBe(false);
-    expect(plan.deletions).toHaveLength(10);
+    const decision = decideCleanup(entries, keep, { maxAgeDays: 1, now: NOW });
+    expect(decision.deletions.some((d) => keep.has(d.entry.hash))).toBe(false);
+    expect(decision.deletions).toHaveLength(10);
   });
 
   it('protects what a kept entry depends on in the cache even if the lock omits it', async () => {
     const entries = await mediumEntries(100);
     const gettext = entries.find((e) => e.name === 'gettext')!;
-    const plan = planCleanup(entries, new Set([gettext.hash]), { maxAgeDays: 90, now: NOW });
-    const deleted = new Set(plan.deletions.map((d) => d.entry.name));
+    const decision = decideCleanup(entries, new Set([gettext.hash]), { maxAgeDays: 90, now: NOW });
+    const deleted = new Set(decision.deletions.map((d) => d.entry.name));
     for (const name of ['gettext', 'tar', 'xz', 'libxml2', 'zstd', 'pigz', 'gmake']) expect(deleted.has(name)).toBe(false);
     expect([...deleted].sort()).toEqual(['expat', 'gdbm', 'libbsd', 'libffi', 'libmd', 'readline']);
   });
 
   it('keeps entries younger than the age even when unused', async () => {
-    const plan = planCleanup(await mediumEntries(30), new Set(), { maxAgeDays: 90, now: NOW });
-    expect(plan.deletions).toEqual([]);
+    const decision = decideCleanup(await mediumEntries(30), new Set(), { maxAgeDays: 90, now: NOW });
+    expect(decision.deletions).toEqual([]);
   });
 });
 

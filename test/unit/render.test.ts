@@ -6,6 +6,7 @@ import { limitViolations } from '../../generator/pipeline/limits.js';
 import type { Job, Pipeline } from '../../generator/pipeline/model.js';
 import { renderPipeline } from '../../generator/pipeline/render.js';
 import { pipelineFile } from '../../generator/pipeline/output.js';
+import { ciVariable, sh, shellCommand } from '../../generator/pipeline/shell.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 
 /** Read as GitLab does: YAML 1.1 (dates, yes/on booleans, base 60 and `_` numbers). */
@@ -34,7 +35,7 @@ describe('renderPipeline', () => {
             rules: [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', when: 'on_success' }],
             variables: { GIT_STRATEGY: 'none' },
             interruptible: true,
-            script: ['printf \'%s\' "${TOKEN}" | buildah login --password-stdin', 'echo "a: b" # c'],
+            script: [shellCommand(sh`printf '%s'`, ciVariable('TOKEN'), sh`| buildah login --password-stdin`), shellCommand(sh`echo "a: b" # c`)],
             artifacts: { paths: ['out/'], when: 'always', reports: { dotenv: 'build.env' } },
             retry: { max: 2, when: ['runner_system_failure'] },
             parallel: 3,
@@ -133,7 +134,7 @@ describe('renderPipeline', () => {
 
 describe('limitViolations: stages as GitLab assigns them', () => {
   const check = (pipeline: Pipeline) => limitViolations(pipelineFile('p.yml', 1, pipeline));
-  const job = (stage?: string) => ({ ...(stage === undefined ? {} : { stage }), script: ['true'] });
+  const job = (stage?: string) => ({ ...(stage === undefined ? {} : { stage }), script: [shellCommand(sh`true`)] });
 
   it('rejects a job without stage when the stages have no "test", where GitLab would put it', () => {
     expect(check({ stages: ['publish'], jobs: new Map([['noop', job()]]) })).toEqual([

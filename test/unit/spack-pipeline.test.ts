@@ -7,9 +7,9 @@ import { parse, stringify } from 'yaml';
 import { buildCli } from '../../generator/cli/main.js';
 import { DEFAULT_LIMITS, limitViolations, type GitLabLimits } from '../../generator/pipeline/limits.js';
 import { parseSettings } from '../../generator/settings/settings.js';
-import { buildSpackPipeline, RELAY_JOB, SPACK_PIPELINE_FILE, type SpackPipelineResult } from '../../generator/spack/plan.js';
+import { buildSpackPipeline, RELAY_JOB, SPACK_PIPELINE_FILE, type SpackPipelineResult } from '../../generator/spack/build-pipeline.js';
 import { loadSpackPipelines } from '../../generator/app/spack-files.js';
-import { parseSpackPipeline, type SpackPipeline } from '../../generator/spack/spack-pipeline.js';
+import { parseSpackPipeline, type SpackPipeline } from '../../generator/spack/generate-output-parser.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 
 const repo = path.join(import.meta.dirname, '..', '..');

@@ -3,7 +3,7 @@ import type { ContainerDefinition, DefinitionSet } from '../../definitions/defin
 import { SpacktainersError } from '../../errors.js';
 import { COPIED_FILE_LIMIT, DEFINITION_LIMIT, InputTree, projectPaths, readRegularFile } from './files.js';
 import type { Architecture } from '../../settings/settings.js';
-import type { ContainerSources } from '../../containers/container-pipeline.js';
+import type { ContainerSources } from '../../containers/identity.js';
 
 /** The folder `spacktainer: files:` sources are copied from, read as an input tree. */
 async function copiedFiles(projectRoot: string, display = projectPaths(projectRoot)) {

@@ -2,7 +2,7 @@ import { SpacktainersError } from '../errors.js';
 import { DEFAULT_LIMITS, type GitLabLimits, type PipelineFile } from '../pipeline/limits.js';
 import type { Job, Need, Pipeline, ScriptJob, TriggerJob, Variables } from '../pipeline/model.js';
 import { renderPipeline } from '../pipeline/render.js';
-import { shellCommand } from '../pipeline/shell.js';
+import { quoted, renderCommand, sh, shellCommand } from '../pipeline/shell.js';
 import { pipelineFile } from '../pipeline/output.js';
 import { ROOT_JOBS } from '../pipeline/root-jobs.js';
 import {
@@ -14,14 +14,13 @@ import {
   type CacheKind,
   type Settings,
 } from '../settings/settings.js';
-import { mergeSpackPipelines, type SpackBuildGraph, type SpackInputSummary } from './merge.js';
-import { criticalPath, splitMakespan } from './schedule.js';
+import { mergeSpackPipelines, type SpackBuildGraph } from './merge.js';
+import { planReport, type PlanReport } from './plan-report.js';
 import { splitBuildGraph, type BuildSplit } from './split.js';
-import { NOOP_JOB, REBUILD_INDEX_JOB, type SpackBuildJob, type SpackPipeline } from './spack-pipeline.js';
+import { NOOP_JOB, REBUILD_INDEX_JOB, type SpackBuildJob, type SpackPipeline } from './generate-output-parser.js';
 
 /** The pipeline the root triggers, beside the child files in the output folder. */
 export const SPACK_PIPELINE_FILE = 'spack-pipeline.yml';
-export const PLAN_FILE = 'plan.json';
 /**
  * Re-publishes the child files inside the triggered pipeline: `trigger:include:artifact` can
  * only name a job of the trigger job's own pipeline, and the files were made in the root.
@@ -39,39 +38,10 @@ export interface SpackPipelineOptions {
   limits?: GitLabLimits;
 }
 
-/** One child pipeline in plan.json. */
-export interface ChildPipelinePlan {
-  /** File name, relative to the output folder. */
-  file: string;
-  trigger: string;
-  bytes: number;
-  jobs: string[];
-  /** Files of the children that must finish before this one starts. */
-  waitsFor: string[];
-}
-
-/** plan.json: what was generated and how long its longest chain is. */
-export interface SpackPipelinePlan {
-  arch: Architecture;
-  maxYamlBytes: number;
-  maxNeeds: number;
-  inputs: SpackInputSummary[];
-  buildJobs: number;
-  children: ChildPipelinePlan[];
-  criticalPath: {
-    /** Longest chain of build jobs in the unsplit graph. */
-    graphJobs: number;
-    /** Longest chain counting a whole child for every child waited for. */
-    splitJobs: number;
-    /** The build jobs of the graph's longest chain, dependencies first. */
-    jobs: string[];
-  };
-}
-
 export interface SpackPipelineResult {
   /** spack-pipeline.yml first, then the child files; paths relative to the output folder. */
   pipelines: PipelineFile[];
-  plan: SpackPipelinePlan;
+  plan: PlanReport;
   graph: SpackBuildGraph;
   split: BuildSplit;
 }
@@ -116,27 +86,7 @@ export function buildSpackPipeline(inputs: SpackPipeline[], options: SpackPipeli
 
   const root = graph.jobs.length === 0 ? nothingToBuild(graph, options) : triggerPipeline(graph, split, options, variables, mirror, limits.maxNeeds);
   const pipelines = [pipelineFile(SPACK_PIPELINE_FILE, 1, root), ...children];
-  const unit = () => 1;
-  const longest = criticalPath(graph, unit);
-  const plan: SpackPipelinePlan = {
-    arch: options.arch,
-    maxYamlBytes: limits.maxYamlBytes,
-    maxNeeds: limits.maxNeeds,
-    inputs: graph.inputs,
-    buildJobs: graph.jobs.length,
-    children: children.map((file, index) => ({
-      file: file.path,
-      trigger: childName(index),
-      bytes: Buffer.byteLength(file.text),
-      jobs: split.children[index]!,
-      waitsFor: split.waitsFor[index]!.map((other) => `${childName(other)}.yml`),
-    })),
-    criticalPath: {
-      graphJobs: longest.length,
-      splitJobs: splitMakespan(graph, split, unit, 0),
-      jobs: longest.chain,
-    },
-  };
+  const plan = planReport(options.arch, limits, graph, split, children);
   return { pipelines, plan, graph, split };
 }
 
@@ -199,7 +149,7 @@ function triggerPipeline(
     image: options.settings.images.generator,
     tags: options.settings.architectures[options.arch].runnerTags,
     needs: [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.processSpackPipeline(options.arch) }],
-    script: [shellCommand('ls', '-l', options.outputPath)],
+    script: [shellCommand(sh`ls -l`, options.outputPath)],
     artifacts: { paths: [options.outputPath] },
   };
   jobs.set(RELAY_JOB, relay);
@@ -227,7 +177,8 @@ function triggerPipeline(
         ...graph.rebuildIndex,
         stage: REBUILD_INDEX_STAGE,
         resource_group: cacheResourceGroup(options.settings, options.arch, options.cache),
-        script: [shellCommand('spack', 'buildcache', 'update-index', '--keys', mirror)],
+        // Ours in Spack's job: rendered here, as the rest of its body is Spack's text.
+        script: [renderCommand(shellCommand(sh`spack buildcache update-index --keys`, mirror))],
       },
     });
     stages.push(REBUILD_INDEX_STAGE);
@@ -246,17 +197,20 @@ function triggerPipeline(
  * architecture with no Spack container) there is no Spack job to keep, so one of ours.
  */
 function nothingToBuild(graph: SpackBuildGraph, { settings, arch }: SpackPipelineOptions): Pipeline {
-  const noop = graph.noop ?? {
-    image: settings.images.generator,
-    tags: settings.architectures[arch].runnerTags,
-    script: [`echo "No Spack environment for ${arch}: nothing to build."`],
-  };
+  const noop: Job = graph.noop
+    ? { passThrough: { ...graph.noop, stage: BUILD_STAGE } }
+    : {
+        image: settings.images.generator,
+        tags: settings.architectures[arch].runnerTags,
+        script: [shellCommand(sh`echo`, quoted('No Spack environment for ', arch, ': nothing to build.'))],
+        stage: BUILD_STAGE,
+      };
   return {
     header: ['Every spec is already in the build cache. Generated by spacktainers process-spack-pipeline.'],
     workflow: { rules: [{ when: 'always' }] },
     // Spack's job has no stage; named here, it cannot depend on GitLab's default stages.
     stages: [BUILD_STAGE],
-    jobs: new Map([[NOOP_JOB, { passThrough: { ...noop, stage: BUILD_STAGE } }]]),
+    jobs: new Map([[NOOP_JOB, noop]]),
   };
 }
 

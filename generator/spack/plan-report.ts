@@ -1,0 +1,96 @@
+import type { GitLabLimits, PipelineFile } from '../pipeline/limits.js';
+import type { Architecture } from '../settings/settings.js';
+import { rebuildReason } from './generate-log.js';
+import type { SpackBuildGraph, SpackInputSummary } from './merge.js';
+import { criticalPath, splitMakespan } from './schedule.js';
+import type { BuildSplit } from './split.js';
+
+export const PLAN_FILE = 'plan.json';
+
+/** One child pipeline in plan.json. */
+export interface ChildPipelineReport {
+  /** File name, relative to the output folder. */
+  file: string;
+  trigger: string;
+  bytes: number;
+  jobs: string[];
+  /** Files of the children that must finish before this one starts. */
+  waitsFor: string[];
+}
+
+/** plan.json: what was generated and how long its longest chain is. */
+export interface PlanReport {
+  arch: Architecture;
+  maxYamlBytes: number;
+  maxNeeds: number;
+  inputs: SpackInputSummary[];
+  buildJobs: number;
+  children: ChildPipelineReport[];
+  criticalPath: {
+    /** Longest chain of build jobs in the unsplit graph. */
+    graphJobs: number;
+    /** Longest chain counting a whole child for every child waited for. */
+    splitJobs: number;
+    /** The build jobs of the graph's longest chain, dependencies first. */
+    jobs: string[];
+  };
+}
+
+/** The plan of a split build graph whose children were written as `children`, in split order. */
+export function planReport(arch: Architecture, limits: GitLabLimits, graph: SpackBuildGraph, split: BuildSplit, children: PipelineFile[]): PlanReport {
+  const unit = () => 1;
+  const longest = criticalPath(graph, unit);
+  return {
+    arch,
+    maxYamlBytes: limits.maxYamlBytes,
+    maxNeeds: limits.maxNeeds,
+    inputs: graph.inputs,
+    buildJobs: graph.jobs.length,
+    children: children.map((file, index) => ({
+      file: file.path,
+      // Each child's trigger job is named after its file.
+      trigger: file.path.replace(/\.yml$/, ''),
+      bytes: Buffer.byteLength(file.text),
+      jobs: split.children[index]!,
+      waitsFor: split.waitsFor[index]!.map((other) => children[other]!.path),
+    })),
+    criticalPath: {
+      graphJobs: longest.length,
+      splitJobs: splitMakespan(graph, split, unit, 0),
+      jobs: longest.chain,
+    },
+  };
+}
+
+/**
+ * The plan as a person reads it in a CI log: jobs per input and per child, bytes of the budget,
+ * the critical path and why each job is rebuilt, inside a collapsed GitLab log section.
+ */
+export function formatPlanReport(result: { plan: PlanReport; graph: SpackBuildGraph }, reasons: Map<string, string>, timestamp: number): string {
+  const { plan, graph } = result;
+  const section = `spack_pipeline_plan_${plan.arch}`;
+  const lines: string[] = [];
+  const title =
+    plan.buildJobs === 0
+      ? `Spack pipeline for ${plan.arch}: nothing to rebuild`
+      : `Spack pipeline for ${plan.arch}: ${plan.buildJobs} build jobs in ${plan.children.length} child pipelines`;
+  lines.push(`\x1b[0Ksection_start:${timestamp}:${section}[collapsed=true]\r\x1b[0K${title}`);
+  lines.push('Inputs:');
+  for (const input of plan.inputs) {
+    lines.push(`  ${input.file}: ${input.nothingToRebuild ? 'nothing to rebuild' : `${input.buildJobs} build jobs`}`);
+  }
+  if (plan.buildJobs > 0) {
+    const { graphJobs, splitJobs, jobs } = plan.criticalPath;
+    lines.push(`Critical path: ${graphJobs} jobs in the dependency graph, ${splitJobs} through the child pipelines`);
+    for (const name of jobs) lines.push(`  ${name}`);
+    lines.push(`Child pipelines (at most ${plan.maxYamlBytes} bytes and ${plan.maxNeeds} needs per job):`);
+    for (const child of plan.children) {
+      const share = ((100 * child.bytes) / plan.maxYamlBytes).toFixed(1);
+      const waits = child.waitsFor.length === 0 ? 'starts at once' : `waits for ${child.waitsFor.join(', ')}`;
+      lines.push(`  ${child.file}: ${child.jobs.length} jobs, ${child.bytes} bytes (${share}% of the budget), ${waits}`);
+      for (const name of child.jobs) lines.push(`    ${name}: ${rebuildReason(reasons, graph.byName.get(name)!.dagHash)}`);
+    }
+  }
+  lines.push(`\x1b[0Ksection_end:${timestamp}:${section}\r\x1b[0K`);
+  return `${lines.join('\n')}\n`;
+}
