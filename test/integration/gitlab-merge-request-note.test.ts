@@ -12,6 +12,16 @@ import { makeProject, REPO_ROOT } from '../support/project.js';
 const fixture = (env: string, file: string) => path.join(REPO_ROOT, 'fixtures/spack', env, file);
 const lockOf = async (env: string) => parseSpackLock(env, await readFile(fixture(env, 'spack.lock'), 'utf8'));
 
+/** A merge-request pipeline's variables: merge request `iid` of branch feature at a commit of `shaDigit`s, into main. */
+const mergeRequestEnv = (api: Record<string, string>, iid: string, shaDigit: string, extra: Record<string, string> = {}) => ({
+  ...api,
+  CI_MERGE_REQUEST_IID: iid,
+  CI_COMMIT_REF_NAME: 'feature',
+  CI_COMMIT_SHA: shaDigit.repeat(40),
+  CI_DEFAULT_BRANCH: 'main',
+  ...extra,
+});
+
 /**
  * This branch's generate outputs, from the real fixtures: `small` unchanged and fully cached
  * (pipeline-noop.yml), `medium` new with half its specs cached (pipeline-partial.yml), and `app`
@@ -101,14 +111,7 @@ describe('gitlab merge-request-note command', () => {
       { id: 1, body: 'Looks good', system: false, author: 'alice' },
       { id: 2, body: `mentioned in commit ${NOTE_MARKER}`, system: true, author: 'alice' },
     ]);
-    const env = {
-      ...gitlab.ciVariables(apiUrl),
-      CI_MERGE_REQUEST_IID: '7',
-      CI_COMMIT_REF_NAME: 'feature',
-      CI_COMMIT_SHA: 'f'.repeat(40),
-      CI_DEFAULT_BRANCH: 'main',
-      CI_PIPELINE_URL: 'https://gitlab.example.org/p/300',
-    };
+    const env = mergeRequestEnv(gitlab.ciVariables(apiUrl), '7', 'f', { CI_PIPELINE_URL: 'https://gitlab.example.org/p/300' });
 
     const first = await runCli(['gitlab', 'merge-request-note'], project, env);
     expect(first.stderr).toBe('');
@@ -145,13 +148,7 @@ describe('gitlab merge-request-note command', () => {
     ]);
     gitlab.jobs.set(430, [{ id: 43, name: 'spack-generate:arm64 1/1', status: 'success' }]);
     gitlab.jobs.set(440, [{ id: 44, name: 'clean-branches', status: 'success' }]);
-    const env = {
-      ...gitlab.ciVariables(apiUrl),
-      CI_MERGE_REQUEST_IID: '8',
-      CI_COMMIT_REF_NAME: 'feature',
-      CI_COMMIT_SHA: 'e'.repeat(40),
-      CI_DEFAULT_BRANCH: 'main',
-    };
+    const env = mergeRequestEnv(gitlab.ciVariables(apiUrl), '8', 'e');
     const run = await runCli(['gitlab', 'merge-request-note'], project, env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -185,13 +182,7 @@ describe('gitlab merge-request-note command', () => {
     try {
       quiet.pipelines.push({ id: 500, ref: 'main', status: 'success', source: 'schedule' });
       quiet.jobs.set(500, [{ id: 51, name: 'clean-branches', status: 'success' }]);
-      const env = {
-        ...quiet.ciVariables(url),
-        CI_MERGE_REQUEST_IID: '9',
-        CI_COMMIT_REF_NAME: 'feature',
-        CI_COMMIT_SHA: 'd'.repeat(40),
-        CI_DEFAULT_BRANCH: 'main',
-      };
+      const env = mergeRequestEnv(quiet.ciVariables(url), '9', 'd');
       const run = await runCli(['gitlab', 'merge-request-note'], project, env);
       expect(run.stderr).toBe('');
       expect(run.stdout).toMatch(/on !9 \(3 containers; amd64: not compared, arm64: not compared\)/);
