@@ -250,6 +250,8 @@ describe('process-spack-pipeline on the real fixtures', () => {
       script: ['echo "No Spack environment for amd64: nothing to build."'],
       stage: 'build',
     });
+    // In the order Spack's own no-op job has it: its stage last.
+    expect(Object.keys(doc['no-specs-to-rebuild']!)).toEqual(['image', 'tags', 'script', 'stage']);
     expect(doc.stages).toEqual(['build']);
     expect(gitlabSchemaErrors(result.pipelines[0]!.text)).toEqual([]);
     expect(limitViolations(result.pipelines[0]!)).toEqual([]);
