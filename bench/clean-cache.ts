@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { progressOnStderr } from '../test/support/progress.js';
 import { startS3 } from '../test/support/s3.js';
 import { cleanCache } from '../generator/cache/clean.js';
 import { V2_INDEX, V2_INDEX_HASH, v2TarballKey } from '../generator/cache/layout-v2.js';
@@ -102,7 +103,7 @@ async function measure(entries: number, layout: 'v2' | 'v3', dryRun: boolean): P
   const s3 = await startS3({ seed: (directory) => seed(directory, synthetic, now) });
   try {
     const started = performance.now();
-    const report = await cleanCache(new S3Bucket(s3.client, BUCKET), {
+    const report = await cleanCache(new S3Bucket(s3.client, BUCKET, progressOnStderr), {
       prefixes: [''],
       keep: synthetic.keep,
       maxAgeDays: 90,

@@ -9,6 +9,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { progressOnStderr } from '../test/support/progress.js';
 import { startS3 } from '../test/support/s3.js';
 import type { Bucket } from '../generator/cache/bucket.js';
 import { cleanCache } from '../generator/cache/clean.js';
@@ -61,12 +62,12 @@ try {
   const t0 = new Date(Date.now() + 100 * 24 * HOUR);
   const options = { prefixes: [''], keep, maxAgeDays: 90, dryRun: false, maxDeleteFraction: 1, force: false, graceHours: 24, batchEntries: 3 };
 
-  const marking = new CountingBucket(new S3Bucket(client, BUCKET));
+  const marking = new CountingBucket(new S3Bucket(client, BUCKET, progressOnStderr));
   const marked = await cleanCache(marking, { ...options, now: t0 });
 
-  const nodes = (await surveyV2(new S3Bucket(client, BUCKET), ''))!;
+  const nodes = (await surveyV2(new S3Bucket(client, BUCKET, progressOnStderr), ''))!;
   let pushes = 0;
-  const cleaning = new CountingBucket(new S3Bucket(client, BUCKET));
+  const cleaning = new CountingBucket(new S3Bucket(client, BUCKET, progressOnStderr));
   const cleaned = await cleanCache(cleaning, {
     ...options,
     now: new Date(t0.getTime() + 25 * HOUR),

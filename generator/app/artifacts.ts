@@ -4,7 +4,7 @@ import { loadSettings } from './project.js';
 import { makeFolder, writePlainFile } from '../io/fs/plain-files.js';
 import { artifactFiles, latestSuccessfulPipeline, pipelineRef } from '../io/gitlab/artifacts.js';
 import { gitlabProject } from '../io/gitlab/client.js';
-import type { Terminal } from './terminal.js';
+import { progressSink, type Terminal } from './terminal.js';
 
 /** What `gitlab artifacts` is asked. */
 export interface ArtifactsOptions {
@@ -27,7 +27,7 @@ export interface ArtifactsOptions {
  */
 export async function downloadArtifacts(options: ArtifactsOptions, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<void> {
   const settings = await loadSettings(options.settings, environment);
-  const project = gitlabProject(settings, environment);
+  const project = gitlabProject(settings, environment, progressSink(terminal));
   const pipeline =
     options.pipeline === undefined
       ? await latestSuccessfulPipeline(project, environment.CI_DEFAULT_BRANCH || settings.defaultBranch)

@@ -8,7 +8,7 @@ import { SifBucket } from '../io/s3/sif-bucket.js';
 import { compareCodePoints } from '../pipeline/order.js';
 import { ARCHITECTURES } from '../settings/settings.js';
 import { loadProject } from './project.js';
-import type { Terminal } from './terminal.js';
+import { progressSink, type Terminal } from './terminal.js';
 
 /** What `gitlab clean-branches` is asked. */
 export interface CleanBranchesOptions {
@@ -34,10 +34,11 @@ export async function cleanBranches(options: CleanBranchesOptions, environment: 
     ...ARCHITECTURES.flatMap((arch) => Object.values(settings.architectures[arch].baseImages)),
   ]);
   const repositories = [...images].sort(compareCodePoints).map((image) => `${registry.path}/${image}`);
-  const branches = await projectBranches(gitlabProject(settings, environment));
+  const log = progressSink(terminal);
+  const branches = await projectBranches(gitlabProject(settings, environment, log));
   const stores = {
-    tags: registryTagStore(projectRegistryClient(settings, environment, options.registryUrl?.replace(/\/+$/, ''))),
-    sifs: SifBucket.fromSettings(settings, environment),
+    tags: registryTagStore(projectRegistryClient(settings, environment, log, options.registryUrl?.replace(/\/+$/, ''))),
+    sifs: SifBucket.fromSettings(settings, environment, log),
   };
   const result = await cleanDeletedBranches(stores, repositories, branches, context.defaultBranch, options.dryRun);
   await writePlainFile(options.report, `${JSON.stringify(result, null, 2)}\n`);

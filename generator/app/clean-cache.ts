@@ -6,7 +6,7 @@ import { loadSpackLocks } from './spack-files.js';
 import { buildCacheClient, S3Bucket } from '../io/s3/cache-bucket.js';
 import type { S3Connection } from '../io/s3/client.js';
 import { cacheCleanupTarget, type CacheKind, type Settings } from '../settings/settings.js';
-import type { Terminal } from './terminal.js';
+import { progressSink, type Terminal } from './terminal.js';
 
 /** What the settings say about a clean-up, before the command's options override it. */
 export interface CleanupDefaults {
@@ -67,7 +67,7 @@ export async function cleanBuildCache(
   };
   const client = buildCacheClient({ ...connection, endpoint: cleanup.endpoint ?? connection.endpoint }, environment);
   try {
-    const report = await cleanCache(new S3Bucket(client, cleanup.bucket), {
+    const report = await cleanCache(new S3Bucket(client, cleanup.bucket, progressSink(terminal)), {
       prefixes: cleanup.prefixes,
       keep,
       maxAgeDays: cleanup.maxAgeDays,

@@ -26,7 +26,7 @@ import { groupPipeline, publishGroups, publishWriterJob } from './publish-split.
 import { outputFolder, writeOutput } from './output.js';
 import { loadProject } from './project.js';
 import { readPublicationsInput } from './publications-input.js';
-import type { Terminal } from './terminal.js';
+import { progressSink, type Terminal } from './terminal.js';
 
 /** What is already published, asked at generation time; the offline variants assume nothing. */
 export interface Published {
@@ -195,7 +195,7 @@ export async function writeContainerJobs(options: ContainerJobsOptions, environm
   const project = await loadProject(options.definitions, options.settings, environment);
   const output = await outputFolder('--generated', publishDir(generated, arch), [options.definitions, options.settings, ...projectInputs(project.root)]);
   const result = await containerJobs({
-    ...(await readPublicationsInput(project, project.definitions, arch, generated, options.offline, environment)),
+    ...(await readPublicationsInput(project, project.definitions, arch, generated, options.offline, environment, progressSink(terminal))),
     writerJob: environment.CI_JOB_NAME ?? publishWriterJob(arch),
     limits,
   });

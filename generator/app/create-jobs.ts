@@ -24,7 +24,7 @@ import { spackGenerateScript } from '../spack/generate-script.js';
 import { outputFolder, writeOutput } from './output.js';
 import { loadBaseImageInputs, loadProject } from './project.js';
 import { publishedState } from './published.js';
-import type { Terminal } from './terminal.js';
+import { progressSink, type Terminal } from './terminal.js';
 
 export const MAIN_PIPELINE = 'spacktainers.yml';
 export const BASE_IMAGES_PIPELINE = 'base-images.yml';
@@ -69,7 +69,7 @@ export async function writeRootPipelines(options: CreateJobsOptions, environment
   const { limits } = options;
   const project = await loadProject(options.definitions, options.settings, environment);
   const output = await outputFolder('--output', options.output, [options.definitions, options.settings, ...projectInputs(project.root)]);
-  const { images } = publishedState(project.settings, environment, options.offline);
+  const { images } = publishedState(project.settings, environment, options.offline, progressSink(terminal));
   const result = await createJobs({
     ...project,
     baseImages: await loadBaseImageInputs(project.root),

@@ -7,6 +7,7 @@ import { upsertMergeRequestNote } from '../io/gitlab/notes.js';
 import { ciContext } from '../pipeline/ci-context.js';
 import { ARCHITECTURES } from '../settings/settings.js';
 import { defaultBranchLocks } from './default-branch-locks.js';
+import { progressSink, type Terminal } from './terminal.js';
 
 /** What `gitlab merge-request-note` is asked. */
 export interface MergeRequestNoteOptions {
@@ -19,12 +20,13 @@ export interface MergeRequestNoteOptions {
 /**
  * The note telling a merge request what it changes in each container, compared with the default
  * branch's newest locks; posted on the merge request (or updated in place). Returns what to
- * print: the note itself on a dry run, else the line saying where it went.
+ * print: the note itself on a dry run, else the line saying where it went. The API's retries go to
+ * the terminal's stderr.
  */
-export async function mergeRequestNote(options: MergeRequestNoteOptions, environment: NodeJS.ProcessEnv): Promise<string> {
+export async function mergeRequestNote(options: MergeRequestNoteOptions, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<string> {
   const settings = await loadSettings(options.settings, environment);
   const context = ciContext(settings, environment);
-  const project = gitlabProject(settings, environment);
+  const project = gitlabProject(settings, environment, progressSink(terminal));
   const bases = await defaultBranchLocks(project, context.defaultBranch, ARCHITECTURES, options.generated);
   const changes = [];
   for (const arch of ARCHITECTURES) {

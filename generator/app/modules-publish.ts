@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { loadSettings } from './project.js';
 import { makeFolder, readText, writePlainFile } from '../io/fs/plain-files.js';
+import { DEFAULT_RETRY } from '../io/retry.js';
 import { s3Client } from '../io/s3/client.js';
 import { uploadModuleFiles } from '../io/s3/module-files.js';
 import { moduleFiles, type ContainerModule } from '../modules/modulefile.js';
 import type { Architecture } from '../settings/settings.js';
-import type { Terminal } from './terminal.js';
+import { progressSink, type Terminal } from './terminal.js';
 
 /** What `modules publish` is asked, its options parsed. */
 export interface ModulesPublishOptions {
@@ -49,7 +50,7 @@ export async function publishModule(options: ModulesPublishOptions, environment:
       await writePlainFile(path.join(options.output, file.path), file.text, file.mode);
     }
   } else {
-    const client = s3Client(settings.s3, environment);
+    const client = s3Client(settings.s3, environment, { policy: DEFAULT_RETRY, log: progressSink(terminal) });
     try {
       await uploadModuleFiles(client, settings.s3.sifBucket, files, options.lockDigest ? { 'spack-lock-digest': options.lockDigest } : {});
     } finally {

@@ -7,7 +7,7 @@ import { ARCHITECTURES, type Architecture, type Settings } from '../settings/set
 import { concreteRoot, type LockedEnvironment } from '../spack/lock.js';
 import { byKeys } from '../pipeline/order.js';
 import { loadProject } from './project.js';
-import type { Terminal } from './terminal.js';
+import { progressSink, type Terminal } from './terminal.js';
 
 /** A container built for several architectures at the same version: one tag joins them. */
 export interface MultiArchImage {
@@ -66,7 +66,7 @@ export async function joinMultiArchImages(options: MultiArchOptions, environment
     await Promise.all(ARCHITECTURES.map(async (arch) => [arch, await loadLockedEnvironments(project.definitions, arch, options.generated)] as const)),
   );
   const images = multiArchImages(project.settings, project.context, project.definitions, locks);
-  const client = projectRegistryClient(project.settings, environment);
+  const client = projectRegistryClient(project.settings, environment, progressSink(terminal));
   for (const image of images) {
     const parts = image.images.map((i) => `${i.arch}=${i.tag}`).join(', ');
     const outcome = options.dryRun ? 'would join' : await joinArchitectures(client, image.repository, image.tag, image.images);

@@ -3,13 +3,16 @@ import { checkOutputFolder, writeOutputFolder } from '../io/fs/output.js';
 import { DEFAULT_LIMITS, limitViolations, type GitLabLimits, type PipelineFile } from '../pipeline/limits.js';
 import { projectInputs, type OutputFile, type OutputFolder } from '../pipeline/output.js';
 
+/** The project folder is the current one: GitLab finds a job's artifacts relative to it. */
+const PROJECT_FOLDER = '.';
+
 /**
  * Check a folder a command will write, before anything is computed or looked up: inside the
  * project folder, clear of `inputs` (definitions, settings, sources the command reads) and of
  * the project's own, and empty or one spacktainers wrote.
  */
 export async function outputFolder(option: string, value: string, inputs: string[]): Promise<OutputFolder> {
-  return checkOutputFolder(option, value, [...inputs, ...projectInputs('.')]);
+  return checkOutputFolder(option, value, [...inputs, ...projectInputs(PROJECT_FOLDER)], PROJECT_FOLDER);
 }
 
 /**
@@ -24,5 +27,5 @@ export async function writeOutput(
 ): Promise<void> {
   const violations = pipelines.flatMap((file) => limitViolations(file, limits));
   throwIfAny(violations.map((violation) => new SpacktainersError('limit', violation)));
-  await writeOutputFolder(folder, [...pipelines, ...others]);
+  await writeOutputFolder(folder, [...pipelines, ...others], PROJECT_FOLDER);
 }

@@ -1,5 +1,6 @@
 import { readContainerSources } from '../io/fs/container-sources.js';
 import { readDockerfileTemplate } from '../io/fs/dockerfile-template.js';
+import type { ProgressSink } from '../io/retry.js';
 import type { DefinitionSet } from '../definitions/definition.js';
 import type { Architecture } from '../settings/settings.js';
 import { loadLockedEnvironments } from './spack-files.js';
@@ -10,7 +11,7 @@ import { publishedState } from './published.js';
 /**
  * Everything assessing one architecture's containers reads: the locks the generate jobs wrote,
  * the files each container is made from, the Dockerfile template, and what is published
- * (nothing, offline).
+ * (nothing, offline; `log` hears the retries of the registries and the bucket).
  */
 export async function readPublicationsInput(
   project: Project,
@@ -19,6 +20,7 @@ export async function readPublicationsInput(
   generatedRoot: string,
   offline: boolean,
   environment: NodeJS.ProcessEnv,
+  log: ProgressSink,
 ): Promise<PublicationsInput> {
   return {
     ...project,
@@ -27,7 +29,7 @@ export async function readPublicationsInput(
     locks: await loadLockedEnvironments(definitions, arch, generatedRoot),
     sources: await readContainerSources(project.root, definitions, arch),
     dockerfileTemplate: await readDockerfileTemplate(project.root),
-    published: publishedState(project.settings, environment, offline),
+    published: publishedState(project.settings, environment, offline, log),
     generatedRoot,
   };
 }

@@ -1,6 +1,7 @@
 import { loadSettings } from './project.js';
 import { SifBucket } from '../io/s3/sif-bucket.js';
 import { carries } from '../sif/store.js';
+import { progressSink, type Terminal } from './terminal.js';
 
 /** What `sif upload` is asked. */
 export interface SifUploadOptions {
@@ -13,10 +14,13 @@ export interface SifUploadOptions {
   metadata: Record<string, string>;
 }
 
-/** Upload a SIF to the settings' SIF bucket with its identity as object metadata; returns the line saying what happened. */
-export async function uploadSifFromSettings(options: SifUploadOptions, environment: NodeJS.ProcessEnv): Promise<string> {
+/**
+ * Upload a SIF to the settings' SIF bucket with its identity as object metadata; returns the line
+ * saying what happened. The bucket's retries go to the terminal's stderr.
+ */
+export async function uploadSifFromSettings(options: SifUploadOptions, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<string> {
   const settings = await loadSettings(options.settings, environment);
-  const bucket = SifBucket.fromSettings(settings, environment);
+  const bucket = SifBucket.fromSettings(settings, environment, progressSink(terminal));
   const outcome = await uploadSif(bucket, options.key, options.file, options.metadata);
   return outcome === 'uploaded'
     ? `uploaded ${options.file} to s3://${bucket.name}/${options.key}\n`

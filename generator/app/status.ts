@@ -7,7 +7,8 @@ import { assessPublications } from './container-jobs.js';
 import { loadProject, type Project } from './project.js';
 import { readPublicationsInput } from './publications-input.js';
 import { byKeys } from '../pipeline/order.js';
-import type { Terminal } from './terminal.js';
+import type { ProgressSink } from '../io/retry.js';
+import { progressSink, type Terminal } from './terminal.js';
 
 export interface StatusQuery {
   arches: Architecture[];
@@ -17,6 +18,8 @@ export interface StatusQuery {
   offline: boolean;
   /** Where the registry and bucket credentials are read from. */
   environment: NodeJS.ProcessEnv;
+  /** Where the registry's and the bucket's retries are reported. */
+  log: ProgressSink;
 }
 
 function selected(project: Project, query: StatusQuery): DefinitionSet {
@@ -32,7 +35,7 @@ export async function projectStatus(project: Project, query: StatusQuery): Promi
   const rows: ContainerStatus[] = [];
   for (const arch of query.arches) {
     const forArch = selected(project, { ...query, arches: [arch] });
-    const input = await readPublicationsInput(project, forArch, arch, query.generatedRoot, query.offline, query.environment);
+    const input = await readPublicationsInput(project, forArch, arch, query.generatedRoot, query.offline, query.environment, query.log);
     const concretized = forArch.definitions.filter((d) => d.kind === 'custom' || input.locks.has(d.name));
     for (const d of forArch.definitions.filter((d) => !concretized.includes(d))) {
       rows.push(unconcretizedStatus(arch, d.name, `${environmentPaths(arch, d.name, query.generatedRoot).outputDir}/spack.lock`));
@@ -85,6 +88,7 @@ export async function printStatus(options: StatusOptions, environment: NodeJS.Pr
     generatedRoot: options.generated,
     offline: options.offline,
     environment,
+    log: progressSink(terminal),
   };
   if (!project.definitions.definitions.some((d) => query.arches.includes(d.arch) && (!options.name || d.name === options.name))) {
     terminal.stderr.write(`no switched-on definition ${options.name ?? ''} for ${query.arches.join(', ')}\n`);

@@ -59,19 +59,16 @@ export function failureMessage(error: unknown): string {
   return message.split('\n', 1)[0]!;
 }
 
+/** Where an adapter's progress lines go, one line at a time without its newline: a command's stderr, handed down from cli/. */
+export type ProgressSink = (line: string) => void;
+
 export interface Retrying {
   policy: RetryPolicy;
   kind(error: unknown): FailureKind;
   /** The cause as the progress line and the final error show it: one line, never a credential. */
   describe(error: unknown): string;
-  /** Where the progress lines go (a command's stderr). */
-  log: (line: string) => void;
+  log: ProgressSink;
 }
-
-/** Write progress lines to this process's stderr. */
-export const toStderr = (line: string): void => {
-  process.stderr.write(`${line}\n`);
-};
 
 /** Run `call`, retrying what `kind` allows; the last failure is rethrown as it came. */
 export async function withRetry<T>(what: string, call: () => Promise<T>, retrying: Retrying): Promise<T> {

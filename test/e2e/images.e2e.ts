@@ -15,6 +15,7 @@ import { pipelineJobs } from '../support/publish-jobs.js';
 import { pushTestImage } from '../support/registry.js';
 import { defaultCacheDir, prepareImages, type PreparedImages } from './support/images.js';
 import { buildah } from './support/buildah.js';
+import { ignoreProgress } from '../support/progress.js';
 
 interface GeneratedJob {
   script?: string[];
@@ -96,7 +97,7 @@ describe('base images: the generated jobs build them for real on this machine, o
       console.log(`${name}: ${Math.round((Date.now() - started) / 1000)} s`);
     }
 
-    const registry = new RegistryClient(images.registry.host, undefined);
+    const registry = new RegistryClient(images.registry.host, ignoreProgress);
     for (const name of BASE_IMAGES) {
       const { repository, reference } = parseImageReference(refs[name]);
       const published = await registry.image(repository, reference, 'amd64');

@@ -11,6 +11,7 @@ import { keepSetOf } from '../../generator/cache/spack-lock.js';
 import { loadSpackLocks } from '../../generator/app/spack-files.js';
 import { bucketContents, expireLeases, FIXTURES, getText, upload, v2FixtureObjects } from '../support/buildcache.js';
 import { startS3, type TestS3 } from '../support/s3.js';
+import { ignoreProgress } from '../support/progress.js';
 
 const HOUR = 3_600_000;
 const T0 = new Date();
@@ -79,7 +80,7 @@ class KillableBucket implements Bucket {
 }
 
 async function janitor(overrides: Partial<CleanCacheOptions> = {}, killAt?: number): Promise<CleanCacheReport> {
-  const bucket = new KillableBucket(new S3Bucket(s3.client, bucketName, { attempts: 3, baseDelayMs: 1 }), killAt);
+  const bucket = new KillableBucket(new S3Bucket(s3.client, bucketName, ignoreProgress, { attempts: 3, baseDelayMs: 1 }), killAt);
   try {
     return await cleanCache(bucket, {
       prefixes: [''],
@@ -119,7 +120,7 @@ async function push(dependency: SpecNode): Promise<SpecNode> {
 
 /** The cache as a build sees it: entries by their spec files, and what the index lists. */
 async function cacheState() {
-  const survey = (await surveyV2(new S3Bucket(s3.client, bucketName), ''))!;
+  const survey = (await surveyV2(new S3Bucket(s3.client, bucketName, ignoreProgress), ''))!;
   const contents = await bucketContents(s3.client, bucketName);
   const index = parseSpackIndex(await getText(s3.client, bucketName, V2_INDEX), V2_INDEX);
   const present = new Map(survey.entries.map((entry) => [entry.hash, entry]));
@@ -224,7 +225,7 @@ describe('clean-cache under concurrency', () => {
 
   it('repairs an index that an update-index running across the deletes wrote', async () => {
     await janitor({ now: T0 });
-    const stale = await (await surveyV2(new S3Bucket(s3.client, bucketName), ''))!.rewriteIndex(new Set());
+    const stale = await (await surveyV2(new S3Bucket(s3.client, bucketName, ignoreProgress), ''))!.rewriteIndex(new Set());
     await janitor();
     for (const write of stale.writes) await s3.client.send(new PutObjectCommand({ Bucket: bucketName, Key: write.key, Body: write.body }));
     expect((await cacheState()).indexed.length).toBeGreaterThan((await cacheState()).present.size);

@@ -11,6 +11,7 @@ import { buildCli } from '../../generator/cli/main.js';
 import { bucketContents, expireLeases, FIXTURES, upload, v2FixtureObjects, v3FixtureObjects } from '../support/buildcache.js';
 import { startFaultProxy, type Fault, type RequestInfo } from '../support/fault-proxy.js';
 import { startS3, testS3Client, TEST_CREDENTIALS, type TestS3 } from '../support/s3.js';
+import { ignoreProgress } from '../support/progress.js';
 
 const SMALL_LOCK = path.join(FIXTURES, 'small', 'spack.lock');
 let s3: TestS3;
@@ -35,7 +36,7 @@ async function runThrough(decide: (request: RequestInfo) => Fault) {
   const proxy = await startFaultProxy(s3.endpoint, decide);
   const client = testS3Client(proxy.endpoint);
   try {
-    return await cleanCache(new S3Bucket(client, bucketName, { attempts: 6, baseDelayMs: 1 }), {
+    return await cleanCache(new S3Bucket(client, bucketName, ignoreProgress, { attempts: 6, baseDelayMs: 1 }), {
       prefixes: [''],
       keep,
       maxAgeDays: 90,

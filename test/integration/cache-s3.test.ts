@@ -10,6 +10,7 @@ import { keepSetOf } from '../../generator/cache/spack-lock.js';
 import { loadSpackLocks } from '../../generator/app/spack-files.js';
 import { bucketContents, FIXTURES, getText, upload, v2FixtureObjects, v3FixtureObjects, type CacheObject } from '../support/buildcache.js';
 import { startS3, type TestS3 } from '../support/s3.js';
+import { ignoreProgress } from '../support/progress.js';
 
 const NOW = new Date();
 const YOUNG = ['libxml2', 'tar', 'gettext'];
@@ -44,7 +45,7 @@ function options(overrides: Partial<CleanCacheOptions> = {}): CleanCacheOptions 
 }
 
 const run = (overrides: Partial<CleanCacheOptions> = {}) =>
-  cleanCache(new S3Bucket(s3.client, bucketName, { attempts: 3, baseDelayMs: 1 }), options(overrides));
+  cleanCache(new S3Bucket(s3.client, bucketName, ignoreProgress, { attempts: 3, baseDelayMs: 1 }), options(overrides));
 
 /**
  * Requests sent: exactly `minimum`, plus at most a few DeleteObjects retries, because s3rver answers

@@ -7,6 +7,7 @@ import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';
 import { jobNames, runBuildJobs } from '../support/publish-jobs.js';
 import { freePort, startRegistry, type TestRegistry } from '../support/registry.js';
+import { ignoreProgress } from '../support/progress.js';
 
 describe('base images: built only when the registry lacks them with the same input checksum', () => {
   let registry: TestRegistry;
@@ -71,7 +72,7 @@ describe('base images: built only when the registry lacks them with the same inp
     expect(branch.stdout).toContain(
       `base image runtime (arm64): copied ${registry.host}/hpc/spacktainers/base/runtime:latest-arm64 to ${registry.host}/hpc/spacktainers/base/runtime:feature-x-arm64`,
     );
-    const client = new RegistryClient(registry.host);
+    const client = new RegistryClient(registry.host, ignoreProgress);
     const [main, copy] = await Promise.all(['latest-amd64', 'feature-x-amd64'].map((tag) => client.image('hpc/spacktainers/base/builder', tag, 'amd64')));
     expect(copy?.digest).toBe(main?.digest);
     // The next pipeline of the branch finds its own tags.
@@ -83,7 +84,10 @@ describe('base images: built only when the registry lacks them with the same inp
     await cp(path.join(REPO_ROOT, 'container_definitions'), path.join(other, 'container_definitions'), { recursive: true });
     const run = await runCli(['create-jobs'], other, { SPACKTAINERS_REGISTRY_HOST: `127.0.0.1:${await freePort()}` });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^127\.0\.0\.1:\d+: cannot reach http:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
+    // The command's stderr has each retry, then the error that ends them.
+    const lines = run.stderr.trimEnd().split('\n');
+    for (const retry of lines.slice(0, -1)) expect(retry).toMatch(/: attempt [12]\/3 failed \(connect ECONNREFUSED 127\.0\.0\.1:\d+\); retrying in \d+\.\d s$/);
+    expect(lines.at(-1)).toMatch(/^127\.0\.0\.1:\d+: cannot reach http:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
     await expect(readdir(path.join(other, 'generated'))).rejects.toThrow();
   });
 

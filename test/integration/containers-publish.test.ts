@@ -13,6 +13,7 @@ import { pushTestImage, startRegistry, type TestRegistry } from '../support/regi
 import { startS3, type TestS3 } from '../support/s3.js';
 import { secretLeaks } from '../support/secrets.js';
 import { changeADependency } from '../support/spack-lock.js';
+import { ignoreProgress } from '../support/progress.js';
 
 /** Values of the secrets in the CI variables: none may appear in anything generated. */
 const SECRETS = {
@@ -52,7 +53,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
 
   const fetchLabels = async (reference: string) => {
     const [repository, tag] = reference.slice(registry.host.length + 1).split(':') as [string, string];
-    return (await new RegistryClient(registry.host).image(repository, tag, 'amd64'))!.labels;
+    return (await new RegistryClient(registry.host, ignoreProgress).image(repository, tag, 'amd64'))!.labels;
   };
 
   // Each test gets its own servers and project: none depends on what another published.
@@ -204,7 +205,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
     );
     expect(run.stdout).toContain('copied from the default branch: ubuntu-tools/ubuntu-tools-24.04.sif -> ubuntu-tools/ubuntu-tools-24.04__feature-same.sif');
     expect(jobNames(await readFile(generated('amd64/containers/containers.yml'), 'utf8'))).toEqual(['nothing-to-publish']);
-    const client = new RegistryClient(registry.host);
+    const client = new RegistryClient(registry.host, ignoreProgress);
     expect(await client.digest('hpc/spacktainers/numpy', '1.26.1__feature-same')).toBe(await client.digest('hpc/spacktainers/numpy', '1.26.1'));
     const sif = await s3.client.send(new HeadObjectCommand({ Bucket: 'spacktainers-sif', Key: 'numpy/numpy-1.26.1__feature-same.sif' }));
     expect(sif.Metadata).toEqual((await s3.client.send(new HeadObjectCommand({ Bucket: 'spacktainers-sif', Key: 'numpy/numpy-1.26.1.sif' }))).Metadata);

@@ -5,6 +5,7 @@ import { artifactFiles, latestSuccessfulPipeline } from '../../generator/io/gitl
 import { gitlabProject, type GitlabProject } from '../../generator/io/gitlab/client.js';
 import { loadSettings } from '../../generator/app/project.js';
 import { artifactsZip, FakeGitlab, TOKEN } from '../support/gitlab-server.js';
+import { collectedProgress } from '../support/progress.js';
 import { REPO_ROOT } from '../support/project.js';
 
 const lockText = (env: string) => readFileSync(path.join(REPO_ROOT, 'fixtures/spack', env, 'spack.lock'));
@@ -14,6 +15,7 @@ describe('GitLab artifacts of other pipelines', () => {
   const gitlab = new FakeGitlab();
   let apiUrl: string;
   let project: GitlabProject;
+  let progress: ReturnType<typeof collectedProgress>;
 
   beforeAll(async () => {
     apiUrl = await gitlab.start();
@@ -23,7 +25,8 @@ describe('GitLab artifacts of other pipelines', () => {
   beforeEach(async () => {
     Object.assign(gitlab, { pipelines: [], jobs: new Map(), bridges: new Map(), faults: [], requests: [] });
     const settings = await loadSettings(path.join(REPO_ROOT, 'settings.yaml'), {});
-    project = gitlabProject(settings, gitlab.ciVariables(apiUrl), { attempts: 4, baseDelayMs: 1 });
+    progress = collectedProgress();
+    project = gitlabProject(settings, gitlab.ciVariables(apiUrl), progress.log, { attempts: 4, baseDelayMs: 1 });
     gitlab.pipelines.push(
       { id: 300, ref: 'main', status: 'failed' },
       { id: 200, ref: 'main', status: 'success' },
@@ -91,6 +94,11 @@ describe('GitLab artifacts of other pipelines', () => {
     const files = await artifactFiles(project, 200, { bridges: [], job: 'spack-generate:amd64' }, isLock);
     expect(files).toHaveLength(2);
     expect(gitlab.requests.filter((r) => r.path.endsWith('/jobs/2101/artifacts'))).toHaveLength(2);
+    // Gitbeaker retries the 429 and the 502 itself, without a word; ours are the 503 and the 500.
+    expect(progress.lines).toEqual([
+      expect.stringMatching(/^list the jobs of pipeline #200: attempt 1\/4 failed \(HTTP 503 injected fault\); retrying in \d+\.\d s$/),
+      expect.stringMatching(/^list the jobs of pipeline #200: attempt 2\/4 failed \(HTTP 500 injected fault\); retrying in \d+\.\d s$/),
+    ]);
   });
 
   it('gives up after the last attempt, naming the call', async () => {
@@ -130,6 +138,6 @@ describe('GitLab artifacts of other pipelines', () => {
     await latestSuccessfulPipeline(project, 'main');
     expect(gitlab.requests.every((r) => !r.query.toString().includes(TOKEN))).toBe(true);
     const settings = await loadSettings(path.join(REPO_ROOT, 'settings.yaml'), {});
-    expect(() => gitlabProject(settings, { CI_API_V4_URL: apiUrl, CI_PROJECT_ID: '42' })).toThrow('the CI variable GITLAB_API_TOKEN is not set');
+    expect(() => gitlabProject(settings, { CI_API_V4_URL: apiUrl, CI_PROJECT_ID: '42' }, progress.log)).toThrow('the CI variable GITLAB_API_TOKEN is not set');
   });
 });

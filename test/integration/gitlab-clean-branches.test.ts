@@ -11,6 +11,7 @@ import { FakeGitlab } from '../support/gitlab-server.js';
 import { makeProject } from '../support/project.js';
 import { pushTestImage, startRegistry, type TestRegistry } from '../support/registry.js';
 import { startS3, type TestS3 } from '../support/s3.js';
+import { ignoreProgress } from '../support/progress.js';
 
 describe('which names belong to deleted branches', () => {
   const kept = keptBranches('main', { names: ['main', 'feature/ok', 'fix'], protectedPatterns: ['main', 'release/*'] });
@@ -80,7 +81,7 @@ describe('gitlab clean-branches against docker-registry and s3rver', () => {
     expect(dry.stderr).toBe('');
     expect(dry.stdout).toContain('would delete 2 tags and 1 SIF files of deleted branches (2 branches exist)');
     expect(dry.stdout).toContain('kept hpc/spacktainers/base/builder:latest__retagged: same manifest as latest');
-    const store = new RegistryClient(registry.host);
+    const store = new RegistryClient(registry.host, ignoreProgress);
     expect(await store.tags(repo)).toHaveLength(7);
 
     const run = await runCli(args, project, env);
@@ -132,6 +133,6 @@ describe('gitlab clean-branches against docker-registry and s3rver', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain(`deleted ${repo}:latest__old-a (branch old-a)`);
     expect(run.stdout).toContain(`deleted ${repo}:latest__old-b (branch old-b)`);
-    expect(await new RegistryClient(registry.host).tags(repo)).toEqual(['latest']);
+    expect(await new RegistryClient(registry.host, ignoreProgress).tags(repo)).toEqual(['latest']);
   });
 });

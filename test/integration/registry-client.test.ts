@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../generator/io/registry/client.js';
 import { parseImageReference, registryEndpoint } from '../../generator/io/registry/reference.js';
 import { pushTestImage, pushTestIndex, startRegistry, startTokenAuthProxy, type TestRegistry } from '../support/registry.js';
+import { ignoreProgress } from '../support/progress.js';
 
 describe('image references', () => {
   it('splits registry, repository and tag or digest the way Docker reads them', () => {
@@ -29,7 +30,7 @@ describe('RegistryClient against docker-registry', () => {
       { digest: amd, arch: 'amd64' },
       { digest: arm, arch: 'arm64' },
     ]);
-    const client = new RegistryClient(registry.host);
+    const client = new RegistryClient(registry.host, ignoreProgress);
     expect(await client.image('hpc/tool', '1.0', 'amd64')).toEqual({ digest: amd, labels: { 'org.spacktainers.x': 'a' } });
     expect(await client.image('hpc/tool', 'multi', 'arm64')).toEqual({ digest: list, labels: { 'org.spacktainers.x': 'b' } });
     expect(await client.image('hpc/tool', 'missing', 'amd64')).toBeUndefined();
@@ -39,7 +40,7 @@ describe('RegistryClient against docker-registry', () => {
 
   it('re-tags a manifest keeping its digest', async () => {
     const digest = await pushTestImage(registry.endpoint, 'hpc/copy', 'latest-amd64');
-    const client = new RegistryClient(registry.host);
+    const client = new RegistryClient(registry.host, ignoreProgress);
     await client.putManifest('hpc/copy', 'branch-amd64', (await client.manifest('hpc/copy', 'latest-amd64'))!);
     expect((await client.image('hpc/copy', 'branch-amd64', 'amd64'))?.digest).toBe(digest);
   });
@@ -49,15 +50,15 @@ describe('RegistryClient against docker-registry', () => {
     const proxy = await startTokenAuthProxy(registry.endpoint, credentials);
     try {
       const digest = await pushTestImage(registry.endpoint, 'hpc/private', '2.0', { labels: { a: 'b' } });
-      const client = new RegistryClient(proxy.host, credentials);
+      const client = new RegistryClient(proxy.host, ignoreProgress, credentials);
       expect(await client.image('hpc/private', '2.0', 'amd64')).toEqual({ digest, labels: { a: 'b' } });
       const basic = Buffer.from('ci-user:s3cr3t-password').toString('base64');
       const withCredentials = proxy.requests.filter((r) => r.authorization?.includes(basic));
       expect(withCredentials.map((r) => r.url.split('?')[0])).toEqual(['/token']);
       expect(proxy.requests.some((r) => r.url.includes('s3cr3t'))).toBe(false);
-      await expect(new RegistryClient(proxy.host, { username: 'ci-user', password: 'wrong' }).image('hpc/private', '2.0', 'amd64')).rejects.toThrow(
-        /token service http:\/\/127\.0\.0\.1:\d+\/token answered 401$/,
-      );
+      await expect(
+        new RegistryClient(proxy.host, ignoreProgress, { username: 'ci-user', password: 'wrong' }).image('hpc/private', '2.0', 'amd64'),
+      ).rejects.toThrow(/token service http:\/\/127\.0\.0\.1:\d+\/token answered 401$/);
     } finally {
       await proxy.stop();
     }

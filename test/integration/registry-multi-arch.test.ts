@@ -5,6 +5,7 @@ import { RegistryClient } from '../../generator/io/registry/client.js';
 import { runCli } from '../support/cli.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';
 import { pushTestImage, startRegistry, type TestRegistry } from '../support/registry.js';
+import { ignoreProgress } from '../support/progress.js';
 
 describe('multi-arch-manifests joins the architectures of a container under its plain tag (docker-registry)', () => {
   let registry: TestRegistry;
@@ -33,7 +34,7 @@ describe('multi-arch-manifests joins the architectures of a container under its 
     expect(run.code).toBe(0);
     return run.stdout.trim();
   };
-  const labelsFor = async (arch: string) => (await new RegistryClient(registry.host).image(repository, '1.26.1', arch))?.labels;
+  const labelsFor = async (arch: string) => (await new RegistryClient(registry.host, ignoreProgress).image(repository, '1.26.1', arch))?.labels;
 
   it('leaves the tag alone while an architecture has not published yet', async () => {
     expect(await join()).toBe(`${registry.host}/${repository}:1.26.1 (amd64=1.26.1, arm64=1.26.1-arm64): incomplete`);
@@ -42,7 +43,7 @@ describe('multi-arch-manifests joins the architectures of a container under its 
   it('joins both images once both are there; a pull of either architecture finds its own', async () => {
     await pushTestImage(registry.endpoint, repository, '1.26.1-arm64', { arch: 'arm64', labels: { built: 'arm64 1' } });
     expect(await join()).toMatch(/: joined$/);
-    const index = await new RegistryClient(registry.host).manifest(repository, '1.26.1');
+    const index = await new RegistryClient(registry.host, ignoreProgress).manifest(repository, '1.26.1');
     expect(index?.mediaType).toBe('application/vnd.oci.image.index.v1+json');
     expect(index?.body.manifests?.map((m) => m.platform?.architecture)).toEqual(['amd64', 'arm64']);
     expect(await labelsFor('amd64')).toEqual({ built: 'amd64 1' });

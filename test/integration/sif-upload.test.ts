@@ -3,11 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RETRY } from '../../generator/io/retry.js';
 import { s3Client } from '../../generator/io/s3/client.js';
 import { uploadSif } from '../../generator/app/sif-upload.js';
 import { SifBucket } from '../../generator/io/s3/sif-bucket.js';
 import { sifObjectKey } from '../../generator/sif/store.js';
 import { runCli } from '../support/cli.js';
+import { ignoreProgress } from '../support/progress.js';
 import { makeProject } from '../support/project.js';
 import { startS3, TEST_CREDENTIALS, type TestS3 } from '../support/s3.js';
 
@@ -35,6 +37,7 @@ describe('SIF upload to S3 (s3rver)', () => {
     const client = s3Client(
       { endpoint: s3.endpoint, region: 'us-east-1', accessKeyVariable: 'KEY', secretKeyVariable: 'SECRET' },
       { KEY: TEST_CREDENTIALS.accessKeyId, SECRET: TEST_CREDENTIALS.secretAccessKey },
+      { policy: DEFAULT_RETRY, log: ignoreProgress },
     );
     const commands: string[] = [];
     client.middlewareStack.add(

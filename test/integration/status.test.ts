@@ -12,6 +12,7 @@ import { runBuildJobs, runPublishJobs } from '../support/publish-jobs.js';
 import { pushTestImage, startRegistry, type TestRegistry } from '../support/registry.js';
 import { startS3, type TestS3 } from '../support/s3.js';
 import { changeADependency } from '../support/spack-lock.js';
+import { ignoreProgress } from '../support/progress.js';
 
 describe('status and module publishing (docker-registry and s3rver)', () => {
   let registry: TestRegistry;
@@ -73,7 +74,7 @@ describe('status and module publishing (docker-registry and s3rver)', () => {
   it('finds every container once its pipeline published it, with the pipeline that built it', async () => {
     await publishAmd64();
     // The build job also labels the image with its pipeline (a value only GitLab knows).
-    const numpy = (await new RegistryClient(registry.host).image('hpc/spacktainers/numpy', '1.26.1', 'amd64'))!;
+    const numpy = (await new RegistryClient(registry.host, ignoreProgress).image('hpc/spacktainers/numpy', '1.26.1', 'amd64'))!;
     const builtBy = 'https://gitlab.example.org/hpc/spacktainers/-/pipelines/42';
     await pushTestImage(registry.endpoint, 'hpc/spacktainers/numpy', '1.26.1', {
       labels: { ...numpy.labels, 'org.spacktainers.pipeline-url': builtBy },

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { RegistryClient } from '../../generator/io/registry/client.js';
 import { runCli } from './cli.js';
 import { pushTestImage, type TestRegistry } from './registry.js';
+import { ignoreProgress } from './progress.js';
 
 type Jobs = Record<string, { stage?: string; timeout?: string; script?: string[] }>;
 
@@ -66,7 +67,7 @@ export async function runPublishJobs(registry: TestRegistry, project: string, en
   await runBuildJobs(registry.endpoint, registry.host, text);
   const labelsOf = async (reference: string) => {
     const [repository, tag] = reference.slice(registry.host.length + 1).split(':') as [string, string];
-    return (await new RegistryClient(registry.host).image(repository, tag, 'amd64'))!.labels;
+    return (await new RegistryClient(registry.host, ignoreProgress).image(repository, tag, 'amd64'))!.labels;
   };
   const sifDir = await mkdtemp(path.join(tmpdir(), 'spacktainers-sif-job-'));
   try {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The layers of docs/architecture.md, checked on the source: `cli → app → {domain, io}`, io
- * knows the domain's types, the domain knows none of them and touches no file, network or process.
+ * knows the domain's types, the domain knows none of them and touches no file, network or process,
+ * and only cli reads the environment or writes to stdout and stderr.
  */
 const generator = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'generator');
 
@@ -134,6 +135,17 @@ describe('architecture', () => {
 
   it('reads the environment only in cli: app and io are handed it', () => {
     const offending = files.filter((file) => layerOf(file) !== 'cli' && /\bprocess\.env\b/.test(readFileSync(file, 'utf8'))).map(shown);
+    expect(offending).toEqual([]);
+  });
+
+  it("writes to stdout and stderr only in cli: app is handed the command's Terminal, io a ProgressSink", () => {
+    const offending: string[] = [];
+    for (const file of files) {
+      if (layerOf(file) === 'cli') continue;
+      const source = readFileSync(file, 'utf8');
+      for (const stream of new Set(source.match(/\bprocess\.std(?:out|err)\b/g))) offending.push(`${shown(file)} uses ${stream}`);
+      if (/\bconsole\.\w+\(/.test(source)) offending.push(`${shown(file)} writes to the console`);
+    }
     expect(offending).toEqual([]);
   });
 });

@@ -10,25 +10,26 @@ const MARKER_TEXT = 'Written by spacktainers, which replaces this folder as a wh
 
 /**
  * Check a folder a command will write, before anything is computed or looked up. It must lie in
- * the project folder (the current folder: GitLab finds artifacts relative to it), not be it, not
- * hold or lie in `inputs` (definitions, settings, sources the command reads, the project's own),
- * and, if it exists, be empty or one spacktainers wrote.
+ * the project folder `project` (GitLab finds artifacts relative to it), not be it, not hold or
+ * lie in `inputs` (definitions, settings, sources the command reads, the project's own), and, if
+ * it exists, be empty or one spacktainers wrote.
  */
-export async function checkOutputFolder(option: string, value: string, inputs: string[]): Promise<OutputFolder> {
+export async function checkOutputFolder(option: string, value: string, inputs: string[], project: string): Promise<OutputFolder> {
+  const root = path.resolve(project);
   const target = path.resolve(value);
-  const relative = path.relative(process.cwd(), target);
+  const relative = path.relative(root, target);
   const instead = 'give a folder of its own inside the project, e.g. generated';
   if (relative === '') throw SpacktainersError.input({ option }, `${value} is the project folder itself; ${instead}`);
   if (relative.startsWith('..') || path.isAbsolute(relative)) {
     throw SpacktainersError.input({ option }, `${value} is outside the project folder (the current folder), where GitLab cannot find artifacts; ${instead}`);
   }
   for (const input of new Set(inputs.map((p) => path.resolve(p)))) {
-    const shown = path.relative(process.cwd(), input) || '.';
+    const shown = path.relative(root, input) || '.';
     if (contains(target, input)) throw SpacktainersError.input({ option }, `${value} would replace ${shown}, which spacktainers reads; ${instead}`);
     if (contains(input, target)) throw SpacktainersError.input({ option }, `${value} is inside ${shown}, which spacktainers reads; ${instead}`);
   }
   const folder = { path: relative.split(path.sep).join('/'), option };
-  await assertReplaceable(folder);
+  await assertReplaceable(folder, project);
   return folder;
 }
 
@@ -38,9 +39,9 @@ function contains(outer: string, inner: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
-/** Replacing a folder is safe when it is missing, empty, or carries the marker. */
-async function assertReplaceable(folder: OutputFolder): Promise<void> {
-  const target = path.resolve(folder.path);
+/** Replacing a folder (of the project folder `project`) is safe when it is missing, empty, or carries the marker. */
+async function assertReplaceable(folder: OutputFolder, project: string): Promise<void> {
+  const target = path.resolve(project, folder.path);
   const found = await stat(target).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
@@ -58,12 +59,12 @@ async function assertReplaceable(folder: OutputFolder): Promise<void> {
 }
 
 /**
- * Write a whole output folder or nothing: everything is written to a new hidden sibling folder
- * and swapped into place by renames, so that the folder is at any moment the old output or the
- * new one, and a failure leaves the old one.
+ * Write a whole output folder (`folder.path` in the project folder `project`) or nothing:
+ * everything is written to a new hidden sibling folder and swapped into place by renames, so that
+ * the folder is at any moment the old output or the new one, and a failure leaves the old one.
  */
-export async function writeOutputFolder(folder: OutputFolder, files: OutputFile[]): Promise<void> {
-  const target = path.resolve(folder.path);
+export async function writeOutputFolder(folder: OutputFolder, files: OutputFile[], project: string): Promise<void> {
+  const target = path.resolve(project, folder.path);
   await mkdir(path.dirname(target), { recursive: true });
   const staging = await mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.new-`));
   const previous = `${staging}.old`;
@@ -74,7 +75,7 @@ export async function writeOutputFolder(folder: OutputFolder, files: OutputFile[
       await mkdir(path.dirname(destination), { recursive: true });
       await writeFile(destination, file.text, { mode: file.mode });
     }
-    await assertReplaceable(folder);
+    await assertReplaceable(folder, project);
     const replacing = await rename(target, previous).then(
       () => true,
       (error: NodeJS.ErrnoException) => {

@@ -1,7 +1,7 @@
 import { Gitlab, GitbeakerRequestError, GitbeakerRetryError } from '@gitbeaker/rest';
 import type { Settings } from '../../settings/settings.js';
 import { SpacktainersError } from '../../errors.js';
-import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
+import { connectionFailureKind, DEFAULT_RETRY, failureMessage, withRetry, type FailureKind, type ProgressSink, type RetryPolicy } from '../retry.js';
 
 export type GitlabApi = Gitlab;
 
@@ -11,19 +11,14 @@ export interface GitlabProject {
   projectId: string;
   retry: RetryPolicy;
   /** Where retries are reported, one line each. */
-  log: (line: string) => void;
+  log: ProgressSink;
 }
 
 /**
  * Connect from GitLab's predefined CI variables (CI_API_V4_URL, CI_PROJECT_ID) and the token
  * in the CI variable named by `gitlab.tokenVariable`. The token is only ever put in a header.
  */
-export function gitlabProject(
-  settings: Settings,
-  environment: NodeJS.ProcessEnv,
-  retry: RetryPolicy = DEFAULT_RETRY,
-  log: (line: string) => void = toStderr,
-): GitlabProject {
+export function gitlabProject(settings: Settings, environment: NodeJS.ProcessEnv, log: ProgressSink, retry: RetryPolicy = DEFAULT_RETRY): GitlabProject {
   const variable = (name: string) => {
     const value = environment[name];
     if (!value) throw new SpacktainersError('service', `the CI variable ${name} is not set (the GitLab API needs it)`);

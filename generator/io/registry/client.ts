@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PublishedImage } from '../../registry/lookup.js';
 import { registryEndpoint } from './reference.js';
-import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
+import { connectionFailureKind, DEFAULT_RETRY, failureMessage, withRetry, type FailureKind, type ProgressSink, type RetryPolicy } from '../retry.js';
 import { SpacktainersError } from '../../errors.js';
 
 export interface RegistryCredentials {
@@ -50,12 +50,13 @@ export class RegistryClient {
 
   constructor(
     readonly registry: string,
+    /** Where retries are reported, one line each. */
+    private readonly log: ProgressSink,
     private readonly credentials?: RegistryCredentials,
     private readonly fetchImpl: typeof fetch = fetch,
     /** Where its API is served, when not where the host name says (see registryEndpoint). */
     private readonly endpoint = registryEndpoint(registry),
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
-    private readonly log: (line: string) => void = toStderr,
   ) {}
 
   /** The digest a tag points to (a HEAD request, which registries do not rate-limit), if any. */

@@ -3,13 +3,14 @@ import { parseImageReference } from './reference.js';
 import type { Settings } from '../../settings/settings.js';
 import { SpacktainersError } from '../../errors.js';
 import { RegistryClient, type RegistryCredentials } from './client.js';
+import type { ProgressSink } from '../retry.js';
 
 /**
  * Registries as named in the settings, with credentials read from the CI variables the
  * settings name (the project registry and Docker Hub); any other registry (a `.def`'s
- * `From:`) is asked anonymously.
+ * `From:`) is asked anonymously. Retries are reported to `log`.
  */
-export function registryLookup(settings: Settings, environment: NodeJS.ProcessEnv, fetchImpl: typeof fetch = fetch): ImageLookup {
+export function registryLookup(settings: Settings, environment: NodeJS.ProcessEnv, log: ProgressSink, fetchImpl: typeof fetch = fetch): ImageLookup {
   const credentialVariables = new Map<string, CredentialVariables>([
     [settings.registry.host, settings.registry],
     [settings.dockerHub.host, settings.dockerHub],
@@ -18,7 +19,7 @@ export function registryLookup(settings: Settings, environment: NodeJS.ProcessEn
   const client = (registry: string) => {
     let existing = clients.get(registry);
     if (!existing) {
-      existing = new RegistryClient(registry, registryCredentials(credentialVariables.get(registry), environment), fetchImpl);
+      existing = new RegistryClient(registry, log, registryCredentials(credentialVariables.get(registry), environment), fetchImpl);
       clients.set(registry, existing);
     }
     return existing;
@@ -62,10 +63,10 @@ export function registryLookup(settings: Settings, environment: NodeJS.ProcessEn
 
 /**
  * The settings' project registry (`registry.host`, or the API at `endpoint`), with the
- * credentials in the CI variables the settings name.
+ * credentials in the CI variables the settings name; retries are reported to `log`.
  */
-export function projectRegistryClient(settings: Settings, environment: NodeJS.ProcessEnv, endpoint?: string): RegistryClient {
-  return new RegistryClient(settings.registry.host, registryCredentials(settings.registry, environment), fetch, endpoint);
+export function projectRegistryClient(settings: Settings, environment: NodeJS.ProcessEnv, log: ProgressSink, endpoint?: string): RegistryClient {
+  return new RegistryClient(settings.registry.host, log, registryCredentials(settings.registry, environment), fetch, endpoint);
 }
 
 /** The names of the CI variables holding a registry's user name and password. */

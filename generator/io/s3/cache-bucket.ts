@@ -2,7 +2,7 @@ import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObject
 import { RETRYABLE_S3_CODES, s3Call, s3Client, type S3Connection } from './client.js';
 import type { Bucket, ListedObject } from '../../cache/bucket.js';
 import { SpacktainersError } from '../../errors.js';
-import { DEFAULT_RETRY, pauseBeforeRetry, toStderr, type RetryPolicy } from '../retry.js';
+import { DEFAULT_RETRY, pauseBeforeRetry, type ProgressSink, type RetryPolicy } from '../retry.js';
 
 /** S3 refuses more keys than this in one DeleteObjects request. */
 export const DELETE_BATCH = 1000;
@@ -13,8 +13,9 @@ export class S3Bucket implements Bucket {
   constructor(
     private readonly client: S3Client,
     private readonly name: string,
+    /** Where retries are reported, one line each. */
+    private readonly log: ProgressSink,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
-    private readonly log: (line: string) => void = toStderr,
   ) {}
 
   async list(prefix: string, options: { delimiter?: string } = {}): Promise<ListedObject[]> {
@@ -90,5 +91,5 @@ export class S3Bucket implements Bucket {
 
 /** A client for the build-cache bucket, whose calls S3Bucket retries, counts and backs off itself. */
 export function buildCacheClient(connection: S3Connection, environment: NodeJS.ProcessEnv): S3Client {
-  return s3Client(connection, environment, { retry: false });
+  return s3Client(connection, environment, false);
 }

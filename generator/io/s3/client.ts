@@ -1,6 +1,6 @@
 import { S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
 import { SpacktainersError } from '../../errors.js';
-import { connectionFailureKind, DEFAULT_RETRY, failureMessage, toStderr, withRetry, type FailureKind, type RetryPolicy } from '../retry.js';
+import { connectionFailureKind, failureMessage, withRetry, type FailureKind, type ProgressSink, type RetryPolicy } from '../retry.js';
 
 /** Where an S3 client connects, as settings `s3` (or a command's options) say. */
 export interface S3Connection {
@@ -32,10 +32,8 @@ function describeS3Failure(error: unknown): string {
 /** How an S3 call is retried and where its progress lines go. */
 export interface S3Retry {
   policy: RetryPolicy;
-  log: (line: string) => void;
+  log: ProgressSink;
 }
-
-export const DEFAULT_S3_RETRY: S3Retry = { policy: DEFAULT_RETRY, log: toStderr };
 
 /**
  * One S3 call under the shared retry policy; its last failure becomes one line naming the bucket
@@ -64,7 +62,7 @@ export async function s3Call<T>(bucket: string, what: string, operation: () => P
  * implementation serves. Every command goes through s3Call (the SDK's own silent retries are
  * off), unless `retry` is false for a caller that wraps its calls itself.
  */
-export function s3Client(connection: S3Connection, environment: NodeJS.ProcessEnv, options: { retry?: S3Retry | false } = {}): S3Client {
+export function s3Client(connection: S3Connection, environment: NodeJS.ProcessEnv, retry: S3Retry | false): S3Client {
   const accessKeyId = environment[connection.accessKeyVariable];
   const secretAccessKey = environment[connection.secretKeyVariable];
   const client = new S3Client({
@@ -74,7 +72,6 @@ export function s3Client(connection: S3Connection, environment: NodeJS.ProcessEn
     ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
     maxAttempts: 1,
   });
-  const retry = options.retry ?? DEFAULT_S3_RETRY;
   if (retry) {
     // Outermost, so a retry signs again; bodies reach commands as buffers (lib-storage cuts a
     // file into parts), so a command can be sent twice.

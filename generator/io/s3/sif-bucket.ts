@@ -4,6 +4,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Settings } from '../../settings/settings.js';
 import type { SifLookup, SifStore } from '../../sif/store.js';
 import { s3Client } from './client.js';
+import { DEFAULT_RETRY, type ProgressSink } from '../retry.js';
 import { SpacktainersError } from '../../errors.js';
 
 /** S3 copies an object in one request up to 5 GiB; larger SIFs are converted again instead. */
@@ -16,9 +17,9 @@ export class SifBucket implements SifLookup, SifStore {
     readonly name: string,
   ) {}
 
-  /** The settings' `s3.sifBucket`, with the credentials in the CI variables the settings name. */
-  static fromSettings(settings: Settings, environment: NodeJS.ProcessEnv): SifBucket {
-    return new SifBucket(s3Client(settings.s3, environment), settings.s3.sifBucket);
+  /** The settings' `s3.sifBucket`, with the credentials in the CI variables the settings name; retries are reported to `log`. */
+  static fromSettings(settings: Settings, environment: NodeJS.ProcessEnv, log: ProgressSink): SifBucket {
+    return new SifBucket(s3Client(settings.s3, environment, { policy: DEFAULT_RETRY, log }), settings.s3.sifBucket);
   }
 
   async metadata(key: string): Promise<Record<string, string> | undefined> {

@@ -31,7 +31,9 @@ export class MergeRequestNoteCommand extends SpacktainersCommand {
   dryRun = Option.Boolean('--dry-run', false, { description: 'Print the note instead of posting it' });
 
   async run(): Promise<number> {
-    this.context.stdout.write(await mergeRequestNote({ settings: this.settings, generated: this.generated, dryRun: this.dryRun }, this.context.env));
+    this.context.stdout.write(
+      await mergeRequestNote({ settings: this.settings, generated: this.generated, dryRun: this.dryRun }, this.context.env, this.context),
+    );
     return 0;
   }
 }

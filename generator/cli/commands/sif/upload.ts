@@ -37,7 +37,9 @@ export class SifUploadCommand extends SpacktainersCommand {
       if (!match) throw optionValueError({ option: '--metadata', key: entry }, 'expected key=value with a lowercase key of letters, digits and -');
       metadata[match[1]!] = match[2]!;
     }
-    this.context.stdout.write(await uploadSifFromSettings({ settings: this.settings, file: this.file, key: this.key, metadata }, this.context.env));
+    this.context.stdout.write(
+      await uploadSifFromSettings({ settings: this.settings, file: this.file, key: this.key, metadata }, this.context.env, this.context),
+    );
     return 0;
   }
 }
