@@ -107,3 +107,27 @@ export function throwIfAny(errors: readonly SpacktainersError[]): void {
   if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw SpacktainersError.all(errors);
 }
+
+// What a Node error says, beneath whatever wrapped it: the adapters read it to decide on a retry
+// and to word their errors, and the one handler to print an error that no adapter wrapped.
+
+/** The system error code (ECONNREFUSED, ENOTFOUND, ...) of a failure or of what caused it. */
+export function systemErrorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const errors = (current as { errors?: unknown }).errors;
+    // Node's fetch reports a host with several addresses as an AggregateError of their failures.
+    if (Array.isArray(errors) && errors.length > 0) return systemErrorCode(errors[0]);
+  }
+  return undefined;
+}
+
+/** The deepest message of a failure: Node's fetch says `fetch failed` and keeps the reason in `cause`. */
+export function failureMessage(error: unknown): string {
+  let message = error instanceof Error ? error.message : String(error);
+  for (let current = (error as { cause?: unknown }).cause, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current.message) message = current.message;
+  }
+  return message.split('\n', 1)[0]!;
+}

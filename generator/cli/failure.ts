@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { SpacktainersError } from '../errors.js';
+import { failureMessage, SpacktainersError, systemErrorCode } from '../errors.js';
 
 /** Exit codes: a failure the message explains, and a command line that does not parse. */
 export const EXIT_FAILURE = 1;
@@ -12,15 +12,6 @@ function isClipanionUsageError(error: unknown): boolean {
 
 function isUsageError(error: unknown): boolean {
   return isClipanionUsageError(error) || (error instanceof SpacktainersError && error.kind === 'usage');
-}
-
-/**
- * A Node error with its code (ENOENT, ENOTDIR, ERR_INVALID_URL ...) that no adapter wrapped: the
- * file system is called from every reader and writer, and Node's message names the path and the
- * call, so it is printed as a `system` error would be rather than as unexpected.
- */
-function isNodeError(error: unknown): boolean {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
 }
 
 function firstLine(error: unknown): string {
@@ -64,7 +55,9 @@ function problemLine(problem: SpacktainersError, command: string): string {
 export function failureLines(error: unknown, command: string): string {
   if (isClipanionUsageError(error)) return `${command}: ${usageProblem(error)} (see ${command} --help)`;
   if (error instanceof SpacktainersError) return error.problems.map((problem) => problemLine(problem, command)).join('\n');
-  if (isNodeError(error)) return `${command}: ${firstLine(error)}`;
+  // A Node error that no adapter wrapped (the file system is called from every reader and
+  // writer): its code names the failure and its deepest message the path or address.
+  if (systemErrorCode(error) !== undefined) return `${command}: ${failureMessage(error)}`;
   return unexpected(firstLine(error), command);
 }
 

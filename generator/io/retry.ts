@@ -1,3 +1,4 @@
+import { systemErrorCode } from '../errors.js';
 /**
  * The one retry policy of every outside service (S3, the GitLab API): exponential backoff with
  * jitter, one progress line per retry, and no retry of what another try cannot fix.
@@ -29,18 +30,6 @@ export type FailureKind = 'transient' | 'unreachable' | 'permanent';
 const PERMANENT_CODES = new Set(['ENOTFOUND', 'ERR_INVALID_URL', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT']);
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
-/** The system error code (ECONNREFUSED, ENOTFOUND, ...) of a failure or of what caused it. */
-export function systemErrorCode(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    const errors = (current as { errors?: unknown }).errors;
-    // Node's fetch reports a host with several addresses as an AggregateError of their failures.
-    if (Array.isArray(errors) && errors.length > 0) return systemErrorCode(errors[0]);
-  }
-  return undefined;
-}
-
 /** What a failed connection (no answer from the server) allows, or undefined when the server answered. */
 export function connectionFailureKind(error: unknown): FailureKind | undefined {
   const code = systemErrorCode(error);
@@ -48,15 +37,6 @@ export function connectionFailureKind(error: unknown): FailureKind | undefined {
   if (PERMANENT_CODES.has(code)) return 'permanent';
   if (UNREACHABLE_CODES.has(code)) return 'unreachable';
   return 'transient';
-}
-
-/** The deepest message of a failure: Node's fetch says `fetch failed` and keeps the reason in `cause`. */
-export function failureMessage(error: unknown): string {
-  let message = error instanceof Error ? error.message : String(error);
-  for (let current = (error as { cause?: unknown }).cause, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-    if (current.message) message = current.message;
-  }
-  return message.split('\n', 1)[0]!;
 }
 
 /** Where an adapter's progress lines go, one line at a time without its newline: a command's stderr, handed down from cli/. */

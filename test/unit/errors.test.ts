@@ -82,5 +82,8 @@ describe('one error type: SpacktainersError', () => {
     );
     const notADirectory = Object.assign(new Error("ENOTDIR: not a directory, mkdir '/dev/null/x'"), { code: 'ENOTDIR', syscall: 'mkdir' });
     expect(reported(notADirectory)).toEqual({ lines: [`${COMMAND}: ENOTDIR: not a directory, mkdir '/dev/null/x'`], code: 1 });
+    // undici ends a body cut mid-read with `terminated`, the socket's code and words in its cause.
+    const cut = new TypeError('terminated', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
+    expect(reported(cut)).toEqual({ lines: [`${COMMAND}: other side closed`], code: 1 });
   });
 });

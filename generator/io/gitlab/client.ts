@@ -1,7 +1,7 @@
 import { Gitlab, GitbeakerRequestError, GitbeakerRetryError } from '@gitbeaker/rest';
 import type { Settings } from '../../settings/settings.js';
-import { SpacktainersError } from '../../errors.js';
-import { connectionFailureKind, DEFAULT_RETRY, failureMessage, withRetry, type FailureKind, type ProgressSink, type RetryPolicy } from '../retry.js';
+import { SpacktainersError, failureMessage } from '../../errors.js';
+import { connectionFailureKind, DEFAULT_RETRY, withRetry, type FailureKind, type ProgressSink, type RetryPolicy } from '../retry.js';
 
 export type GitlabApi = Gitlab;
 

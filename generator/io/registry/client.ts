@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { PublishedImage } from '../../registry/lookup.js';
 import { registryEndpoint } from './reference.js';
-import { connectionFailureKind, DEFAULT_RETRY, failureMessage, withRetry, type FailureKind, type ProgressSink, type RetryPolicy } from '../retry.js';
-import { SpacktainersError } from '../../errors.js';
+import { connectionFailureKind, DEFAULT_RETRY, withRetry, type FailureKind, type ProgressSink, type RetryPolicy } from '../retry.js';
+import { SpacktainersError, failureMessage } from '../../errors.js';
 
 export interface RegistryCredentials {
   username: string;

@@ -1,6 +1,6 @@
 import { S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
-import { SpacktainersError } from '../../errors.js';
-import { connectionFailureKind, failureMessage, withRetry, type FailureKind, type ProgressSink, type RetryPolicy } from '../retry.js';
+import { SpacktainersError, failureMessage } from '../../errors.js';
+import { connectionFailureKind, withRetry, type FailureKind, type ProgressSink, type RetryPolicy } from '../retry.js';
 
 /** Where an S3 client connects, as settings `s3` (or a command's options) say. */
 export interface S3Connection {
