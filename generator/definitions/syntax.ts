@@ -72,5 +72,16 @@ function pathProblem(role: string, value: string, root: string): string | undefi
   return undefined;
 }
 
-/** `From:` of a Singularity definition: a registry image reference with a tag. */
-export const imageReference = /^([a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/;
+/** A registry host as an image reference names it: a domain name or IPv4 address, and an optional port. */
+const registryHostSource = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?';
+
+export const registryHost: StringShape = {
+  kind: 'string',
+  pattern: new RegExp(`^${registryHostSource}$`),
+  patternMeaning: 'a registry host (a domain name, optionally with ":port")',
+};
+
+/** `From:` of a Singularity definition: a registry image reference with a tag, as Docker's reference grammar reads it. */
+export const imageReference = new RegExp(
+  `^((?:${registryHostSource}/)?${repositoryComponent}(?:/${repositoryComponent})*):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$`,
+);

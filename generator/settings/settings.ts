@@ -2,7 +2,7 @@ import { SpacktainersError, throwIfAny } from '../errors.js';
 import { checkShape, isPlainObject, type ObjectShape, type Shape } from '../input/shape.js';
 import { YamlSource } from '../input/yaml-source.js';
 import { quoteValue } from '../input/quote.js';
-import { MAX_CONTAINER_NAME, repositoryPath } from '../definitions/syntax.js';
+import { MAX_CONTAINER_NAME, registryHost, repositoryPath } from '../definitions/syntax.js';
 
 export const ARCHITECTURES = ['amd64', 'arm64'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
@@ -54,12 +54,6 @@ const plainValue: Shape = {
   // Settings end up in generated scripts: keep them to characters with no shell meaning.
   pattern: /^[A-Za-z0-9_@%+=:,./~-]*$/,
   patternMeaning: 'a plain value (letters, digits and _@%+=:,./~- only)',
-};
-/** A registry host as an image reference names it: a domain name or IPv4 address, and a port. */
-const registryHost: Shape = {
-  kind: 'string',
-  pattern: /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?$/,
-  patternMeaning: 'a registry host (a domain name, optionally with ":port")',
 };
 /**
  * Most characters a registry takes in a repository's full name, host included (the distribution

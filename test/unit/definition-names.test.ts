@@ -69,6 +69,24 @@ describe('.def headers, read as Singularity reads them', () => {
     }
   });
 
+  it.each([
+    ['ubuntu:24.04', 'ubuntu', '24.04'],
+    ['docker.io/library/ubuntu:24.04', 'docker.io/library/ubuntu', '24.04'],
+    ['localhost:5000/hpc/a__b:1.0', 'localhost:5000/hpc/a__b', '1.0'],
+    ['Registry.Example.org/hpc/tools---x/y.z:v1_2-rc', 'Registry.Example.org/hpc/tools---x/y.z', 'v1_2-rc'],
+  ])('reads From: %s as Docker reads a reference', (reference, image, tag) => {
+    expect(parse(`Bootstrap: docker\nFrom: ${reference}\n`)).toMatchObject({ fromImage: image, fromTag: tag });
+  });
+
+  it.each(['ubuntu', 'ubuntu:', 'hpc/a..b:1', 'hpc/tools-:1', 'hpc/Tools:1', 'ubuntu@sha256:abc', 'ubuntu:24.04;id', ':1', 'host:5000/:1'])(
+    'rejects From: %s',
+    (reference) => {
+      expect(problemsOf(() => parse(`Bootstrap: docker\nFrom: ${reference}\n`))[0]).toContain(
+        `From: ${JSON.stringify(reference)} is not an image reference with a tag`,
+      );
+    },
+  );
+
   it('reads the image and tag of From:', () => {
     expect(parse('from:   docker.io/library/ubuntu:24.04  \nBootstrap: docker\n')).toMatchObject({ fromImage: 'docker.io/library/ubuntu', fromTag: '24.04' });
   });
