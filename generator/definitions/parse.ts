@@ -243,7 +243,8 @@ function strayHeaderKey(file: string, raw: string, line: number, section: string
   const stray = /^(\s*)(bootstrap|from)\s*:/i.exec(raw);
   if (!stray || section.toLowerCase() === '%help') return [];
   const [, indent = '', key = ''] = stray;
-  return [headerProblem(file, line, indent.length + 1, key, `is in ${section}: header keys come before the first %section`)];
+  const stage = key.toLowerCase() === 'bootstrap' ? ' (Singularity would start a second build stage here; spacktainers builds one)' : '';
+  return [headerProblem(file, line, indent.length + 1, key, `is in ${section}: header keys come before the first %section${stage}`)];
 }
 
 function headerProblem(file: string, line: number, column: number, key: string, problem: string): SpacktainersError {
