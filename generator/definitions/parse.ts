@@ -117,26 +117,40 @@ export function parseSpackDefinition(file: string, content: string, name: string
 }
 
 /**
- * A Singularity definition file. Only the header matters to us: `Bootstrap: docker` (or
- * docker-daemon/oras, any image source) and `From: image:tag`, whose tag is the version.
+ * A Singularity definition file. Only the header matters to us, read as Singularity reads it
+ * (apptainer's `pkg/build/types/parser/deffile.go`): the lines before the first `%section`,
+ * blank lines and `#` comments skipped, `Key: value` with the key in any case. It must say
+ * `Bootstrap: docker` and one `From: image:tag`, whose tag is the version.
  */
 export function parseCustomDefinition(file: string, text: string, name: string, arch: Architecture): CustomContainerDefinition {
   const errors = nameProblems(file, name);
-  const lines = text.split('\n');
-  const fromLine = lines.findIndex((line) => /^\s*From\s*:/i.test(line));
-  if (fromLine < 0) {
-    errors.push(SpacktainersError.input({ file, line: 1, column: 1, key: 'From' }, 'missing "From: image:tag" header'));
-    throwIfAny(errors);
-  }
-  const line = lines[fromLine] ?? '';
-  const reference = line.replace(/^\s*From\s*:\s*/i, '').trim();
-  const match = imageReference.exec(reference);
-  if (!match) {
-    const column = line.indexOf(reference) + 1;
+  const { header, problems } = readDefinitionHeader(file, text);
+  errors.push(...problems);
+  const bootstrap = header.get('bootstrap');
+  const from = header.get('from');
+  // A header line that is wrong or strayed below a section already says what is missing.
+  if (problems.length === 0 && !bootstrap) errors.push(headerProblem(file, 1, 1, 'Bootstrap', 'missing "Bootstrap: docker" header'));
+  if (bootstrap && !SUPPORTED_BOOTSTRAPS.includes(bootstrap.value)) {
     errors.push(
-      SpacktainersError.input(
-        { file, line: fromLine + 1, column, key: 'From' },
-        `${quoteValue(reference)} is not an image reference with a tag (e.g. "docker.io/library/ubuntu:22.04")`,
+      headerProblem(
+        file,
+        bootstrap.line,
+        bootstrap.valueColumn,
+        'Bootstrap',
+        `${quoteValue(bootstrap.value)} is not a bootstrap agent spacktainers builds from: use "docker" (a From: image in a registry, pinned by its digest)`,
+      ),
+    );
+  }
+  if (problems.length === 0 && !from) errors.push(headerProblem(file, 1, 1, 'From', 'missing "From: image:tag" header'));
+  const match = from ? imageReference.exec(from.value) : null;
+  if (from && !match) {
+    errors.push(
+      headerProblem(
+        file,
+        from.line,
+        from.valueColumn,
+        'From',
+        `${quoteValue(from.value)} is not an image reference with a tag (e.g. "docker.io/library/ubuntu:22.04")`,
       ),
     );
   }
@@ -144,8 +158,101 @@ export function parseCustomDefinition(file: string, text: string, name: string, 
   return { kind: 'custom', name, arch, file, fromImage: match![1]!, fromTag: match![2]!, text };
 }
 
+/**
+ * The bootstrap agents whose `From:` is an image in a registry: the SIF job builds it with
+ * `singularity build --fakeroot`, and the generator pins it by the digest the registry answers,
+ * so a new image under the same tag rebuilds the SIF. Singularity compares the value as written.
+ */
+const SUPPORTED_BOOTSTRAPS = ['docker'];
+
+/** The header keywords Singularity knows (`validHeaders`); `OtherURL<n>` is any number. */
+const HEADER_KEYWORDS = new Set([
+  'bootstrap',
+  'from',
+  'includecmd',
+  'mirrorurl',
+  'updateurl',
+  'osversion',
+  'include',
+  'library',
+  'registry',
+  'namespace',
+  'stage',
+  'product',
+  'user',
+  'regcode',
+  'productpgp',
+  'registerurl',
+  'modules',
+  'fingerprints',
+  'confurl',
+  'setopt',
+]);
+const HEADER_LINE = /^(\s*)([^\s:#]*)\s*:\s*(.*?)\s*$/;
+
+interface HeaderValue {
+  value: string;
+  line: number;
+  valueColumn: number;
+}
+
+/** What the header says, by lowercased key, with every problem found in the header and where header keys stray. */
+function readDefinitionHeader(file: string, text: string): { header: Map<string, HeaderValue>; problems: SpacktainersError[] } {
+  const header = new Map<string, HeaderValue>();
+  const problems: SpacktainersError[] = [];
+  let section: string | undefined;
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = index + 1;
+    const trimmed = raw.trim();
+    if (trimmed.startsWith('%')) section = trimmed.split(/\s/, 1)[0];
+    if (section !== undefined) {
+      problems.push(...strayHeaderKey(file, raw, line, section));
+      return;
+    }
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    // Singularity cuts a header line at its first "#".
+    const parts = HEADER_LINE.exec(raw.split('#', 1)[0]!);
+    if (!parts) {
+      problems.push(headerProblem(file, line, raw.indexOf(trimmed) + 1, '-', `${quoteValue(trimmed)} is not a "Key: value" header line`));
+      return;
+    }
+    const [, indent = '', key = '', value = ''] = parts;
+    const keyword = key.toLowerCase();
+    const where = { line, column: indent.length + 1, valueColumn: raw.indexOf(value, indent.length + key.length) + 1 };
+    if (!HEADER_KEYWORDS.has(keyword) && !/^otherurl\d+$/.test(keyword)) {
+      problems.push(headerProblem(file, line, where.column, key, `${quoteValue(key)} is not a header keyword Singularity knows`));
+      return;
+    }
+    const first = header.get(keyword);
+    if (first) {
+      problems.push(
+        headerProblem(file, line, where.column, key, `a second ${key} header: the first is on line ${first.line} (one image is built per definition)`),
+      );
+      return;
+    }
+    header.set(keyword, { value, line, valueColumn: where.valueColumn });
+  });
+  return { header, problems };
+}
+
+/**
+ * `Bootstrap:` or `From:` after the header is no header: Singularity reads the first as the start
+ * of another build stage and the second as a line of the section. `%help` is free text.
+ */
+function strayHeaderKey(file: string, raw: string, line: number, section: string): SpacktainersError[] {
+  const stray = /^(\s*)(bootstrap|from)\s*:/i.exec(raw);
+  if (!stray || section.toLowerCase() === '%help') return [];
+  const [, indent = '', key = ''] = stray;
+  const stage = key.toLowerCase() === 'bootstrap' ? ' (Singularity would start a second build stage here; spacktainers builds one)' : '';
+  return [headerProblem(file, line, indent.length + 1, key, `is in ${section}: header keys come before the first %section${stage}`)];
+}
+
+function headerProblem(file: string, line: number, column: number, key: string, problem: string): SpacktainersError {
+  return SpacktainersError.input({ file, line, column, ...(key === '-' ? {} : { key }) }, problem);
+}
+
+/** A container's name is its file's: a problem with it is reported at the file's start. */
 function nameProblems(file: string, name: string): SpacktainersError[] {
-  return containerName.pattern!.test(name)
-    ? []
-    : [SpacktainersError.input({ file, key: 'name' }, `${quoteValue(name)} is not ${containerName.patternMeaning}`)];
+  const problem = containerName.pattern!.test(name) ? containerName.check!(name) : `${quoteValue(name)} is not ${containerName.patternMeaning}`;
+  return problem ? [SpacktainersError.input({ file, line: 1, column: 1, key: 'name' }, problem)] : [];
 }

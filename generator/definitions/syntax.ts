@@ -8,11 +8,35 @@ import { quoteValue } from '../input/quote.js';
  * definition can never smuggle a command into a generated script.
  */
 
+/**
+ * One path component of an image repository, as the OCI distribution spec and Docker's
+ * `reference` grammar define it (GitLab's registry checks the same): runs of lowercase letters and
+ * digits joined by one ".", one or two "_", or any number of "-".
+ */
+const repositoryComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const componentInWords = 'lowercase letters and digits, separated by one ".", one or two "_", or any number of "-"';
+
+/** A repository path below a registry host: components joined by "/". */
+export const repositoryPath: StringShape = {
+  kind: 'string',
+  pattern: new RegExp(`^${repositoryComponent}(?:/${repositoryComponent})*$`),
+  patternMeaning: `a repository path a registry accepts: parts of ${componentInWords}, joined by "/"; each part starts and ends with a letter or digit`,
+};
+
+/**
+ * Longest container name: it is the last component of the image repository (whose full name,
+ * host included, a registry caps at 255 characters), and it is in job names, S3 keys and file
+ * names, so a bound known in advance lets the settings check the registry path once for all names.
+ */
+export const MAX_CONTAINER_NAME = 64;
+
 /** Container names become image repositories, tags, S3 keys and job names. */
 export const containerName: StringShape = {
   kind: 'string',
-  pattern: /^[a-z0-9][a-z0-9._-]{0,63}$/,
-  patternMeaning: 'a container name (lowercase letters, digits, ".", "_" and "-", starting with a letter or digit, at most 64 characters)',
+  pattern: new RegExp(`^${repositoryComponent}$`),
+  patternMeaning: `a container name a registry accepts: ${componentInWords}; it must start and end with a letter or digit`,
+  check: (value) =>
+    value.length > MAX_CONTAINER_NAME ? `${quoteValue(value)} is longer than the ${MAX_CONTAINER_NAME} characters a container name may have` : undefined,
 };
 
 /** Plain Spack spec syntax: `name@version +variant ~variant key=value %compiler ^dep arch=...`. */
@@ -48,5 +72,16 @@ function pathProblem(role: string, value: string, root: string): string | undefi
   return undefined;
 }
 
-/** `From:` of a Singularity definition: a registry image reference with a tag. */
-export const imageReference = /^([a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/;
+/** A registry host as an image reference names it: a domain name or IPv4 address, and an optional port. */
+const registryHostSource = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?';
+
+export const registryHost: StringShape = {
+  kind: 'string',
+  pattern: new RegExp(`^${registryHostSource}$`),
+  patternMeaning: 'a registry host (a domain name, optionally with ":port")',
+};
+
+/** `From:` of a Singularity definition: a registry image reference with a tag, as Docker's reference grammar reads it. */
+export const imageReference = new RegExp(
+  `^((?:${registryHostSource}/)?${repositoryComponent}(?:/${repositoryComponent})*):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$`,
+);

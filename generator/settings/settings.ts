@@ -2,6 +2,7 @@ import { SpacktainersError, throwIfAny } from '../errors.js';
 import { checkShape, isPlainObject, type ObjectShape, type Shape } from '../input/shape.js';
 import { YamlSource } from '../input/yaml-source.js';
 import { quoteValue } from '../input/quote.js';
+import { MAX_CONTAINER_NAME, registryHost, repositoryPath } from '../definitions/syntax.js';
 
 export const ARCHITECTURES = ['amd64', 'arm64'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
@@ -54,6 +55,12 @@ const plainValue: Shape = {
   pattern: /^[A-Za-z0-9_@%+=:,./~-]*$/,
   patternMeaning: 'a plain value (letters, digits and _@%+=:,./~- only)',
 };
+/**
+ * Most characters a registry takes in a repository's full name, host included (the distribution
+ * reference grammar's NameTotalLengthMax; Docker refuses longer names before asking the registry).
+ */
+const MAX_REPOSITORY_NAME = 255;
+
 /** Units GitLab's duration parser (ChronicDuration) reads, in seconds; months and years left out. */
 const DURATION_UNITS: Record<string, number> = Object.fromEntries(
   (
@@ -101,14 +108,14 @@ const obj = (fields: Record<string, Shape>, description?: string): ObjectShape =
 const architectureShape = obj({
   runnerTags: { kind: 'list', items: plainValue, minItems: 1, description: 'GitLab runner tags for this architecture.' },
   spackTarget: plainValue,
-  baseImages: obj(Object.fromEntries(BASE_IMAGES.map((b) => [b, plainValue]))),
+  baseImages: obj(Object.fromEntries(BASE_IMAGES.map((b) => [b, repositoryPath]))),
 });
 
 export const settingsShape: ObjectShape = obj(
   {
     defaultBranch: plainValue,
-    registry: obj({ host: plainValue, path: plainValue, userVariable: variableName, passwordVariable: variableName }),
-    dockerHub: obj({ host: plainValue, namespace: plainValue, userVariable: variableName, passwordVariable: variableName }),
+    registry: obj({ host: registryHost, path: repositoryPath, userVariable: variableName, passwordVariable: variableName }),
+    dockerHub: obj({ host: registryHost, namespace: repositoryPath, userVariable: variableName, passwordVariable: variableName }),
     s3: obj({
       endpoint: plainValue,
       region: plainValue,
@@ -167,7 +174,30 @@ export function parseSettings(file: string, content: string, environment: NodeJS
   const settings = value as Settings;
   applyOverrides(settings, environment, file);
   checkGracePeriod(settings, source);
+  checkRepositoryLengths(settings, source);
   return settings;
+}
+
+/**
+ * Every repository spacktainers pushes to is `<host>/<path>/<name>`: the registry and Docker Hub
+ * prefixes must leave room for the longest container name, and the base images must fit too.
+ */
+function checkRepositoryLengths(settings: Settings, source: YamlSource): void {
+  const tooLong = (key: string[], prefix: string, longest: number, what: string) =>
+    `${prefix}/`.length + longest > MAX_REPOSITORY_NAME
+      ? [
+          source.error(
+            key,
+            `${quoteValue(`${prefix}/`)} plus a ${longest}-character ${what} is longer than the ${MAX_REPOSITORY_NAME} characters a registry accepts in a repository name`,
+          ),
+        ]
+      : [];
+  const registry = `${settings.registry.host}/${settings.registry.path}`;
+  const baseImages = Object.values(settings.architectures).flatMap((arch) => Object.values(arch.baseImages));
+  throwIfAny([
+    ...tooLong(['registry', 'path'], registry, Math.max(MAX_CONTAINER_NAME, ...baseImages.map((image) => image.length)), 'container name or base image'),
+    ...tooLong(['dockerHub', 'namespace'], `${settings.dockerHub.host}/${settings.dockerHub.namespace}`, MAX_CONTAINER_NAME, 'container name'),
+  ]);
 }
 
 /**

@@ -100,7 +100,7 @@ describe('bad definitions: a clear error naming file, line, column and key; exit
       { 'amd64/a.yaml': `${ok}spacktainer:\n  files:\n  - nothere.sh:etc/x\n` },
       'container_definitions/amd64/a.yaml: spacktainer.files.0: source spacktainer/files/nothere.sh does not exist',
     ],
-    ['shell metacharacters in a name', { 'amd64/a$(id).yaml': ok }, 'container_definitions/amd64/a$(id).yaml: name: "a$(id)" is not a container name'],
+    ['shell metacharacters in a name', { 'amd64/a$(id).yaml': ok }, 'container_definitions/amd64/a$(id).yaml:1:1: name: "a$(id)" is not a container name'],
     ['an uppercase name', { 'amd64/MyTools.yaml': ok }, '"MyTools" is not a container name'],
     [
       'the same name twice in one arch',
