@@ -53,7 +53,7 @@ export interface ContainerJobsInput {
   limits?: GitLabLimits;
 }
 
-export interface ContainerJobsResult {
+interface ContainerJobsResult {
   publications: ContainerPublication[];
   /** Images and SIFs copied from the default branch instead of built, as `from -> to`. */
   copied: string[];
@@ -125,7 +125,7 @@ async function reuseDefaultBranch(publications: ContainerPublication[], publishe
  * steps whose result is not published yet, after copying what the default branch already
  * published identically.
  */
-export async function containerJobs(input: ContainerJobsInput): Promise<ContainerJobsResult> {
+async function containerJobs(input: ContainerJobsInput): Promise<ContainerJobsResult> {
   const { arch, generatedRoot } = input;
   const outputDir = publishDir(generatedRoot, arch);
   const { publications, bases } = await assessPublications(input);

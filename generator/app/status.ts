@@ -9,7 +9,7 @@ import { readPublicationsInput } from './publications-input.js';
 import { byKeys } from '../pipeline/order.js';
 import type { Terminal } from './terminal.js';
 
-export interface StatusQuery {
+interface StatusQuery {
   arches: Architecture[];
   /** Only this container. */
   name?: string | undefined;
@@ -28,7 +28,7 @@ function selected(project: Project, query: StatusQuery): DefinitionSet {
  * Where each selected container stands. A Spack container without a lock here is reported as
  * not concretized rather than failing the whole report.
  */
-export async function projectStatus(project: Project, query: StatusQuery): Promise<ContainerStatus[]> {
+async function projectStatus(project: Project, query: StatusQuery): Promise<ContainerStatus[]> {
   const rows: ContainerStatus[] = [];
   for (const arch of query.arches) {
     const forArch = selected(project, { ...query, arches: [arch] });
@@ -50,7 +50,7 @@ export async function projectStatus(project: Project, query: StatusQuery): Promi
 }
 
 /** Which selected containers ship `packageName` (at `version` when given), from their locks. */
-export async function packageStatus(project: Project, query: StatusQuery, packageName: string, version?: string): Promise<PackageMatch[]> {
+async function packageStatus(project: Project, query: StatusQuery, packageName: string, version?: string): Promise<PackageMatch[]> {
   const locks = [];
   for (const arch of query.arches) {
     for (const [name, locked] of await loadLockedEnvironments(selected(project, query), arch, query.generatedRoot)) locks.push({ arch, name, locked });

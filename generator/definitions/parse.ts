@@ -100,7 +100,7 @@ function duplicateNames(definitions: ContainerDefinition[]): SpacktainersError[]
   return errors;
 }
 
-export function parseSpackDefinition(file: string, content: string, name: string, arch: Architecture): SpackContainerDefinition {
+function parseSpackDefinition(file: string, content: string, name: string, arch: Architecture): SpackContainerDefinition {
   const source = YamlSource.parse(file, content);
   const value = source.toJS();
   throwIfAny([...nameProblems(file, name), ...checkShape(source, value, spackDefinitionShape)]);
@@ -120,7 +120,7 @@ export function parseSpackDefinition(file: string, content: string, name: string
  * A Singularity definition file. Only the header matters to us: `Bootstrap: docker` (or
  * docker-daemon/oras, any image source) and `From: image:tag`, whose tag is the version.
  */
-export function parseCustomDefinition(file: string, text: string, name: string, arch: Architecture): CustomContainerDefinition {
+function parseCustomDefinition(file: string, text: string, name: string, arch: Architecture): CustomContainerDefinition {
   const errors = nameProblems(file, name);
   const lines = text.split('\n');
   const fromLine = lines.findIndex((line) => /^\s*From\s*:/i.test(line));

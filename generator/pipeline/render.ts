@@ -3,7 +3,7 @@ import { isPassThroughJob, isTriggerJob, type Job, type Pipeline } from './model
 import { renderCommand } from './shell.js';
 
 /** Plain-object form of a pipeline, in the key order GitLab users expect to read. */
-export function pipelineToObject(pipeline: Pipeline): Record<string, unknown> {
+function pipelineToObject(pipeline: Pipeline): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (pipeline.workflow) out.workflow = pipeline.workflow;
   if (pipeline.stages) out.stages = pipeline.stages;

@@ -154,7 +154,7 @@ export const settingsShape: ObjectShape = obj(
 );
 
 /** The prefix of CI variables that override a setting. */
-export const OVERRIDE_PREFIX = 'SPACKTAINERS_';
+const OVERRIDE_PREFIX = 'SPACKTAINERS_';
 
 /**
  * Parse and check a settings file, then apply overrides from `environment` (CI variables):

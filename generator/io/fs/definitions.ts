@@ -6,8 +6,8 @@ import type { Architecture } from '../../settings/settings.js';
 import type { DefinitionText } from '../../definitions/definition.js';
 import { compareCodePoints } from '../../pipeline/order.js';
 
-export const SPACK_EXTENSIONS = ['.yaml', '.yml'];
-export const CUSTOM_EXTENSION = '.def';
+const SPACK_EXTENSIONS = ['.yaml', '.yml'];
+const CUSTOM_EXTENSION = '.def';
 
 /** What the definitions folder holds: each definition file, or the problem with an entry, in code-point order. */
 export interface DefinitionFiles {
