@@ -104,7 +104,8 @@ export async function readRegularFile(file: string, limit: SizeLimit, shown: str
   }
 }
 
-function ifMissing(error: NodeJS.ErrnoException): undefined {
+/** For a `.catch`: undefined when nothing is at the path, any other failure thrown on. */
+export function ifMissing(error: NodeJS.ErrnoException): undefined {
   if (error.code === 'ENOENT' || error.code === 'ENOTDIR' || error.code === 'ELOOP') return undefined;
   throw error;
 }
