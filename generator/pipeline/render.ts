@@ -45,3 +45,8 @@ export function renderPipeline(pipeline: Pipeline): string {
   const header = (pipeline.header ?? []).map((line) => `# ${line}\n`).join('');
   return header + dump(pipelineToObject(pipeline), { schema: GITLAB_SCHEMA, lineWidth: -1, noRefs: true, quotingType: '"', skipInvalid: true });
 }
+
+/** The bytes of a pipeline's YAML text, what GitLab's YAML and artifact size limits count. */
+export function yamlBytes(pipeline: Pipeline): number {
+  return Buffer.byteLength(renderPipeline(pipeline));
+}
