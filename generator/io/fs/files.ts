@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs';
-import { lstat, open, realpath, stat } from 'node:fs/promises';
+import { lstat, open, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SpacktainersError } from '../../errors.js';
 
@@ -14,6 +14,11 @@ export function projectPaths(root: string): (p: string) => string {
 export interface TextFile {
   file: string;
   text: string;
+}
+
+/** The text of `file` (a lock, a generate output, a log); a failure to read it is for the caller to name or forgive. */
+export async function readTextFile(file: string): Promise<TextFile> {
+  return { file, text: await readFile(file, 'utf8') };
 }
 
 /** How big a file of one kind may be, and what to call it in the message. */

@@ -1,12 +1,6 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { compareCodePoints } from '../../pipeline/order.js';
-import type { TextFile } from './files.js';
-
-/** The `spack.lock` at `file`; a failure to read it is for the caller to name or forgive. */
-export async function readSpackLock(file: string): Promise<TextFile> {
-  return { file, text: await readFile(file, 'utf8') };
-}
 
 /**
  * The `spack.lock` files below each folder given (code-point order), and each other path given
