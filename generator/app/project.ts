@@ -19,8 +19,13 @@ export interface Project {
   context: CiContext;
 }
 
+/** The project folder: the parent of the definitions folder (for `--definitions .`, of the current folder). */
+export function projectRootOf(definitionsDir: string): string {
+  return path.dirname(path.resolve(definitionsDir));
+}
+
 export async function loadProject(definitionsDir: string, settingsFile: string, environment: NodeJS.ProcessEnv): Promise<Project> {
-  const root = path.dirname(path.resolve(definitionsDir));
+  const root = projectRootOf(definitionsDir);
   const settings = await loadSettings(settingsFile, environment);
   const definitions = await loadDefinitions(path.resolve(definitionsDir), root);
   return { root, settings, definitions, context: ciContext(settings, environment) };
