@@ -19,6 +19,7 @@ interface StatusQuery {
   environment: NodeJS.ProcessEnv;
 }
 
+/** The switched-on definitions of the architectures asked, and of the one container when one is named. */
 function selected(project: Project, query: StatusQuery): DefinitionSet {
   const definitions = project.definitions.definitions.filter((d) => query.arches.includes(d.arch) && (query.name === undefined || d.name === query.name));
   return { ...project.definitions, definitions };
@@ -86,7 +87,7 @@ export async function printStatus(options: StatusOptions, environment: NodeJS.Pr
     offline: options.offline,
     environment,
   };
-  if (!project.definitions.definitions.some((d) => query.arches.includes(d.arch) && (!options.name || d.name === options.name))) {
+  if (selected(project, query).definitions.length === 0) {
     terminal.stderr.write(`no switched-on definition ${options.name ?? ''} for ${query.arches.join(', ')}\n`);
     return 1;
   }
