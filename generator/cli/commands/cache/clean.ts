@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
-import { SpacktainersError } from '../../../errors.js';
 import { SpacktainersCommand } from '../../base-command.js';
-import { numberOption } from '../../options.js';
+import { numberOption, usageError } from '../../options.js';
 import { cleanBuildCache, cleanCacheDefaults } from '../../../app/clean-cache.js';
 import { CACHE_KINDS, DEFAULT_GRACE_HOURS } from '../../../app/options.js';
 import * as t from 'typanion';
@@ -69,7 +68,7 @@ export class CleanCacheCommand extends SpacktainersCommand {
     // The settings before the use case runs: they give --bucket, --prefix, --max-age-days and --grace-hours their defaults.
     const { settings, target, graceHours } = await cleanCacheDefaults(settingsFile, this.cache, this.context.env);
     const bucket = this.bucket ?? target?.bucket;
-    if (!bucket) throw new SpacktainersError('usage', '--bucket (or --cache) is required');
+    if (!bucket) throw usageError('--bucket (or --cache) is required');
     const report = await cleanBuildCache(
       {
         bucket,
