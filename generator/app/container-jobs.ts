@@ -25,7 +25,7 @@ import { packageList, renderProvenance, type Provenance } from '../provenance/pa
 import { groupPipeline, publishGroups, publishWriterJob } from './publish-split.js';
 import { outputFolder, writeOutput } from './output.js';
 import { loadProject } from './project.js';
-import { readPublicationsInput } from './publications-input.js';
+import { loadPublicationsInput } from './publications-input.js';
 import type { Terminal } from './terminal.js';
 
 /** What is already published, asked at generation time; the offline variants assume nothing. */
@@ -195,7 +195,7 @@ export async function writeContainerJobs(options: ContainerJobsOptions, environm
   const project = await loadProject(options.definitions, options.settings, environment);
   const output = await outputFolder('--generated', publishDir(generated, arch), [options.definitions, options.settings, ...projectInputs(project.root)]);
   const result = await containerJobs({
-    ...(await readPublicationsInput(project, project.definitions, arch, generated, options.offline, environment)),
+    ...(await loadPublicationsInput(project, project.definitions, arch, generated, options.offline, environment)),
     writerJob: environment.CI_JOB_NAME ?? publishWriterJob(arch),
     limits,
   });

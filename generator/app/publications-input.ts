@@ -12,7 +12,7 @@ import { publishedState } from './published.js';
  * the files each container is made from, the Dockerfile template, and what is published
  * (nothing, offline).
  */
-export async function readPublicationsInput(
+export async function loadPublicationsInput(
   project: Project,
   definitions: DefinitionSet,
   arch: Architecture,

@@ -5,7 +5,7 @@ import { environmentPaths } from '../spack/environment.js';
 import { loadLockedEnvironments } from './spack-files.js';
 import { assessPublications } from './container-jobs.js';
 import { loadProject, type Project } from './project.js';
-import { readPublicationsInput } from './publications-input.js';
+import { loadPublicationsInput } from './publications-input.js';
 import { byKeys } from '../pipeline/order.js';
 import type { Terminal } from './terminal.js';
 
@@ -33,7 +33,7 @@ async function projectStatus(project: Project, query: StatusQuery): Promise<Cont
   const rows: ContainerStatus[] = [];
   for (const arch of query.arches) {
     const forArch = selected(project, { ...query, arches: [arch] });
-    const input = await readPublicationsInput(project, forArch, arch, query.generatedRoot, query.offline, query.environment);
+    const input = await loadPublicationsInput(project, forArch, arch, query.generatedRoot, query.offline, query.environment);
     const concretized = forArch.definitions.filter((d) => d.kind === 'custom' || input.locks.has(d.name));
     for (const d of forArch.definitions.filter((d) => !concretized.includes(d))) {
       rows.push(unconcretizedStatus(arch, d.name, `${environmentPaths(arch, d.name, query.generatedRoot).outputDir}/spack.lock`));
