@@ -61,7 +61,11 @@ export async function loadDefinitions(definitionsDir: string, projectRoot: strin
   return definitionSet(definitions, found.switchedOff, problems);
 }
 
-/** Every file of every base image the generator builds (`base-images/<name>/`), for their checksums. */
+/**
+ * Every file of every base image the generator builds (`base-images/<name>/`), for their
+ * checksums: the app's read-through to io, which is handed the domain's image names. The bytes
+ * are the input as they are, so there is nothing to parse.
+ */
 export async function loadBaseImageInputs(projectRoot: string): Promise<BaseImageInputs[]> {
   return readBaseImageInputs(projectRoot, BASE_IMAGES);
 }
