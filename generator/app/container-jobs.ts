@@ -186,7 +186,7 @@ export interface ContainerJobsOptions {
 }
 
 /**
- * Read the project and what the generate jobs concretized, plan one architecture's publishing
+ * Read the project and what the generate jobs concretized, make one architecture's publishing
  * pipelines and write them at once; prints what was copied, each container's steps, and what was
  * written. The writing job is the running CI job, or the one create-jobs names.
  */
