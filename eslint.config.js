@@ -5,6 +5,8 @@ import tseslint from 'typescript-eslint';
 
 /** The shared kernel every layer may import values from (paths below generator/). */
 const KERNEL = ['errors.js', 'pipeline/order.js'];
+/** The kernel's paths as alternatives of a regular expression. */
+const KERNEL_PATTERN = KERNEL.map((module) => module.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
 
 /** Node modules through which the domain would reach files, processes or the network, with or without `node:`. */
 const SIDE_EFFECT_MODULES = '^(node:)?(fs|fs/promises|child_process|http|https|net|dgram|process)$';
@@ -135,8 +137,8 @@ export default defineConfig(
           patterns: [
             CLI_NO_ADAPTER,
             {
-              // Any folder of generator/ other than app/ (and io/, above) is the domain; pipeline/order.ts and errors.ts (no folder) are the shared kernel.
-              regex: '^(\\.\\./)+(?!(app|io)/|pipeline/order\\.js$)[^./][^/]*/',
+              // Any folder of generator/ other than app/ (and io/, above) is the domain, but for the shared kernel (errors.ts has no folder).
+              regex: `^(\\.\\./)+(?!(app|io)/|(${KERNEL_PATTERN})$)[^./][^/]*/`,
               allowTypeImports: true,
               message: "A command takes only types from the domain (import type); values come through app/ (app/options.ts states the options' vocabulary).",
             },
