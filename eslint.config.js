@@ -5,6 +5,11 @@ import tseslint from 'typescript-eslint';
 
 /** The shared kernel every layer may import values from (paths below generator/). */
 const KERNEL = ['errors.js', 'pipeline/order.js'];
+/** The kernel's paths as alternatives of a regular expression. */
+const KERNEL_PATTERN = KERNEL.map((module) => module.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+
+/** Node modules through which the domain would reach files, processes or the network, with or without `node:`. */
+const SIDE_EFFECT_MODULES = '^(node:)?(fs|fs/promises|child_process|http|https|net|dgram|process)$';
 
 /** A command calls app/, never an adapter. */
 const CLI_NO_ADAPTER = { regex: '^(\\.\\./)+io/', message: 'A command calls app/, never an adapter: the reading and writing belong in the use case.' };
@@ -80,11 +85,21 @@ export default defineConfig(
               group: ['**/io/**', '**/app/**', '**/cli/**'],
               message: 'The domain imports no adapter, use case or command: define a port here and implement it in io/.',
             },
-            {
-              group: ['node:fs', 'node:fs/*', 'node:child_process', 'node:http', 'node:https', 'node:net', 'node:dgram', '@aws-sdk/*', '@gitbeaker/*'],
-              message: 'Files, processes and the network belong in io/.',
-            },
+            { regex: SIDE_EFFECT_MODULES, message: 'Files, processes and the network belong in io/.' },
+            { group: ['@aws-sdk/*', '@gitbeaker/*'], message: 'Files, processes and the network belong in io/.' },
           ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: "The domain is handed the process's state (the environment, the folder, the streams) as values." },
+      ],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'globalThis',
+          property: 'process',
+          message: "The domain is handed the process's state (the environment, the folder, the streams) as values.",
         },
       ],
     },
@@ -122,8 +137,8 @@ export default defineConfig(
           patterns: [
             CLI_NO_ADAPTER,
             {
-              // Any folder of generator/ other than app/ (and io/, above) is the domain; pipeline/order.ts and errors.ts (no folder) are the shared kernel.
-              regex: '^(\\.\\./)+(?!(app|io)/|pipeline/order\\.js$)[^./][^/]*/',
+              // Any folder of generator/ other than app/ (and io/, above) is the domain, but for the shared kernel (errors.ts has no folder).
+              regex: `^(\\.\\./)+(?!(app|io)/|(${KERNEL_PATTERN})$)[^./][^/]*/`,
               allowTypeImports: true,
               message: "A command takes only types from the domain (import type); values come through app/ (app/options.ts states the options' vocabulary).",
             },

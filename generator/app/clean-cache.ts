@@ -9,7 +9,7 @@ import { cacheCleanupTarget, type CacheKind, type Settings } from '../settings/s
 import { progressSink, type Terminal } from './terminal.js';
 
 /** What the settings say about a clean-up, before the command's options override it. */
-export interface CleanupDefaults {
+export interface CleanCacheDefaults {
   /** Undefined without a settings file. */
   settings: Settings | undefined;
   /** Bucket, age and prefixes of the cache named (`--cache`). */
@@ -18,11 +18,11 @@ export interface CleanupDefaults {
 }
 
 /** Read the settings file, if any, for the defaults of a clean-up of the cache `cache`. */
-export async function cleanupDefaults(
+export async function cleanCacheDefaults(
   settingsFile: string | undefined,
   cache: CacheKind | undefined,
   environment: NodeJS.ProcessEnv,
-): Promise<CleanupDefaults> {
+): Promise<CleanCacheDefaults> {
   const settings = settingsFile ? await loadSettings(settingsFile, environment) : undefined;
   return {
     settings,

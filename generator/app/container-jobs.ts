@@ -25,7 +25,7 @@ import { packageList, renderProvenance, type Provenance } from '../provenance/pa
 import { groupPipeline, publishGroups, publishWriterJob } from './publish-split.js';
 import { outputFolder, writeOutput } from './output.js';
 import { loadProject } from './project.js';
-import { readPublicationsInput } from './publications-input.js';
+import { loadPublicationsInput } from './publications-input.js';
 import { progressSink, type Terminal } from './terminal.js';
 
 /** What is already published, asked at generation time; the offline variants assume nothing. */
@@ -53,7 +53,7 @@ export interface ContainerJobsInput {
   limits?: GitLabLimits;
 }
 
-export interface ContainerJobsResult {
+interface ContainerJobsResult {
   publications: ContainerPublication[];
   /** Images and SIFs copied from the default branch instead of built, as `from -> to`. */
   copied: string[];
@@ -125,7 +125,7 @@ async function reuseDefaultBranch(publications: ContainerPublication[], publishe
  * steps whose result is not published yet, after copying what the default branch already
  * published identically.
  */
-export async function containerJobs(input: ContainerJobsInput): Promise<ContainerJobsResult> {
+async function containerJobs(input: ContainerJobsInput): Promise<ContainerJobsResult> {
   const { arch, generatedRoot } = input;
   const outputDir = publishDir(generatedRoot, arch);
   const { publications, bases } = await assessPublications(input);
@@ -186,7 +186,7 @@ export interface ContainerJobsOptions {
 }
 
 /**
- * Read the project and what the generate jobs concretized, plan one architecture's publishing
+ * Read the project and what the generate jobs concretized, make one architecture's publishing
  * pipelines and write them at once; prints what was copied, each container's steps, and what was
  * written. The writing job is the running CI job, or the one create-jobs names.
  */
@@ -195,7 +195,7 @@ export async function writeContainerJobs(options: ContainerJobsOptions, environm
   const project = await loadProject(options.definitions, options.settings, environment);
   const output = await outputFolder('--generated', publishDir(generated, arch), [options.definitions, options.settings, ...projectInputs(project.root)]);
   const result = await containerJobs({
-    ...(await readPublicationsInput(project, project.definitions, arch, generated, options.offline, environment, progressSink(terminal))),
+    ...(await loadPublicationsInput(project, project.definitions, arch, generated, options.offline, environment, progressSink(terminal))),
     writerJob: environment.CI_JOB_NAME ?? publishWriterJob(arch),
     limits,
   });

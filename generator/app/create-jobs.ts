@@ -61,8 +61,8 @@ export interface CreateJobsOptions {
 }
 
 /**
- * Read the project, plan the root pipeline's files, carry out the base-image copies the plan
- * asks for, and write every file at once (nothing when a pipeline breaks a limit); prints each
+ * Read the project, make the root pipeline's files, carry out the base-image copies their steps
+ * ask for, and write every file at once (nothing when a pipeline breaks a limit); prints each
  * base image's step and what was written.
  */
 export async function writeRootPipelines(options: CreateJobsOptions, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<void> {

@@ -10,7 +10,7 @@ import { loadProject } from './project.js';
 import { progressSink, type Terminal } from './terminal.js';
 
 /** A container built for several architectures at the same version: one tag joins them. */
-export interface MultiArchImage {
+interface MultiArchImage {
   name: string;
   /** Repository below the settings' registry host. */
   repository: string;
@@ -22,7 +22,7 @@ export interface MultiArchImage {
  * The Spack containers defined for more than one architecture whose locks concretized the same
  * version: their tags differ only by the architecture suffix, and the plain one joins them.
  */
-export function multiArchImages(
+function multiArchImages(
   settings: Settings,
   context: CiContext,
   definitions: DefinitionSet,

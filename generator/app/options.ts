@@ -1,12 +1,8 @@
-import type { CacheKind } from '../settings/settings.js';
-
 /**
  * The vocabulary of the commands' options: the values an option may take and the defaults its
  * help names, as the domain defines them, so that a command parses its options without reaching
  * into the domain.
  */
-export { ARCHITECTURES } from '../settings/settings.js';
+export { ARCHITECTURES, CACHE_KINDS } from '../settings/settings.js';
 export { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
 export { DEFAULT_GRACE_HOURS } from '../cache/clean.js';
-
-export const CACHE_KINDS: readonly CacheKind[] = ['production', 'development'];

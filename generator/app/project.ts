@@ -19,8 +19,13 @@ export interface Project {
   context: CiContext;
 }
 
+/** The project folder: the parent of the definitions folder (for `--definitions .`, of the current folder). */
+export function projectRootOf(definitionsDir: string): string {
+  return path.dirname(path.resolve(definitionsDir));
+}
+
 export async function loadProject(definitionsDir: string, settingsFile: string, environment: NodeJS.ProcessEnv): Promise<Project> {
-  const root = path.dirname(path.resolve(definitionsDir));
+  const root = projectRootOf(definitionsDir);
   const settings = await loadSettings(settingsFile, environment);
   const definitions = await loadDefinitions(path.resolve(definitionsDir), root);
   return { root, settings, definitions, context: ciContext(settings, environment) };
@@ -56,7 +61,11 @@ export async function loadDefinitions(definitionsDir: string, projectRoot: strin
   return definitionSet(definitions, found.switchedOff, problems);
 }
 
-/** Every file of every base image the generator builds (`base-images/<name>/`), for their checksums. */
+/**
+ * Every file of every base image the generator builds (`base-images/<name>/`), for their
+ * checksums: the app's read-through to io, which is handed the domain's image names. The bytes
+ * are the input as they are, so there is nothing to parse.
+ */
 export async function loadBaseImageInputs(projectRoot: string): Promise<BaseImageInputs[]> {
   return readBaseImageInputs(projectRoot, BASE_IMAGES);
 }

@@ -13,7 +13,7 @@ import { publishedState } from './published.js';
  * the files each container is made from, the Dockerfile template, and what is published
  * (nothing, offline; `log` hears the retries of the registries and the bucket).
  */
-export async function readPublicationsInput(
+export async function loadPublicationsInput(
   project: Project,
   definitions: DefinitionSet,
   arch: Architecture,

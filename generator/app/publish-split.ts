@@ -7,7 +7,7 @@ import { tagSuffix, type CiContext } from '../pipeline/ci-context.js';
 import { SpacktainersError } from '../errors.js';
 import { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
 import type { Pipeline } from '../pipeline/model.js';
-import { renderPipeline } from '../pipeline/render.js';
+import { yamlBytes } from '../pipeline/render.js';
 import type { Architecture, Settings } from '../settings/settings.js';
 
 /** The publishing pipeline of an architecture when its containers fit in one file. */
@@ -94,10 +94,6 @@ export function groupPipeline(
     ...pipeline,
     header: [...(pipeline.header ?? []), `Publishing pipeline ${part} of ${count}: ${arch} containers in code-point order of their names.`],
   };
-}
-
-function yamlBytes(pipeline: Pipeline): number {
-  return Buffer.byteLength(renderPipeline(pipeline));
 }
 
 /** The longer of an image reference as given and pinned by digest: what pinImage may return. */

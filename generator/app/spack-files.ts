@@ -1,5 +1,7 @@
 import type { DefinitionSet } from '../definitions/definition.js';
-import { readSpackLock, readSpackLocks } from '../io/fs/spack-locks.js';
+import { SpacktainersError } from '../errors.js';
+import { ifMissing, readTextFile } from '../io/fs/files.js';
+import { findSpackLocks } from '../io/fs/spack-locks.js';
 import { readSpackOutputs } from '../io/fs/spack-outputs.js';
 import { findGenerateLogs, readGenerateLogs } from '../io/fs/generate-logs.js';
 import { readSpackPipelines } from '../io/fs/spack-pipelines.js';
@@ -12,7 +14,7 @@ import { parseSpackPipeline, type SpackPipeline } from '../spack/generate-output
 
 /*
  * What Spack wrote (locks, generate outputs, logs), read through io/fs and parsed by the domain.
- * Every spack.lock is read by readSpackLock and parsed by parseSpackLock.
+ * Every spack.lock is read by readTextFile and parsed by parseSpackLock.
  */
 
 /**
@@ -23,7 +25,7 @@ export async function loadLockedEnvironments(definitions: DefinitionSet, arch: A
   const locks = new Map<string, LockedEnvironment>();
   for (const definition of definitions.definitions) {
     if (definition.arch !== arch || definition.kind !== 'spack') continue;
-    const found = await readSpackLock(`${environmentPaths(arch, definition.name, generatedRoot).outputDir}/spack.lock`).catch(() => undefined);
+    const found = await readTextFile(`${environmentPaths(arch, definition.name, generatedRoot).outputDir}/spack.lock`).catch(() => undefined);
     if (found) locks.set(definition.name, { lock: parseSpackLock(found.file, found.text), digest: spackLockDigest(found.text) });
   }
   return locks;
@@ -43,11 +45,21 @@ export async function loadSpackOutputs(generatedRoot: string, arch: Architecture
 
 /**
  * The `spack.lock` files given directly or found anywhere below given directories (the
- * janitor's keep set). A path that yields no lock is an error.
+ * janitor's keep set), each path's in turn so that its problems come in the order given. A
+ * path that yields no lock is an error: an empty keep set would let the janitor delete what is
+ * in use.
  */
 export async function loadSpackLocks(paths: string[]): Promise<SpackLock[]> {
   const locks: SpackLock[] = [];
-  for await (const { file, text } of readSpackLocks(paths)) locks.push(parseSpackLock(file, text));
+  for (const given of paths) {
+    const files = await findSpackLocks([given]);
+    if (files.length === 0) throw SpacktainersError.input({ file: given }, 'no spack.lock below this directory');
+    for (const file of files) {
+      const found = await readTextFile(file).catch(ifMissing);
+      if (!found) throw SpacktainersError.input({ file }, 'no such file or directory');
+      locks.push(parseSpackLock(found.file, found.text));
+    }
+  }
   return locks;
 }
 

@@ -8,8 +8,15 @@ import type { Architecture, CacheKind, Settings } from '../settings/settings.js'
 import { buildSpackPipeline, type SpackPipelineResult } from '../spack/build-pipeline.js';
 import { formatPlanReport, PLAN_FILE } from '../spack/plan-report.js';
 
-/** The settings the Spack pipelines are built with, and the build cache this branch pushes to by default. */
-export async function spackPipelineSettings(settingsFile: string, environment: NodeJS.ProcessEnv): Promise<{ settings: Settings; branchCache: CacheKind }> {
+/** What the settings say about a Spack pipeline, before the command's options override it. */
+export interface SpackPipelineDefaults {
+  settings: Settings;
+  /** The build cache this branch pushes to when `--cache` does not say. */
+  branchCache: CacheKind;
+}
+
+/** Read the settings file for the defaults of a Spack pipeline. */
+export async function spackPipelineDefaults(settingsFile: string, environment: NodeJS.ProcessEnv): Promise<SpackPipelineDefaults> {
   const settings = await loadSettings(settingsFile, environment);
   return { settings, branchCache: cacheKind(ciContext(settings, environment)) };
 }

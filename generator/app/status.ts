@@ -5,12 +5,12 @@ import { environmentPaths } from '../spack/environment.js';
 import { loadLockedEnvironments } from './spack-files.js';
 import { assessPublications } from './container-jobs.js';
 import { loadProject, type Project } from './project.js';
-import { readPublicationsInput } from './publications-input.js';
+import { loadPublicationsInput } from './publications-input.js';
 import { byKeys } from '../pipeline/order.js';
 import type { ProgressSink } from '../io/retry.js';
 import { progressSink, type Terminal } from './terminal.js';
 
-export interface StatusQuery {
+interface StatusQuery {
   arches: Architecture[];
   /** Only this container. */
   name?: string | undefined;
@@ -22,6 +22,7 @@ export interface StatusQuery {
   log: ProgressSink;
 }
 
+/** The switched-on definitions of the architectures asked, and of the one container when one is named. */
 function selected(project: Project, query: StatusQuery): DefinitionSet {
   const definitions = project.definitions.definitions.filter((d) => query.arches.includes(d.arch) && (query.name === undefined || d.name === query.name));
   return { ...project.definitions, definitions };
@@ -31,11 +32,11 @@ function selected(project: Project, query: StatusQuery): DefinitionSet {
  * Where each selected container stands. A Spack container without a lock here is reported as
  * not concretized rather than failing the whole report.
  */
-export async function projectStatus(project: Project, query: StatusQuery): Promise<ContainerStatus[]> {
+async function projectStatus(project: Project, query: StatusQuery): Promise<ContainerStatus[]> {
   const rows: ContainerStatus[] = [];
   for (const arch of query.arches) {
     const forArch = selected(project, { ...query, arches: [arch] });
-    const input = await readPublicationsInput(project, forArch, arch, query.generatedRoot, query.offline, query.environment, query.log);
+    const input = await loadPublicationsInput(project, forArch, arch, query.generatedRoot, query.offline, query.environment, query.log);
     const concretized = forArch.definitions.filter((d) => d.kind === 'custom' || input.locks.has(d.name));
     for (const d of forArch.definitions.filter((d) => !concretized.includes(d))) {
       rows.push(unconcretizedStatus(arch, d.name, `${environmentPaths(arch, d.name, query.generatedRoot).outputDir}/spack.lock`));
@@ -53,7 +54,7 @@ export async function projectStatus(project: Project, query: StatusQuery): Promi
 }
 
 /** Which selected containers ship `packageName` (at `version` when given), from their locks. */
-export async function packageStatus(project: Project, query: StatusQuery, packageName: string, version?: string): Promise<PackageMatch[]> {
+async function packageStatus(project: Project, query: StatusQuery, packageName: string, version?: string): Promise<PackageMatch[]> {
   const locks = [];
   for (const arch of query.arches) {
     for (const [name, locked] of await loadLockedEnvironments(selected(project, query), arch, query.generatedRoot)) locks.push({ arch, name, locked });
@@ -90,7 +91,7 @@ export async function printStatus(options: StatusOptions, environment: NodeJS.Pr
     environment,
     log: progressSink(terminal),
   };
-  if (!project.definitions.definitions.some((d) => query.arches.includes(d.arch) && (!options.name || d.name === options.name))) {
+  if (selected(project, query).definitions.length === 0) {
     terminal.stderr.write(`no switched-on definition ${options.name ?? ''} for ${query.arches.join(', ')}\n`);
     return 1;
   }

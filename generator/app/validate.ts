@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadDefinitions, loadSettings } from './project.js';
+import { loadDefinitions, loadSettings, projectRootOf } from './project.js';
 import type { Terminal } from './terminal.js';
 
 /**
@@ -7,7 +7,7 @@ import type { Terminal } from './terminal.js';
  * key; prints each valid definition, its warnings and the switched-off ones.
  */
 export async function validateProject(definitionsDir: string, settingsFile: string, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<void> {
-  const root = path.resolve(path.dirname(definitionsDir));
+  const root = projectRootOf(definitionsDir);
   await loadSettings(settingsFile, environment);
   const set = await loadDefinitions(path.resolve(definitionsDir), root);
   for (const definition of set.definitions) {

@@ -12,7 +12,7 @@ const HOUR_MS = 3_600_000;
 /** Without settings: four times the default spack.buildJobTimeout (6h). */
 export const DEFAULT_GRACE_HOURS = 24;
 /** Entries per delete batch: three objects each at most in v3, under S3's 1000 keys a request. */
-export const BATCH_ENTRIES = 300;
+const BATCH_ENTRIES = 300;
 /** Index writes tried when pushes keep landing while it is written; the next run goes on. */
 const INDEX_ATTEMPTS = 4;
 
@@ -89,7 +89,7 @@ export interface CleanCacheReport {
   requests: number;
 }
 
-export function mirrorRoot(prefix: string): string {
+function mirrorRoot(prefix: string): string {
   const trimmed = prefix.replace(/^\/+|\/+$/g, '');
   return trimmed === '' ? '' : `${trimmed}/`;
 }

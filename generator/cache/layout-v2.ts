@@ -55,7 +55,7 @@ export function v2TarballKey(prefix: string, basename: string, node: SpecNode): 
 }
 
 /** Entries from the top-level listing, the index, and the spec nodes read for entries the index lacks. */
-export function v2Entries(prefix: string, listing: ListedObject[], nodes: Map<string, SpecNode>): BuildCacheEntry[] {
+function v2Entries(prefix: string, listing: ListedObject[], nodes: Map<string, SpecNode>): BuildCacheEntry[] {
   const entries: BuildCacheEntry[] = [];
   for (const [hash, files] of specFilesOf(listing, prefix)) {
     const node = nodes.get(hash);
@@ -118,13 +118,7 @@ export async function surveyV2(bucket: Bucket, prefix: string, known = new Map<s
 }
 
 /** index.json for what remains, then index.json.hash (Spack writes and reads them in that order). */
-export function v2IndexWrites(
-  prefix: string,
-  index: SpackIndex,
-  entries: BuildCacheEntry[],
-  nodes: Map<string, SpecNode>,
-  doomed: ReadonlySet<string>,
-): IndexWrite {
+function v2IndexWrites(prefix: string, index: SpackIndex, entries: BuildCacheEntry[], nodes: Map<string, SpecNode>, doomed: ReadonlySet<string>): IndexWrite {
   const present = new Map<string, SpecNode>();
   for (const entry of entries) if (!doomed.has(entry.hash)) present.set(entry.hash, nodes.get(entry.hash)!);
   const text = renderSpackIndex(indexOf(index.version, present, index));

@@ -21,7 +21,7 @@ export const V3_INDEX_MANIFEST = 'v3/manifests/index/index.manifest.json';
 export const V3_LAYOUT_JSON = 'v3/layout.json';
 
 export const SPEC_MEDIA_TYPE = /^application\/vnd\.spack\.spec\.v\d+\+json$/;
-export const INDEX_MEDIA_TYPE = /^application\/vnd\.spack\.db\.v(\d+)\+json$/;
+const INDEX_MEDIA_TYPE = /^application\/vnd\.spack\.db\.v(\d+)\+json$/;
 /** The Database version Spack 1.0 writes (spack.database._DB_VERSION) and its media type. */
 export const DEFAULT_INDEX_MEDIA_TYPE = 'application/vnd.spack.db.v8+json';
 
@@ -64,7 +64,7 @@ export function blobKey(prefix: string, record: BlobRecord): string {
 }
 
 /** gzip as Python's GzipFile(mtime=0) writes it (Spack compresses spec blobs that way). */
-export function spackGzip(data: Uint8Array): Buffer {
+function spackGzip(data: Uint8Array): Buffer {
   const compressed = gzipSync(data, { level: 6 });
   compressed[9] = 0xff; // OS byte: Python writes "unknown"
   return compressed;
@@ -96,7 +96,7 @@ function manifestFilesOf(listing: ListedObject[], prefix: string): ManifestFile[
   return files;
 }
 
-export function v3Entries(files: ManifestFile[], nodes: Map<string, SpecNode>): BuildCacheEntry[] {
+function v3Entries(files: ManifestFile[], nodes: Map<string, SpecNode>): BuildCacheEntry[] {
   return files.map((file) => ({
     layout: 'v3',
     hash: file.hash,
@@ -207,7 +207,7 @@ function databaseVersion(record: BlobRecord): number {
  * New Database blobs for what remains (one per Database version the manifest listed, or a v8 one),
  * then the index manifest pointing at them; other records of the manifest are kept as they were.
  */
-export function v3IndexWrites(prefix: string, manifest: BuildcacheManifest | undefined, indexes: StoredIndex[], present: Map<string, SpecNode>): IndexWrite {
+function v3IndexWrites(prefix: string, manifest: BuildcacheManifest | undefined, indexes: StoredIndex[], present: Map<string, SpecNode>): IndexWrite {
   const stored: StoredIndex[] =
     indexes.length > 0
       ? indexes

@@ -4,7 +4,7 @@ import { JANITOR_ROOT } from './lease.js';
 import { compareCodePoints } from '../pipeline/order.js';
 import { SpacktainersError } from '../errors.js';
 
-export const MARKS_OBJECT = `${JANITOR_ROOT}marks.json`;
+const MARKS_OBJECT = `${JANITOR_ROOT}marks.json`;
 
 /** An entry the janitor deleted, remembered so that a dependent pushed afterwards is found. */
 export interface Tombstone {
@@ -23,7 +23,7 @@ export interface Marks {
   deleted: Record<CacheLayout, Record<string, Tombstone>>;
 }
 
-export const emptyMarks = (): Marks => ({ marked: { v2: {}, v3: {} }, deleted: { v2: {}, v3: {} } });
+const emptyMarks = (): Marks => ({ marked: { v2: {}, v3: {} }, deleted: { v2: {}, v3: {} } });
 
 export async function readMarks(bucket: Bucket, root: string): Promise<Marks> {
   const key = `${root}${MARKS_OBJECT}`;
@@ -43,7 +43,7 @@ export async function readMarks(bucket: Bucket, root: string): Promise<Marks> {
   return marks;
 }
 
-export function renderMarks(marks: Marks): string {
+function renderMarks(marks: Marks): string {
   const sorted = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareCodePoints(a, b)));
   const perLayout = <T>(records: Record<CacheLayout, Record<string, T>>) => ({ v2: sorted(records.v2), v3: sorted(records.v3) });
   return `${JSON.stringify({ marked: perLayout(marks.marked), deleted: perLayout(marks.deleted) }, null, 1)}\n`;

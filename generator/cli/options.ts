@@ -47,6 +47,11 @@ export function optionValueError(location: OptionLocation, problem: string): Spa
   return new SpacktainersError('usage', problem, { location });
 }
 
+/** A command line that is wrong as a whole (options missing, or given together that exclude each other): a usage error, exit 2. */
+export function usageError(problem: string): SpacktainersError {
+  return new SpacktainersError('usage', problem);
+}
+
 /** The number an option's value spells, when `accepts` takes it. */
 export function numberOption(option: string, value: string, accepts: (n: number) => boolean, problem = `invalid value ${JSON.stringify(value)}`): number {
   const number = Number(value);

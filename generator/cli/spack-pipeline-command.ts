@@ -2,7 +2,7 @@ import { Option } from 'clipanion';
 import { SpacktainersCommand } from './base-command.js';
 import { limitsWithYamlBytes, maxYamlBytesOption, oneOf, positiveInteger, settingsOption } from './options.js';
 import { ARCHITECTURES, CACHE_KINDS, DEFAULT_LIMITS } from '../app/options.js';
-import { spackPipelineSettings, type SpackPipelineOptions } from '../app/spack-pipeline.js';
+import { spackPipelineDefaults, type SpackPipelineOptions } from '../app/spack-pipeline.js';
 
 /**
  * Options shared by `process-spack-pipeline` (writes the pipelines) and `plan` (explains them),
@@ -23,7 +23,8 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
 
   protected async spackPipelineOptions(): Promise<SpackPipelineOptions> {
     const arch = oneOf('--arch', this.arch, ARCHITECTURES);
-    const { settings, branchCache } = await spackPipelineSettings(this.settings, this.context.env);
+    // The settings before the use case runs: they give --cache its default (checked after them, as always).
+    const { settings, branchCache } = await spackPipelineDefaults(this.settings, this.context.env);
     return {
       input: this.input,
       output: this.output,

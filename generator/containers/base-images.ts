@@ -96,7 +96,7 @@ export async function decideBaseImageSteps(
  * and per architecture; the tag without architecture is the multi-arch manifest. The root
  * pipeline refers to the builder by this same convention.
  */
-export function baseImageTag(context: CiContext): string {
+function baseImageTag(context: CiContext): string {
   return context.isDefaultBranch ? 'latest' : context.refSlug;
 }
 
@@ -105,7 +105,7 @@ export function baseImageRef(settings: Settings, context: CiContext, name: BaseI
   return `${repository}:${baseImageTag(context)}${arch ? `-${arch}` : ''}`;
 }
 
-export function baseImageJobName(arch: Architecture, name: BaseImageName): string {
+function baseImageJobName(arch: Architecture, name: BaseImageName): string {
   return `base-image:${arch}:${name}`;
 }
 

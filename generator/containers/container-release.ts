@@ -84,7 +84,7 @@ export function containerRelease(
  * The template, the provenance file, and one COPY line per `spacktainer: files:` entry (paths
  * already validated).
  */
-export function containerDockerfile(template: string, definition: SpackContainerDefinition, provenancePath: string): string {
+function containerDockerfile(template: string, definition: SpackContainerDefinition, provenancePath: string): string {
   const copy = (from: string, to: string) => `COPY ${JSON.stringify(from)} ${JSON.stringify(to)}`;
   const body = template.endsWith('\n') ? template : `${template}\n`;
   const lines = [`# What is inside: \`spacktainers status --package NAME\` reads the same list.`, copy(provenancePath, PROVENANCE_IN_IMAGE)];

@@ -100,7 +100,7 @@ function duplicateNames(definitions: ContainerDefinition[]): SpacktainersError[]
   return errors;
 }
 
-export function parseSpackDefinition(file: string, content: string, name: string, arch: Architecture): SpackContainerDefinition {
+function parseSpackDefinition(file: string, content: string, name: string, arch: Architecture): SpackContainerDefinition {
   const source = YamlSource.parse(file, content);
   const value = source.toJS();
   throwIfAny([...nameProblems(file, name), ...checkShape(source, value, spackDefinitionShape)]);
@@ -122,7 +122,7 @@ export function parseSpackDefinition(file: string, content: string, name: string
  * blank lines and `#` comments skipped, `Key: value` with the key in any case. It must say
  * `Bootstrap: docker` and one `From: image:tag`, whose tag is the version.
  */
-export function parseCustomDefinition(file: string, text: string, name: string, arch: Architecture): CustomContainerDefinition {
+function parseCustomDefinition(file: string, text: string, name: string, arch: Architecture): CustomContainerDefinition {
   const errors = nameProblems(file, name);
   const { header, problems } = readDefinitionHeader(file, text);
   errors.push(...problems);

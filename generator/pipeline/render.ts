@@ -3,7 +3,7 @@ import { isPassThroughJob, isTriggerJob, type Job, type Pipeline } from './model
 import { renderCommand } from './shell.js';
 
 /** Plain-object form of a pipeline, in the key order GitLab users expect to read. */
-export function pipelineToObject(pipeline: Pipeline): Record<string, unknown> {
+function pipelineToObject(pipeline: Pipeline): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (pipeline.workflow) out.workflow = pipeline.workflow;
   if (pipeline.stages) out.stages = pipeline.stages;
@@ -44,4 +44,9 @@ const GITLAB_SCHEMA = DEFAULT_SCHEMA.extend({ implicit: [YAML_1_1_NUMBER] });
 export function renderPipeline(pipeline: Pipeline): string {
   const header = (pipeline.header ?? []).map((line) => `# ${line}\n`).join('');
   return header + dump(pipelineToObject(pipeline), { schema: GITLAB_SCHEMA, lineWidth: -1, noRefs: true, quotingType: '"', skipInvalid: true });
+}
+
+/** The bytes of a pipeline's YAML text, what GitLab's YAML and artifact size limits count. */
+export function yamlBytes(pipeline: Pipeline): number {
+  return Buffer.byteLength(renderPipeline(pipeline));
 }

@@ -161,7 +161,7 @@ export const settingsShape: ObjectShape = obj(
 );
 
 /** The prefix of CI variables that override a setting. */
-export const OVERRIDE_PREFIX = 'SPACKTAINERS_';
+const OVERRIDE_PREFIX = 'SPACKTAINERS_';
 
 /**
  * Parse and check a settings file, then apply overrides from `environment` (CI variables):
@@ -268,7 +268,8 @@ export function registryImage(settings: Settings, repository: string): string {
 }
 
 /** Which build cache a pipeline writes to: the default branch's, or the one for other branches. */
-export type CacheKind = 'production' | 'development';
+export const CACHE_KINDS = ['production', 'development'] as const;
+export type CacheKind = (typeof CACHE_KINDS)[number];
 
 export function cacheBucket(settings: Settings, kind: CacheKind): string {
   return kind === 'production' ? settings.s3.cacheBucket : settings.s3.developmentCacheBucket;

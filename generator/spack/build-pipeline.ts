@@ -2,7 +2,7 @@ import { noopJob } from '../pipeline/noop-job.js';
 import { SpacktainersError } from '../errors.js';
 import { DEFAULT_LIMITS, type GitLabLimits, type PipelineFile } from '../pipeline/limits.js';
 import type { Job, Need, Pipeline, ScriptJob, TriggerJob, Variables } from '../pipeline/model.js';
-import { renderPipeline } from '../pipeline/render.js';
+import { yamlBytes } from '../pipeline/render.js';
 import { renderCommand, sh, shellCommand } from '../pipeline/shell.js';
 import { pipelineFile } from '../pipeline/output.js';
 import { ROOT_JOBS } from '../pipeline/root-jobs.js';
@@ -89,10 +89,6 @@ export function buildSpackPipeline(inputs: SpackPipeline[], options: SpackPipeli
   const pipelines = [pipelineFile(SPACK_PIPELINE_FILE, 1, root), ...children];
   const plan = planReport(options.arch, limits, graph, split, children);
   return { pipelines, plan, graph, split };
-}
-
-function yamlBytes(pipeline: Pipeline): number {
-  return Buffer.byteLength(renderPipeline(pipeline));
 }
 
 function childName(index: number): string {

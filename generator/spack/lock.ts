@@ -63,7 +63,7 @@ export function concreteRoot(lock: SpackLock, spec: string): ConcreteSpec {
 const FLAG_PARAMETERS = new Set(['cflags', 'cppflags', 'cxxflags', 'fflags', 'ldflags', 'ldlibs']);
 
 /** Spack's short form: boolean variants first as +x/~x, then key=value (lists comma separated). */
-export function formatVariants(parameters: Record<string, unknown>): string {
+function formatVariants(parameters: Record<string, unknown>): string {
   const entries = Object.entries(parameters)
     .filter(([key]) => !FLAG_PARAMETERS.has(key))
     .sort(([a], [b]) => compareCodePoints(a, b));

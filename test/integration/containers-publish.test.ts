@@ -33,7 +33,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   const generated = (file: string) => path.join(project, 'generated', file);
 
   /** Run container-jobs for amd64; check the pipeline against GitLab's schema; return its jobs. */
-  const plan = async (extra: Record<string, string> = {}) => {
+  const containerJobs = async (extra: Record<string, string> = {}) => {
     const run = await runCli(['container-jobs', '--arch', 'amd64'], project, { ...env, ...extra });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -42,13 +42,13 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
     return { text, jobs: jobNames(text) };
   };
 
-  /** Stand in for the planned jobs: push the images (with their labels), copy to "Docker Hub", upload the SIFs. */
+  /** Stand in for the generated jobs: push the images (with their labels), copy to "Docker Hub", upload the SIFs. */
   const publish = (text: string) => runPublishJobs(registry, project, env, text);
 
   /** Every test starts from this state when it needs what a first pipeline published. */
   const publishEverything = async () => {
-    await publish((await plan()).text);
-    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+    await publish((await containerJobs()).text);
+    expect((await containerJobs()).jobs).toEqual(['nothing-to-publish']);
   };
 
   const fetchLabels = async (reference: string) => {
@@ -84,7 +84,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   afterEach(async () => Promise.all([registry?.stop(), s3?.stop()]));
 
   it('publishes everything the first time: image and SIF of each Spack container, the .def SIF', async () => {
-    const first = await plan();
+    const first = await containerJobs();
     expect(first.jobs).toEqual(['image:build-tools', 'sif:build-tools', 'image:hdf5-mpi', 'sif:hdf5-mpi', 'image:numpy', 'sif:numpy', 'sif:ubuntu-tools']);
     // Building an image or a SIF is bounded by settings containers.buildJobTimeout.
     const timeouts = Object.entries(pipelineJobs(first.text)).map(([name, job]) => [name, job.timeout]);
@@ -94,7 +94,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
 
   it('publishes nothing when nothing changed: a single no-op job, in a stage of the file', async () => {
     await publishEverything();
-    const { text, jobs } = await plan();
+    const { text, jobs } = await containerJobs();
     expect(jobs).toEqual(['nothing-to-publish']);
     expect(pipelineJobs(text)['nothing-to-publish']!.stage).toBe('publish');
   });
@@ -102,13 +102,13 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   it('a SIF missing from the bucket is converted again from the published image, nothing else', async () => {
     await publishEverything();
     await s3.client.send(new DeleteObjectCommand({ Bucket: 'spacktainers-sif', Key: 'numpy/numpy-1.26.1.sif' }));
-    const changed = await plan();
+    const changed = await containerJobs();
     expect(changed.jobs).toEqual(['sif:numpy']);
     expect(pipelineJobs(changed.text)['sif:numpy']!.script).toContain(
       `singularity build numpy-1.26.1.sif docker://${registry.host}/hpc/spacktainers/numpy:1.26.1`,
     );
     await publish(changed.text);
-    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+    expect((await containerJobs()).jobs).toEqual(['nothing-to-publish']);
   });
 
   it('labels images with the OCI keys and the container identity, pinned to base image digests', async () => {
@@ -130,53 +130,53 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   it('a changed copied file rebuilds only the containers that copy it', async () => {
     await publishEverything();
     await appendFile(path.join(project, 'spacktainer/files/profile.d/spacktainer.sh'), '\n# changed\n');
-    const changed = await plan();
+    const changed = await containerJobs();
     expect(changed.jobs).toEqual(['image:build-tools', 'sif:build-tools']);
     await publish(changed.text);
-    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+    expect((await containerJobs()).jobs).toEqual(['nothing-to-publish']);
   });
 
   it('a changed spack.lock rebuilds only its container', async () => {
     await publishEverything();
     const lock = generated('amd64/spack-outputs/numpy/spack.lock');
     await changeADependency(lock);
-    const changed = await plan();
+    const changed = await containerJobs();
     expect(changed.jobs).toEqual(['image:numpy', 'sif:numpy']);
     await publish(changed.text);
-    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+    expect((await containerJobs()).jobs).toEqual(['nothing-to-publish']);
   });
 
   it('a changed base image rebuilds every Spack container of the architecture, not the .def', async () => {
     await publishEverything();
     await pushTestImage(registry.endpoint, 'hpc/spacktainers/base/runtime', 'latest-amd64', { content: 'runtime 2' });
-    const changed = await plan();
+    const changed = await containerJobs();
     expect(changed.jobs).toEqual(['image:build-tools', 'sif:build-tools', 'image:hdf5-mpi', 'sif:hdf5-mpi', 'image:numpy', 'sif:numpy']);
     const build = pipelineJobs(changed.text)['image:numpy']!.script!.find((line) => line.startsWith('buildah build'))!;
     expect(build).toMatch(new RegExp(`--build-arg RUNTIME_IMAGE=${registry.host}/hpc/spacktainers/base/runtime@sha256:`));
     await publish(changed.text);
-    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+    expect((await containerJobs()).jobs).toEqual(['nothing-to-publish']);
   });
 
   it('a changed From: image converts only that .def again', async () => {
     await publishEverything();
     await pushTestImage(registry.endpoint, 'library/ubuntu', '24.04', { content: 'ubuntu 2' });
-    const changed = await plan();
+    const changed = await containerJobs();
     expect(changed.jobs).toEqual(['sif:ubuntu-tools']);
     await publish(changed.text);
-    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
+    expect((await containerJobs()).jobs).toEqual(['nothing-to-publish']);
   });
 
   it('pushes to Docker Hub on the default branch only, into repositories that exist, when labels differ', async () => {
     await publishEverything();
     await pushTestImage(registry.endpoint, 'examplehpc/numpy', 'older', { content: 'hub numpy' });
-    const hub = await plan();
+    const hub = await containerJobs();
     expect(hub.jobs).toEqual(['docker-hub:numpy']);
     expect(pipelineJobs(hub.text)['docker-hub:numpy']!.script).toContain(
       `buildah push ${registry.host}/hpc/spacktainers/numpy:1.26.1 docker://${registry.host}/examplehpc/numpy:1.26.1`,
     );
     await publish(hub.text);
-    expect((await plan()).jobs).toEqual(['nothing-to-publish']);
-    const branch = await plan({ CI_COMMIT_REF_NAME: 'feature/x', CI_DEFAULT_BRANCH: 'main' });
+    expect((await containerJobs()).jobs).toEqual(['nothing-to-publish']);
+    const branch = await containerJobs({ CI_COMMIT_REF_NAME: 'feature/x', CI_DEFAULT_BRANCH: 'main' });
     expect(branch.jobs.filter((job) => job.startsWith('docker-hub:'))).toEqual([]);
     expect(branch.text).toContain(`${registry.host}/hpc/spacktainers/numpy:1.26.1__feature-x`);
   });
@@ -218,7 +218,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
     const lock = generated('amd64/spack-outputs/numpy/spack.lock');
     await changeADependency(lock);
     const imageJob = async (extra: Record<string, string>) => {
-      const { text } = await plan(extra);
+      const { text } = await containerJobs(extra);
       const settings = await loadSettings(path.join(project, 'settings.yaml'), { ...env, ...extra });
       expect(secretLeaks(text, settings)).toEqual([]);
       return pipelineJobs(text)['image:numpy']!.script!;
@@ -242,7 +242,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
   });
 
   it("the Dockerfile installs from the environment's own mirrors, reading the job's build secrets", async () => {
-    await plan();
+    await containerJobs();
     const dockerfile = await readFile(generated('amd64/containers/numpy/Dockerfile'), 'utf8');
     expect(dockerfile).not.toMatch(/mirror add/);
     const mounted = [...dockerfile.matchAll(/--mount=type=secret,id=([a-z_]+)/g)].map((m) => m[1]);
@@ -258,7 +258,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
       const text = await readFile(path.join(entry.parentPath, entry.name), 'utf8');
       for (const secret of Object.values(SECRETS)) expect(text.includes(secret), `${entry.name} holds a secret`).toBe(false);
     }
-    await plan({ CI_COMMIT_REF_NAME: 'feature/y', CI_DEFAULT_BRANCH: 'main' });
+    await containerJobs({ CI_COMMIT_REF_NAME: 'feature/y', CI_DEFAULT_BRANCH: 'main' });
     const settings = await loadSettings(path.join(project, 'settings.yaml'), env);
     const scripts = [generated('amd64/containers/containers.yml'), generated('base-images.yml')];
     for (const file of scripts) {

@@ -145,7 +145,7 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
     expect(arm.stdout).toContain('spacktainers/numpy:1.26.1__feature-mpi-arm64');
   });
 
-  it('refuses to plan a Spack container whose lock is missing, writing nothing', async () => {
+  it('container-jobs refuses a Spack container whose lock is missing, writing nothing', async () => {
     const project = await bundledProject();
     expect((await runCli(['create-jobs', '--offline'], project)).code).toBe(0);
     const run = await runCli(['container-jobs', '--arch', 'arm64', '--offline'], project);

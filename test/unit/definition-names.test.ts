@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SpacktainersError } from '../../generator/errors.js';
-import { parseCustomDefinition, parseSpackDefinition } from '../../generator/definitions/parse.js';
+import { parseDefinition } from '../../generator/definitions/parse.js';
 import { containerName, repositoryPath } from '../../generator/definitions/syntax.js';
 
 const ROOT = path.join(import.meta.dirname, '../..');
@@ -21,18 +21,20 @@ function problemsOf(parse: () => unknown): string[] {
 
 describe('container names: a path component of an image repository', () => {
   it.each(['numpy', 'py-numpy', 'a.b', 'a_b', 'a__b', 'a---b', 'x1', '7zip', 'x'.repeat(64)])('accepts %s', (name) => {
-    expect(problemsOf(() => parseSpackDefinition(`container_definitions/amd64/${name}.yaml`, spack, name, 'amd64'))).toEqual([]);
+    expect(problemsOf(() => parseDefinition({ kind: 'spack', file: `container_definitions/amd64/${name}.yaml`, text: spack, name, arch: 'amd64' }))).toEqual(
+      [],
+    );
   });
 
   it.each(['tool-', '-tool', '.tool', 'a..b', 'a___b', 'a_-b', 'a-_b', 'a._b', 'A', 'é', 'a b', 'a/b', 'a$(id)', ''])('rejects %j, saying the rule', (name) => {
-    expect(problemsOf(() => parseSpackDefinition(`container_definitions/amd64/${name}.yaml`, spack, name, 'amd64'))).toEqual([
+    expect(problemsOf(() => parseDefinition({ kind: 'spack', file: `container_definitions/amd64/${name}.yaml`, text: spack, name, arch: 'amd64' }))).toEqual([
       `container_definitions/amd64/${name}.yaml:1:1: name: ${JSON.stringify(name)} is not a container name a registry accepts: lowercase letters and digits, separated by one ".", one or two "_", or any number of "-"; it must start and end with a letter or digit`,
     ]);
   });
 
   it('rejects a name longer than 64 characters', () => {
     const name = 'x'.repeat(65);
-    expect(problemsOf(() => parseSpackDefinition('n.yaml', spack, name, 'amd64'))).toEqual([
+    expect(problemsOf(() => parseDefinition({ kind: 'spack', file: 'n.yaml', text: spack, name, arch: 'amd64' }))).toEqual([
       `n.yaml:1:1: name: "${'x'.repeat(60)}"... is longer than the 64 characters a container name may have`,
     ]);
   });
@@ -48,7 +50,7 @@ describe('container names: a path component of an image repository', () => {
 });
 
 describe('.def headers, read as Singularity reads them', () => {
-  const parse = (text: string) => parseCustomDefinition('d.def', text, 'd', 'amd64');
+  const parse = (text: string) => parseDefinition({ kind: 'custom', file: 'd.def', text, name: 'd', arch: 'amd64' });
 
   it.each([
     ['keys in any case', 'bootstrap: docker\nfrom: ubuntu:24.04\n'],
@@ -64,8 +66,14 @@ describe('.def headers, read as Singularity reads them', () => {
 
   it('keeps the bundled and end-to-end definitions valid', () => {
     for (const file of ['container_definitions/amd64/ubuntu-tools.def', 'test/e2e/project/container_definitions/amd64/debian-tools.def']) {
-      const definition = parseCustomDefinition(file, readFileSync(path.join(ROOT, file), 'utf8'), path.basename(file, '.def'), 'amd64');
-      expect(definition.fromTag).toMatch(/^(24\.04|bookworm)$/);
+      const definition = parseDefinition({
+        kind: 'custom',
+        file,
+        text: readFileSync(path.join(ROOT, file), 'utf8'),
+        name: path.basename(file, '.def'),
+        arch: 'amd64',
+      });
+      expect(definition.kind === 'custom' && definition.fromTag).toMatch(/^(24\.04|bookworm)$/);
     }
   });
 

@@ -1,6 +1,6 @@
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, limitsWithYamlBytes, maxYamlBytesOption, offlineOption, settingsOption } from '../options.js';
-import { MAIN_PIPELINE, writeRootPipelines } from '../../app/create-jobs.js';
+import { BASE_IMAGES_PIPELINE, MAIN_PIPELINE, writeRootPipelines } from '../../app/create-jobs.js';
 
 export class CreateJobsCommand extends SpacktainersCommand {
   static override paths = [['create-jobs']];
@@ -8,7 +8,7 @@ export class CreateJobsCommand extends SpacktainersCommand {
     description: 'Write the pipelines and Spack environments the root pipeline runs',
     details: `
       Reads the container definitions and settings and writes, into the output folder:
-      \`${MAIN_PIPELINE}\` (the child pipeline publishing the containers), \`base-images.yml\`
+      \`${MAIN_PIPELINE}\` (the child pipeline publishing the containers), \`${BASE_IMAGES_PIPELINE}\`
       (the child pipeline building the base images), and per architecture the Spack environments
       and the script of the sharded generate jobs. Nothing is written when any input is invalid
       or a pipeline would break one of GitLab's limits.

@@ -6,8 +6,8 @@ import type { Architecture } from '../../settings/settings.js';
 import type { DefinitionText } from '../../definitions/definition.js';
 import { compareCodePoints } from '../../pipeline/order.js';
 
-export const SPACK_EXTENSIONS = ['.yaml', '.yml'];
-export const CUSTOM_EXTENSION = '.def';
+const SPACK_EXTENSIONS = ['.yaml', '.yml'];
+const CUSTOM_EXTENSION = '.def';
 
 /** What the definitions folder holds: each definition file, or the problem with an entry, in code-point order. */
 export interface DefinitionFiles {
@@ -38,7 +38,7 @@ export async function readDefinitions(definitionsDir: string, projectRoot: strin
     try {
       if ((await tree.kind(archPath)) !== 'directory' && isIgnorable(entry)) continue;
     } catch (error) {
-      entries.push(asInputError(error));
+      entries.push(keepInputProblem(error));
       continue;
     }
     if (!(architectures as readonly string[]).includes(entry)) {
@@ -56,7 +56,7 @@ export async function readDefinitions(definitionsDir: string, projectRoot: strin
         const definition = await readOne(tree, itemPath, item, arch, display);
         if (definition) entries.push(definition);
       } catch (error) {
-        entries.push(asInputError(error));
+        entries.push(keepInputProblem(error));
       }
     }
   }
@@ -106,7 +106,8 @@ async function listDir(dir: string, display: (p: string) => string): Promise<str
   }
 }
 
-function asInputError(error: unknown): SpacktainersError {
+/** An input problem, kept to be reported with the others; anything else is thrown on. */
+function keepInputProblem(error: unknown): SpacktainersError {
   if (error instanceof SpacktainersError && error.kind === 'input') return error;
   throw error;
 }

@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs';
-import { lstat, open, realpath, stat } from 'node:fs/promises';
+import { lstat, open, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SpacktainersError } from '../../errors.js';
 
@@ -14,6 +14,11 @@ export function projectPaths(root: string): (p: string) => string {
 export interface TextFile {
   file: string;
   text: string;
+}
+
+/** The text of `file` (a lock, a generate output, a log); a failure to read it is for the caller to name or forgive. */
+export async function readTextFile(file: string): Promise<TextFile> {
+  return { file, text: await readFile(file, 'utf8') };
 }
 
 /** How big a file of one kind may be, and what to call it in the message. */
@@ -104,7 +109,8 @@ export async function readRegularFile(file: string, limit: SizeLimit, shown: str
   }
 }
 
-function ifMissing(error: NodeJS.ErrnoException): undefined {
+/** For a `.catch`: undefined when nothing is at the path, any other failure thrown on. */
+export function ifMissing(error: NodeJS.ErrnoException): undefined {
   if (error.code === 'ENOENT' || error.code === 'ENOTDIR' || error.code === 'ELOOP') return undefined;
   throw error;
 }

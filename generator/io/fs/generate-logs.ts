@@ -1,8 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SpacktainersError } from '../../errors.js';
 import { compareCodePoints } from '../../pipeline/order.js';
-import type { TextFile } from './files.js';
+import { readTextFile, type TextFile } from './files.js';
 
 /** The `generate.log` the generate jobs keep beside each output (`spacktainers plan` reads them). */
 export async function findGenerateLogs(dir: string): Promise<string[]> {
@@ -18,7 +18,7 @@ export async function readGenerateLogs(files: string[]): Promise<TextFile[]> {
   const logs: TextFile[] = [];
   for (const file of files) {
     try {
-      logs.push({ file, text: await readFile(file, 'utf8') });
+      logs.push(await readTextFile(file));
     } catch (error) {
       throw SpacktainersError.input({ file }, `cannot read the generate log: ${(error as Error).message}`);
     }

@@ -1,9 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { SpacktainersError } from '../../errors.js';
 import { compareCodePoints } from '../../pipeline/order.js';
-import type { TextFile } from './files.js';
-import { readSpackLock } from './spack-locks.js';
-import { readSpackPipeline } from './spack-pipelines.js';
+import { readTextFile, type TextFile } from './files.js';
 
 /** What one container's generate job left in its output folder: the lock and the pipeline `spack ci generate` wrote. */
 export interface SpackOutputFiles {
@@ -19,15 +17,15 @@ export interface SpackOutputFiles {
 export async function* readSpackOutputs(outputsRoot: string): AsyncGenerator<SpackOutputFiles> {
   const names = await readdir(outputsRoot).catch(() => [] as string[]);
   for (const name of names.sort(compareCodePoints)) {
-    const lock = await readOutput(`${outputsRoot}/${name}/spack.lock`, readSpackLock);
-    const pipeline = await readOutput(`${outputsRoot}/${name}/pipeline.yml`, readSpackPipeline);
+    const lock = await readOutput(`${outputsRoot}/${name}/spack.lock`);
+    const pipeline = await readOutput(`${outputsRoot}/${name}/pipeline.yml`);
     yield { name, lock, pipeline };
   }
 }
 
-async function readOutput(file: string, read: (file: string) => Promise<TextFile>): Promise<TextFile> {
+async function readOutput(file: string): Promise<TextFile> {
   try {
-    return await read(file);
+    return await readTextFile(file);
   } catch (error) {
     throw SpacktainersError.input({ file }, `cannot read the generate job's output: ${(error as Error).message}`);
   }

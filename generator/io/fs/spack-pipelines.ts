@@ -1,13 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SpacktainersError } from '../../errors.js';
 import { compareCodePoints } from '../../pipeline/order.js';
-import type { TextFile } from './files.js';
-
-/** One `spack ci generate` output; a failure to read it is for the caller to name. */
-export async function readSpackPipeline(file: string): Promise<TextFile> {
-  return { file, text: await readFile(file, 'utf8') };
-}
+import { readTextFile, type TextFile } from './files.js';
 
 /**
  * Every `*.yml`/`*.yaml` under `dir` (recursively), each one `spack ci generate` output.
@@ -21,5 +16,5 @@ export async function readSpackPipelines(dir: string): Promise<TextFile[]> {
     throw SpacktainersError.input({ file: dir }, `cannot read the input folder: ${(error as Error).message}`);
   }
   const files = entries.filter((entry) => /\.ya?ml$/.test(entry)).sort(compareCodePoints);
-  return Promise.all(files.map((entry) => readSpackPipeline(path.join(dir, entry))));
+  return Promise.all(files.map((entry) => readTextFile(path.join(dir, entry))));
 }

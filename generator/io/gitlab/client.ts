@@ -35,7 +35,7 @@ export function gitlabProject(settings: Settings, environment: NodeJS.ProcessEnv
 }
 
 /** HTTP status of a failed gitbeaker call, when the server answered. */
-export function responseStatus(error: unknown): number | undefined {
+function responseStatus(error: unknown): number | undefined {
   if (!(error instanceof GitbeakerRequestError)) return undefined;
   const response = (error.cause as { response?: Response } | undefined)?.response;
   return response?.status;

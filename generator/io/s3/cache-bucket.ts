@@ -5,7 +5,7 @@ import { SpacktainersError } from '../../errors.js';
 import { DEFAULT_RETRY, pauseBeforeRetry, type ProgressSink, type RetryPolicy } from '../retry.js';
 
 /** S3 refuses more keys than this in one DeleteObjects request. */
-export const DELETE_BATCH = 1000;
+const DELETE_BATCH = 1000;
 
 export class S3Bucket implements Bucket {
   requests = 0;

@@ -15,7 +15,7 @@ export interface S3Connection {
 export const RETRYABLE_S3_CODES = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'Throttling']);
 
 /** Throttling, 5xx, a cut connection or a truncated body are worth retrying; a refusal is not. */
-export function s3FailureKind(error: unknown): FailureKind {
+function s3FailureKind(error: unknown): FailureKind {
   if (error instanceof SpacktainersError) return 'permanent';
   if (RETRYABLE_S3_CODES.has((error as Error).name)) return 'transient';
   const status = (error as Partial<S3ServiceException>).$metadata?.httpStatusCode;

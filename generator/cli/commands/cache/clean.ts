@@ -1,8 +1,7 @@
 import { Option } from 'clipanion';
-import { SpacktainersError } from '../../../errors.js';
 import { SpacktainersCommand } from '../../base-command.js';
-import { numberOption } from '../../options.js';
-import { cleanBuildCache, cleanupDefaults } from '../../../app/clean-cache.js';
+import { numberOption, usageError } from '../../options.js';
+import { cleanBuildCache, cleanCacheDefaults } from '../../../app/clean-cache.js';
 import { CACHE_KINDS, DEFAULT_GRACE_HOURS } from '../../../app/options.js';
 import * as t from 'typanion';
 
@@ -66,9 +65,10 @@ export class CleanCacheCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const settingsFile = this.settings ?? (this.cache ? 'settings.yaml' : undefined);
-    const { settings, target, graceHours } = await cleanupDefaults(settingsFile, this.cache, this.context.env);
+    // The settings before the use case runs: they give --bucket, --prefix, --max-age-days and --grace-hours their defaults.
+    const { settings, target, graceHours } = await cleanCacheDefaults(settingsFile, this.cache, this.context.env);
     const bucket = this.bucket ?? target?.bucket;
-    if (!bucket) throw new SpacktainersError('usage', '--bucket (or --cache) is required');
+    if (!bucket) throw usageError('--bucket (or --cache) is required');
     const report = await cleanBuildCache(
       {
         bucket,

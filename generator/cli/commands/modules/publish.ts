@@ -1,8 +1,7 @@
 import { Option } from 'clipanion';
-import { SpacktainersError } from '../../../errors.js';
 import * as t from 'typanion';
 import { SpacktainersCommand } from '../../base-command.js';
-import { settingsOption } from '../../options.js';
+import { settingsOption, usageError } from '../../options.js';
 import { publishModule } from '../../../app/modules-publish.js';
 import { ARCHITECTURES } from '../../../app/options.js';
 
@@ -41,7 +40,7 @@ export class ModulesPublishCommand extends SpacktainersCommand {
   settings = settingsOption();
 
   async run(): Promise<number> {
-    if (Boolean(this.executables) === this.runscript) throw new SpacktainersError('usage', 'give exactly one of --executables FILE and --runscript');
+    if (Boolean(this.executables) === this.runscript) throw usageError('give exactly one of --executables FILE and --runscript');
     const { settings, arch, name, version, sifKey, executables, lockDigest, output } = this;
     await publishModule({ settings, arch, name, version, sifKey, executables, lockDigest, output }, this.context.env, this.context);
     return 0;
