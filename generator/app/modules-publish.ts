@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { loadSettings } from './project.js';
-import { makeFolder, readText, writePlainFile } from '../io/fs/plain-files.js';
+import { readTextFile } from '../io/fs/files.js';
+import { makeFolder, writePlainFile } from '../io/fs/plain-files.js';
 import { DEFAULT_RETRY } from '../io/retry.js';
 import { s3Client } from '../io/s3/client.js';
 import { uploadModuleFiles } from '../io/s3/module-files.js';
@@ -35,7 +36,7 @@ export async function publishModule(options: ModulesPublishOptions, environment:
     description: `${options.name} ${options.version} container built by spacktainers`,
     sifKey: options.sifKey,
     executables: options.executables
-      ? (await readText(options.executables))
+      ? (await readTextFile(options.executables)).text
           .split('\n')
           .map((l) => l.trim())
           .filter(Boolean)

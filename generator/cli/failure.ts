@@ -2,8 +2,8 @@ import type { Writable } from 'node:stream';
 import { failureMessage, SpacktainersError, systemErrorCode } from '../errors.js';
 
 /** Exit codes: a failure the message explains, and a command line that does not parse. */
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
 
 /** What clipanion throws for a command line it cannot parse, or an option value its validator refuses. */
 function isClipanionUsageError(error: unknown): boolean {
@@ -62,7 +62,7 @@ export function failureLines(error: unknown, command: string): string {
 }
 
 /** Whether to print stack traces: `--verbose`, or a DEBUG variable as many Node tools read it. */
-export function wantsStack(verbose: boolean): boolean {
+function wantsStack(verbose: boolean): boolean {
   return verbose || Boolean(process.env.DEBUG);
 }
 

@@ -1,15 +1,10 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 
 /**
- * Files at the paths a command is given, read and written as they are: reports, schemas,
- * module files, downloaded artifacts. (The generated folder is written all-or-nothing by
+ * Files at the paths a command is given, written as they are: reports, schemas, module files,
+ * downloaded artifacts. (The generated folder is written all-or-nothing by
  * output.ts instead.)
  */
-
-/** The text of `file`. */
-export async function readText(file: string): Promise<string> {
-  return readFile(file, 'utf8');
-}
 
 /** Write `content` to `file`, replacing it; `mode` gives a new file its permissions. */
 export async function writePlainFile(file: string, content: string | Uint8Array, mode?: number): Promise<void> {
