@@ -17,7 +17,7 @@ export interface SpecListProblem {
 }
 
 /** `$name`, `$^name`, `$%name`: the sigil applies to each spec of the list named. */
-const REFERENCE = /^\$[\^%]?(.*)$/;
+const REFERENCE = /^\$([\^%]?)(.*)$/;
 
 /**
  * Problems in `spack.specs` and the lists of `spack.definitions` (the shape has checked that
@@ -45,7 +45,7 @@ export function specListProblems(spack: Record<string, unknown>): SpecListProble
  */
 type SpecRole = 'version' | 'root' | 'constraint';
 
-function entryProblems(entry: unknown, path: (string | number)[], lists: Set<string>, role: SpecRole): SpecListProblem[] {
+function entryProblems(entry: unknown, path: (string | number)[], lists: DefinedLists, role: SpecRole): SpecListProblem[] {
   if (typeof entry === 'string') return stringProblems(entry, path, lists, role);
   if (role === 'version') {
     return [{ path, problem: 'the first spec names the container version, so it must be a spec string with a package name, not a matrix or a list' }];
@@ -64,7 +64,7 @@ function entryProblems(entry: unknown, path: (string | number)[], lists: Set<str
   return problems;
 }
 
-function stringListProblems(list: unknown, path: (string | number)[], lists: Set<string>): SpecListProblem[] {
+function stringListProblems(list: unknown, path: (string | number)[], lists: DefinedLists): SpecListProblem[] {
   if (!Array.isArray(list)) return [{ path, problem: 'must be a list of spec strings' }];
   return list.flatMap((item: unknown, index) =>
     typeof item === 'string'
@@ -73,7 +73,7 @@ function stringListProblems(list: unknown, path: (string | number)[], lists: Set
   );
 }
 
-function stringProblems(text: string, path: (string | number)[], lists: Set<string>, role: SpecRole): SpecListProblem[] {
+function stringProblems(text: string, path: (string | number)[], lists: DefinedLists, role: SpecRole): SpecListProblem[] {
   const reference = REFERENCE.exec(text);
   if (reference) {
     if (role === 'version')
@@ -84,10 +84,10 @@ function stringProblems(text: string, path: (string | number)[], lists: Set<stri
           problem: `the first spec names the container version, so it must be a spec string with a package name, not the reference ${quoteValue(text)}`,
         },
       ];
-    const name = reference[1]!;
-    return lists.has(name)
-      ? []
-      : [{ path, index: 0, problem: `${quoteValue(text)} refers to the list ${quoteValue(name)}, which spack.definitions does not define` }];
+    const [, sigil = '', name = ''] = reference;
+    const list = lists.get(name);
+    if (!list) return [{ path, index: 0, problem: `${quoteValue(text)} refers to the list ${quoteValue(name)}, which spack.definitions does not define` }];
+    return sigiledProblems(text, sigil, list, path);
   }
   // Spack reads a blank string as a spec with nothing in it: never what a user meant.
   if (text.trim() === '') return [{ path, index: 0, problem: 'an empty spec (write a package name, e.g. "zlib@1.3")' }];
@@ -105,16 +105,37 @@ function stringProblems(text: string, path: (string | number)[], lists: Set<stri
   return [];
 }
 
+/**
+ * Spack puts the sigil of `$^name` or `$%name` before each spec of the list: `$%compilers` of
+ * `[gcc@12]` is `%gcc@12`, while `[%gcc@12]` makes `%%gcc@12`, which Spack cannot read.
+ */
+function sigiledProblems(text: string, sigil: string, list: unknown[], path: (string | number)[]): SpecListProblem[] {
+  if (sigil === '') return [];
+  for (const entry of list) {
+    if (typeof entry !== 'string' || entry.startsWith('$')) continue;
+    const parsed = parseSpec(sigil + entry);
+    if ('problem' in parsed) {
+      return [
+        { path, index: 0, problem: `${quoteValue(text)} puts "${sigil}" before ${quoteValue(entry)}, which makes a spec Spack cannot read: ${parsed.problem}` },
+      ];
+    }
+  }
+  return [];
+}
+
+/** The lists of `definitions:` by name; Spack joins lists of the same name. */
+type DefinedLists = Map<string, unknown[]>;
+
 /** The lists under `definitions:` (a list of `{<name>: [...], when: <condition>}`), and their names. */
-function definedLists(definitions: unknown): { names: Set<string>; lists: { path: (string | number)[]; list: unknown[] }[] } {
-  const names = new Set<string>();
+function definedLists(definitions: unknown): { names: DefinedLists; lists: { path: (string | number)[]; list: unknown[] }[] } {
+  const names: DefinedLists = new Map();
   const lists: { path: (string | number)[]; list: unknown[] }[] = [];
   if (!Array.isArray(definitions)) return { names, lists };
   definitions.forEach((definition: unknown, index) => {
     if (!isPlainObject(definition)) return;
     for (const [name, list] of Object.entries(definition)) {
       if (name === 'when' || !Array.isArray(list)) continue;
-      names.add(name);
+      names.set(name, [...(names.get(name) ?? []), ...(list as unknown[])]);
       lists.push({ path: ['definitions', index, name], list });
     }
   });

@@ -204,7 +204,7 @@ describe('spack.specs as Spack reads an environment', () => {
   it('accepts matrices, their exclusions and references to definitions lists', () => {
     const accepted = definition(`spack:
   definitions:
-  - compilers: ['%gcc@12', '%clang@16']
+  - compilers: ['gcc@12', 'clang@16']
   - mpis: [openmpi, mpich]
     when: arch.satisfies('x86_64:')
   specs:
@@ -234,6 +234,12 @@ describe('spack.specs as Spack reads an environment', () => {
     expect(problem('spack:\n  specs:\n  - matrix: [[zlib]]\n')).toMatch(/:3:5: spack.specs.0: the first spec names the container version/);
     expect(problem('spack:\n  definitions: [{all: [zlib]}]\n  specs: [$all]\n')).toMatch(/:3:11: spack.specs.0: .*not the reference "\$all"/);
     expect(problem('spack:\n  specs: [zlib, "+mpi"]\n')).toMatch(/:2:18: spack.specs.1: "\+mpi" names no package/);
+  });
+
+  it('refuses a sigil that makes the specs of the list it refers to unreadable', () => {
+    expect(problem("spack:\n  definitions: [{compilers: ['%gcc@12']}]\n  specs: [zlib, $%compilers]\n")).toMatch(
+      /:3:17: spack.specs.1: "\$%compilers" puts "%" before "%gcc@12", which makes a spec Spack cannot read: unexpected tokens in the spec string: "%" at column 1 of "%%gcc@12"/,
+    );
   });
 
   it('refuses references to lists that are not defined and matrices of something else', () => {
