@@ -105,8 +105,9 @@ export function parseSpackDefinition(file: string, content: string, name: string
   const source = YamlSource.parse(file, content);
   const value = source.toJS();
   const environment = isPlainObject(value) && isPlainObject(value.spack) ? value.spack : {};
-  const specProblems = specListProblems(environment).map((problem) => specError(source, problem));
-  throwIfAny([...nameProblems(file, name), ...checkShape(source, value, spackDefinitionShape), ...specProblems]);
+  const specProblems = specListProblems(environment);
+  const specErrors = specProblems.filter((problem) => !problem.warning).map((problem) => specError(source, problem));
+  throwIfAny([...nameProblems(file, name), ...checkShape(source, value, spackDefinitionShape), ...specErrors]);
   const { spack, spacktainer } = value as {
     spack: SpackContainerDefinition['environment'];
     spacktainer?: { files?: string[] };
@@ -115,7 +116,10 @@ export function parseSpackDefinition(file: string, content: string, name: string
     const [source = '', target = ''] = entry.split(':');
     return { source, target };
   });
-  const warnings = overriddenCiKeys(spack).map(({ path, reason }) => formatProblem(source.locateKey(['spack', ...path]), `overridden: ${reason}`));
+  const warnings = [
+    ...specProblems.filter((problem) => problem.warning).map((problem) => specError(source, problem).message),
+    ...overriddenCiKeys(spack).map(({ path, reason }) => formatProblem(source.locateKey(['spack', ...path]), `overridden: ${reason}`)),
+  ];
   return { kind: 'spack', name, arch, file, environment: spack, files, warnings };
 }
 

@@ -1,6 +1,6 @@
 import { isPlainObject } from '../input/shape.js';
 import { quoteValue } from '../input/quote.js';
-import { parseSpec } from './spec-syntax.js';
+import { parseSpec, type ParsedSpec } from './spec-syntax.js';
 
 /**
  * The `specs:` of a Spack 0.21 environment as Spack reads them (`spack/spec_list.py` and the
@@ -14,6 +14,8 @@ export interface SpecListProblem {
   path: (string | number)[];
   index?: number;
   problem: string;
+  /** Valid Spack, but most likely not what was meant: reported, not refused. */
+  warning?: true;
 }
 
 /** `$name`, `$^name`, `$%name`: the sigil applies to each spec of the list named. */
@@ -102,7 +104,25 @@ function stringProblems(text: string, path: (string | number)[], lists: DefinedL
       },
     ];
   }
-  return [];
+  return optionLikeVariants(parsed.spec, path);
+}
+
+/**
+ * `--name` is Spack's third spelling of a propagated false variant (`~~name`), which it prints
+ * as `~~name`; in a spec list it is almost always a command-line option pasted in
+ * (`zlib --help`), which Spack accepts and concretization then fails on.
+ */
+function optionLikeVariants({ root, dependencies }: ParsedSpec, path: (string | number)[]): SpecListProblem[] {
+  return [root, ...dependencies.map((dependency) => dependency.node)].flatMap((node) =>
+    node.parameters
+      .filter((parameter) => parameter.written.startsWith('--'))
+      .map((parameter) => ({
+        path,
+        index: parameter.index,
+        warning: true as const,
+        problem: `${quoteValue(parameter.written)} reads as the propagated variant ${quoteValue(`~~${parameter.name}`)} (${parameter.name}=false for ${node.name ? quoteValue(node.name) : 'the node'} and its dependencies), not as an option; write ~~${parameter.name} if that is meant`,
+      })),
+  );
 }
 
 /**

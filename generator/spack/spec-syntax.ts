@@ -62,6 +62,10 @@ export interface SpecParameter {
   name: string;
   value: string | boolean;
   propagate: boolean;
+  /** Where its token starts, 0-based in the spec string as given. */
+  index: number;
+  /** The token as written (`--help` is the propagated variant `~~help`). */
+  written: string;
 }
 
 /** One node of a spec: what may follow a package name (or stand without one, in an anonymous spec). */
@@ -119,15 +123,15 @@ class SpecSyntaxError extends Error {
  * (none, in an empty string, is an anonymous spec with nothing in it, as for Spack).
  */
 export function parseSpec(text: string): SpecParse {
-  const lead = text.length - text.trimStart().length;
-  const stripped = text.trim();
   try {
-    const parser = new SpecParser(new Tokens(stripped), stripped);
+    // Blanks around the spec are WS tokens, which the parser skips: the same as Spack's strip(),
+    // with every index in the string as given.
+    const parser = new SpecParser(new Tokens(text), text);
     const spec = parser.spec();
     const extra = parser.peek();
     if (extra) {
-      const assignment = /^\s*==?\s*/.exec(stripped.slice(extra.start + extra.text.length));
-      if (assignment && extra.kind.endsWith('PACKAGE_NAME')) throw valueProblem(stripped, extra, extra.start + extra.text.length + assignment[0].length);
+      const assignment = /^\s*==?\s*/.exec(text.slice(extra.start + extra.text.length));
+      if (assignment && extra.kind.endsWith('PACKAGE_NAME')) throw valueProblem(text, extra, extra.start + extra.text.length + assignment[0].length);
       throw new SpecSyntaxError(
         extra.start,
         `a single spec was requested, but parsed more than one: a second spec starts with ${shown(extra)}`,
@@ -137,10 +141,8 @@ export function parseSpec(text: string): SpecParse {
     return { spec };
   } catch (error) {
     if (!(error instanceof SpecSyntaxError)) throw error;
-    const index = lead + error.index;
     const expected = error.expected === undefined ? '' : ` (${error.expected})`;
-    return { index, problem: `${error.what} at column ${index + 1} of ${quoteValue(text)}${expected}` };
-    throw error;
+    return { index: error.index, problem: `${error.what} at column ${error.index + 1} of ${quoteValue(text)}${expected}` };
   }
 }
 
@@ -337,10 +339,14 @@ class SpecParser {
       } else if (token.kind === 'BOOL_VARIANT' || token.kind === 'PROPAGATED_BOOL_VARIANT') {
         const propagate = token.kind === 'PROPAGATED_BOOL_VARIANT';
         const sigil = propagate ? 2 : 1;
-        addParameter(node, { name: token.text.slice(sigil).trim(), value: token.text.startsWith('+'), propagate }, token);
+        addParameter(
+          node,
+          { name: token.text.slice(sigil).trim(), value: token.text.startsWith('+'), propagate, index: token.start, written: token.text },
+          token,
+        );
       } else if (token.kind === 'KEY_VALUE_PAIR' || token.kind === 'PROPAGATED_KEY_VALUE_PAIR') {
         const propagate = token.kind === 'PROPAGATED_KEY_VALUE_PAIR';
-        addParameter(node, { ...keyValue(token.text, propagate ? '==' : '='), propagate }, token);
+        addParameter(node, { ...keyValue(token.text, propagate ? '==' : '='), propagate, index: token.start, written: token.text }, token);
       } else if (token.kind === 'DAG_HASH' && node.hash === undefined) {
         node.hash = token.text.slice(1);
       } else break;

@@ -106,7 +106,7 @@ describe("Spack 0.21's spec grammar", () => {
   });
 
   it('reads variants, propagated variants, flags and quoted values', () => {
-    expect(parsed('zlib +shared ~pic -opt ++ipo ~~debug --help cflags="-O3 -g" ldflags=\'-s\' api==v18').root.parameters).toEqual([
+    expect(parsed('zlib +shared ~pic -opt ++ipo ~~debug --help cflags="-O3 -g" ldflags=\'-s\' api==v18').root.parameters).toMatchObject([
       { name: 'shared', value: true, propagate: false },
       { name: 'pic', value: false, propagate: false },
       { name: 'opt', value: false, propagate: false },
@@ -234,6 +234,13 @@ describe('spack.specs as Spack reads an environment', () => {
     expect(problem('spack:\n  specs:\n  - matrix: [[zlib]]\n')).toMatch(/:3:5: spack.specs.0: the first spec names the container version/);
     expect(problem('spack:\n  definitions: [{all: [zlib]}]\n  specs: [$all]\n')).toMatch(/:3:11: spack.specs.0: .*not the reference "\$all"/);
     expect(problem('spack:\n  specs: [zlib, "+mpi"]\n')).toMatch(/:2:18: spack.specs.1: "\+mpi" names no package/);
+  });
+
+  it('warns of a variant spelled as a command-line option, which Spack reads as a propagated variant', () => {
+    expect(definition('spack:\n  specs:\n  - zlib --help\n').warnings).toEqual([
+      'container_definitions/amd64/stack.yaml:3:10: spack.specs.0: "--help" reads as the propagated variant "~~help" (help=false for "zlib" and its dependencies), not as an option; write ~~help if that is meant',
+    ]);
+    expect(definition('spack:\n  specs:\n  - zlib ~~help -- shared\n').warnings).toHaveLength(1);
   });
 
   it('refuses a sigil that makes the specs of the list it refers to unreadable', () => {
