@@ -33,7 +33,7 @@ function multiArchImages(
     if (definition.kind !== 'spack') continue;
     const locked = locks.get(definition.arch)?.get(definition.name);
     if (!locked) continue;
-    const version = concreteRoot(locked.lock, definition.environment.specs[0]!).version;
+    const version = concreteRoot(locked.lock, definition.environment.specs[0]).version;
     versions.set(definition.name, (versions.get(definition.name) ?? new Map<Architecture, string>()).set(definition.arch, version));
   }
   const joined: MultiArchImage[] = [];

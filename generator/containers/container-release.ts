@@ -37,7 +37,7 @@ export function publishDir(generatedRoot: string, arch: Architecture): string {
 export function containerVersion(definition: ContainerDefinition, lock: SpackLock | undefined): string {
   if (definition.kind === 'custom') return definition.fromTag;
   if (!lock) throw new SpacktainersError('internal', `internal: no lock for ${definition.file}`);
-  return concreteRoot(lock, definition.environment.specs[0]!).version;
+  return concreteRoot(lock, definition.environment.specs[0]).version;
 }
 
 export function containerRelease(

@@ -17,8 +17,8 @@ interface DefinitionCommon {
 /** A container built from a Spack environment. */
 export interface SpackContainerDefinition extends DefinitionCommon {
   kind: 'spack';
-  /** The `spack:` mapping, exactly as written (Spack keys we do not know pass through). */
-  environment: Record<string, unknown> & { specs: string[] };
+  /** The `spack:` mapping, exactly as written (Spack keys we do not know pass through). Its first spec is a spec string (it names the version); the others may be matrices. */
+  environment: Record<string, unknown> & { specs: [string, ...unknown[]] };
   files: FileCopy[];
   /** What is accepted but not used as written (own `ci:` keys ours override), as `file:line:col: key: message`. */
   warnings: string[];

@@ -1,10 +1,11 @@
 import { formatProblem, SpacktainersError, throwIfAny } from '../errors.js';
-import { checkShape, type ObjectShape } from '../input/shape.js';
+import { checkShape, isPlainObject, type ObjectShape } from '../input/shape.js';
 import { YamlSource } from '../input/yaml-source.js';
 import type { Architecture } from '../settings/settings.js';
 import { overriddenCiKeys } from '../spack/environment.js';
+import { specListProblems, type SpecListProblem } from '../spack/spec-list.js';
 import type { ContainerDefinition, CustomContainerDefinition, DefinitionSet, DefinitionText, FileCopy, SpackContainerDefinition } from './definition.js';
-import { containerName, fileCopy, imageReference, spackSpec } from './syntax.js';
+import { containerName, fileCopy, imageReference, spackSpecListEntry } from './syntax.js';
 import { quoteValue } from '../input/quote.js';
 import { byKeys, compareCodePoints } from '../pipeline/order.js';
 
@@ -24,9 +25,9 @@ export const spackDefinitionShape: ObjectShape = {
             required: true,
             shape: {
               kind: 'list',
-              items: spackSpec,
+              items: spackSpecListEntry,
               minItems: 1,
-              description: 'The specs to install. The first one names the container version.',
+              description: 'The specs to install. The first one is a spec string with a package name: it names the container version.',
             },
           },
           packages: { shape: { kind: 'map', values: { kind: 'any' }, description: 'Spack package preferences.' } },
@@ -103,7 +104,10 @@ function duplicateNames(definitions: ContainerDefinition[]): SpacktainersError[]
 function parseSpackDefinition(file: string, content: string, name: string, arch: Architecture): SpackContainerDefinition {
   const source = YamlSource.parse(file, content);
   const value = source.toJS();
-  throwIfAny([...nameProblems(file, name), ...checkShape(source, value, spackDefinitionShape)]);
+  const environment = isPlainObject(value) && isPlainObject(value.spack) ? value.spack : {};
+  const specProblems = specListProblems(environment);
+  const specErrors = specProblems.filter((problem) => !problem.warning).map((problem) => specError(source, problem));
+  throwIfAny([...nameProblems(file, name), ...checkShape(source, value, spackDefinitionShape), ...specErrors]);
   const { spack, spacktainer } = value as {
     spack: SpackContainerDefinition['environment'];
     spacktainer?: { files?: string[] };
@@ -112,8 +116,17 @@ function parseSpackDefinition(file: string, content: string, name: string, arch:
     const [source = '', target = ''] = entry.split(':');
     return { source, target };
   });
-  const warnings = overriddenCiKeys(spack).map(({ path, reason }) => formatProblem(source.locateKey(['spack', ...path]), `overridden: ${reason}`));
+  const warnings = [
+    ...specProblems.filter((problem) => problem.warning).map((problem) => specError(source, problem).message),
+    ...overriddenCiKeys(spack).map(({ path, reason }) => formatProblem(source.locateKey(['spack', ...path]), `overridden: ${reason}`)),
+  ];
   return { kind: 'spack', name, arch, file, environment: spack, files, warnings };
+}
+
+/** At the offending character of the spec when the file spells it out, else at the value (whose message says the column in the spec). */
+function specError(source: YamlSource, { path, index, problem }: SpecListProblem): SpacktainersError {
+  const at = index === undefined ? undefined : source.locateInString(['spack', ...path], index);
+  return at ? SpacktainersError.input(at, problem) : source.error(['spack', ...path], problem);
 }
 
 /**

@@ -1,11 +1,13 @@
 import path from 'node:path/posix';
-import type { StringShape } from '../input/shape.js';
+import type { Shape, StringShape } from '../input/shape.js';
 import { quoteValue } from '../input/quote.js';
 
 /**
  * What user-written values may contain. Each is as strict as its purpose allows and contains
  * no character with a meaning to a POSIX shell (`;&|$\`<>(){}*?!"'\` and newlines), so a
- * definition can never smuggle a command into a generated script.
+ * definition can never smuggle a command into a generated script. Specs are not here: Spack's
+ * grammar decides what they may hold (spack/spec-syntax.ts), and they reach scripts only as data
+ * (the spack.yaml spacktainers writes).
  */
 
 /**
@@ -39,12 +41,36 @@ export const containerName: StringShape = {
     value.length > MAX_CONTAINER_NAME ? `${quoteValue(value)} is longer than the ${MAX_CONTAINER_NAME} characters a container name may have` : undefined,
 };
 
-/** Plain Spack spec syntax: `name@version +variant ~variant key=value %compiler ^dep arch=...`. */
-export const spackSpec: StringShape = {
-  kind: 'string',
-  pattern: /^[A-Za-z0-9_][A-Za-z0-9_@%+~=:,./^ -]*$/,
-  patternMeaning: 'plain Spack spec syntax (letters, digits, spaces and _@%+~=:,./^- only; no shell metacharacters)',
-  description: 'A Spack spec, e.g. "py-numpy@1.26 +blas ^openblas threads=openmp".',
+/**
+ * Every character a token of Spack's spec grammar can hold, and `$` of a reference to a list:
+ * what an editor can check of a spec without the grammar. No valid spec has any other, so the
+ * shell's `;|&<>(){}` and backquotes are refused as they are typed.
+ */
+const specCharacters = String.raw`^[A-Za-z0-9_\s@%+~=:,./^\[\]"'\\*$-]*$`;
+
+/**
+ * An entry of `spack.specs`: a spec string, a reference to a list of `definitions:`, or a
+ * matrix. Checked with Spack's grammar by specListProblems (spack/spec-list.ts), with the
+ * position of the offending character; the editor schema checks the characters only.
+ */
+export const spackSpecListEntry: Shape = {
+  kind: 'any',
+  description:
+    'A Spack spec ("py-numpy@1.26 +blas ^openblas threads=openmp"), a reference to a list under definitions ("$compilers"), or a matrix ({matrix: [[...], [...]], exclude: [...]}).',
+  jsonSchema: {
+    anyOf: [
+      { type: 'string', pattern: specCharacters },
+      {
+        type: 'object',
+        properties: {
+          matrix: { type: 'array', items: { type: 'array', items: { type: 'string', pattern: specCharacters } } },
+          exclude: { type: 'array', items: { type: 'string', pattern: specCharacters } },
+        },
+        required: ['matrix'],
+        additionalProperties: false,
+      },
+    ],
+  },
 };
 
 const relativePathPattern = /^[A-Za-z0-9_.][A-Za-z0-9_.+@-]*(\/[A-Za-z0-9_.+@-]+)*$/;

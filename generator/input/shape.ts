@@ -21,7 +21,8 @@ export type Shape =
   | { kind: 'list'; items: Shape; minItems?: number; description?: string }
   | ObjectShape
   | { kind: 'map'; values: Shape; description?: string }
-  | { kind: 'any'; description?: string };
+  /** Anything, for the check: a later pass checks it (`jsonSchema` tells editors what that pass accepts). */
+  | { kind: 'any'; description?: string; jsonSchema?: Record<string, unknown> };
 
 export interface StringShape {
   kind: 'string';
@@ -107,7 +108,7 @@ export function toJsonSchema(shape: Shape): Record<string, unknown> {
   const base: Record<string, unknown> = shape.description ? { description: shape.description } : {};
   switch (shape.kind) {
     case 'any':
-      return base;
+      return { ...base, ...shape.jsonSchema };
     case 'string':
       return {
         ...base,

@@ -118,6 +118,23 @@ export class YamlSource implements ProblemLocator {
   }
 
   /**
+   * The location of the character `index` (0-based) of the string at `path`, when the file
+   * spells the string out up to there on one line: a plain scalar, or a quoted one without
+   * escapes before it. Otherwise (folded, escaped, a block scalar) undefined: the file's column
+   * of that character is not the string's.
+   */
+  locateInString(path: (string | number)[], index: number): SourceLocation | undefined {
+    const node = this.document.getIn(path, true);
+    if (!isScalar(node) || !node.range || typeof node.value !== 'string') return undefined;
+    const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+    if (!quoted && node.type !== 'PLAIN') return undefined;
+    const start = node.range[0] + (quoted ? 1 : 0);
+    const written = this.text.slice(start, start + index);
+    if (written !== node.value.slice(0, index) || /[\r\n]/.test(written)) return undefined;
+    return this.at(start + index, path);
+  }
+
+  /**
    * A plain or quoted string spread over several source lines (as a file that is not YAML at
    * all reads) joins them with spaces; it is shown as far as its first line goes.
    */

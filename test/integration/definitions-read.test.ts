@@ -68,12 +68,12 @@ describe('bad definitions: a clear error naming file, line, column and key; exit
     [
       'shell metacharacters in a spec',
       { 'amd64/a.yaml': 'spack:\n  specs:\n  - zlib; rm -rf /\n' },
-      'container_definitions/amd64/a.yaml:3:5: spack.specs.0: "zlib; rm -rf /" is not plain Spack spec syntax',
+      'container_definitions/amd64/a.yaml:3:9: spack.specs.0: unexpected tokens in the spec string: ";" at column 5 of "zlib; rm -rf /"',
     ],
     [
       'command substitution in a spec',
       { 'amd64/a.yaml': 'spack:\n  specs:\n  - zlib-ng\n  - "$(id)"\n' },
-      'spack.specs.1: "$(id)" is not plain Spack spec syntax',
+      'container_definitions/amd64/a.yaml:4:6: spack.specs.1: "$(id)" refers to the list "(id)", which spack.definitions does not define',
     ],
     [
       'a files source escaping spacktainer/files/',
