@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { projectJsonSchemas } from '../../generator/definitions/json-schemas.js';
-import { parseSpackDefinition } from '../../generator/definitions/parse.js';
+import { parseDefinition } from '../../generator/definitions/parse.js';
+import type { SpackContainerDefinition } from '../../generator/definitions/definition.js';
 import { SpacktainersError } from '../../generator/errors.js';
 import { parseSpec, type ParsedSpec } from '../../generator/spack/spec-syntax.js';
 import { REPO_ROOT } from '../support/project.js';
@@ -191,7 +192,11 @@ describe("Spack 0.21's spec grammar", () => {
 });
 
 describe('spack.specs as Spack reads an environment', () => {
-  const definition = (yaml: string) => parseSpackDefinition('container_definitions/amd64/stack.yaml', yaml, 'stack', 'amd64');
+  const definition = (yaml: string): SpackContainerDefinition => {
+    const parsed = parseDefinition({ kind: 'spack', file: 'container_definitions/amd64/stack.yaml', text: yaml, name: 'stack', arch: 'amd64' });
+    if (parsed.kind !== 'spack') throw new Error('a .yaml definition is a Spack one');
+    return parsed;
+  };
   const problem = (yaml: string) => {
     try {
       definition(yaml);
