@@ -1,8 +1,9 @@
 import { formatProblem, SpacktainersError, throwIfAny } from '../errors.js';
-import { checkShape, type ObjectShape } from '../input/shape.js';
+import { checkShape, isPlainObject, type ObjectShape } from '../input/shape.js';
 import { YamlSource } from '../input/yaml-source.js';
 import type { Architecture } from '../settings/settings.js';
 import { overriddenCiKeys } from '../spack/environment.js';
+import { spackEnvironmentKeys, spackEnvironmentProblems } from '../spack/environment-schema.js';
 import type { ContainerDefinition, CustomContainerDefinition, DefinitionSet, DefinitionText, FileCopy, SpackContainerDefinition } from './definition.js';
 import { containerName, fileCopy, imageReference, spackSpec } from './syntax.js';
 import { quoteValue } from '../input/quote.js';
@@ -18,7 +19,8 @@ export const spackDefinitionShape: ObjectShape = {
       shape: {
         kind: 'object',
         open: true,
-        description: 'A Spack environment. Keys other than those listed are passed to Spack unchanged.',
+        otherKeys: spackEnvironmentKeys,
+        description: "A Spack environment, checked against Spack's own schema; spacktainers reads the keys listed.",
         fields: {
           specs: {
             required: true,
@@ -103,7 +105,8 @@ function duplicateNames(definitions: ContainerDefinition[]): SpacktainersError[]
 export function parseSpackDefinition(file: string, content: string, name: string, arch: Architecture): SpackContainerDefinition {
   const source = YamlSource.parse(file, content);
   const value = source.toJS();
-  throwIfAny([...nameProblems(file, name), ...checkShape(source, value, spackDefinitionShape)]);
+  const shapeProblems = checkShape(source, value, spackDefinitionShape);
+  throwIfAny([...nameProblems(file, name), ...shapeProblems, ...spackSchemaProblems(source, value, shapeProblems)]);
   const { spack, spacktainer } = value as {
     spack: SpackContainerDefinition['environment'];
     spacktainer?: { files?: string[] };
@@ -114,6 +117,22 @@ export function parseSpackDefinition(file: string, content: string, name: string
   });
   const warnings = overriddenCiKeys(spack).map(({ path, reason }) => formatProblem(source.locateKey(['spack', ...path]), `overridden: ${reason}`));
   return { kind: 'spack', name, arch, file, environment: spack, files, warnings };
+}
+
+/**
+ * What Spack's schema finds wrong under `spack:` that our own checks have not said already (ours
+ * say it in spacktainers' terms: "is required", "must not be empty", a spec's syntax).
+ */
+function spackSchemaProblems(source: YamlSource, value: unknown, reported: SpacktainersError[]): SpacktainersError[] {
+  const spack = isPlainObject(value) ? value.spack : undefined;
+  if (!isPlainObject(spack)) return [];
+  const keys = reported.map((error) => locationKey(error));
+  const overlaps = (key: string) => keys.some((other) => other === key || other.startsWith(`${key}.`) || key.startsWith(`${other}.`));
+  return spackEnvironmentProblems(source, spack, ['spack']).filter((error) => !overlaps(locationKey(error)));
+}
+
+function locationKey(error: SpacktainersError): string {
+  return error.location && 'key' in error.location ? (error.location.key ?? '') : '';
 }
 
 /**
