@@ -97,9 +97,9 @@ export function checkShape(source: ProblemLocator, value: unknown, shape: Shape,
       }
       for (const key of unknown) {
         const meant = misspelt.get(key);
-        if (!shape.open) {
-          errors.push(source.keyError([...path, key], `unknown key (allowed here: ${Object.keys(shape.fields).join(', ')})${suggestion(key, shape)}`));
-        } else if (meant !== undefined) errors.push(source.keyError([...path, key], `unknown key; did you mean ${meant}? (it is required)`));
+        const hint = meant === undefined ? suggestion(key, shape) : `; did you mean ${meant}?`;
+        if (!shape.open) errors.push(source.keyError([...path, key], `unknown key (allowed here: ${Object.keys(shape.fields).join(', ')})${hint}`));
+        else if (meant !== undefined) errors.push(source.keyError([...path, key], `unknown key${hint} (it is required)`));
       }
       const reported = new Set(misspelt.values());
       for (const [key, field] of Object.entries(shape.fields)) {
