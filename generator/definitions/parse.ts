@@ -3,7 +3,7 @@ import { checkShape, isPlainObject, type ObjectShape } from '../input/shape.js';
 import { YamlSource } from '../input/yaml-source.js';
 import type { Architecture } from '../settings/settings.js';
 import { overriddenCiKeys } from '../spack/environment.js';
-import { spackEnvironmentKeys, spackEnvironmentProblems } from '../spack/environment-schema.js';
+import { ignoredSpackKeys, spackEnvironmentKeys, spackEnvironmentProblems } from '../spack/environment-schema.js';
 import type { ContainerDefinition, CustomContainerDefinition, DefinitionSet, DefinitionText, FileCopy, SpackContainerDefinition } from './definition.js';
 import { containerName, fileCopy, imageReference, spackSpec } from './syntax.js';
 import { quoteValue } from '../input/quote.js';
@@ -115,7 +115,10 @@ export function parseSpackDefinition(file: string, content: string, name: string
     const [source = '', target = ''] = entry.split(':');
     return { source, target };
   });
-  const warnings = overriddenCiKeys(spack).map(({ path, reason }) => formatProblem(source.locateKey(['spack', ...path]), `overridden: ${reason}`));
+  const warnings = [
+    ...ignoredSpackKeys(spack).map(({ path, meant }) => formatProblem(source.locateKey(['spack', ...path]), `Spack ignores this key; did you mean ${meant}?`)),
+    ...overriddenCiKeys(spack).map(({ path, reason }) => formatProblem(source.locateKey(['spack', ...path]), `overridden: ${reason}`)),
+  ];
   return { kind: 'spack', name, arch, file, environment: spack, files, warnings };
 }
 

@@ -1,8 +1,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import spackSchemaFile from '../../fixtures/spack/schema/env-0.21.2.json' with { type: 'json' };
 import type { SpacktainersError } from '../errors.js';
-import { describeValue, type ProblemLocator } from '../input/shape.js';
-import { didYouMean } from '../input/suggest.js';
+import { describeValue, isPlainObject, type ProblemLocator } from '../input/shape.js';
+import { closestName, didYouMean } from '../input/suggest.js';
 
 /**
  * What Spack 0.21.2 accepts under `spack:` (its `spack.schema.env.schema`, exported by Spack
@@ -35,8 +35,34 @@ function spackValidator(): ValidateFunction {
  */
 export function spackEnvironmentProblems(source: ProblemLocator, value: unknown, path: (string | number)[]): SpacktainersError[] {
   const validate = spackValidator();
-  if (validate(value)) return [];
-  return closestAlternatives(validate.errors ?? []).map((error) => problem(source, path, error));
+  if (validate(withoutOverrideMarks(value))) return [];
+  // An unknown key's error is about the key, one level below the mapping it is reported at.
+  const located = (error: ErrorObject) => {
+    const segments = instanceSegments(error.instancePath);
+    if (error.keyword === 'additionalProperties') segments.push(error.params.additionalProperty as string);
+    return [...path, ...sourcePath(value, segments)];
+  };
+  return closestAlternatives(validate.errors ?? []).map((error) => problem(source, located(error), error));
+}
+
+/**
+ * The environment as Spack's schema sees it: Spack's YAML reader takes a key written `key::`
+ * (replace what lower-precedence configuration has, rather than merge) as `key`, marked.
+ */
+function withoutOverrideMarks(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutOverrideMarks);
+  if (!isPlainObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key.replace(/:$/, ''), withoutOverrideMarks(child)]));
+}
+
+/** A path in the value Spack's schema saw, as written in the file (`script:` where it says `script`). */
+function sourcePath(value: unknown, segments: (string | number)[]): (string | number)[] {
+  let node = value;
+  return segments.map((segment) => {
+    const key = isPlainObject(node) && typeof segment === 'string' && !(segment in node) && `${segment}:` in node ? `${segment}:` : segment;
+    node = isPlainObject(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[key] : undefined;
+    return key;
+  });
 }
 
 /**
@@ -105,13 +131,12 @@ function knownKeys(error: ErrorObject): Record<string, unknown> {
   return (error.parentSchema?.properties as Record<string, unknown> | undefined) ?? {};
 }
 
-function problem(source: ProblemLocator, base: (string | number)[], error: ErrorObject): SpacktainersError {
-  const path = [...base, ...instanceSegments(error.instancePath)];
+function problem(source: ProblemLocator, path: (string | number)[], error: ErrorObject): SpacktainersError {
   const quote = (text: string) => source.quote(path, text);
   switch (error.keyword) {
     case 'additionalProperties': {
-      const key = error.params.additionalProperty as string;
-      return source.keyError([...path, key], `unknown key to Spack${didYouMean(key, Object.keys(knownKeys(error)))}`);
+      const key = String(path[path.length - 1]).replace(/:$/, '');
+      return source.keyError(path, `unknown key to Spack${didYouMean(key, Object.keys(knownKeys(error)))}`);
     }
     case 'required':
       return source.error([...path, error.params.missingProperty as string], 'is required by Spack');
@@ -150,4 +175,68 @@ function instanceSegments(pointer: string): (string | number)[] {
     .split('/')
     .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((segment) => (/^(0|[1-9][0-9]*)$/.test(segment) ? Number(segment) : segment));
+}
+
+type SchemaNode = Record<string, unknown>;
+
+/**
+ * Keys Spack's schema lets through without reading them (its `config:` section is open), yet
+ * spelt almost like one it reads: `install_tre:` is accepted and ignored, so the install tree
+ * silently stays the default. One `[path, key meant]` each; a warning, since Spack accepts them.
+ */
+export function ignoredSpackKeys(value: unknown): { path: (string | number)[]; meant: string }[] {
+  const found: { path: (string | number)[]; meant: string }[] = [];
+  const walk = (schemas: SchemaNode[], node: unknown, path: (string | number)[]) => {
+    const all = schemas.flatMap(alternatives);
+    if (Array.isArray(node)) {
+      const items = all.flatMap((schema) => (isSchema(schema.items) ? [schema.items] : []));
+      if (items.length > 0) node.forEach((item, index) => walk(items, item, [...path, index]));
+      return;
+    }
+    if (!isPlainObject(node)) return;
+    const properties = all.flatMap((schema) => Object.keys(schemaMap(schema.properties)));
+    for (const [key, child] of Object.entries(node)) {
+      const children = all.flatMap((schema) => childSchemas(schema, key.replace(/:$/, '')));
+      if (children.length > 0) walk(children, child, [...path, key]);
+      else {
+        const meant = closestName(key, properties);
+        if (meant !== undefined) found.push({ path: [...path, key], meant });
+      }
+    }
+  };
+  walk([spackEnvironmentSchema], value, []);
+  return found;
+}
+
+/** A schema and, through allOf/anyOf/oneOf, every schema a value may be held to with it. */
+function alternatives(schema: SchemaNode): SchemaNode[] {
+  const nested = ['allOf', 'anyOf', 'oneOf'].flatMap((keyword) => (Array.isArray(schema[keyword]) ? (schema[keyword] as unknown[]).filter(isSchema) : []));
+  return [schema, ...nested.flatMap(alternatives)];
+}
+
+/** The schemas a key's value is held to; none when the object takes the key unread. */
+function childSchemas(schema: SchemaNode, key: string): SchemaNode[] {
+  const named = schemaMap(schema.properties)[key];
+  if (named !== undefined) return [named];
+  const patterns = Object.entries(schemaMap(schema.patternProperties)).filter(([pattern]) => patternRegExp(pattern).test(key));
+  if (patterns.length > 0) return patterns.map(([, child]) => child);
+  const additional = schema.additionalProperties;
+  return isSchema(additional) ? [additional] : [];
+}
+
+const patternRegExps = new Map<string, RegExp>();
+
+/** Each pattern compiled once (as ajv does, with `u`): a `packages:` map may hold thousands of keys. */
+function patternRegExp(pattern: string): RegExp {
+  let regExp = patternRegExps.get(pattern);
+  if (regExp === undefined) patternRegExps.set(pattern, (regExp = new RegExp(pattern, 'u')));
+  return regExp;
+}
+
+function schemaMap(value: unknown): Record<string, SchemaNode> {
+  return isSchema(value) ? (value as Record<string, SchemaNode>) : {};
+}
+
+function isSchema(value: unknown): value is SchemaNode {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSpackDefinition } from '../../generator/definitions/parse.js';
 import { SpacktainersError } from '../../generator/errors.js';
 import { YamlSource } from '../../generator/input/yaml-source.js';
-import { spackEnvironmentProblems } from '../../generator/spack/environment-schema.js';
+import { ignoredSpackKeys, spackEnvironmentProblems } from '../../generator/spack/environment-schema.js';
 import { REPO_ROOT } from '../support/project.js';
 
 const SPACK_FIXTURES = path.join(REPO_ROOT, 'fixtures/spack');
@@ -28,6 +28,7 @@ describe("Spack's environment schema", () => {
       const source = YamlSource.parse(file, readFileSync(file, 'utf8'));
       const { spack } = source.toJS() as { spack: unknown };
       expect(spackEnvironmentProblems(source, spack, ['spack'])).toEqual([]);
+      expect(ignoredSpackKeys(spack)).toEqual([]);
     },
   );
 
@@ -62,6 +63,23 @@ describe("Spack's environment schema", () => {
     expect(problems('spack:\n  specs: [zlib]\n  concretizer: {unify: maybe}\n')).toEqual([
       'd.yaml:3:24: spack.concretizer.unify: must be true or false or "when_possible", got string "maybe"',
     ]);
+  });
+
+  it("reads a key written `key::` (Spack's replace, not merge) as Spack does, and names it as written", () => {
+    expect(problems('spack:\n  specs: [zlib]\n  packages::\n    all:\n      target: [x86_64_v3]\n')).toEqual([]);
+    expect(problems('spack:\n  specs: [zlib]\n  packges::\n    all: {}\n')).toEqual([
+      'd.yaml:3:3: spack.packges:: unknown key to Spack; did you mean packages?',
+    ]);
+    expect(problems('spack:\n  specs: [zlib]\n  concretizer::\n    unify: maybe\n')).toEqual([
+      'd.yaml:4:12: spack.concretizer:.unify: must be true or false or "when_possible", got string "maybe"',
+    ]);
+  });
+
+  it('warns of a key Spack accepts unread that is spelt almost like one it reads', () => {
+    const definition = parseSpackDefinition('d.yaml', 'spack:\n  specs: [zlib]\n  config:\n    install_tre: {root: /opt}\n    build_jobs: 4\n', 'd', 'amd64');
+    expect(definition.warnings).toEqual(['d.yaml:4:5: spack.config.install_tre: Spack ignores this key; did you mean install_tree?']);
+    const scriptOverride = 'spack:\n  specs: [zlib]\n  ci:\n    pipeline-gen:\n    - any-job:\n        before_script:: [echo]\n';
+    expect(parseSpackDefinition('d.yaml', scriptOverride, 'd', 'amd64').warnings).toEqual([]);
   });
 
   it('leaves to our own checks what they say already, in spacktainers terms', () => {
