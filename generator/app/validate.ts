@@ -1,14 +1,18 @@
 import path from 'node:path';
+import { inCi, unknownOverrides } from '../settings/settings.js';
 import { loadDefinitions, loadSettings, projectRootOf } from './project.js';
 import type { Terminal } from './terminal.js';
 
 /**
  * Read the settings and every definition, which reports each problem with its file, line and
- * key; prints each valid definition, its warnings and the switched-off ones.
+ * key; prints each valid definition, its warnings and the switched-off ones, and warns of
+ * `SPACKTAINERS_*` variables that override no setting.
  */
 export async function validateProject(definitionsDir: string, settingsFile: string, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<void> {
   const root = projectRootOf(definitionsDir);
   await loadSettings(settingsFile, environment);
+  // In CI loadSettings has refused them already.
+  if (!inCi(environment)) for (const unknown of unknownOverrides(environment, settingsFile)) terminal.stderr.write(`warning: ${unknown.message}\n`);
   const set = await loadDefinitions(path.resolve(definitionsDir), root);
   for (const definition of set.definitions) {
     terminal.stdout.write(`ok  ${definition.arch}/${definition.name}  (${definition.file})\n`);

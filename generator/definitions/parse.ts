@@ -4,6 +4,7 @@ import { YamlSource } from '../input/yaml-source.js';
 import type { Architecture } from '../settings/settings.js';
 import { overriddenCiKeys } from '../spack/environment.js';
 import { specListProblems, type SpecListProblem } from '../spack/spec-list.js';
+import { ignoredSpackKeys, spackEnvironmentKeys, spackEnvironmentProblems } from '../spack/environment-schema.js';
 import type { ContainerDefinition, CustomContainerDefinition, DefinitionSet, DefinitionText, FileCopy, SpackContainerDefinition } from './definition.js';
 import { containerName, fileCopy, imageReference, spackSpecListEntry } from './syntax.js';
 import { quoteValue } from '../input/quote.js';
@@ -19,7 +20,8 @@ export const spackDefinitionShape: ObjectShape = {
       shape: {
         kind: 'object',
         open: true,
-        description: 'A Spack environment. Keys other than those listed are passed to Spack unchanged.',
+        otherKeys: spackEnvironmentKeys,
+        description: "A Spack environment, checked against Spack's own schema; spacktainers reads the keys listed.",
         fields: {
           specs: {
             required: true,
@@ -107,7 +109,8 @@ function parseSpackDefinition(file: string, content: string, name: string, arch:
   const environment = isPlainObject(value) && isPlainObject(value.spack) ? value.spack : {};
   const specProblems = specListProblems(environment);
   const specErrors = specProblems.filter((problem) => !problem.warning).map((problem) => specError(source, problem));
-  throwIfAny([...nameProblems(file, name), ...checkShape(source, value, spackDefinitionShape), ...specErrors]);
+  const ours = [...checkShape(source, value, spackDefinitionShape), ...specErrors];
+  throwIfAny([...nameProblems(file, name), ...ours, ...spackSchemaProblems(source, value, ours)]);
   const { spack, spacktainer } = value as {
     spack: SpackContainerDefinition['environment'];
     spacktainer?: { files?: string[] };
@@ -118,6 +121,7 @@ function parseSpackDefinition(file: string, content: string, name: string, arch:
   });
   const warnings = [
     ...specProblems.filter((problem) => problem.warning).map((problem) => specError(source, problem).message),
+    ...ignoredSpackKeys(spack).map(({ path, meant }) => formatProblem(source.locateKey(['spack', ...path]), `Spack ignores this key; did you mean ${meant}?`)),
     ...overriddenCiKeys(spack).map(({ path, reason }) => formatProblem(source.locateKey(['spack', ...path]), `overridden: ${reason}`)),
   ];
   return { kind: 'spack', name, arch, file, environment: spack, files, warnings };
@@ -127,6 +131,22 @@ function parseSpackDefinition(file: string, content: string, name: string, arch:
 function specError(source: YamlSource, { path, index, problem }: SpecListProblem): SpacktainersError {
   const at = index === undefined ? undefined : source.locateInString(['spack', ...path], index);
   return at ? SpacktainersError.input(at, problem) : source.error(['spack', ...path], problem);
+}
+
+/**
+ * What Spack's schema finds wrong under `spack:` that our own checks have not said already (ours
+ * say it in spacktainers' terms: "is required", "must not be empty", a spec's syntax).
+ */
+function spackSchemaProblems(source: YamlSource, value: unknown, reported: SpacktainersError[]): SpacktainersError[] {
+  const spack = isPlainObject(value) ? value.spack : undefined;
+  if (!isPlainObject(spack)) return [];
+  const keys = reported.map((error) => locationKey(error));
+  const overlaps = (key: string) => keys.some((other) => other === key || other.startsWith(`${key}.`) || key.startsWith(`${other}.`));
+  return spackEnvironmentProblems(source, spack, ['spack']).filter((error) => !overlaps(locationKey(error)));
+}
+
+function locationKey(error: SpacktainersError): string {
+  return error.location && 'key' in error.location ? (error.location.key ?? '') : '';
 }
 
 /**

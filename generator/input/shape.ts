@@ -1,4 +1,5 @@
 import type { SpacktainersError } from '../errors.js';
+import { closestName } from './suggest.js';
 
 /** Turns a problem at a key path into an error that says where it is (a file, a variable). */
 export interface ProblemLocator {
@@ -41,6 +42,8 @@ export interface ObjectShape {
   fields: Record<string, { shape: Shape; required?: boolean }>;
   /** Keys not listed are allowed and kept (Spack's own keys under `spack:`). */
   open?: boolean;
+  /** The keys an open object knows beyond its fields (checked elsewhere), for "did you mean" hints. */
+  otherKeys?: readonly string[];
   description?: string | undefined;
 }
 
@@ -53,7 +56,7 @@ export function checkShape(source: ProblemLocator, value: unknown, shape: Shape,
     case 'any':
       return [];
     case 'string': {
-      if (typeof value !== 'string') return problem(path, `must be a string, got ${describe(value, quote)}`);
+      if (typeof value !== 'string') return problem(path, `must be a string, got ${describeValue(value, quote)}`);
       if (shape.enum && !shape.enum.includes(value)) {
         return problem(path, `must be one of ${shape.enum.join(', ')}, got ${quote(value)}`);
       }
@@ -64,36 +67,45 @@ export function checkShape(source: ProblemLocator, value: unknown, shape: Shape,
       return extra ? problem(path, extra) : [];
     }
     case 'number': {
-      if (typeof value !== 'number' || Number.isNaN(value)) return problem(path, `must be a number, got ${describe(value, quote)}`);
+      if (typeof value !== 'number' || Number.isNaN(value)) return problem(path, `must be a number, got ${describeValue(value, quote)}`);
       if (shape.integer && !Number.isInteger(value)) return problem(path, `must be a whole number, got ${value}`);
       if (shape.minimum !== undefined && value < shape.minimum) return problem(path, `must be at least ${shape.minimum}`);
       return [];
     }
     case 'boolean':
-      return typeof value === 'boolean' ? [] : problem(path, `must be true or false, got ${describe(value, quote)}`);
+      return typeof value === 'boolean' ? [] : problem(path, `must be true or false, got ${describeValue(value, quote)}`);
     case 'list': {
-      if (!Array.isArray(value)) return problem(path, `must be a list, got ${describe(value, quote)}`);
+      if (!Array.isArray(value)) return problem(path, `must be a list, got ${describeValue(value, quote)}`);
       if (shape.minItems !== undefined && value.length < shape.minItems) {
         return problem(path, shape.minItems === 1 ? 'must not be empty' : `needs at least ${shape.minItems} entries`);
       }
       return value.flatMap((item, i) => checkShape(source, item, shape.items, [...path, i]));
     }
     case 'map': {
-      if (!isPlainObject(value)) return problem(path, `must be a mapping, got ${describe(value, quote)}`);
+      if (!isPlainObject(value)) return problem(path, `must be a mapping, got ${describeValue(value, quote)}`);
       return Object.entries(value).flatMap(([k, v]) => checkShape(source, v, shape.values, [...path, k]));
     }
     case 'object': {
-      if (!isPlainObject(value)) return problem(path, `must be a mapping, got ${describe(value, quote)}`);
+      if (!isPlainObject(value)) return problem(path, `must be a mapping, got ${describeValue(value, quote)}`);
       const errors: SpacktainersError[] = [];
-      for (const key of Object.keys(value)) {
-        if (!(key in shape.fields) && !shape.open) {
-          const known = Object.keys(shape.fields).join(', ');
-          errors.push(source.keyError([...path, key], `unknown key (allowed here: ${known})`));
-        }
+      const known = new Set(objectKeys(shape));
+      const unknown = Object.keys(value).filter((key) => !known.has(key));
+      // A required key that is missing next to a key spelt almost like it is one mistake, said at the key written.
+      const misspelt = new Map<string, string>();
+      for (const [key, field] of Object.entries(shape.fields)) {
+        const stray = field.required && (value[key] === undefined || value[key] === null) ? closestName(key, unknown) : undefined;
+        if (stray !== undefined && !misspelt.has(stray)) misspelt.set(stray, key);
       }
+      for (const key of unknown) {
+        const meant = misspelt.get(key);
+        const hint = meant === undefined ? suggestion(key, shape) : `; did you mean ${meant}?`;
+        if (!shape.open) errors.push(source.keyError([...path, key], `unknown key (allowed here: ${Object.keys(shape.fields).join(', ')})${hint}`));
+        else if (meant !== undefined) errors.push(source.keyError([...path, key], `unknown key${hint} (it is required)`));
+      }
+      const reported = new Set(misspelt.values());
       for (const [key, field] of Object.entries(shape.fields)) {
         if (value[key] === undefined || value[key] === null) {
-          if (field.required) errors.push(source.error([...path, key], 'is required'));
+          if (field.required && !reported.has(key)) errors.push(source.error([...path, key], 'is required'));
           continue;
         }
         errors.push(...checkShape(source, value[key], field.shape, [...path, key]));
@@ -101,6 +113,25 @@ export function checkShape(source: ProblemLocator, value: unknown, shape: Shape,
       return errors;
     }
   }
+}
+
+/**
+ * `; did you mean X?` for an unknown key: the closest key of this object, else of an object one
+ * level down (a key that belongs under it: `specs:` written above `spack:` is `spack.specs`).
+ */
+function suggestion(key: string, shape: ObjectShape): string {
+  const own = closestName(key, objectKeys(shape));
+  if (own !== undefined) return `; did you mean ${own}?`;
+  const below = new Map<string, string>();
+  for (const [name, field] of Object.entries(shape.fields)) {
+    if (field.shape.kind === 'object') for (const child of objectKeys(field.shape)) below.set(child, `${name}.${child}`);
+  }
+  const child = below.has(key) ? key : closestName(key, below.keys());
+  return child === undefined ? '' : `; did you mean ${below.get(child)!}?`;
+}
+
+function objectKeys(shape: ObjectShape): string[] {
+  return [...Object.keys(shape.fields), ...(shape.otherKeys ?? [])];
 }
 
 /** The JSON Schema (draft-07) equivalent of a shape. */
@@ -152,7 +183,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function describe(value: unknown, quote: (text: string) => string): string {
+/** A value as a problem names what was found instead: `a list`, `string "x"`, `number 3`. */
+export function describeValue(value: unknown, quote: (text: string) => string): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';

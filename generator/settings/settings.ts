@@ -3,6 +3,7 @@ import { checkShape, isPlainObject, type ObjectShape, type Shape } from '../inpu
 import { YamlSource } from '../input/yaml-source.js';
 import { quoteValue } from '../input/quote.js';
 import { MAX_CONTAINER_NAME, registryHost, repositoryPath } from '../definitions/syntax.js';
+import { didYouMean } from '../input/suggest.js';
 
 export const ARCHITECTURES = ['amd64', 'arm64'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
@@ -213,10 +214,50 @@ function checkGracePeriod(settings: Settings, source: YamlSource): void {
   );
 }
 
+/**
+ * `SPACKTAINERS_*` variables that are not a setting's override, yet spacktainers' own: the
+ * pipeline's in .gitlab-ci.yml, the module files' (set for and by a container's users), and the
+ * test harness's (test/support/, test/e2e/run.sh).
+ */
+const OTHER_SPACKTAINERS_VARIABLES = new Set(
+  ['PIPELINE', 'PIPELINE_KIND', 'BASE_TAG', 'REGISTRY_IMAGE', 'BINDS', 'SIF', 'SPACK_LOCK_DIGEST', 'REPO', 'TOOL_LOG', 'E2E_NAMESPACE'].map(
+    (name) => OVERRIDE_PREFIX + name,
+  ),
+);
+
+/**
+ * Each `SPACKTAINERS_*` variable in `environment` that overrides no setting (a misspelt override
+ * is otherwise ignored without a word), with the closest real one. An error in CI, where the
+ * pipeline would run with the setting not overridden; `validate` prints them as warnings elsewhere.
+ */
+export function unknownOverrides(environment: NodeJS.ProcessEnv, file: string): SpacktainersError[] {
+  const known = new Set(settingVariables(settingsShape, []));
+  return Object.keys(environment)
+    .filter((variable) => variable.startsWith(OVERRIDE_PREFIX) && !known.has(variable) && !OTHER_SPACKTAINERS_VARIABLES.has(variable))
+    .sort()
+    .map((variable) => SpacktainersError.input({ file: `$${variable}` }, `overrides no setting of ${file}${didYouMean(variable, known)}`));
+}
+
+/** Whether `environment` is a CI job's (GitLab, like most CI services, sets `CI`). */
+export function inCi(environment: NodeJS.ProcessEnv): boolean {
+  return Boolean(environment.CI);
+}
+
+function overrideVariable(path: string[]): string {
+  return OVERRIDE_PREFIX + path.map(toUpperSnake).join('_');
+}
+
+/** Every variable that overrides a setting: one per value that is not itself a mapping of settings. */
+function settingVariables(shape: ObjectShape, path: string[]): string[] {
+  return Object.entries(shape.fields).flatMap(([key, field]) =>
+    field.shape.kind === 'object' ? settingVariables(field.shape, [...path, key]) : [overrideVariable([...path, key])],
+  );
+}
+
 function applyOverrides(settings: Settings, environment: NodeJS.ProcessEnv, file: string): void {
-  const errors: SpacktainersError[] = [];
+  const errors: SpacktainersError[] = inCi(environment) ? unknownOverrides(environment, file) : [];
   visitScalars(settings as unknown as Record<string, unknown>, settingsShape, [], (path, holder, key, shape) => {
-    const variable = OVERRIDE_PREFIX + path.map(toUpperSnake).join('_');
+    const variable = overrideVariable(path);
     const raw = environment[variable];
     if (raw === undefined) return;
     const next = parseOverride(raw, shape);

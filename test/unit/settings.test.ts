@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../generator/app/project.js';
-import { parseSettings, s3CredentialAliases, spackJobEnvironment } from '../../generator/settings/settings.js';
+import { parseSettings, s3CredentialAliases, spackJobEnvironment, unknownOverrides } from '../../generator/settings/settings.js';
 import { REPO_ROOT } from '../support/project.js';
 
 const file = path.join(REPO_ROOT, 'settings.yaml');
@@ -34,6 +34,32 @@ describe('settings', () => {
       'settings.yaml (overridden by $SPACKTAINERS_CACHE_CLEANUP_MAX_AGE_DAYS): cacheCleanup.maxAgeDays: must be a number, got string "soon"',
     );
     expect(() => parseSettings('settings.yaml', text, { SPACKTAINERS_S3_ENDPOINT: 'http://x; rm -rf /' })).toThrow('is not a plain value');
+  });
+
+  it('refuses in CI a SPACKTAINERS_ variable that overrides no setting, with the one it is closest to', () => {
+    const misspelt = { SPACKTAINERS_S3_ENDPOINTT: 'http://s3', SPACKTAINERS_ARCHITECTURES_AMD64_RUNNER_TAG: 'big' };
+    expect(() => parseSettings('settings.yaml', text, { CI: 'true', ...misspelt })).toThrow(
+      '$SPACKTAINERS_ARCHITECTURES_AMD64_RUNNER_TAG: overrides no setting of settings.yaml; did you mean SPACKTAINERS_ARCHITECTURES_AMD64_RUNNER_TAGS?\n' +
+        '$SPACKTAINERS_S3_ENDPOINTT: overrides no setting of settings.yaml; did you mean SPACKTAINERS_S3_ENDPOINT?',
+    );
+    // Outside CI they are validate's warnings; the settings load.
+    expect(parseSettings('settings.yaml', text, misspelt).s3.endpoint).not.toBe('http://s3');
+    expect(unknownOverrides({ SPACKTAINERS_NOTHING_LIKE_IT: '1' }, 'settings.yaml').map((error) => error.message)).toEqual([
+      '$SPACKTAINERS_NOTHING_LIKE_IT: overrides no setting of settings.yaml',
+    ]);
+  });
+
+  it("knows spacktainers' own variables that are no setting's override", () => {
+    const own = { SPACKTAINERS_PIPELINE: 'clean-cache', SPACKTAINERS_PIPELINE_KIND: 'clean-cache', SPACKTAINERS_BASE_TAG: 'latest', SPACKTAINERS_BINDS: '/x' };
+    expect(unknownOverrides({ ...own, SPACKTAINERS_S3_ENDPOINT: 'http://s3', OTHER: '1' }, 'settings.yaml')).toEqual([]);
+    expect(parseSettings('settings.yaml', text, { CI: 'true', ...own }).defaultBranch).toBe('main');
+  });
+
+  it('says which key a misspelt one meant, once', () => {
+    const line = text.split('\n').findIndex((l) => l.startsWith('defaultBranch:')) + 1;
+    expect(() => parseSettings('s.yaml', text.replace('defaultBranch: main', 'defaultBranh: main'), {})).toThrow(
+      new RegExp(`^s\\.yaml:${line}:1: defaultBranh: unknown key \\(allowed here: [^)]*\\); did you mean defaultBranch\\?$`),
+    );
   });
 
   it('rejects unknown and missing keys with their position', () => {
