@@ -216,13 +216,10 @@ function checkGracePeriod(settings: Settings, source: YamlSource): void {
 
 /**
  * `SPACKTAINERS_*` variables that are not a setting's override, yet spacktainers' own: the
- * pipeline's in .gitlab-ci.yml, the module files' (set for and by a container's users), and the
- * test harness's (test/support/, test/e2e/run.sh).
+ * pipeline's in .gitlab-ci.yml and the module files' (set for and by a container's users).
  */
 const OTHER_SPACKTAINERS_VARIABLES = new Set(
-  ['PIPELINE', 'PIPELINE_KIND', 'BASE_TAG', 'REGISTRY_IMAGE', 'BINDS', 'SIF', 'SPACK_LOCK_DIGEST', 'REPO', 'TOOL_LOG', 'E2E_NAMESPACE'].map(
-    (name) => OVERRIDE_PREFIX + name,
-  ),
+  ['PIPELINE', 'PIPELINE_KIND', 'BASE_TAG', 'REGISTRY_IMAGE', 'BINDS', 'SIF', 'SPACK_LOCK_DIGEST'].map((name) => OVERRIDE_PREFIX + name),
 );
 
 /**

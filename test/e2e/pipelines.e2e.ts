@@ -178,7 +178,7 @@ describe('every generated pipeline of every kind, run end to end with the real t
       ...spack,
       ...images.env,
       PATH: [images.binDir, path.join(REPO_ROOT, 'test/support/node-bin'), spack.PATH].join(':'),
-      SPACKTAINERS_REPO: REPO_ROOT,
+      STUB_REPO: REPO_ROOT,
     };
     sources.main = await commitSource('main');
     // The merge request adds a package to one container.

@@ -5,8 +5,8 @@
 # host's /opt is never written.
 set -eu
 cd "$(dirname "$0")/../.."
-if [ "${SPACKTAINERS_E2E_NAMESPACE:-}" != 1 ]; then
-  exec unshare --mount --propagation private env SPACKTAINERS_E2E_NAMESPACE=1 sh "$0" "$@"
+if [ "${E2E_PRIVATE_MOUNTS:-}" != 1 ]; then
+  exec unshare --mount --propagation private env E2E_PRIVATE_MOUNTS=1 sh "$0" "$@"
 fi
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/spacktainers-e2e-opt.XXXXXX")"
 mkdir -p "$scratch/opt"

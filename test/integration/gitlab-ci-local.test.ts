@@ -60,8 +60,8 @@ describe('the root pipeline run by gitlab-ci-local', () => {
         env: {
           ...process.env,
           PATH: `${SHIMS}:${NODE_BIN}:${process.env.PATH}`,
-          SPACKTAINERS_REPO: REPO_ROOT,
-          SPACKTAINERS_TOOL_LOG: toolLog,
+          STUB_REPO: REPO_ROOT,
+          STUB_TOOL_LOG: toolLog,
           GCL_IGNORE_PREDEFINED_VARS: 'CI_COMMIT_BRANCH,CI_PIPELINE_SOURCE',
         },
         maxBuffer: 16 * 1024 * 1024,
