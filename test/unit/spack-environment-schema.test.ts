@@ -1,15 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { SpackContainerDefinition } from '../../generator/definitions/definition.js';
-import { parseDefinition } from '../../generator/definitions/parse.js';
-
-/** A `.yaml` definition, as every command reads it. */
-function parseSpackDefinition(file: string, text: string, name: string): SpackContainerDefinition {
-  const parsed = parseDefinition({ kind: 'spack', file, text, name, arch: 'amd64' });
-  if (parsed.kind !== 'spack') throw new Error('a .yaml definition is a Spack one');
-  return parsed;
-}
+import { parseSpackDefinition } from '../support/definitions.js';
 import { SpacktainersError } from '../../generator/errors.js';
 import { YamlSource } from '../../generator/input/yaml-source.js';
 import { ignoredSpackKeys, spackEnvironmentProblems } from '../../generator/spack/environment-schema.js';

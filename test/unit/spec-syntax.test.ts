@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { projectJsonSchemas } from '../../generator/definitions/json-schemas.js';
-import { parseDefinition } from '../../generator/definitions/parse.js';
-import type { SpackContainerDefinition } from '../../generator/definitions/definition.js';
+import { parseSpackDefinition } from '../support/definitions.js';
 import { SpacktainersError } from '../../generator/errors.js';
 import { parseSpec, type ParsedSpec } from '../../generator/spack/spec-syntax.js';
 import { REPO_ROOT } from '../support/project.js';
@@ -192,11 +191,7 @@ describe("Spack 0.21's spec grammar", () => {
 });
 
 describe('spack.specs as Spack reads an environment', () => {
-  const definition = (yaml: string): SpackContainerDefinition => {
-    const parsed = parseDefinition({ kind: 'spack', file: 'container_definitions/amd64/stack.yaml', text: yaml, name: 'stack', arch: 'amd64' });
-    if (parsed.kind !== 'spack') throw new Error('a .yaml definition is a Spack one');
-    return parsed;
-  };
+  const definition = (yaml: string) => parseSpackDefinition('container_definitions/amd64/stack.yaml', yaml, 'stack');
   const problem = (yaml: string) => {
     try {
       definition(yaml);
