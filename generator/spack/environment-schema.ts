@@ -238,5 +238,5 @@ function schemaMap(value: unknown): Record<string, SchemaNode> {
 }
 
 function isSchema(value: unknown): value is SchemaNode {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return isPlainObject(value);
 }

@@ -1,4 +1,4 @@
-import { isPlainObject } from '../input/shape.js';
+import { describeValue, isPlainObject } from '../input/shape.js';
 import { quoteValue } from '../input/quote.js';
 import { parseSpec, type ParsedSpec } from './spec-syntax.js';
 
@@ -52,7 +52,7 @@ function entryProblems(entry: unknown, path: (string | number)[], lists: Defined
   if (role === 'version') {
     return [{ path, problem: 'the first spec names the container version, so it must be a spec string with a package name, not a matrix or a list' }];
   }
-  if (!isPlainObject(entry)) return [{ path, problem: `must be a spec string or a matrix, got ${described(entry)}` }];
+  if (!isPlainObject(entry)) return [{ path, problem: `must be a spec string or a matrix, got ${describeValue(entry, quoteValue)}` }];
   const problems: SpecListProblem[] = Object.keys(entry)
     .filter((key) => key !== 'matrix' && key !== 'exclude')
     .map((key) => ({ path: [...path, key], problem: 'unknown key in a spec matrix (allowed here: matrix, exclude)' }));
@@ -71,7 +71,7 @@ function stringListProblems(list: unknown, path: (string | number)[], lists: Def
   return list.flatMap((item: unknown, index) =>
     typeof item === 'string'
       ? stringProblems(item, [...path, index], lists, 'constraint')
-      : [{ path: [...path, index], problem: `must be a spec string, got ${described(item)}` }],
+      : [{ path: [...path, index], problem: `must be a spec string, got ${describeValue(item, quoteValue)}` }],
   );
 }
 
@@ -160,10 +160,4 @@ function definedLists(definitions: unknown): { names: DefinedLists; lists: { pat
     }
   });
   return { names, lists };
-}
-
-function described(value: unknown): string {
-  if (value === null || value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  return isPlainObject(value) ? 'a mapping' : `${typeof value} ${JSON.stringify(value)}`;
 }
