@@ -1,3 +1,4 @@
+import { meantHint } from '../input/suggest.js';
 import { formatProblem, SpacktainersError, throwIfAny } from '../errors.js';
 import { checkShape, isPlainObject, type ObjectShape } from '../input/shape.js';
 import { YamlSource } from '../input/yaml-source.js';
@@ -121,7 +122,7 @@ function parseSpackDefinition(file: string, content: string, name: string, arch:
   });
   const warnings = [
     ...specProblems.filter((problem) => problem.warning).map((problem) => specError(source, problem).message),
-    ...ignoredSpackKeys(spack).map(({ path, meant }) => formatProblem(source.locateKey(['spack', ...path]), `Spack ignores this key; did you mean ${meant}?`)),
+    ...ignoredSpackKeys(spack).map(({ path, meant }) => formatProblem(source.locateKey(['spack', ...path]), `Spack ignores this key${meantHint(meant)}`)),
     ...overriddenCiKeys(spack).map(({ path, reason }) => formatProblem(source.locateKey(['spack', ...path]), `overridden: ${reason}`)),
   ];
   return { kind: 'spack', name, arch, file, environment: spack, files, warnings };

@@ -1,5 +1,5 @@
 import type { SpacktainersError } from '../errors.js';
-import { closestName } from './suggest.js';
+import { closestName, meantHint } from './suggest.js';
 
 /** Turns a problem at a key path into an error that says where it is (a file, a variable). */
 export interface ProblemLocator {
@@ -98,7 +98,7 @@ export function checkShape(source: ProblemLocator, value: unknown, shape: Shape,
       }
       for (const key of unknown) {
         const meant = misspelt.get(key);
-        const hint = meant === undefined ? suggestion(key, shape) : `; did you mean ${meant}?`;
+        const hint = meant === undefined ? suggestion(key, shape) : meantHint(meant);
         if (!shape.open) errors.push(source.keyError([...path, key], `unknown key (allowed here: ${Object.keys(shape.fields).join(', ')})${hint}`));
         else if (meant !== undefined) errors.push(source.keyError([...path, key], `unknown key${hint} (it is required)`));
       }
@@ -121,13 +121,13 @@ export function checkShape(source: ProblemLocator, value: unknown, shape: Shape,
  */
 function suggestion(key: string, shape: ObjectShape): string {
   const own = closestName(key, objectKeys(shape));
-  if (own !== undefined) return `; did you mean ${own}?`;
+  if (own !== undefined) return meantHint(own);
   const below = new Map<string, string>();
   for (const [name, field] of Object.entries(shape.fields)) {
     if (field.shape.kind === 'object') for (const child of objectKeys(field.shape)) below.set(child, `${name}.${child}`);
   }
   const child = below.has(key) ? key : closestName(key, below.keys());
-  return child === undefined ? '' : `; did you mean ${below.get(child)!}?`;
+  return meantHint(child === undefined ? undefined : below.get(child));
 }
 
 function objectKeys(shape: ObjectShape): string[] {

@@ -18,7 +18,11 @@ export function closestName(word: string, known: Iterable<string>): string | und
 
 /** `; did you mean X?` when a known name is close to `word`, else nothing, to append to a problem. */
 export function didYouMean(word: string, known: Iterable<string>): string {
-  const name = closestName(word, known);
+  return meantHint(closestName(word, known));
+}
+
+/** `; did you mean X?` for the name a user probably meant, else nothing: the one wording of the hint. */
+export function meantHint(name: string | undefined): string {
   return name === undefined ? '' : `; did you mean ${name}?`;
 }
 
