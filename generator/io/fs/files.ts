@@ -1,7 +1,8 @@
 import { constants, type Stats } from 'node:fs';
-import { lstat, open, readFile, realpath, stat } from 'node:fs/promises';
+import { lstat, open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SpacktainersError } from '../../errors.js';
+import { compareCodePoints } from '../../pipeline/order.js';
 
 const MiB = 1024 * 1024;
 
@@ -19,6 +20,15 @@ export interface TextFile {
 /** The text of `file` (a lock, a generate output, a log); a failure to read it is for the caller to name or forgive. */
 export async function readTextFile(file: string): Promise<TextFile> {
   return { file, text: await readFile(file, 'utf8') };
+}
+
+/** The files named `name` anywhere below `folder`, in code-point order of their paths. */
+export async function filesNamed(folder: string, name: string): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((entry) => entry.isFile() && entry.name === name)
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort(compareCodePoints);
 }
 
 /** How big a file of one kind may be, and what to call it in the message. */

@@ -1,16 +1,9 @@
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import { SpacktainersError } from '../../errors.js';
-import { compareCodePoints } from '../../pipeline/order.js';
-import { readTextFile, type TextFile } from './files.js';
+import { filesNamed, readTextFile, type TextFile } from './files.js';
 
 /** The `generate.log` the generate jobs keep beside each output (`spacktainers plan` reads them). */
 export async function findGenerateLogs(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
-  return entries
-    .filter((entry) => path.basename(entry) === 'generate.log')
-    .sort(compareCodePoints)
-    .map((entry) => path.join(dir, entry));
+  return filesNamed(dir, 'generate.log').catch(() => []);
 }
 
 /** Every `spack ci generate` log given. */

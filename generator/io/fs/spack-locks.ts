@@ -1,6 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { compareCodePoints } from '../../pipeline/order.js';
+import { stat } from 'node:fs/promises';
+import { filesNamed } from './files.js';
 
 /**
  * The `spack.lock` files below each folder given (code-point order), and each other path given
@@ -10,15 +9,7 @@ export async function findSpackLocks(paths: string[]): Promise<string[]> {
   const found: string[] = [];
   for (const given of paths) {
     const info = await stat(given).catch(() => undefined);
-    found.push(...(info?.isDirectory() ? await locksBelow(given) : [given]));
+    found.push(...(info?.isDirectory() ? await filesNamed(given, 'spack.lock') : [given]));
   }
   return found;
-}
-
-async function locksBelow(directory: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir(directory, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name === 'spack.lock') found.push(path.join(entry.parentPath, entry.name));
-  }
-  return found.sort(compareCodePoints);
 }
