@@ -5,7 +5,9 @@ import { zipSync } from 'fflate';
 /**
  * A loopback GitLab speaking the documented API v4 shapes of exactly the endpoints spacktainers
  * uses (pipelines, jobs, bridges, artifacts archive, branches, protected branches, merge-request
- * notes), with GitLab's offset pagination headers. Tests drive it through the real gitbeaker client.
+ * notes), and of those the deployment guide's set-up commands call (project CI/CD variables,
+ * pipeline schedules and their variables, project access tokens), with GitLab's offset pagination
+ * headers. Tests drive it through the real gitbeaker client, and the guide through curl.
  */
 export interface FakePipeline {
   id: number;
@@ -38,6 +40,34 @@ export interface FakeNote {
   author: string;
 }
 
+/** A project CI/CD variable as `POST /projects/:id/variables` stores it. */
+export interface FakeVariable {
+  key: string;
+  value: string;
+  protected: boolean;
+  masked: boolean;
+  environment_scope: string;
+}
+
+export interface FakeSchedule {
+  id: number;
+  description: string;
+  ref: string;
+  cron: string;
+  cron_timezone: string;
+  active: boolean;
+  variables: { key: string; value: string }[];
+}
+
+export interface FakeAccessToken {
+  id: number;
+  name: string;
+  scopes: string[];
+  access_level: number;
+  expires_at: string;
+  token: string;
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -54,6 +84,9 @@ export class FakeGitlab {
   branches: { name: string; protected?: boolean; default?: boolean }[] = [];
   protectedBranches: string[] = [];
   notes = new Map<number, FakeNote[]>();
+  variables: FakeVariable[] = [];
+  schedules: FakeSchedule[] = [];
+  accessTokens: FakeAccessToken[] = [];
   requests: RecordedRequest[] = [];
   /** Answers to give before the real one, per path pattern: e.g. 503 twice, then the real answer. */
   faults: { pattern: RegExp; statuses: number[] }[] = [];
@@ -167,7 +200,64 @@ export class FakeGitlab {
         return send(response, 200, noteJson(note, iid));
       }
     }
+    if (method === 'POST' && route === 'variables') return this.createVariable(body, response);
+    if (method === 'POST' && route === 'pipeline_schedules') {
+      const schedule: FakeSchedule = {
+        id: this.schedules.length + 1,
+        description: String(body.description ?? ''),
+        ref: String(body.ref ?? ''),
+        cron: String(body.cron ?? ''),
+        cron_timezone: String(body.cron_timezone ?? 'UTC'),
+        active: body.active === undefined ? true : isTrue(body.active),
+        variables: [],
+      };
+      if (!schedule.description || !schedule.ref || !schedule.cron) return send(response, 400, { message: 'description, ref, cron are required' });
+      this.schedules.push(schedule);
+      return send(response, 201, scheduleJson(schedule));
+    }
+    if (method === 'POST' && (m = /^pipeline_schedules\/(\d+)\/variables$/.exec(route))) {
+      const schedule = this.schedules.find((s) => s.id === Number(m![1]));
+      if (!schedule) return send(response, 404, { message: '404 Pipeline Schedule Not Found' });
+      const variable = { key: String(body.key ?? ''), value: String(body.value ?? '') };
+      if (!variable.key) return send(response, 400, { message: 'key is missing' });
+      schedule.variables.push(variable);
+      return send(response, 201, { ...variable, variable_type: 'env_var' });
+    }
+    if (method === 'POST' && route === 'access_tokens') {
+      const scopes = [body['scopes[]'] ?? body.scopes]
+        .flat()
+        .filter((s) => s !== undefined)
+        .map(String);
+      const token: FakeAccessToken = {
+        id: this.accessTokens.length + 1,
+        name: String(body.name ?? ''),
+        scopes,
+        access_level: Number(body.access_level ?? 40),
+        expires_at: String(body.expires_at ?? ''),
+        token: `glpat-project-token-${this.accessTokens.length + 1}`,
+      };
+      if (!token.name || scopes.length === 0 || !token.expires_at) return send(response, 400, { message: 'name, scopes, expires_at are required' });
+      this.accessTokens.push(token);
+      return send(response, 201, { ...token, active: true, revoked: false, created_at: TIME, user_id: 900 + token.id });
+    }
     send(response, 404, { error: '404 Not Found' });
+  }
+
+  /** GitLab refuses to mask a value it could not find in a log: under 8 characters or outside its alphabet. */
+  private createVariable(body: Record<string, unknown>, response: ServerResponse): void {
+    const variable: FakeVariable = {
+      key: String(body.key ?? ''),
+      value: String(body.value ?? ''),
+      protected: isTrue(body.protected),
+      masked: isTrue(body.masked),
+      environment_scope: String(body.environment_scope ?? '*'),
+    };
+    if (!/^[A-Za-z0-9_]+$/.test(variable.key)) return send(response, 400, { message: { key: ['can contain only letters, digits and _.'] } });
+    if (variable.masked && !/^[A-Za-z0-9+/=@:.~_-]{8,}$/.test(variable.value)) return send(response, 400, { message: { value: ['is invalid'] } });
+    if (this.variables.some((v) => v.key === variable.key && v.environment_scope === variable.environment_scope))
+      return send(response, 400, { message: { key: [`(${variable.key}) has already been taken`] } });
+    this.variables.push(variable);
+    send(response, 201, { variable_type: 'env_var', ...variable, hidden: false, raw: false, description: null });
   }
 
   private pipelineOr404(id: number, response: ServerResponse): FakePipeline | undefined {
@@ -293,6 +383,15 @@ function branchJson(b: { name: string; protected?: boolean; default?: boolean })
     web_url: `https://gitlab.example.org/hpc/spacktainers/-/tree/${encodeURIComponent(b.name)}`,
     commit: { id: sha(1), short_id: sha(1).slice(0, 8), title: 'commit', message: 'commit' },
   };
+}
+
+function isTrue(value: unknown): boolean {
+  return value === true || value === 'true';
+}
+
+function scheduleJson(s: FakeSchedule) {
+  const { variables, ...schedule } = s;
+  return { ...schedule, next_run_at: TIME, created_at: TIME, updated_at: TIME, owner: { id: 1, username: 'maintainer' }, variables };
 }
 
 function noteJson(n: FakeNote, iid: number) {
