@@ -7,6 +7,7 @@ import {
   baseImagesPipeline,
   describeBaseImages,
   decideBaseImageSteps,
+  shippedBaseImageFolder,
   type BaseImageInputs,
   type BaseImageStep,
 } from '../containers/base-images.js';
@@ -128,7 +129,12 @@ export async function createJobs(input: CreateJobsInput): Promise<CreateJobsResu
     });
   }
 
-  const baseImageSteps = await decideBaseImageSteps(settings, context, arches, describeBaseImages(settings, input.baseImages), input.images);
+  // The build jobs see the project's checkout: the folders the package ships go into the output.
+  for (const image of input.baseImages.filter((each) => each.shipped)) {
+    for (const file of image.files)
+      files.push({ path: pathInOutput(outputDir, `${shippedBaseImageFolder(outputDir, image.name)}/${file.path}`), text: file.content });
+  }
+  const baseImageSteps = await decideBaseImageSteps(settings, context, arches, describeBaseImages(settings, input.baseImages, outputDir), input.images);
   const pipelines = [
     pipelineFile(BASE_IMAGES_PIPELINE, 1, baseImagesPipeline(settings, context, arches, baseImageSteps)),
     pipelineFile(

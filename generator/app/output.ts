@@ -2,9 +2,7 @@ import { SpacktainersError, throwIfAny } from '../errors.js';
 import { checkOutputFolder, writeOutputFolder } from '../io/fs/output.js';
 import { DEFAULT_LIMITS, limitViolations, type GitLabLimits, type PipelineFile } from '../pipeline/limits.js';
 import { projectInputs, type OutputFile, type OutputFolder } from '../pipeline/output.js';
-
-/** The project folder is the current one: GitLab finds a job's artifacts relative to it. */
-const PROJECT_FOLDER = '.';
+import { PROJECT_FOLDER } from './project.js';
 
 /**
  * Check a folder a command will write, before anything is computed or looked up: inside the

@@ -12,20 +12,21 @@ import { ARCHITECTURES, BASE_IMAGES, parseSettings, type Settings } from '../set
 
 /** A spacktainers project as the generator sees it: settings, definitions and CI context. */
 export interface Project {
-  /** The folder holding container_definitions/, base-images/ and spacktainer/. */
+  /** The folder holding container_definitions/, settings, and the base-images/ and spacktainer/ overriding the package's. */
   root: string;
   settings: Settings;
   definitions: DefinitionSet;
   context: CiContext;
 }
 
-/** The project folder: the parent of the definitions folder (for `--definitions .`, of the current folder). */
-export function projectRootOf(definitionsDir: string): string {
-  return path.dirname(path.resolve(definitionsDir));
-}
+/**
+ * The project folder is the current one (cli enters `--project`), as a CI job runs in its
+ * checkout: the image builds' context, and where GitLab finds artifacts.
+ */
+export const PROJECT_FOLDER = '.';
 
 export async function loadProject(definitionsDir: string, settingsFile: string, environment: NodeJS.ProcessEnv): Promise<Project> {
-  const root = projectRootOf(definitionsDir);
+  const root = path.resolve(PROJECT_FOLDER);
   const settings = await loadSettings(settingsFile, environment);
   const definitions = await loadDefinitions(path.resolve(definitionsDir), root);
   return { root, settings, definitions, context: ciContext(settings, environment) };

@@ -29,13 +29,22 @@ function selected(project: Project, query: StatusQuery): DefinitionSet {
 }
 
 /**
+ * The selected definitions of each architecture asked that has any: one without definitions has
+ * no generate jobs, so no output folder to read.
+ */
+function selectedByArch(project: Project, query: StatusQuery): [Architecture, DefinitionSet][] {
+  return query.arches
+    .map((arch): [Architecture, DefinitionSet] => [arch, selected(project, { ...query, arches: [arch] })])
+    .filter(([, set]) => set.definitions.length > 0);
+}
+
+/**
  * Where each selected container stands. A Spack container without a lock here is reported as
  * not concretized rather than failing the whole report.
  */
 async function projectStatus(project: Project, query: StatusQuery): Promise<ContainerStatus[]> {
   const rows: ContainerStatus[] = [];
-  for (const arch of query.arches) {
-    const forArch = selected(project, { ...query, arches: [arch] });
+  for (const [arch, forArch] of selectedByArch(project, query)) {
     const input = await loadPublicationsInput(project, forArch, arch, query.generatedRoot, query.offline, query.environment, query.log);
     const concretized = forArch.definitions.filter((d) => d.kind === 'custom' || input.locks.has(d.name));
     for (const d of forArch.definitions.filter((d) => !concretized.includes(d))) {
@@ -56,8 +65,8 @@ async function projectStatus(project: Project, query: StatusQuery): Promise<Cont
 /** Which selected containers ship `packageName` (at `version` when given), from their locks. */
 async function packageStatus(project: Project, query: StatusQuery, packageName: string, version?: string): Promise<PackageMatch[]> {
   const locks = [];
-  for (const arch of query.arches) {
-    for (const [name, locked] of await loadLockedEnvironments(selected(project, query), arch, query.generatedRoot)) locks.push({ arch, name, locked });
+  for (const [arch, definitions] of selectedByArch(project, query)) {
+    for (const [name, locked] of await loadLockedEnvironments(definitions, arch, query.generatedRoot)) locks.push({ arch, name, locked });
   }
   return containersShipping(locks, packageName, version);
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { inCi, unknownOverrides } from '../settings/settings.js';
-import { loadDefinitions, loadSettings, projectRootOf } from './project.js';
+import { loadDefinitions, loadSettings, PROJECT_FOLDER } from './project.js';
 import type { Terminal } from './terminal.js';
 
 /**
@@ -9,7 +9,7 @@ import type { Terminal } from './terminal.js';
  * `SPACKTAINERS_*` variables that override no setting.
  */
 export async function validateProject(definitionsDir: string, settingsFile: string, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<void> {
-  const root = projectRootOf(definitionsDir);
+  const root = path.resolve(PROJECT_FOLDER);
   await loadSettings(settingsFile, environment);
   // In CI loadSettings has refused them already.
   if (!inCi(environment)) for (const unknown of unknownOverrides(environment, settingsFile)) terminal.stderr.write(`warning: ${unknown.message}\n`);

@@ -15,6 +15,7 @@ import { SchemasCommand } from './commands/schemas.js';
 import { StatusCommand } from './commands/status.js';
 import { SifUploadCommand } from './commands/sif/upload.js';
 import { ValidateCommand } from './commands/validate.js';
+import { packageVersion } from '../app/version.js';
 
 export const commands = [
   ValidateCommand,
@@ -63,7 +64,7 @@ export function buildCli(): Cli {
   const cli = new SpacktainersCli({
     binaryLabel: 'spacktainers',
     binaryName: 'spacktainers',
-    binaryVersion: '0.1.0',
+    binaryVersion: packageVersion(),
   });
   for (const command of commands) cli.register(command);
   cli.register(Builtins.HelpCommand);

@@ -1,7 +1,28 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
-import { SpacktainersError, type OptionLocation } from '../errors.js';
+import { failureMessage, SpacktainersError, systemErrorCode, type OptionLocation } from '../errors.js';
 import { ARCHITECTURES, DEFAULT_LIMITS, type GitLabLimits } from '../app/options.js';
+
+/**
+ * The folder holding the project's definitions, settings and outputs. A command runs in it, so
+ * every relative path of its other options is taken from it, as in a CI job's checkout.
+ */
+export const projectOption = () =>
+  Option.String('--project', '.', {
+    description: 'Project folder: settings, container_definitions/, base-images/, spacktainer/, generated/; other relative paths are taken from it',
+  });
+
+/** Make the `--project` folder the current one. */
+export function enterProject(folder: string): void {
+  if (folder === '.') return;
+  try {
+    process.chdir(folder);
+  } catch (error) {
+    const code = systemErrorCode(error);
+    const problem = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : failureMessage(error);
+    throw SpacktainersError.input({ option: '--project' }, `${folder} ${problem}`);
+  }
+}
 
 /** Options shared by the commands that read the project's definitions and settings. */
 export const definitionsOption = () =>

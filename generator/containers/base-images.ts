@@ -8,11 +8,17 @@ import { BASE_IMAGES, registryImage, type Architecture, type BaseImageName, type
 import type { ImageLookup } from '../registry/lookup.js';
 import { buildahJob, keyValueArguments, LABEL_NAMESPACE, registryLogin, REVISION_LABEL } from './registry-script.js';
 import { byKeys } from '../pipeline/order.js';
+import { ROOT_JOBS } from '../pipeline/root-jobs.js';
 
 /** The files of one `base-images/<name>/` folder, as read from disk. */
 export interface BaseImageInputs {
   name: BaseImageName;
   files: { path: string; content: Buffer }[];
+  /**
+   * The package's default folder, as the project has none of its own: the build job, which sees
+   * only the project's checkout, takes it from the output create-jobs writes.
+   */
+  shipped: boolean;
 }
 
 /**
@@ -24,9 +30,17 @@ export interface BaseImage {
   name: BaseImageName;
   checksum: string;
   buildArgs: Record<string, string>;
+  /** Its build files' folder, relative to the project: `base-images/<name>`, or the copy of the package's in the output. */
+  folder: string;
+  shipped: boolean;
 }
 
-export function describeBaseImages(settings: Settings, inputs: BaseImageInputs[]): BaseImage[] {
+/** Where create-jobs copies a base image's folder that the package ships, inside its output folder. */
+export function shippedBaseImageFolder(outputDir: string, name: BaseImageName): string {
+  return `${outputDir}/base-images/${name}`;
+}
+
+export function describeBaseImages(settings: Settings, inputs: BaseImageInputs[], outputDir: string): BaseImage[] {
   return BASE_IMAGES.map((name) => {
     const folder = inputs.find((i) => i.name === name);
     if (!folder) throw SpacktainersError.input({ file: `base-images/${name}/` }, 'missing; every base image needs its folder of build files');
@@ -38,7 +52,14 @@ export function describeBaseImages(settings: Settings, inputs: BaseImageInputs[]
     for (const [key, value] of Object.entries(buildArgs)) hash.update(`arg ${key}=${value}\n`);
     // The tool that builds the image is an input too: a new buildah may build it differently.
     hash.update(`tool buildah=${settings.images.buildah}\n`);
-    return { name, checksum: `sha256:${hash.digest('hex')}`, buildArgs };
+    const { shipped } = folder;
+    return {
+      name,
+      checksum: `sha256:${hash.digest('hex')}`,
+      buildArgs,
+      folder: shipped ? shippedBaseImageFolder(outputDir, name) : `base-images/${name}`,
+      shipped,
+    };
   });
 }
 
@@ -143,12 +164,12 @@ export function baseImagesPipeline(settings: Settings, context: CiContext, arche
 
 function buildJob(settings: Settings, context: CiContext, image: BaseImage, arch: Architecture): Job {
   const ref = baseImageRef(settings, context, image.name, arch);
-  const folder = `base-images/${image.name}`;
+  const folder = image.folder;
   const labels: ShellWord[] = [
     ...keyValueArguments('--label', { [INPUT_CHECKSUM_LABEL]: image.checksum, 'org.opencontainers.image.source': context.projectUrl }),
     ...REVISION_LABEL,
   ];
-  return buildahJob(settings, arch, 'build', [
+  const job = buildahJob(settings, arch, 'build', [
     registryLogin(settings.registry),
     shellCommand(
       sh`buildah build --layers`,
@@ -162,6 +183,8 @@ function buildJob(settings: Settings, context: CiContext, image: BaseImage, arch
     ),
     shellCommand(sh`buildah push`, ref),
   ]);
+  // A folder the package ships is in create-jobs' artifacts, not in the checkout.
+  return image.shipped ? { ...job, needs: [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.createJobs }] } : job;
 }
 
 function manifestJob(settings: Settings, context: CiContext, name: BaseImageName, arches: Architecture[], needs: string[]): Job {

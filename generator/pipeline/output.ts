@@ -7,7 +7,8 @@ import { SpacktainersError } from '../errors.js';
 /** Files to write besides pipelines (scripts, environments, reports), already as text. */
 export interface OutputFile {
   path: string;
-  text: string;
+  /** Bytes for a file copied as it is (a base image's build files). */
+  text: string | Uint8Array;
   mode?: number;
 }
 

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, REPO_ROOT } from '../support/project.js';
+import { filesBelow, makeProject, REPO_ROOT } from '../support/project.js';
 
 /**
  * The generator's output must not depend on where it runs. Node's ICU takes its default locale
@@ -16,16 +16,6 @@ const ENVIRONMENTS = [
   { LC_ALL: 'sv_SE.UTF-8', TZ: 'Pacific/Kiritimati' },
   { LC_ALL: 'cs_CZ.UTF-8', TZ: 'America/St_Johns' },
 ];
-
-async function outputs(dir: string): Promise<Record<string, string>> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files: Record<string, string> = {};
-  for (const entry of entries.filter((e) => e.isFile())) {
-    const full = path.join(entry.parentPath, entry.name);
-    files[path.relative(dir, full)] = (await readFile(full)).toString('base64');
-  }
-  return files;
-}
 
 describe('output in every locale and timezone', () => {
   let root: string;
@@ -50,7 +40,7 @@ describe('output in every locale and timezone', () => {
         env: { PATH: process.env.PATH, ...env },
         encoding: 'utf8',
       });
-      runs.push({ stdout, files: await outputs(path.join(root, 'generated')) });
+      runs.push({ stdout, files: await filesBelow(path.join(root, 'generated')) });
     }
     expect(Object.keys(runs[0]!.files).length).toBeGreaterThan(10);
     for (const run of runs.slice(1)) expect(run).toEqual(runs[0]);

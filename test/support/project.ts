@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -20,4 +20,15 @@ export async function makeProject(definitions: Record<string, string>): Promise<
     await writeFile(full, text);
   }
   return root;
+}
+
+/** Every file below `dir`, by its path relative to it, with its bytes (base64: compared exactly). */
+export async function filesBelow(dir: string): Promise<Record<string, string>> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files: Record<string, string> = {};
+  for (const entry of entries.filter((e) => e.isFile())) {
+    const full = path.join(entry.parentPath, entry.name);
+    files[path.relative(dir, full)] = (await readFile(full)).toString('base64');
+  }
+  return files;
 }

@@ -2,12 +2,16 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BaseImageName } from '../../settings/settings.js';
 import type { BaseImageInputs } from '../../containers/base-images.js';
+import { projectOrPackagePath } from './package-files.js';
 
-/** Every file of the `base-images/<name>/` folder of each name, for the base images' checksums. */
+/**
+ * Every file of the `base-images/<name>/` folder of each name, for the base images' checksums: the
+ * project's folder when it has one, else the package's.
+ */
 export async function readBaseImageInputs(projectRoot: string, names: readonly BaseImageName[]): Promise<BaseImageInputs[]> {
   return Promise.all(
     names.map(async (name) => {
-      const folder = path.join(projectRoot, 'base-images', name);
+      const { path: folder, shipped } = projectOrPackagePath(projectRoot, 'base-images', name);
       const entries = await readdir(folder, { recursive: true, withFileTypes: true });
       const files = await Promise.all(
         entries
@@ -17,7 +21,7 @@ export async function readBaseImageInputs(projectRoot: string, names: readonly B
             return { path: path.relative(folder, full).split(path.sep).join('/'), content: await readFile(full) };
           }),
       );
-      return { name, files };
+      return { name, files, shipped };
     }),
   );
 }

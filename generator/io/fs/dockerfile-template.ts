@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { projectOrPackagePath } from './package-files.js';
 
-/** The project's `spacktainer/Dockerfile`, the template of every Spack container's image. */
+/** The project's `spacktainer/Dockerfile`, else the package's: the template of every Spack container's image. */
 export async function readDockerfileTemplate(projectRoot: string): Promise<string> {
-  return readFile(path.join(projectRoot, 'spacktainer', 'Dockerfile'), 'utf8');
+  return readFile(projectOrPackagePath(projectRoot, 'spacktainer', 'Dockerfile').path, 'utf8');
 }

@@ -21,7 +21,10 @@ export async function checkOutputFolder(option: string, value: string, inputs: s
   const instead = 'give a folder of its own inside the project, e.g. generated';
   if (relative === '') throw SpacktainersError.input({ option }, `${value} is the project folder itself; ${instead}`);
   if (relative.startsWith('..') || path.isAbsolute(relative)) {
-    throw SpacktainersError.input({ option }, `${value} is outside the project folder (the current folder), where GitLab cannot find artifacts; ${instead}`);
+    throw SpacktainersError.input(
+      { option },
+      `${value} is outside the project folder (--project, by default the current one), where GitLab cannot find artifacts; ${instead}`,
+    );
   }
   for (const input of new Set(inputs.map((p) => path.resolve(p)))) {
     const shown = path.relative(root, input) || '.';
