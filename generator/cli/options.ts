@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
-import * as t from 'typanion';
 import { SpacktainersError, type OptionLocation } from '../errors.js';
-import { ARCHITECTURES, DEFAULT_LIMITS, type GitLabLimits } from '../app/options.js';
+import { DEFAULT_LIMITS, type GitLabLimits } from '../app/options.js';
 
 /** Options shared by the commands that read the project's definitions and settings. */
 export const definitionsOption = () =>
@@ -22,8 +21,7 @@ export const generatedOption = (flag = '--generated') =>
 export const archOption = () =>
   Option.String('--arch', {
     required: true,
-    description: 'Architecture: amd64 or arm64',
-    validator: t.isEnum(ARCHITECTURES),
+    description: "Architecture: one of the settings' architectures",
   });
 
 export const offlineOption = () =>

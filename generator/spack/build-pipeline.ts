@@ -9,9 +9,12 @@ import { ROOT_JOBS } from '../pipeline/root-jobs.js';
 import {
   cacheResourceGroup,
   mirrorUrl,
+  architectureSettings,
+  cacheConnection,
   s3CredentialAliases,
   spackJobEnvironment,
   type Architecture,
+  type BucketConnection,
   type CacheKind,
   type Settings,
 } from '../settings/settings.js';
@@ -55,7 +58,7 @@ export function buildSpackPipeline(inputs: SpackPipeline[], options: SpackPipeli
   const limits = options.limits ?? DEFAULT_LIMITS;
   const graph = mergeSpackPipelines(inputs);
   const mirror = mirrorUrl(options.settings, options.arch, options.cache);
-  const variables = settingsVariables(options.settings);
+  const variables = cacheVariables(cacheConnection(options.settings, options.arch, options.cache));
   const withMirror = (job: SpackBuildJob, needs: unknown[]) => ({
     ...job.body,
     needs,
@@ -144,7 +147,7 @@ function triggerPipeline(
   const relay: ScriptJob = {
     stage: RELAY_JOB,
     image: options.settings.images.generator,
-    tags: options.settings.architectures[options.arch].runnerTags,
+    tags: architectureSettings(options.settings, options.arch).runnerTags,
     needs: [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.processSpackPipeline(options.arch) }],
     script: [shellCommand(sh`ls -l`, options.outputPath)],
     artifacts: { paths: [options.outputPath] },
@@ -191,7 +194,7 @@ function triggerPipeline(
 
 /** Our no-op job with its stage last, where Spack's own no-op job carries it. */
 function ourNoop(message: string, settings: Settings, arch: Architecture): Job {
-  const { stage, ...job } = noopJob(BUILD_STAGE, settings.images.generator, message, settings.architectures[arch].runnerTags);
+  const { stage, ...job } = noopJob(BUILD_STAGE, settings.images.generator, message, architectureSettings(settings, arch).runnerTags);
   return { ...job, stage };
 }
 
@@ -213,10 +216,10 @@ function nothingToBuild(graph: SpackBuildGraph, { settings, arch }: SpackPipelin
 }
 
 /**
- * Variables every build job needs to reach the S3 build cache. Credentials are references to
- * the CI variables named in the settings, never values.
+ * Variables every build job needs to reach the S3 build cache it writes. Credentials are
+ * references to the CI variables named in the settings, never values.
  */
-function settingsVariables(settings: Settings): Variables {
-  const references = Object.entries(s3CredentialAliases(settings)).map(([name, variable]): [string, string] => [name, `$${variable}`]);
-  return { ...spackJobEnvironment(settings), ...Object.fromEntries(references) };
+function cacheVariables(connection: BucketConnection): Variables {
+  const references = Object.entries(s3CredentialAliases(connection)).map(([name, variable]): [string, string] => [name, `$${variable}`]);
+  return { ...spackJobEnvironment(connection), ...Object.fromEntries(references) };
 }
