@@ -166,7 +166,7 @@ function buildJob(settings: Settings, context: CiContext, image: BaseImage, arch
 
 function manifestJob(settings: Settings, context: CiContext, name: BaseImageName, arches: Architecture[], needs: string[]): Job {
   const list = baseImageRef(settings, context, name);
-  const job = buildahJob(settings, arches[0] ?? 'amd64', 'manifest', [
+  const job = buildahJob(settings, arches[0] ?? context.primaryArch, 'manifest', [
     registryLogin(settings.registry),
     shellCommand(sh`buildah manifest create`, list),
     ...arches.map((arch) => shellCommand(sh`buildah manifest add`, list, `docker://${baseImageRef(settings, context, name, arch)}`)),
