@@ -94,6 +94,17 @@ describe('production cache credentials only in jobs of protected refs (two-site 
     );
   });
 
+  it('the janitor cleans one architecture at a time where their connections to the cache differ', async () => {
+    const project = await makeProject({});
+    await writeFile(path.join(project, 'settings.yaml'), twoSiteSettings());
+    const lock = path.join(REPO_ROOT, 'fixtures/spack/small/spack.lock');
+    const run = await runCli(['clean-cache', '--cache', 'production', '--env', lock, '--dry-run'], project);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      '--prefix: amd64 and arm64 reach s3://spack-build-cache through different connections (settings architectures.<arch>.s3): clean one prefix at a time',
+    );
+  });
+
   it('the default branch pipeline holds them, for the production cache only', async () => {
     const files = await generate({ CI_COMMIT_REF_NAME: 'main', CI_DEFAULT_BRANCH: 'main' });
     expect(files.get('amd64/spack-generate.sh')).toContain('export AWS_ACCESS_KEY_ID="${S3_PROD_CACHE_ACCESS_KEY}"');
