@@ -1,7 +1,9 @@
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseSettings } from '../../generator/settings/settings.js';
 import { runCli } from '../support/cli.js';
+import { secretLeaks } from '../support/secrets.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';
 import { PRODUCTION_CACHE_VARIABLES, renamedArchitectures, twoSiteSettings } from '../support/sites.js';
 
@@ -69,7 +71,11 @@ describe('production cache credentials only in jobs of protected refs (two-site 
     await writeFile(path.join(project, 'settings.yaml'), twoSiteSettings());
     const run = await runCli(['demo', '--examples', path.join(REPO_ROOT, 'examples/spack-outputs')], project, environment);
     expect(run.code, run.stderr).toBe(0);
-    return filesBelow(path.join(project, 'generated'));
+    const files = await filesBelow(path.join(project, 'generated'));
+    // Every key pair of every bucket and site is only ever piped or aliased, never on a command line.
+    const settings = parseSettings('settings.yaml', twoSiteSettings());
+    for (const [file, text] of files) expect([file, secretLeaks(text, settings)]).toEqual([file, []]);
+    return files;
   };
 
   it('a merge request pipeline names none of their variables in any generated job', async () => {

@@ -139,6 +139,13 @@ describe('production cache credentials only in jobs of protected refs', () => {
       for (const variable of PRODUCTION_CACHE_VARIABLES) expect(development).not.toContain(variable);
       expect(development).toContain(arch === 'amd64' ? 'AWS_ACCESS_KEY_ID: $S3_DEV_CACHE_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID: $S3_B_DEV_CACHE_ACCESS_KEY');
     }
+    expect(buildJobs(twoSites, 'amd64', 'development')).toContain(
+      "# Builds push to s3://spack-build-cache-dev/amd64 (the development build cache) with the key pair in the CI variables S3_DEV_CACHE_ACCESS_KEY and S3_DEV_CACHE_SECRET_KEY; the production cache's is for protected refs only.\n",
+    );
+    const oneKeyPair = parseSettings('settings.yaml', BUNDLED_SETTINGS);
+    expect(buildJobs(oneKeyPair, 'amd64', 'development')).toContain(
+      " AWS_SECRET_ACCESS_KEY; it is the production cache's too (settings s3.cache: docs/settings.md).\n",
+    );
     expect(buildJobs(twoSites, 'amd64', 'production')).toContain('AWS_ACCESS_KEY_ID: $S3_PROD_CACHE_ACCESS_KEY');
     expect(buildJobs(twoSites, 'arm64', 'production')).toContain('S3_ENDPOINT_URL: https://s3.site-b.example.org');
   });
