@@ -3,7 +3,7 @@ import { tagSuffix, type CiContext } from '../pipeline/ci-context.js';
 import { joinArchitectures, type ArchitectureImage } from '../io/registry/multi-arch.js';
 import { projectRegistryClient } from '../io/registry/lookup.js';
 import { loadLockedEnvironments } from './spack-files.js';
-import { architectureNames, type Architecture, type Settings } from '../settings/settings.js';
+import { architectureNames, imagePlatform, type Architecture, type Settings } from '../settings/settings.js';
 import { concreteRoot, type LockedEnvironment } from '../spack/lock.js';
 import { byKeys } from '../pipeline/order.js';
 import { loadProject } from './project.js';
@@ -15,7 +15,7 @@ interface MultiArchImage {
   /** Repository below the settings' registry host. */
   repository: string;
   tag: string;
-  images: ArchitectureImage[];
+  images: (ArchitectureImage & { arch: Architecture })[];
 }
 
 /**
@@ -46,7 +46,7 @@ function multiArchImages(
       tag: `${version}${tagSuffix(context, context.primaryArch)}`,
       images: architectureNames(settings)
         .filter((arch) => byArch.has(arch))
-        .map((arch) => ({ arch, tag: `${version}${tagSuffix(context, arch)}` })),
+        .map((arch) => ({ arch, platform: imagePlatform(settings, arch), tag: `${version}${tagSuffix(context, arch)}` })),
     });
   }
   return joined.sort(byKeys((image) => image.name));

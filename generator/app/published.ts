@@ -1,7 +1,7 @@
 import { registryLookup } from '../io/registry/lookup.js';
 import type { ProgressSink } from '../io/retry.js';
 import { OFFLINE_IMAGES } from '../registry/lookup.js';
-import { bucketConnection, type Architecture, type Settings } from '../settings/settings.js';
+import { bucketConnection, imagePlatform, type Architecture, type Settings } from '../settings/settings.js';
 import { SifBucket } from '../io/s3/sif-bucket.js';
 import { OFFLINE_SIFS } from '../sif/store.js';
 import type { Published } from './container-jobs.js';
@@ -14,7 +14,7 @@ import type { Published } from './container-jobs.js';
 export function publishedState(settings: Settings, arch: Architecture, environment: NodeJS.ProcessEnv, offline: boolean, log: ProgressSink): Published {
   if (offline) return { images: OFFLINE_IMAGES, sifs: OFFLINE_SIFS };
   return {
-    images: registryLookup(settings, environment, log),
+    images: registryLookup(settings, (name) => imagePlatform(settings, name), environment, log),
     sifs: sifBucket(settings, arch, environment, log),
   };
 }

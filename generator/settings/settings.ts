@@ -43,6 +43,8 @@ export interface ArchitectureSettings {
   spackTarget: string;
   /** Repository of each base image below `registry.path`. */
   baseImages: Record<BaseImageName, string>;
+  /** The OCI platform architecture of its images, where the name is another (`x86_64`: `amd64`). */
+  platform?: string;
   /** The proxy of this architecture's jobs, where its runners' network differs. */
   proxy?: Partial<Proxy>;
   /** This architecture's connection to every bucket, then to each. */
@@ -167,6 +169,12 @@ const architectureShape = withOptional(
     baseImages: obj(Object.fromEntries(BASE_IMAGES.map((b) => [b, repositoryPath]))),
   }),
   {
+    platform: {
+      kind: 'string',
+      pattern: /^[a-z0-9]+$/,
+      patternMeaning: 'an OCI platform architecture such as amd64, arm64 or ppc64le',
+      description: 'The OCI platform architecture of its images (amd64, arm64, ppc64le, s390x, riscv64), where the name is another; default: the name.',
+    },
     proxy: optional(proxyFields, "The proxy of this architecture's jobs, where its runners' network needs another; unset values are inherited from `proxy`."),
     s3: optional(
       { ...connectionFields, ...bucketOverrides("this architecture's jobs") },
@@ -300,7 +308,7 @@ const OTHER_SPACKTAINERS_VARIABLES = new Set(
  * pipeline would run with the setting not overridden; `validate` prints them as warnings elsewhere.
  * `settings` gives the architectures, whose settings have variables too.
  */
-export function unknownOverrides(environment: NodeJS.ProcessEnv, file: string, settings: unknown): SpacktainersError[] {
+export function unknownOverrides(environment: NodeJS.ProcessEnv, file: string, settings: Settings): SpacktainersError[] {
   const known = new Set(scalarSettings(settings, settingsShape, []).map(({ path }) => overrideVariable(path)));
   return Object.keys(environment)
     .filter((variable) => variable.startsWith(OVERRIDE_PREFIX) && !known.has(variable) && !OTHER_SPACKTAINERS_VARIABLES.has(variable))
@@ -403,6 +411,14 @@ export function cacheResourceGroup(settings: Settings, arch: Architecture, kind:
 /** The settings' architectures, in the order listed. */
 export function architectureNames(settings: Settings): Architecture[] {
   return Object.keys(settings.architectures);
+}
+
+/**
+ * The OCI platform architecture of an architecture's images: what their config says (buildah
+ * builds for the runner's machine) and what a multi-arch index lists them under.
+ */
+export function imagePlatform(settings: Settings, arch: Architecture): string {
+  return architectureSettings(settings, arch).platform ?? arch;
 }
 
 /** The settings of an architecture the caller took from these settings. */

@@ -5,6 +5,7 @@ import {
   architectureNames,
   bucketConnection,
   BUCKETS,
+  imagePlatform,
   jobProxy,
   parseSettings,
   pipelineConnection,
@@ -105,12 +106,23 @@ describe('architectures come from the settings', () => {
     expect(architectureNames(parseSettings('s.yaml', renamedArchitectures('zz', 'aa')))).toEqual(['zz', 'aa']);
   });
 
+  it('have images of their own name as OCI platform, unless the settings name another', () => {
+    const named = renamedArchitectures('x86_64', 'arm64').replace('  x86_64:\n', '  x86_64:\n    platform: amd64\n');
+    const settings = parseSettings('s.yaml', named);
+    expect(imagePlatform(settings, 'x86_64')).toBe('amd64');
+    expect(imagePlatform(settings, 'arm64')).toBe('arm64');
+    const wrong = named.replace('platform: amd64', 'platform: linux/amd64');
+    expect(() => parseSettings('s.yaml', wrong)).toThrow(
+      `s.yaml:${position(wrong, 'linux/amd64')}: architectures.x86_64.platform: "linux/amd64" is not an OCI platform architecture such as amd64, arm64 or ppc64le`,
+    );
+  });
+
   it('refuses a name that is no architecture name, an empty list and a misspelt override key, each at its place', () => {
     const upper = renamedArchitectures('X86', 'arm64');
     expect(() => parseSettings('s.yaml', upper)).toThrow(
       `s.yaml:${position(upper, 'X86:')}: architectures.X86: "X86" is not an architecture name (lower-case letters, digits, _ and -; at most 32)`,
     );
-    const none = BUNDLED_SETTINGS.slice(0, BUNDLED_SETTINGS.indexOf('architectures:')) + 'architectures: {}\n';
+    const none = BUNDLED_SETTINGS.slice(0, BUNDLED_SETTINGS.indexOf('\narchitectures:') + 1) + 'architectures: {}\n';
     expect(() => parseSettings('s.yaml', none)).toThrow(`s.yaml:${position(none, '{}')}: architectures: must not be empty`);
     const misspelt = BUNDLED_SETTINGS.replace(
       '    spackTarget: aarch64\n',
