@@ -4,10 +4,10 @@ import { projectBranches } from '../io/gitlab/branches.js';
 import { gitlabProject } from '../io/gitlab/client.js';
 import { projectRegistryClient } from '../io/registry/lookup.js';
 import { registryTagStore } from '../io/registry/tag-store.js';
-import { SifBucket } from '../io/s3/sif-bucket.js';
 import { compareCodePoints } from '../pipeline/order.js';
-import { ARCHITECTURES } from '../settings/settings.js';
+import { architectureNames, architectureSettings } from '../settings/settings.js';
 import { loadProject } from './project.js';
+import { sifBucket } from './published.js';
 import { progressSink, type Terminal } from './terminal.js';
 
 /** What `gitlab clean-branches` is asked. */
@@ -31,16 +31,18 @@ export async function cleanBranches(options: CleanBranchesOptions, environment: 
   const { registry } = settings;
   const images = new Set([
     ...definitions.definitions.map((d) => d.name),
-    ...ARCHITECTURES.flatMap((arch) => Object.values(settings.architectures[arch].baseImages)),
+    ...architectureNames(settings).flatMap((arch) => Object.values(architectureSettings(settings, arch).baseImages)),
   ]);
   const repositories = [...images].sort(compareCodePoints).map((image) => `${registry.path}/${image}`);
   const log = progressSink(terminal);
   const branches = await projectBranches(gitlabProject(settings, environment, log));
   const stores = {
     tags: registryTagStore(projectRegistryClient(settings, environment, log, options.registryUrl?.replace(/\/+$/, ''))),
-    sifs: SifBucket.fromSettings(settings, environment, log),
+    // Every architecture's SIFs are in one bucket: reached as the primary architecture reaches it.
+    sifs: sifBucket(settings, context.primaryArch, environment, log),
   };
-  const result = await cleanDeletedBranches(stores, repositories, branches, context.defaultBranch, options.dryRun);
+  const suffixed = architectureNames(settings).filter((arch) => arch !== context.primaryArch);
+  const result = await cleanDeletedBranches(stores, repositories, branches, context.defaultBranch, suffixed, options.dryRun);
   await writePlainFile(options.report, `${JSON.stringify(result, null, 2)}\n`);
   const verb = options.dryRun ? 'would delete' : 'deleted';
   for (const t of result.deletedTags) terminal.stdout.write(`${verb} ${t.repository}:${t.tag} (branch ${t.branchSlug})\n`);

@@ -5,7 +5,17 @@ import { loadSettings } from './project.js';
 import { loadSpackLocks } from './spack-files.js';
 import { buildCacheClient, S3Bucket } from '../io/s3/cache-bucket.js';
 import type { S3Connection } from '../io/s3/client.js';
-import { cacheCleanupTarget, type CacheKind, type Settings } from '../settings/settings.js';
+import { SpacktainersError } from '../errors.js';
+import { cacheKind, ciContext } from '../pipeline/ci-context.js';
+import {
+  architectureNames,
+  cacheBucketOf,
+  cacheCleanupTarget,
+  pipelineConnection,
+  type BucketConnection,
+  type CacheKind,
+  type Settings,
+} from '../settings/settings.js';
 import { progressSink, type Terminal } from './terminal.js';
 
 /** What the settings say about a clean-up, before the command's options override it. */
@@ -34,6 +44,8 @@ export async function cleanCacheDefaults(
 /** A clean-up of one bucket, its options parsed. */
 export interface CacheCleanup {
   bucket: string;
+  /** Which build cache the bucket is (`--cache`); undefined: the development cache if the settings name it so, else production. */
+  cache: CacheKind | undefined;
   /** S3 endpoint URL; undefined: the settings' endpoint, or AWS. */
   endpoint: string | undefined;
   prefixes: string[];
@@ -60,11 +72,13 @@ export async function cleanBuildCache(
   terminal: Terminal,
 ): Promise<CleanCacheReport> {
   const keep = keepSetOf(await loadSpackLocks(cleanup.locks));
-  const connection: S3Connection = settings?.s3 ?? {
-    region: environment.AWS_REGION ?? 'us-east-1',
-    accessKeyVariable: 'AWS_ACCESS_KEY_ID',
-    secretKeyVariable: 'AWS_SECRET_ACCESS_KEY',
-  };
+  const connection: S3Connection = settings
+    ? cleanupConnection(settings, cleanup, environment)
+    : {
+        region: environment.AWS_REGION ?? 'us-east-1',
+        accessKeyVariable: 'AWS_ACCESS_KEY_ID',
+        secretKeyVariable: 'AWS_SECRET_ACCESS_KEY',
+      };
   const client = buildCacheClient({ ...connection, endpoint: cleanup.endpoint ?? connection.endpoint }, environment);
   try {
     const report = await cleanCache(new S3Bucket(client, cleanup.bucket, progressSink(terminal)), {
@@ -83,6 +97,24 @@ export async function cleanBuildCache(
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * The settings' connection to the cleaned cache, as the jobs of its prefixes' architecture reach
+ * it (the primary one for a prefix that names none), with the credentials this pipeline holds:
+ * off the default branch, the development cache's even for the production cache.
+ */
+function cleanupConnection(settings: Settings, cleanup: CacheCleanup, environment: NodeJS.ProcessEnv): BucketConnection {
+  const context = ciContext(settings, environment);
+  const kind = cleanup.cache ?? (cleanup.bucket === settings.s3.developmentCacheBucket ? 'development' : 'production');
+  const known = architectureNames(settings);
+  const arches = [...new Set(cleanup.prefixes.map((prefix) => (known.includes(prefix) ? prefix : context.primaryArch)))];
+  const [first, ...others] = arches.map((arch) => pipelineConnection(settings, cacheBucketOf(kind), arch, cacheKind(context)));
+  if (others.some((other) => JSON.stringify(other) !== JSON.stringify(first))) {
+    const problem = `${arches.join(' and ')} reach s3://${cleanup.bucket} through different connections (settings architectures.<arch>.s3): clean one prefix at a time`;
+    throw new SpacktainersError('usage', problem, { location: { option: '--prefix' } });
+  }
+  return first!;
 }
 
 function printReport(report: CleanCacheReport, kept: number, terminal: Terminal): void {

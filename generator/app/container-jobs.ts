@@ -24,7 +24,7 @@ import type { LockedEnvironment } from '../spack/lock.js';
 import { packageList, renderProvenance, type Provenance } from '../provenance/package-list.js';
 import { groupPipeline, publishGroups, publishWriterJob } from './publish-split.js';
 import { outputFolder, writeOutput } from './output.js';
-import { loadProject } from './project.js';
+import { architectureOption, loadProject } from './project.js';
 import { loadPublicationsInput } from './publications-input.js';
 import { progressSink, type Terminal } from './terminal.js';
 
@@ -176,7 +176,8 @@ async function identify(input: PublicationsInput, container: ContainerRelease, b
 
 /** What `container-jobs` is asked, its options parsed. */
 export interface ContainerJobsOptions {
-  arch: Architecture;
+  /** The option's value, checked against the settings. */
+  arch: string;
   definitions: string;
   settings: string;
   /** The generated folder as the user gave it. */
@@ -191,8 +192,9 @@ export interface ContainerJobsOptions {
  * written. The writing job is the running CI job, or the one create-jobs names.
  */
 export async function writeContainerJobs(options: ContainerJobsOptions, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<void> {
-  const { arch, generated, limits } = options;
+  const { generated, limits } = options;
   const project = await loadProject(options.definitions, options.settings, environment);
+  const arch = architectureOption(project.settings, options.arch);
   const output = await outputFolder('--generated', publishDir(generated, arch), [options.definitions, options.settings, ...projectInputs(project.root)]);
   const result = await containerJobs({
     ...(await loadPublicationsInput(project, project.definitions, arch, generated, options.offline, environment, progressSink(terminal))),

@@ -19,7 +19,17 @@ import type { Job, Pipeline } from '../pipeline/model.js';
 import { pathInOutput, pipelineFile, projectInputs, type OutputFile } from '../pipeline/output.js';
 import { ROOT_JOBS } from '../pipeline/root-jobs.js';
 import { sh, shellCommand } from '../pipeline/shell.js';
-import { ARCHITECTURES, mirrorUrl, s3CredentialAliases, spackJobEnvironment, type Architecture, type Settings } from '../settings/settings.js';
+import {
+  architectureNames,
+  architectureSettings,
+  bucketConnection,
+  cacheConnection,
+  mirrorUrl,
+  s3CredentialAliases,
+  spackJobEnvironment,
+  type Architecture,
+  type Settings,
+} from '../settings/settings.js';
 import { buildJobSettings, environmentPaths, renderSpackEnvironment, spackOutputsRoot } from '../spack/environment.js';
 import { spackGenerateScript } from '../spack/generate-script.js';
 import { outputFolder, writeOutput } from './output.js';
@@ -70,7 +80,7 @@ export async function writeRootPipelines(options: CreateJobsOptions, environment
   const { limits } = options;
   const project = await loadProject(options.definitions, options.settings, environment);
   const output = await outputFolder('--output', options.output, [options.definitions, options.settings, ...projectInputs(project.root)]);
-  const { images } = publishedState(project.settings, environment, options.offline, progressSink(terminal));
+  const { images } = publishedState(project.settings, project.context.primaryArch, environment, options.offline, progressSink(terminal));
   const result = await createJobs({
     ...project,
     baseImages: await loadBaseImageInputs(project.root),
@@ -105,11 +115,11 @@ export async function writeRootPipelines(options: CreateJobsOptions, environment
  */
 export async function createJobs(input: CreateJobsInput): Promise<CreateJobsResult> {
   const { definitions, settings, context, outputDir } = input;
-  const arches = ARCHITECTURES.filter((arch) => definitions.definitions.some((d) => d.arch === arch));
+  const arches = architectureNames(settings).filter((arch) => definitions.definitions.some((d) => d.arch === arch));
   const files: OutputFile[] = [];
 
-  // Every architecture gets its generate script: the root runs the generate jobs of both.
-  for (const arch of ARCHITECTURES) {
+  // Every architecture gets its generate script: the root runs the generate jobs of all.
+  for (const arch of architectureNames(settings)) {
     const spackDefinitions = definitions.definitions.filter((d): d is SpackContainerDefinition => d.arch === arch && d.kind === 'spack');
     const build = buildJobSettings(settings, arch, baseImageRef(settings, context, 'builder', arch), mirrors(settings, context, arch), cacheKind(context));
     const targets = spackDefinitions.map((definition) => ({
@@ -122,9 +132,10 @@ export async function createJobs(input: CreateJobsInput): Promise<CreateJobsResu
         text: renderSpackEnvironment(definition, build),
       });
     }
+    const cache = cacheConnection(settings, arch, cacheKind(context));
     files.push({
       path: `${arch}/spack-generate.sh`,
-      text: spackGenerateScript(arch, targets, spackJobEnvironment(settings), s3CredentialAliases(settings), spackOutputsRoot(arch, outputDir)),
+      text: spackGenerateScript(arch, targets, spackJobEnvironment(cache), s3CredentialAliases(cache), spackOutputsRoot(arch, outputDir)),
       mode: 0o755,
     });
   }
@@ -153,10 +164,17 @@ export async function createJobs(input: CreateJobsInput): Promise<CreateJobsResu
   return { pipelines, files, arches, baseImageSteps };
 }
 
-/** Write to this branch's cache; off the default branch, also read the production cache. */
+/**
+ * Write to this branch's cache; off the default branch, also read the production cache, with
+ * the development cache's credentials (the jobs hold no others), at its own endpoint.
+ */
 function mirrors(settings: Settings, context: CiContext, arch: Architecture) {
-  const own = { name: 'spacktainers', url: mirrorUrl(settings, arch, cacheKind(context)) };
-  return context.isDefaultBranch ? [own] : [own, { name: 'production', url: mirrorUrl(settings, arch, 'production') }];
+  const kind = cacheKind(context);
+  const own = { name: 'spacktainers', url: mirrorUrl(settings, arch, kind) };
+  if (context.isDefaultBranch) return [own];
+  const endpoint = bucketConnection(settings, 'cache', arch).endpoint;
+  const elsewhere = endpoint === cacheConnection(settings, arch, kind).endpoint ? {} : { endpoint };
+  return [own, { name: 'production', url: mirrorUrl(settings, arch, 'production'), ...elsewhere }];
 }
 
 /** The names of each architecture's Spack containers. */
@@ -187,7 +205,7 @@ function containersPipeline(
     jobs.set(writer, {
       stage: 'plan',
       image: settings.images.generator,
-      tags: settings.architectures[arch].runnerTags,
+      tags: architectureSettings(settings, arch).runnerTags,
       needs: withSpack(arch)
         ? [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.processSpackPipeline(arch) }]
         : [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.createJobs }],
@@ -239,7 +257,7 @@ function containersPipeline(
     jobs.set('multi-arch-manifests', {
       stage: 'manifests',
       image: settings.images.generator,
-      tags: settings.architectures[multiArch[0]!].runnerTags,
+      tags: architectureSettings(settings, multiArch[0]!).runnerTags,
       needs,
       script: [shellCommand(sh`npm ci --no-audit --no-fund`), shellCommand(sh`npx spacktainers multi-arch-manifests --generated`, outputDir)],
     });

@@ -1,5 +1,5 @@
 import { copyExampleOutputs } from './example-outputs.js';
-import { ARCHITECTURES } from '../settings/settings.js';
+import { architectureNames } from '../settings/settings.js';
 import { spackOutputsRoot } from '../spack/environment.js';
 import { loadProject } from './project.js';
 import type { Terminal } from './terminal.js';
@@ -28,7 +28,7 @@ export async function runDemo(
   const project = await loadProject(options.definitions, options.settings, environment);
   const copied = await copyExampleOutputs(project.definitions, options.examples, generated);
   terminal.stdout.write(`generate jobs (stood in for by ${options.examples}): ${copied.join(', ') || 'none'}\n`);
-  for (const arch of ARCHITECTURES.filter((each) => project.definitions.definitions.some((d) => d.arch === each))) {
+  for (const arch of architectureNames(project.settings).filter((each) => project.definitions.definitions.some((d) => d.arch === each))) {
     const missing = project.definitions.definitions.filter((d) => d.arch === arch && d.kind === 'spack' && !copied.includes(`${arch}/${d.name}`));
     if (missing.length > 0) {
       terminal.stdout.write(`${arch}: no bundled Spack outputs for ${missing.map((d) => d.name).join(', ')}; skipped here, its generate jobs run in GitLab\n`);

@@ -5,7 +5,7 @@ import { loadSpackOutputs } from './spack-files.js';
 import { gitlabProject } from '../io/gitlab/client.js';
 import { upsertMergeRequestNote } from '../io/gitlab/notes.js';
 import { ciContext } from '../pipeline/ci-context.js';
-import { ARCHITECTURES } from '../settings/settings.js';
+import { architectureNames } from '../settings/settings.js';
 import { defaultBranchLocks } from './default-branch-locks.js';
 import { progressSink, type Terminal } from './terminal.js';
 
@@ -27,9 +27,10 @@ export async function mergeRequestNote(options: MergeRequestNoteOptions, environ
   const settings = await loadSettings(options.settings, environment);
   const context = ciContext(settings, environment);
   const project = gitlabProject(settings, environment, progressSink(terminal));
-  const bases = await defaultBranchLocks(project, context.defaultBranch, ARCHITECTURES, options.generated);
+  const arches = architectureNames(settings);
+  const bases = await defaultBranchLocks(project, context.defaultBranch, arches, options.generated);
   const changes = [];
-  for (const arch of ARCHITECTURES) {
+  for (const arch of arches) {
     const base = bases.get(arch)!;
     changes.push(...containerChanges(arch, await loadSpackOutputs(options.generated, arch), 'locks' in base ? base.locks : undefined));
   }

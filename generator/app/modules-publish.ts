@@ -1,18 +1,19 @@
 import path from 'node:path';
-import { loadSettings } from './project.js';
+import { architectureOption, loadSettings } from './project.js';
 import { readTextFile } from '../io/fs/files.js';
 import { makeFolder, writePlainFile } from '../io/fs/plain-files.js';
 import { DEFAULT_RETRY } from '../io/retry.js';
 import { s3Client } from '../io/s3/client.js';
 import { uploadModuleFiles } from '../io/s3/module-files.js';
 import { moduleFiles, type ContainerModule } from '../modules/modulefile.js';
-import type { Architecture } from '../settings/settings.js';
+import { bucketConnection } from '../settings/settings.js';
 import { progressSink, type Terminal } from './terminal.js';
 
 /** What `modules publish` is asked, its options parsed. */
 export interface ModulesPublishOptions {
   settings: string;
-  arch: Architecture;
+  /** The option's value, checked against the settings. */
+  arch: string;
   name: string;
   version: string;
   sifKey: string;
@@ -29,10 +30,11 @@ export interface ModulesPublishOptions {
  */
 export async function publishModule(options: ModulesPublishOptions, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<void> {
   const settings = await loadSettings(options.settings, environment);
+  const arch = architectureOption(settings, options.arch);
   const module: ContainerModule = {
     name: options.name,
     version: options.version,
-    arch: options.arch,
+    arch,
     description: `${options.name} ${options.version} container built by spacktainers`,
     sifKey: options.sifKey,
     executables: options.executables
@@ -51,7 +53,7 @@ export async function publishModule(options: ModulesPublishOptions, environment:
       await writePlainFile(path.join(options.output, file.path), file.text, file.mode);
     }
   } else {
-    const client = s3Client(settings.s3, environment, { policy: DEFAULT_RETRY, log: progressSink(terminal) });
+    const client = s3Client(bucketConnection(settings, 'sif', arch), environment, { policy: DEFAULT_RETRY, log: progressSink(terminal) });
     try {
       await uploadModuleFiles(client, settings.s3.sifBucket, files, options.lockDigest ? { 'spack-lock-digest': options.lockDigest } : {});
     } finally {

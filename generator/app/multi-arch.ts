@@ -3,7 +3,7 @@ import { tagSuffix, type CiContext } from '../pipeline/ci-context.js';
 import { joinArchitectures, type ArchitectureImage } from '../io/registry/multi-arch.js';
 import { projectRegistryClient } from '../io/registry/lookup.js';
 import { loadLockedEnvironments } from './spack-files.js';
-import { ARCHITECTURES, type Architecture, type Settings } from '../settings/settings.js';
+import { architectureNames, imagePlatform, type Architecture, type Settings } from '../settings/settings.js';
 import { concreteRoot, type LockedEnvironment } from '../spack/lock.js';
 import { byKeys } from '../pipeline/order.js';
 import { loadProject } from './project.js';
@@ -15,7 +15,7 @@ interface MultiArchImage {
   /** Repository below the settings' registry host. */
   repository: string;
   tag: string;
-  images: ArchitectureImage[];
+  images: (ArchitectureImage & { arch: Architecture })[];
 }
 
 /**
@@ -43,8 +43,10 @@ function multiArchImages(
     joined.push({
       name,
       repository: `${settings.registry.path}/${name}`,
-      tag: `${version}${tagSuffix(context, 'amd64')}`,
-      images: ARCHITECTURES.filter((arch) => byArch.has(arch)).map((arch) => ({ arch, tag: `${version}${tagSuffix(context, arch)}` })),
+      tag: `${version}${tagSuffix(context, context.primaryArch)}`,
+      images: architectureNames(settings)
+        .filter((arch) => byArch.has(arch))
+        .map((arch) => ({ arch, platform: imagePlatform(settings, arch), tag: `${version}${tagSuffix(context, arch)}` })),
     });
   }
   return joined.sort(byKeys((image) => image.name));
@@ -63,7 +65,9 @@ export interface MultiArchOptions {
 export async function joinMultiArchImages(options: MultiArchOptions, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<void> {
   const project = await loadProject(options.definitions, options.settings, environment);
   const locks = new Map(
-    await Promise.all(ARCHITECTURES.map(async (arch) => [arch, await loadLockedEnvironments(project.definitions, arch, options.generated)] as const)),
+    await Promise.all(
+      architectureNames(project.settings).map(async (arch) => [arch, await loadLockedEnvironments(project.definitions, arch, options.generated)] as const),
+    ),
   );
   const images = multiArchImages(project.settings, project.context, project.definitions, locks);
   const client = projectRegistryClient(project.settings, environment, progressSink(terminal));

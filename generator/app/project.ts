@@ -8,7 +8,7 @@ import { checkCopiedFiles } from '../io/fs/container-sources.js';
 import { readDefinitions } from '../io/fs/definitions.js';
 import { readSettings } from '../io/fs/settings.js';
 import { ciContext, type CiContext } from '../pipeline/ci-context.js';
-import { ARCHITECTURES, BASE_IMAGES, parseSettings, type Settings } from '../settings/settings.js';
+import { architectureNames, BASE_IMAGES, parseSettings, type Architecture, type Settings } from '../settings/settings.js';
 
 /** A spacktainers project as the generator sees it: settings, definitions and CI context. */
 export interface Project {
@@ -28,7 +28,7 @@ export const PROJECT_FOLDER = '.';
 export async function loadProject(definitionsDir: string, settingsFile: string, environment: NodeJS.ProcessEnv): Promise<Project> {
   const root = path.resolve(PROJECT_FOLDER);
   const settings = await loadSettings(settingsFile, environment);
-  const definitions = await loadDefinitions(path.resolve(definitionsDir), root);
+  const definitions = await loadDefinitions(path.resolve(definitionsDir), root, architectureNames(settings));
   return { root, settings, definitions, context: ciContext(settings, environment) };
 }
 
@@ -38,12 +38,23 @@ export async function loadSettings(file: string, environment: NodeJS.ProcessEnv)
 }
 
 /**
- * Every switched-on definition under `definitionsDir`. `projectRoot` anchors the file names in
+ * An architecture an option names, checked against the settings' architectures (only the
+ * settings know them): anything else is a usage error naming the option, as clipanion's own.
+ */
+export function architectureOption(settings: Settings, value: string, option = '--arch'): Architecture {
+  const known = architectureNames(settings);
+  if (known.includes(value)) return value;
+  throw new SpacktainersError('usage', `must be one of the settings' architectures ${known.join(', ')}, got ${value}`, { location: { option } });
+}
+
+/**
+ * Every switched-on definition under `definitionsDir`, in the folders of `architectures` (a
+ * folder of another architecture is an error). `projectRoot` anchors the file names in
  * messages and the `spacktainer/files/` folder that `files` entries must exist in. All
  * problems of all files are reported together; nothing is returned if there is one.
  */
-export async function loadDefinitions(definitionsDir: string, projectRoot: string): Promise<DefinitionSet> {
-  const found = await readDefinitions(definitionsDir, projectRoot, ARCHITECTURES);
+export async function loadDefinitions(definitionsDir: string, projectRoot: string, architectures: readonly Architecture[]): Promise<DefinitionSet> {
+  const found = await readDefinitions(definitionsDir, projectRoot, architectures);
   const problems: SpacktainersError[] = [];
   const definitions: ContainerDefinition[] = [];
   for (const entry of found.entries) {

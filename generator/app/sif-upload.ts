@@ -1,5 +1,7 @@
-import { loadSettings } from './project.js';
-import { SifBucket } from '../io/s3/sif-bucket.js';
+import { architectureOption, loadSettings } from './project.js';
+import { sifBucket } from './published.js';
+import { architectureNames } from '../settings/settings.js';
+import type { SifBucket } from '../io/s3/sif-bucket.js';
 import { carries } from '../sif/store.js';
 import { progressSink, type Terminal } from './terminal.js';
 
@@ -12,6 +14,8 @@ export interface SifUploadOptions {
   key: string;
   /** Stored as object metadata. */
   metadata: Record<string, string>;
+  /** The architecture whose connection to the bucket is used (`--arch`); the primary one when undefined. */
+  arch: string | undefined;
 }
 
 /**
@@ -20,7 +24,8 @@ export interface SifUploadOptions {
  */
 export async function uploadSifFromSettings(options: SifUploadOptions, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<string> {
   const settings = await loadSettings(options.settings, environment);
-  const bucket = SifBucket.fromSettings(settings, environment, progressSink(terminal));
+  const arch = options.arch === undefined ? architectureNames(settings)[0]! : architectureOption(settings, options.arch);
+  const bucket = sifBucket(settings, arch, environment, progressSink(terminal));
   const outcome = await uploadSif(bucket, options.key, options.file, options.metadata);
   return outcome === 'uploaded'
     ? `uploaded ${options.file} to s3://${bucket.name}/${options.key}\n`

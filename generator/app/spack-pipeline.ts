@@ -13,12 +13,15 @@ export interface SpackPipelineDefaults {
   settings: Settings;
   /** The build cache this branch pushes to when `--cache` does not say. */
   branchCache: CacheKind;
+  /** The architecture when `--arch` does not say: the settings' first. */
+  primaryArch: Architecture;
 }
 
 /** Read the settings file for the defaults of a Spack pipeline. */
 export async function spackPipelineDefaults(settingsFile: string, environment: NodeJS.ProcessEnv): Promise<SpackPipelineDefaults> {
   const settings = await loadSettings(settingsFile, environment);
-  return { settings, branchCache: cacheKind(ciContext(settings, environment)) };
+  const context = ciContext(settings, environment);
+  return { settings, branchCache: cacheKind(context), primaryArch: context.primaryArch };
 }
 
 /** What `process-spack-pipeline` and `plan` are asked, their options parsed. */

@@ -1,10 +1,10 @@
 import { containersShipping, containerStatus, renderStatusTable, unconcretizedStatus, type ContainerStatus, type PackageMatch } from '../containers/status.js';
 import type { DefinitionSet } from '../definitions/definition.js';
-import { ARCHITECTURES, type Architecture } from '../settings/settings.js';
+import { architectureNames, type Architecture } from '../settings/settings.js';
 import { environmentPaths } from '../spack/environment.js';
 import { loadLockedEnvironments } from './spack-files.js';
 import { assessPublications } from './container-jobs.js';
-import { loadProject, type Project } from './project.js';
+import { architectureOption, loadProject, type Project } from './project.js';
 import { loadPublicationsInput } from './publications-input.js';
 import { byKeys } from '../pipeline/order.js';
 import type { ProgressSink } from '../io/retry.js';
@@ -75,8 +75,8 @@ async function packageStatus(project: Project, query: StatusQuery, packageName: 
 export interface StatusOptions {
   /** Only this container. */
   name: string | undefined;
-  /** Only this architecture. */
-  arch: Architecture | undefined;
+  /** Only this architecture: the option's value, checked against the settings. */
+  arch: string | undefined;
   json: boolean;
   /** `NAME[@VERSION]`: list the containers shipping this package instead. */
   packageQuery: string | undefined;
@@ -92,8 +92,9 @@ export interface StatusOptions {
  */
 export async function printStatus(options: StatusOptions, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<number> {
   const project = await loadProject(options.definitions, options.settings, environment);
+  const only = options.arch === undefined ? undefined : architectureOption(project.settings, options.arch);
   const query: StatusQuery = {
-    arches: ARCHITECTURES.filter((arch) => !options.arch || arch === options.arch),
+    arches: architectureNames(project.settings).filter((arch) => !only || arch === only),
     name: options.name,
     generatedRoot: options.generated,
     offline: options.offline,

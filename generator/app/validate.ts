@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { inCi, unknownOverrides } from '../settings/settings.js';
+import { architectureNames, inCi, unknownOverrides } from '../settings/settings.js';
 import { loadDefinitions, loadSettings, PROJECT_FOLDER } from './project.js';
 import type { Terminal } from './terminal.js';
 
@@ -10,10 +10,10 @@ import type { Terminal } from './terminal.js';
  */
 export async function validateProject(definitionsDir: string, settingsFile: string, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<void> {
   const root = path.resolve(PROJECT_FOLDER);
-  await loadSettings(settingsFile, environment);
+  const settings = await loadSettings(settingsFile, environment);
   // In CI loadSettings has refused them already.
-  if (!inCi(environment)) for (const unknown of unknownOverrides(environment, settingsFile)) terminal.stderr.write(`warning: ${unknown.message}\n`);
-  const set = await loadDefinitions(path.resolve(definitionsDir), root);
+  if (!inCi(environment)) for (const unknown of unknownOverrides(environment, settingsFile, settings)) terminal.stderr.write(`warning: ${unknown.message}\n`);
+  const set = await loadDefinitions(path.resolve(definitionsDir), root, architectureNames(settings));
   for (const definition of set.definitions) {
     terminal.stdout.write(`ok  ${definition.arch}/${definition.name}  (${definition.file})\n`);
     for (const warning of definition.kind === 'spack' ? definition.warnings : []) terminal.stderr.write(`warning: ${warning}\n`);

@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
-import * as t from 'typanion';
 import { failureMessage, SpacktainersError, systemErrorCode, type OptionLocation } from '../errors.js';
-import { ARCHITECTURES, DEFAULT_LIMITS, type GitLabLimits } from '../app/options.js';
+import { DEFAULT_LIMITS, type GitLabLimits } from '../app/options.js';
 
 /**
  * The folder holding the project's definitions, settings and outputs. A command runs in it, so
@@ -43,8 +42,7 @@ export const generatedOption = (flag = '--generated') =>
 export const archOption = () =>
   Option.String('--arch', {
     required: true,
-    description: 'Architecture: amd64 or arm64',
-    validator: t.isEnum(ARCHITECTURES),
+    description: "Architecture: one of the settings' architectures",
   });
 
 export const offlineOption = () =>

@@ -1,8 +1,9 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from './base-command.js';
 import { limitsWithYamlBytes, maxYamlBytesOption, oneOf, positiveInteger, settingsOption } from './options.js';
-import { ARCHITECTURES, CACHE_KINDS, DEFAULT_LIMITS } from '../app/options.js';
+import { CACHE_KINDS, DEFAULT_LIMITS } from '../app/options.js';
 import { spackPipelineDefaults, type SpackPipelineOptions } from '../app/spack-pipeline.js';
+import { architectureOption } from '../app/project.js';
 
 /**
  * Options shared by `process-spack-pipeline` (writes the pipelines) and `plan` (explains them),
@@ -16,15 +17,15 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
   maxYamlBytes = maxYamlBytesOption('Largest YAML text of one child pipeline, in bytes');
   maxNeeds = Option.String('--max-needs', String(DEFAULT_LIMITS.maxNeeds), { description: 'Most needs of one job (ci_max_needs)' });
   settings = settingsOption();
-  arch = Option.String('--arch', 'amd64', { description: `Architecture of the build jobs: ${ARCHITECTURES.join(', ')}` });
+  arch = Option.String('--arch', { description: "Architecture of the build jobs, one of the settings' (default: the first listed)" });
   cache = Option.String('--cache', {
     description: `Build cache the jobs push to: ${CACHE_KINDS.join(', ')} (default: production on the default branch, else development)`,
   });
 
   protected async spackPipelineOptions(): Promise<SpackPipelineOptions> {
-    const arch = oneOf('--arch', this.arch, ARCHITECTURES);
-    // The settings before the use case runs: they give --cache its default (checked after them, as always).
-    const { settings, branchCache } = await spackPipelineDefaults(this.settings, this.context.env);
+    // The settings before the use case runs: they know the architectures and give --cache its default.
+    const { settings, branchCache, primaryArch } = await spackPipelineDefaults(this.settings, this.context.env);
+    const arch = this.arch === undefined ? primaryArch : architectureOption(settings, this.arch);
     return {
       input: this.input,
       output: this.output,

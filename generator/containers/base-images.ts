@@ -4,7 +4,7 @@ import type { CiContext } from '../pipeline/ci-context.js';
 import { SpacktainersError } from '../errors.js';
 import type { Job, Pipeline } from '../pipeline/model.js';
 import { sh, shellCommand, type ShellWord } from '../pipeline/shell.js';
-import { BASE_IMAGES, registryImage, type Architecture, type BaseImageName, type Settings } from '../settings/settings.js';
+import { architectureSettings, BASE_IMAGES, registryImage, type Architecture, type BaseImageName, type Settings } from '../settings/settings.js';
 import type { ImageLookup } from '../registry/lookup.js';
 import { buildahJob, keyValueArguments, LABEL_NAMESPACE, registryLogin, REVISION_LABEL } from './registry-script.js';
 import { byKeys } from '../pipeline/order.js';
@@ -122,7 +122,7 @@ function baseImageTag(context: CiContext): string {
 }
 
 export function baseImageRef(settings: Settings, context: CiContext, name: BaseImageName, arch?: Architecture): string {
-  const repository = registryImage(settings, settings.architectures[arch ?? 'amd64'].baseImages[name]);
+  const repository = registryImage(settings, architectureSettings(settings, arch ?? context.primaryArch).baseImages[name]);
   return `${repository}:${baseImageTag(context)}${arch ? `-${arch}` : ''}`;
 }
 
@@ -189,7 +189,7 @@ function buildJob(settings: Settings, context: CiContext, image: BaseImage, arch
 
 function manifestJob(settings: Settings, context: CiContext, name: BaseImageName, arches: Architecture[], needs: string[]): Job {
   const list = baseImageRef(settings, context, name);
-  const job = buildahJob(settings, arches[0] ?? 'amd64', 'manifest', [
+  const job = buildahJob(settings, arches[0] ?? context.primaryArch, 'manifest', [
     registryLogin(settings.registry),
     shellCommand(sh`buildah manifest create`, list),
     ...arches.map((arch) => shellCommand(sh`buildah manifest add`, list, `docker://${baseImageRef(settings, context, name, arch)}`)),

@@ -65,7 +65,7 @@ export function containerRelease(
     provenancePath: `${outputDir}/provenance.json`,
   };
   if (!context.isDefaultBranch) {
-    const defaultTag = `${version}${archSuffix(definition.arch)}`;
+    const defaultTag = `${version}${archSuffix(context, definition.arch)}`;
     release.defaultBranch = { image: `${registryImage(settings, definition.name)}:${defaultTag}`, sifKey: sifObjectKey(definition.name, defaultTag) };
   }
   if (context.isDefaultBranch && definition.kind === 'spack') {

@@ -1,6 +1,6 @@
 import type { ScriptJob } from '../pipeline/model.js';
 import { ciVariable, quoted, sh, shellCommand, type ShellCommand, type ShellSyntax, type ShellWord } from '../pipeline/shell.js';
-import { proxyVariables, type Architecture, type Settings } from '../settings/settings.js';
+import { architectureSettings, jobProxy, proxyVariables, type Architecture, type Settings } from '../settings/settings.js';
 
 /** A registry to log in to, with the names of the CI variables holding its credentials. */
 export interface RegistryLogin {
@@ -32,13 +32,16 @@ const ROOTLESS_BUILDAH: Record<string, string> = {
   BUILDAH_FORMAT: 'oci',
 };
 
-/** A job running `script` with buildah, unprivileged, on the runners of `arch`. */
-export function buildahJob(settings: Settings, arch: Architecture, stage: string, script: ShellCommand[]): ScriptJob {
+/**
+ * A job running `script` with buildah, unprivileged, on the runners of `arch`, behind the
+ * architecture's proxy or, for a job that reaches a bucket, the bucket's.
+ */
+export function buildahJob(settings: Settings, arch: Architecture, stage: string, script: ShellCommand[], proxy = jobProxy(settings, arch)): ScriptJob {
   return {
     stage,
     image: settings.images.buildah,
-    tags: settings.architectures[arch].runnerTags,
-    variables: { ...ROOTLESS_BUILDAH, ...proxyVariables(settings) },
+    tags: architectureSettings(settings, arch).runnerTags,
+    variables: { ...ROOTLESS_BUILDAH, ...proxyVariables(proxy) },
     script,
   };
 }

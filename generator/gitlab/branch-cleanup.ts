@@ -1,6 +1,6 @@
 import { provenanceKey } from '../provenance/package-list.js';
 import { sifObjectTag, type SifStore } from '../sif/store.js';
-import { ARCHITECTURES } from '../settings/settings.js';
+import type { Architecture } from '../settings/settings.js';
 import { slugify } from '../pipeline/ci-context.js';
 
 /** The project's branches now, and its protected-branch rules (names or wildcards). */
@@ -25,10 +25,13 @@ export interface ContainerTagStore {
 export interface KeptBranches {
   slugs: Set<string>;
   protectedRules: RegExp[];
+  /** The architectures whose tags end in `-<arch>`: all but the primary one (see tagSuffix). */
+  suffixed: readonly Architecture[];
 }
 
-export function keptBranches(defaultBranch: string, branches: ProjectBranches): KeptBranches {
+export function keptBranches(defaultBranch: string, branches: ProjectBranches, suffixed: readonly Architecture[]): KeptBranches {
   return {
+    suffixed,
     slugs: new Set([defaultBranch, ...branches.names, ...branches.protectedPatterns.filter((p) => !p.includes('*'))].map(slugify)),
     protectedRules: branches.protectedPatterns.map(protectedRule),
   };
@@ -41,22 +44,23 @@ function protectedRule(pattern: string): RegExp {
 }
 
 /**
- * The branch slugs a tag (`<version>__<slug>`, `-<arch>` appended off amd64; see tagSuffix)
- * may belong to. `1.0__fix-arm64` is branch `fix-arm64` on amd64 or branch `fix` on arm64, so
- * both are candidates. Default-branch names carry no `__` and belong to no branch.
+ * The branch slugs a tag (`<version>__<slug>`, `-<arch>` appended for the `suffixed`
+ * architectures; see tagSuffix) may belong to. `1.0__fix-arm64` is branch `fix-arm64` on amd64
+ * or branch `fix` on arm64, so both are candidates. Default-branch names carry no `__` and
+ * belong to no branch.
  */
-export function branchSlugCandidates(name: string): string[] {
+export function branchSlugCandidates(name: string, suffixed: readonly Architecture[]): string[] {
   const at = name.lastIndexOf('__');
   if (at < 0) return [];
   const slug = name.slice(at + 2);
   const candidates = [slug];
-  for (const arch of ARCHITECTURES) if (arch !== 'amd64' && slug.endsWith(`-${arch}`)) candidates.push(slug.slice(0, -arch.length - 1));
+  for (const arch of suffixed) if (slug.endsWith(`-${arch}`)) candidates.push(slug.slice(0, -arch.length - 1));
   return candidates.filter((c) => /^[a-z0-9-]+$/.test(c));
 }
 
 /** The slug of the deleted branch a name belongs to, or undefined when it must be kept. */
 export function deletedBranchOf(name: string, kept: KeptBranches): string | undefined {
-  const candidates = branchSlugCandidates(name);
+  const candidates = branchSlugCandidates(name, kept.suffixed);
   if (candidates.length === 0) return undefined;
   if (candidates.some((slug) => kept.slugs.has(slug) || kept.protectedRules.some((rule) => rule.test(slug)))) return undefined;
   return candidates[candidates.length - 1];
@@ -87,9 +91,10 @@ export async function cleanDeletedBranches(
   repositories: string[],
   branches: ProjectBranches,
   defaultBranch: string,
+  suffixed: readonly Architecture[],
   dryRun: boolean,
 ): Promise<CleanupReport> {
-  const kept = keptBranches(defaultBranch, branches);
+  const kept = keptBranches(defaultBranch, branches, suffixed);
   const report: CleanupReport = {
     dryRun,
     branches: { existing: branches.names.length, protectedRules: branches.protectedPatterns },

@@ -21,7 +21,7 @@ export type Shape =
   | { kind: 'boolean'; description?: string }
   | { kind: 'list'; items: Shape; minItems?: number; description?: string }
   | ObjectShape
-  | { kind: 'map'; values: Shape; description?: string }
+  | MapShape
   /** Anything, for the check: a later pass checks it (`jsonSchema` tells editors what that pass accepts). */
   | { kind: 'any'; description?: string; jsonSchema?: Record<string, unknown> };
 
@@ -34,6 +34,15 @@ export interface StringShape {
   enum?: string[];
   /** A further check a regular expression cannot say; returns the problem, if any. */
   check?: (value: string) => string | undefined;
+  description?: string;
+}
+
+/** A mapping of names the user chooses (`keys` checks them) to values of one shape. */
+export interface MapShape {
+  kind: 'map';
+  values: Shape;
+  keys?: StringShape;
+  minEntries?: number;
   description?: string;
 }
 
@@ -83,7 +92,13 @@ export function checkShape(source: ProblemLocator, value: unknown, shape: Shape,
     }
     case 'map': {
       if (!isPlainObject(value)) return problem(path, `must be a mapping, got ${describeValue(value, quote)}`);
-      return Object.entries(value).flatMap(([k, v]) => checkShape(source, v, shape.values, [...path, k]));
+      const entries = Object.entries(value);
+      if (shape.minEntries !== undefined && entries.length < shape.minEntries) return problem(path, 'must not be empty');
+      const { keys } = shape;
+      return entries.flatMap(([k, v]) => {
+        const badKey = keys?.pattern && !keys.pattern.test(k) ? `${quote(k)} is not ${keys.patternMeaning ?? `matching ${keys.pattern}`}` : undefined;
+        return badKey ? [source.keyError([...path, k], badKey)] : checkShape(source, v, shape.values, [...path, k]);
+      });
     }
     case 'object': {
       if (!isPlainObject(value)) return problem(path, `must be a mapping, got ${describeValue(value, quote)}`);
@@ -163,7 +178,13 @@ export function toJsonSchema(shape: Shape): Record<string, unknown> {
         ...(shape.minItems !== undefined ? { minItems: shape.minItems } : {}),
       };
     case 'map':
-      return { ...base, type: 'object', additionalProperties: toJsonSchema(shape.values) };
+      return {
+        ...base,
+        type: 'object',
+        ...(shape.keys?.pattern ? { propertyNames: { pattern: shape.keys.pattern.source } } : {}),
+        ...(shape.minEntries !== undefined ? { minProperties: shape.minEntries } : {}),
+        additionalProperties: toJsonSchema(shape.values),
+      };
     case 'object': {
       const required = Object.entries(shape.fields)
         .filter(([, f]) => f.required)

@@ -1,4 +1,4 @@
-import type { Architecture, CacheKind, Settings } from '../settings/settings.js';
+import { architectureNames, type Architecture, type CacheKind, type Settings } from '../settings/settings.js';
 
 /**
  * What the generator needs to know about the pipeline it runs in, read from GitLab's
@@ -12,6 +12,8 @@ export interface CiContext {
   isDefaultBranch: boolean;
   commitSha: string;
   projectUrl: string;
+  /** The settings' first architecture: its images carry the plain tags, the others `-<arch>`. */
+  primaryArch: Architecture;
 }
 
 export function ciContext(settings: Settings, environment: NodeJS.ProcessEnv): CiContext {
@@ -24,6 +26,7 @@ export function ciContext(settings: Settings, environment: NodeJS.ProcessEnv): C
     isDefaultBranch: branch === defaultBranch,
     commitSha: environment.CI_COMMIT_SHA || '0000000000000000000000000000000000000000',
     projectUrl: environment.CI_PROJECT_URL || 'https://gitlab.example.org/hpc/spacktainers',
+    primaryArch: architectureNames(settings)[0]!,
   };
 }
 
@@ -42,13 +45,14 @@ export function cacheKind(context: CiContext): CacheKind {
 
 /**
  * Tag suffix shared by base images and containers: `__<branch slug>` off the default branch,
- * then `-arm64` on arm64 (amd64 carries no suffix; multi-arch manifests join the two).
+ * then `-<arch>` off the primary architecture (which carries none; multi-arch manifests join
+ * them under its tag).
  */
 export function tagSuffix(context: CiContext, arch: Architecture): string {
-  return (context.isDefaultBranch ? '' : `__${context.refSlug}`) + archSuffix(arch);
+  return (context.isDefaultBranch ? '' : `__${context.refSlug}`) + archSuffix(context, arch);
 }
 
 /** The part of a tag that names the architecture, as the default branch tags it. */
-export function archSuffix(arch: Architecture): string {
-  return arch === 'amd64' ? '' : `-${arch}`;
+export function archSuffix(context: CiContext, arch: Architecture): string {
+  return arch === context.primaryArch ? '' : `-${arch}`;
 }

@@ -5,8 +5,35 @@ import { quoteValue } from '../input/quote.js';
 import { MAX_CONTAINER_NAME, registryHost, repositoryPath } from '../definitions/syntax.js';
 import { didYouMean } from '../input/suggest.js';
 
-export const ARCHITECTURES = ['amd64', 'arm64'] as const;
-export type Architecture = (typeof ARCHITECTURES)[number];
+/**
+ * An architecture's name, as settings `architectures:` spell it: any name there, none in code.
+ * It names folders, jobs, tags and resource groups, hence its pattern.
+ */
+export type Architecture = string;
+const ARCHITECTURE_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** The buckets spacktainers uses, as settings `s3` names their connection overrides. */
+export const BUCKETS = ['cache', 'developmentCache', 'sif'] as const;
+export type Bucket = (typeof BUCKETS)[number];
+
+/** The proxy variables of a job. */
+export interface Proxy {
+  http: string;
+  https: string;
+  noProxy: string;
+}
+
+/** How a job reaches one bucket: every value a setting, credentials named, never held. */
+export interface BucketConnection {
+  endpoint: string;
+  region: string;
+  accessKeyVariable: string;
+  secretKeyVariable: string;
+  proxy: Proxy;
+}
+
+/** What a bucket or an architecture changes of the connection it inherits; unset values are inherited. */
+export type ConnectionOverride = Partial<Omit<BucketConnection, 'proxy'>> & { proxy?: Partial<Proxy> };
 
 export const BASE_IMAGES = ['builder', 'runtime', 'singularitah'] as const;
 export type BaseImageName = (typeof BASE_IMAGES)[number];
@@ -16,6 +43,12 @@ export interface ArchitectureSettings {
   spackTarget: string;
   /** Repository of each base image below `registry.path`. */
   baseImages: Record<BaseImageName, string>;
+  /** The OCI platform architecture of its images, where the name is another (`x86_64`: `amd64`). */
+  platform?: string;
+  /** The proxy of this architecture's jobs, where its runners' network differs. */
+  proxy?: Partial<Proxy>;
+  /** This architecture's connection to every bucket, then to each. */
+  s3?: ConnectionOverride & Partial<Record<Bucket, ConnectionOverride>>;
 }
 
 /** Everything about where spacktainers runs and publishes. Secrets are named, never held. */
@@ -23,6 +56,7 @@ export interface Settings {
   defaultBranch: string;
   registry: { host: string; path: string; userVariable: string; passwordVariable: string };
   dockerHub: { host: string; namespace: string; userVariable: string; passwordVariable: string };
+  /** The connection every bucket inherits, the buckets' names, and each bucket's own connection. */
   s3: {
     endpoint: string;
     region: string;
@@ -31,16 +65,17 @@ export interface Settings {
     sifBucket: string;
     accessKeyVariable: string;
     secretKeyVariable: string;
-  };
+  } & Partial<Record<Bucket, ConnectionOverride>>;
   spack: { repository: string; commit: string; version: string; signingKeyVariable: string; buildJobTimeout: string };
   images: { generator: string; buildah: string };
   containers: { buildJobTimeout: string };
   /** The apptainer release the singularitah image installs, from `<downloadUrl>/v<version>/`. */
   apptainer: { version: string; downloadUrl: string };
-  proxy: { http: string; https: string; noProxy: string };
+  proxy: Proxy;
   cacheCleanup: { maxAgeDays: number; developmentMaxAgeDays: number; graceHours: number };
   modules: { root: string; runtime: 'singularity' | 'apptainer'; binds: string[]; tcl: boolean };
   gitlab: { tokenVariable: string };
+  /** In the order listed; the first is the primary architecture (see `CiContext.primaryArch`). */
   architectures: Record<Architecture, ArchitectureSettings>;
 }
 
@@ -106,26 +141,65 @@ const obj = (fields: Record<string, Shape>, description?: string): ObjectShape =
   fields: Object.fromEntries(Object.entries(fields).map(([k, shape]) => [k, { shape, required: true }])),
 });
 
-const architectureShape = obj({
-  runnerTags: { kind: 'list', items: plainValue, minItems: 1, description: 'GitLab runner tags for this architecture.' },
-  spackTarget: plainValue,
-  baseImages: obj(Object.fromEntries(BASE_IMAGES.map((b) => [b, repositoryPath]))),
+/** `shape` with more fields, each of which may be left out to inherit its value. */
+const withOptional = (shape: ObjectShape, fields: Record<string, Shape>): ObjectShape => ({
+  ...shape,
+  fields: { ...shape.fields, ...Object.fromEntries(Object.entries(fields).map(([k, field]) => [k, { shape: field }])) },
 });
+const optional = (fields: Record<string, Shape>, description: string): ObjectShape => withOptional({ kind: 'object', description, fields: {} }, fields);
+
+const proxyFields = { http: plainValue, https: plainValue, noProxy: plainValue };
+
+const connectionFields: Record<string, Shape> = {
+  endpoint: plainValue,
+  region: plainValue,
+  accessKeyVariable: variableName,
+  secretKeyVariable: variableName,
+  proxy: optional(proxyFields, 'The proxy of the jobs that reach this bucket; unset values are inherited.'),
+};
+
+/** A connection override for each bucket, by the name settings `s3` gives it. */
+const bucketOverrides = (whose: string): Record<string, Shape> =>
+  Object.fromEntries(BUCKETS.map((bucket) => [bucket, optional(connectionFields, `How ${whose} reach s3.${bucket}Bucket; unset values are inherited.`)]));
+
+const architectureShape = withOptional(
+  obj({
+    runnerTags: { kind: 'list', items: plainValue, minItems: 1, description: 'GitLab runner tags for this architecture.' },
+    spackTarget: plainValue,
+    baseImages: obj(Object.fromEntries(BASE_IMAGES.map((b) => [b, repositoryPath]))),
+  }),
+  {
+    platform: {
+      kind: 'string',
+      pattern: /^[a-z0-9]+$/,
+      patternMeaning: 'an OCI platform architecture such as amd64, arm64 or ppc64le',
+      description: 'The OCI platform architecture of its images (amd64, arm64, ppc64le, s390x, riscv64), where the name is another; default: the name.',
+    },
+    proxy: optional(proxyFields, "The proxy of this architecture's jobs, where its runners' network needs another; unset values are inherited from `proxy`."),
+    s3: optional(
+      { ...connectionFields, ...bucketOverrides("this architecture's jobs") },
+      "How this architecture's jobs reach every bucket, and each bucket; unset values are inherited from `s3`.",
+    ),
+  },
+);
 
 export const settingsShape: ObjectShape = obj(
   {
     defaultBranch: plainValue,
     registry: obj({ host: registryHost, path: repositoryPath, userVariable: variableName, passwordVariable: variableName }),
     dockerHub: obj({ host: registryHost, namespace: repositoryPath, userVariable: variableName, passwordVariable: variableName }),
-    s3: obj({
-      endpoint: plainValue,
-      region: plainValue,
-      cacheBucket: plainValue,
-      developmentCacheBucket: plainValue,
-      sifBucket: plainValue,
-      accessKeyVariable: variableName,
-      secretKeyVariable: variableName,
-    }),
+    s3: withOptional(
+      obj({
+        endpoint: plainValue,
+        region: plainValue,
+        cacheBucket: plainValue,
+        developmentCacheBucket: plainValue,
+        sifBucket: plainValue,
+        accessKeyVariable: variableName,
+        secretKeyVariable: variableName,
+      }),
+      bucketOverrides('all jobs'),
+    ),
     spack: obj({
       repository: plainValue,
       commit: plainValue,
@@ -156,7 +230,13 @@ export const settingsShape: ObjectShape = obj(
       tcl: { kind: 'boolean' },
     }),
     gitlab: obj({ tokenVariable: variableName }),
-    architectures: obj(Object.fromEntries(ARCHITECTURES.map((a) => [a, architectureShape]))),
+    architectures: {
+      kind: 'map',
+      keys: { kind: 'string', pattern: ARCHITECTURE_NAME, patternMeaning: 'an architecture name (lower-case letters, digits, _ and -; at most 32)' },
+      values: architectureShape,
+      minEntries: 1,
+      description: 'The architectures jobs are built for, each with its runners; the first listed is the primary one (its images carry the plain tags).',
+    },
   },
   'spacktainers settings: where jobs run and what they publish, per architecture.',
 );
@@ -226,9 +306,10 @@ const OTHER_SPACKTAINERS_VARIABLES = new Set(
  * Each `SPACKTAINERS_*` variable in `environment` that overrides no setting (a misspelt override
  * is otherwise ignored without a word), with the closest real one. An error in CI, where the
  * pipeline would run with the setting not overridden; `validate` prints them as warnings elsewhere.
+ * `settings` gives the architectures, whose settings have variables too.
  */
-export function unknownOverrides(environment: NodeJS.ProcessEnv, file: string): SpacktainersError[] {
-  const known = new Set(settingVariables(settingsShape, []));
+export function unknownOverrides(environment: NodeJS.ProcessEnv, file: string, settings: Settings): SpacktainersError[] {
+  const known = new Set(scalarSettings(settings, settingsShape, []).map(({ path }) => overrideVariable(path)));
   return Object.keys(environment)
     .filter((variable) => variable.startsWith(OVERRIDE_PREFIX) && !known.has(variable) && !OTHER_SPACKTAINERS_VARIABLES.has(variable))
     .sort()
@@ -240,23 +321,28 @@ export function inCi(environment: NodeJS.ProcessEnv): boolean {
   return Boolean(environment.CI);
 }
 
+/** `SPACKTAINERS_` and the path in upper snake case; a character a variable name cannot hold becomes `_`. */
 function overrideVariable(path: string[]): string {
-  return OVERRIDE_PREFIX + path.map(toUpperSnake).join('_');
+  return OVERRIDE_PREFIX + path.map((key) => toUpperSnake(key).replace(/[^A-Z0-9_]/g, '_')).join('_');
 }
 
-/** Every variable that overrides a setting: one per value that is not itself a mapping of settings. */
-function settingVariables(shape: ObjectShape, path: string[]): string[] {
-  return Object.entries(shape.fields).flatMap(([key, field]) =>
-    field.shape.kind === 'object' ? settingVariables(field.shape, [...path, key]) : [overrideVariable([...path, key])],
-  );
+/**
+ * Every setting a variable overrides: each value that is not itself a mapping of settings, also
+ * the optional ones left out, and each entry of a map (the architectures) that `value` holds.
+ */
+function scalarSettings(value: unknown, shape: Shape, path: string[]): { path: string[]; shape: Shape }[] {
+  const holder = isPlainObject(value) ? value : {};
+  if (shape.kind === 'map') return Object.keys(holder).flatMap((key) => scalarSettings(holder[key], shape.values, [...path, key]));
+  if (shape.kind !== 'object') return [{ path, shape }];
+  return Object.entries(shape.fields).flatMap(([key, field]) => scalarSettings(holder[key], field.shape, [...path, key]));
 }
 
 function applyOverrides(settings: Settings, environment: NodeJS.ProcessEnv, file: string): void {
-  const errors: SpacktainersError[] = inCi(environment) ? unknownOverrides(environment, file) : [];
-  visitScalars(settings as unknown as Record<string, unknown>, settingsShape, [], (path, holder, key, shape) => {
+  const errors: SpacktainersError[] = inCi(environment) ? unknownOverrides(environment, file, settings) : [];
+  for (const { path, shape } of scalarSettings(settings, settingsShape, [])) {
     const variable = overrideVariable(path);
     const raw = environment[variable];
-    if (raw === undefined) return;
+    if (raw === undefined) continue;
     const next = parseOverride(raw, shape);
     const where = { file: `${file} (overridden by $${variable})`, key: path.join('.') };
     const locator = {
@@ -266,22 +352,18 @@ function applyOverrides(settings: Settings, environment: NodeJS.ProcessEnv, file
     };
     const problems = checkShape(locator, next, shape);
     if (problems.length > 0) errors.push(...problems);
-    else holder[key] = next;
-  });
+    else setAt(settings as unknown as Record<string, unknown>, path, next);
+  }
   throwIfAny(errors);
 }
 
-function visitScalars(
-  value: Record<string, unknown>,
-  shape: ObjectShape,
-  path: string[],
-  visit: (path: string[], holder: Record<string, unknown>, key: string, shape: Shape) => void,
-): void {
-  for (const [key, field] of Object.entries(shape.fields)) {
-    const child = value[key];
-    if (field.shape.kind === 'object' && isPlainObject(child)) visitScalars(child, field.shape, [...path, key], visit);
-    else visit([...path, key], value, key, field.shape);
-  }
+/** Set the value at `path`, making the optional mappings on the way that the file left out. */
+function setAt(root: Record<string, unknown>, path: string[], value: unknown): void {
+  const holder = path.slice(0, -1).reduce<Record<string, unknown>>((parent, key) => {
+    if (!isPlainObject(parent[key])) parent[key] = {};
+    return parent[key] as Record<string, unknown>;
+  }, root);
+  holder[path[path.length - 1]!] = value;
 }
 
 /** CI variables are strings: read them as the type the setting has. */
@@ -326,9 +408,28 @@ export function cacheResourceGroup(settings: Settings, arch: Architecture, kind:
   return `spack-cache/${cacheBucket(settings, kind)}/${arch}`;
 }
 
+/** The settings' architectures, in the order listed. */
+export function architectureNames(settings: Settings): Architecture[] {
+  return Object.keys(settings.architectures);
+}
+
+/**
+ * The OCI platform architecture of an architecture's images: what their config says (buildah
+ * builds for the runner's machine) and what a multi-arch index lists them under.
+ */
+export function imagePlatform(settings: Settings, arch: Architecture): string {
+  return architectureSettings(settings, arch).platform ?? arch;
+}
+
+/** The settings of an architecture the caller took from these settings. */
+export function architectureSettings(settings: Settings, arch: Architecture): ArchitectureSettings {
+  const found = settings.architectures[arch];
+  if (!found) throw new SpacktainersError('internal', `no settings for architecture ${arch}`);
+  return found;
+}
+
 /** Proxy settings as the variables every tool understands; empty ones are left out. */
-export function proxyVariables(settings: Settings): Record<string, string> {
-  const { http, https, noProxy } = settings.proxy;
+export function proxyVariables({ http, https, noProxy }: Proxy): Record<string, string> {
   const variables: Record<string, string> = {};
   if (http) Object.assign(variables, { http_proxy: http, HTTP_PROXY: http });
   if (https) Object.assign(variables, { https_proxy: https, HTTPS_PROXY: https });
@@ -336,16 +437,68 @@ export function proxyVariables(settings: Settings): Record<string, string> {
   return variables;
 }
 
+/** The values an override sets: a key left out, or written empty (`~`), inherits. */
+function setValues<T extends object>(override: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(override ?? {}).filter(([, value]) => value !== undefined && value !== null)) as Partial<T>;
+}
+
+/** The proxy of an architecture's jobs: `proxy`, then `architectures.<arch>.proxy`. */
+export function jobProxy(settings: Settings, arch: Architecture): Proxy {
+  return { ...settings.proxy, ...setValues(settings.architectures[arch]?.proxy) };
+}
+
 /**
- * What every job running Spack needs in its environment: the S3 endpoint (Spack reads
- * S3_ENDPOINT_URL), the region and the proxies. Credentials are not values here: see
- * `s3CredentialAliases`.
+ * How a job of `arch` reaches `bucket`: `s3` (with the architecture's job proxy), overridden by
+ * `s3.<bucket>`, then `architectures.<arch>.s3`, then `architectures.<arch>.s3.<bucket>`. The
+ * more specific wins; an architecture is a site, so its values win over a bucket's everywhere.
  */
-export function spackJobEnvironment(settings: Settings): Record<string, string> {
+export function bucketConnection(settings: Settings, bucket: Bucket, arch: Architecture): BucketConnection {
+  const { endpoint, region, accessKeyVariable, secretKeyVariable } = settings.s3;
+  const site = settings.architectures[arch]?.s3;
+  return [settings.s3[bucket], site, site?.[bucket]].reduce<BucketConnection>(
+    (connection, override) => {
+      const { endpoint, region, accessKeyVariable, secretKeyVariable, proxy } = override ?? {};
+      return { ...connection, ...setValues({ endpoint, region, accessKeyVariable, secretKeyVariable }), proxy: { ...connection.proxy, ...setValues(proxy) } };
+    },
+    { endpoint, region, accessKeyVariable, secretKeyVariable, proxy: jobProxy(settings, arch) },
+  );
+}
+
+/**
+ * The bucket of a build cache. The production cache's credentials are for protected refs only:
+ * a pipeline writes one cache and holds its credentials, never the other's.
+ */
+export function cacheBucketOf(kind: CacheKind): Bucket {
+  return kind === 'production' ? 'cache' : 'developmentCache';
+}
+
+/** How the jobs of `arch` in a pipeline that writes the `kind` cache reach it. */
+export function cacheConnection(settings: Settings, arch: Architecture, kind: CacheKind): BucketConnection {
+  return bucketConnection(settings, cacheBucketOf(kind), arch);
+}
+
+/**
+ * How the jobs of `arch` in a pipeline that writes the `writes` cache reach `bucket`: as
+ * `bucketConnection` says, except that a pipeline of the development cache reads the production
+ * cache with the development cache's credentials, the only cache credentials it holds.
+ */
+export function pipelineConnection(settings: Settings, bucket: Bucket, arch: Architecture, writes: CacheKind): BucketConnection {
+  const connection = bucketConnection(settings, bucket, arch);
+  if (bucket !== cacheBucketOf('production') || writes === 'production') return connection;
+  const { accessKeyVariable, secretKeyVariable } = cacheConnection(settings, arch, writes);
+  return { ...connection, accessKeyVariable, secretKeyVariable };
+}
+
+/**
+ * What every job running Spack needs in its environment to reach the build cache it writes: the
+ * S3 endpoint (Spack reads S3_ENDPOINT_URL), the region and the proxies. Credentials are not
+ * values here: see `s3CredentialAliases`.
+ */
+export function spackJobEnvironment(connection: BucketConnection): Record<string, string> {
   return {
-    S3_ENDPOINT_URL: settings.s3.endpoint,
-    AWS_DEFAULT_REGION: settings.s3.region,
-    ...proxyVariables(settings),
+    S3_ENDPOINT_URL: connection.endpoint,
+    AWS_DEFAULT_REGION: connection.region,
+    ...proxyVariables(connection.proxy),
   };
 }
 
@@ -353,10 +506,10 @@ export function spackJobEnvironment(settings: Settings): Record<string, string> 
  * Boto3 (inside Spack) and the AWS SDK read AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; where the
  * settings keep the secrets in other CI variables, jobs alias them by name, never by value.
  */
-export function s3CredentialAliases(settings: Settings): Record<string, string> {
+export function s3CredentialAliases(connection: BucketConnection): Record<string, string> {
   const aliases: Record<string, string> = {};
-  if (settings.s3.accessKeyVariable !== 'AWS_ACCESS_KEY_ID') aliases.AWS_ACCESS_KEY_ID = settings.s3.accessKeyVariable;
-  if (settings.s3.secretKeyVariable !== 'AWS_SECRET_ACCESS_KEY') aliases.AWS_SECRET_ACCESS_KEY = settings.s3.secretKeyVariable;
+  if (connection.accessKeyVariable !== 'AWS_ACCESS_KEY_ID') aliases.AWS_ACCESS_KEY_ID = connection.accessKeyVariable;
+  if (connection.secretKeyVariable !== 'AWS_SECRET_ACCESS_KEY') aliases.AWS_SECRET_ACCESS_KEY = connection.secretKeyVariable;
   return aliases;
 }
 
@@ -365,6 +518,6 @@ export function cacheCleanupTarget(settings: Settings, kind: CacheKind): { bucke
   return {
     bucket: cacheBucket(settings, kind),
     maxAgeDays: kind === 'production' ? settings.cacheCleanup.maxAgeDays : settings.cacheCleanup.developmentMaxAgeDays,
-    prefixes: [...ARCHITECTURES],
+    prefixes: architectureNames(settings),
   };
 }

@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import type { SpackContainerDefinition } from '../definitions/definition.js';
 import { isPlainObject } from '../input/shape.js';
 import { ciVariable, renderCommand, sh, shellCommand } from '../pipeline/shell.js';
-import type { Architecture, CacheKind, Settings } from '../settings/settings.js';
+import { architectureSettings, type Architecture, type CacheKind, type Settings } from '../settings/settings.js';
 
 /** Where the environment's software and view live inside the builder and the container. */
 export const INSTALL_ROOT = '/opt/software';
@@ -34,8 +34,8 @@ export function spackOutputsRoot(arch: Architecture, root = 'generated'): string
 export interface BuildJobSettings {
   builderImage: string;
   runnerTags: string[];
-  /** Spack binary mirrors: the one written first, then read-only fallbacks. */
-  mirrors: { name: string; url: string }[];
+  /** Spack binary mirrors: the one written first, then read-only fallbacks; `endpoint` where not the jobs' S3_ENDPOINT_URL. */
+  mirrors: { name: string; url: string; endpoint?: string }[];
   target: string;
   /** CI variable holding the base64 secret key to sign binaries with; unset: push unsigned. */
   signingKeyVariable?: string | undefined;
@@ -118,7 +118,7 @@ export function spackEnvironment(definition: SpackContainerDefinition, build: Bu
       concretizer: { unify: true, ...(isPlainObject(user.concretizer) ? user.concretizer : {}) },
       packages: { ...packages, all: { target: [build.target], ...all } },
       config: { ...userConfig, install_tree: { root: INSTALL_ROOT } },
-      mirrors: Object.fromEntries(build.mirrors.map((m) => [m.name, m.url])),
+      mirrors: Object.fromEntries(build.mirrors.map((m) => [m.name, m.endpoint === undefined ? m.url : { url: m.url, endpoint_url: m.endpoint }])),
       ci: {
         ...userCi,
         'rebuild-index': true,
@@ -187,7 +187,7 @@ export function buildJobSettings(
   mirrors: BuildJobSettings['mirrors'],
   cache: CacheKind,
 ): BuildJobSettings {
-  const archSettings = settings.architectures[arch];
+  const archSettings = architectureSettings(settings, arch);
   const signingKeyVariable = cacheIsSigned(settings, cache) ? settings.spack.signingKeyVariable : undefined;
   return {
     builderImage,

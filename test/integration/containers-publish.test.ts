@@ -7,7 +7,7 @@ import { loadDefinitions, loadSettings } from '../../generator/app/project.js';
 import { copyExampleOutputs } from '../../generator/app/example-outputs.js';
 import { runCli } from '../support/cli.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
-import { makeProject, REPO_ROOT } from '../support/project.js';
+import { BUNDLED_ARCHITECTURES, makeProject, REPO_ROOT } from '../support/project.js';
 import { jobNames, pipelineJobs, runBuildJobs, runPublishJobs } from '../support/publish-jobs.js';
 import { pushTestImage, startRegistry, type TestRegistry } from '../support/registry.js';
 import { startS3, type TestS3 } from '../support/s3.js';
@@ -78,7 +78,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
     const created = await runCli(['create-jobs'], project, env);
     expect(created.stderr).toBe('');
     await runBuildJobs(registry.endpoint, registry.host, await readFile(generated('base-images.yml'), 'utf8'));
-    const definitions = await loadDefinitions(path.join(project, 'container_definitions'), project);
+    const definitions = await loadDefinitions(path.join(project, 'container_definitions'), project, BUNDLED_ARCHITECTURES);
     await copyExampleOutputs(definitions, path.join(REPO_ROOT, 'examples/spack-outputs'), path.join(project, 'generated'));
   });
   afterEach(async () => Promise.all([registry?.stop(), s3?.stop()]));
@@ -183,7 +183,7 @@ describe('container-jobs publishes only what changed (docker-registry and s3rver
 
   it("a branch whose containers are the default branch's copies them instead of building", async () => {
     const branchEnv = { ...env, CI_COMMIT_REF_NAME: 'feature/same', CI_DEFAULT_BRANCH: 'main' };
-    const definitions = await loadDefinitions(path.join(project, 'container_definitions'), project);
+    const definitions = await loadDefinitions(path.join(project, 'container_definitions'), project, BUNDLED_ARCHITECTURES);
     /** A root pipeline: create-jobs, its base-image builds, the generate jobs' outputs. */
     const rootPipeline = async (rootEnv: Record<string, string>) => {
       expect((await runCli(['create-jobs'], project, rootEnv)).code).toBe(0);

@@ -9,7 +9,7 @@ import { ciContext } from '../../generator/pipeline/ci-context.js';
 import { ROOT_JOBS } from '../../generator/pipeline/root-jobs.js';
 import { shellQuote } from '../../generator/pipeline/shell.js';
 import { loadSettings } from '../../generator/app/project.js';
-import { ARCHITECTURES, cacheCleanupTarget, cacheResourceGroup, type Architecture } from '../../generator/settings/settings.js';
+import { architectureNames, architectureSettings, cacheCleanupTarget, cacheResourceGroup } from '../../generator/settings/settings.js';
 import { runCli } from '../support/cli.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';
@@ -242,9 +242,9 @@ describe('the root .gitlab-ci.yml', () => {
     const context = ciContext(settings, {});
     expect(rootPipeline.variables.SPACKTAINERS_REGISTRY_IMAGE).toBe(`${settings.registry.host}/${settings.registry.path}`);
     expect(rootPipeline.jobs.has(ROOT_JOBS.createJobs)).toBe(true);
-    for (const arch of ARCHITECTURES) {
+    for (const arch of architectureNames(settings)) {
       const generate = rootPipeline.jobs.get(`spack-generate:${arch}`)!;
-      expect(generate.tags).toEqual(settings.architectures[arch].runnerTags);
+      expect(generate.tags).toEqual(architectureSettings(settings, arch).runnerTags);
       const image = (generate.image as { name: string }).name
         .replace('$SPACKTAINERS_REGISTRY_IMAGE', rootPipeline.variables.SPACKTAINERS_REGISTRY_IMAGE!)
         .replace('$SPACKTAINERS_BASE_TAG', 'latest');
@@ -255,11 +255,7 @@ describe('the root .gitlab-ci.yml', () => {
     const janitors = [...rootPipeline.jobs].filter(([name]) => name.startsWith('clean-cache:'));
     const expected = (['production', 'development'] as const).flatMap((kind) =>
       cacheCleanupTarget(settings, kind).prefixes.flatMap((arch) => [
-        [
-          `clean-cache:${kind}:${arch}`,
-          cacheResourceGroup(settings, arch as Architecture, kind),
-          `--cache ${kind} --prefix ${arch} --env generated/${arch} --report`,
-        ],
+        [`clean-cache:${kind}:${arch}`, cacheResourceGroup(settings, arch, kind), `--cache ${kind} --prefix ${arch} --env generated/${arch} --report`],
         [`clean-cache:dry-run:${kind}:${arch}`, undefined, `--cache ${kind} --prefix ${arch} --env generated/${arch} --dry-run --report`],
       ]),
     );

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadDefinitions } from '../../generator/app/project.js';
 import { runCli } from '../support/cli.js';
-import { makeProject, REPO_ROOT } from '../support/project.js';
+import { BUNDLED_ARCHITECTURES, makeProject, REPO_ROOT } from '../support/project.js';
 
 const ok = 'spack:\n  specs:\n  - zlib-ng\n';
 
@@ -18,7 +18,7 @@ async function validate(definitions: Record<string, string>) {
 
 describe('bundled definitions', () => {
   it('reads every switched-on example of both architectures', async () => {
-    const set = await loadDefinitions(path.join(REPO_ROOT, 'container_definitions'), REPO_ROOT);
+    const set = await loadDefinitions(path.join(REPO_ROOT, 'container_definitions'), REPO_ROOT, BUNDLED_ARCHITECTURES);
     expect(set.definitions.map((d) => `${d.arch}/${d.name}:${d.kind}`)).toEqual([
       'amd64/build-tools:spack',
       'amd64/hdf5-mpi:spack',
@@ -43,6 +43,7 @@ describe('bundled definitions', () => {
         'container_definitions',
       ),
       REPO_ROOT,
+      BUNDLED_ARCHITECTURES,
     );
     const x = set.definitions[0];
     expect(x?.kind === 'spack' && x.environment.concretizer).toEqual({ unify: 'when_possible' });
@@ -123,7 +124,11 @@ describe('bad definitions: a clear error naming file, line, column and key; exit
       { 'amd64/d.def': 'Bootstrap: docker\nFrom: ubuntu:24.04;id\n' },
       'From: "ubuntu:24.04;id" is not an image reference with a tag',
     ],
-    ['an unknown architecture', { 'x86/a.yaml': ok }, 'container_definitions/x86: unknown architecture folder (expected amd64, arm64)'],
+    [
+      'an unknown architecture',
+      { 'x86/a.yaml': ok },
+      'container_definitions/x86: not an architecture of the settings (amd64, arm64): add it under `architectures:`, or switch the folder off with a leading _',
+    ],
     ['a stray file', { 'amd64/a.yml.bak': ok }, 'container_definitions/amd64/a.yml.bak: not a definition'],
     ['a folder without spack.yaml', { 'amd64/x/README.txt': 'hi' }, 'container_definitions/amd64/x: a definition folder must hold spack.yaml'],
     ['a YAML document that is a list', { 'amd64/a.yaml': '- spack\n' }, 'container_definitions/amd64/a.yaml:1:1: must be a mapping, got a list'],

@@ -14,12 +14,12 @@ import { startS3, type TestS3 } from '../support/s3.js';
 import { ignoreProgress } from '../support/progress.js';
 
 describe('which names belong to deleted branches', () => {
-  const kept = keptBranches('main', { names: ['main', 'feature/ok', 'fix'], protectedPatterns: ['main', 'release/*'] });
+  const kept = keptBranches('main', { names: ['main', 'feature/ok', 'fix'], protectedPatterns: ['main', 'release/*'] }, ['arm64']);
 
   it('reads the branch slug of a tag or SIF name, both ways when an arch suffix is ambiguous', () => {
-    expect(branchSlugCandidates('1.0')).toEqual([]);
-    expect(branchSlugCandidates('1.0__gone')).toEqual(['gone']);
-    expect(branchSlugCandidates('1.0__gone-arm64')).toEqual(['gone-arm64', 'gone']);
+    expect(branchSlugCandidates('1.0', ['arm64'])).toEqual([]);
+    expect(branchSlugCandidates('1.0__gone', ['arm64'])).toEqual(['gone']);
+    expect(branchSlugCandidates('1.0__gone-arm64', ['arm64'])).toEqual(['gone-arm64', 'gone']);
   });
 
   it('never picks the default branch, an existing branch, or one a protection rule matches', () => {

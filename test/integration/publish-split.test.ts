@@ -10,7 +10,7 @@ import { runCli } from '../support/cli.js';
 import { gitlabCiLocal, initGitRepository } from '../support/gitlab-ci-local.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 import { pipelineDepths, pipelineJobsOf } from '../support/pipeline-tree.js';
-import { makeProject, REPO_ROOT } from '../support/project.js';
+import { BUNDLED_ARCHITECTURES, makeProject, REPO_ROOT } from '../support/project.js';
 
 const BUDGET = 30_000;
 const limits = { ...DEFAULT_LIMITS, maxYamlBytes: BUDGET };
@@ -131,11 +131,14 @@ describe('the publishing pipeline split into groups of containers under a small 
 
   it('keeps the groups of the containers before one that is added', async () => {
     const settings = await loadSettings(path.join(project, 'settings.yaml'), {});
-    const definitions = (await loadDefinitions(path.join(project, 'container_definitions'), project)).definitions;
+    const definitions = (await loadDefinitions(path.join(project, 'container_definitions'), project, BUNDLED_ARCHITECTURES)).definitions;
     const input = { settings, context: ciContext(settings, {}), arch: 'amd64' as const, generatedRoot: 'generated', limits };
     const before = publishGroups({ ...input, definitions });
     const added = await projectWith([...NAMES, 'j']);
-    const after = publishGroups({ ...input, definitions: (await loadDefinitions(path.join(added, 'container_definitions'), added)).definitions });
+    const after = publishGroups({
+      ...input,
+      definitions: (await loadDefinitions(path.join(added, 'container_definitions'), added, BUNDLED_ARCHITECTURES)).definitions,
+    });
     const untouched = before.findIndex((group) => group.names.some((name) => name > 'j'));
     expect(untouched).toBeGreaterThan(0);
     expect(after.slice(0, untouched)).toEqual(before.slice(0, untouched));

@@ -7,7 +7,7 @@ import { loadDefinitions } from '../../generator/app/project.js';
 import { copyExampleOutputs } from '../../generator/app/example-outputs.js';
 import { RegistryClient } from '../../generator/io/registry/client.js';
 import { runCli } from '../support/cli.js';
-import { makeProject, REPO_ROOT } from '../support/project.js';
+import { BUNDLED_ARCHITECTURES, makeProject, REPO_ROOT } from '../support/project.js';
 import { runBuildJobs, runPublishJobs } from '../support/publish-jobs.js';
 import { pushTestImage, startRegistry, type TestRegistry } from '../support/registry.js';
 import { startS3, type TestS3 } from '../support/s3.js';
@@ -50,7 +50,7 @@ describe('status and module publishing (docker-registry and s3rver)', () => {
     };
     expect((await runCli(['create-jobs'], project, env)).code).toBe(0);
     await runBuildJobs(registry.endpoint, registry.host, await readFile(path.join(project, 'generated/base-images.yml'), 'utf8'));
-    const definitions = await loadDefinitions(path.join(project, 'container_definitions'), project);
+    const definitions = await loadDefinitions(path.join(project, 'container_definitions'), project, BUNDLED_ARCHITECTURES);
     await copyExampleOutputs(definitions, path.join(REPO_ROOT, 'examples/spack-outputs'), path.join(project, 'generated'));
   });
   afterEach(async () => Promise.all([registry?.stop(), s3?.stop()]));

@@ -5,7 +5,7 @@ import { loadDefinitions } from '../../generator/app/project.js';
 import { copyExampleOutputs } from '../../generator/app/example-outputs.js';
 import { NOOP_JOB, REBUILD_INDEX_JOB } from '../../generator/spack/generate-output-parser.js';
 import { runCli } from './cli.js';
-import { makeProject, REPO_ROOT } from './project.js';
+import { BUNDLED_ARCHITECTURES, makeProject, REPO_ROOT } from './project.js';
 import { pushTestImage, startRegistry } from './registry.js';
 import { startS3 } from './s3.js';
 
@@ -40,7 +40,7 @@ async function cli(args: string[], cwd: string, env: Record<string, string>): Pr
  * in the split children hold the script spacktainers gives them, not the fixtures' older one.
  */
 async function standInForGenerateJobs(project: string, arch: string): Promise<void> {
-  const definitions = await loadDefinitions(path.join(project, 'container_definitions'), project);
+  const definitions = await loadDefinitions(path.join(project, 'container_definitions'), project, BUNDLED_ARCHITECTURES);
   await copyExampleOutputs(definitions, path.join(REPO_ROOT, 'examples/spack-outputs'), path.join(project, 'generated'));
   const outputs = path.join(project, 'generated', arch, 'spack-outputs');
   for (const name of await readdir(outputs)) {

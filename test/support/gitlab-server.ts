@@ -204,10 +204,10 @@ export class FakeGitlab {
     if (method === 'POST' && route === 'pipeline_schedules') {
       const schedule: FakeSchedule = {
         id: this.schedules.length + 1,
-        description: String(body.description ?? ''),
-        ref: String(body.ref ?? ''),
-        cron: String(body.cron ?? ''),
-        cron_timezone: String(body.cron_timezone ?? 'UTC'),
+        description: field(body, 'description', ''),
+        ref: field(body, 'ref', ''),
+        cron: field(body, 'cron', ''),
+        cron_timezone: field(body, 'cron_timezone', 'UTC'),
         active: body.active === undefined ? true : isTrue(body.active),
         variables: [],
       };
@@ -218,7 +218,7 @@ export class FakeGitlab {
     if (method === 'POST' && (m = /^pipeline_schedules\/(\d+)\/variables$/.exec(route))) {
       const schedule = this.schedules.find((s) => s.id === Number(m![1]));
       if (!schedule) return send(response, 404, { message: '404 Pipeline Schedule Not Found' });
-      const variable = { key: String(body.key ?? ''), value: String(body.value ?? '') };
+      const variable = { key: field(body, 'key', ''), value: field(body, 'value', '') };
       if (!variable.key) return send(response, 400, { message: 'key is missing' });
       schedule.variables.push(variable);
       return send(response, 201, { ...variable, variable_type: 'env_var' });
@@ -230,10 +230,10 @@ export class FakeGitlab {
         .map(String);
       const token: FakeAccessToken = {
         id: this.accessTokens.length + 1,
-        name: String(body.name ?? ''),
+        name: field(body, 'name', ''),
         scopes,
         access_level: Number(body.access_level ?? 40),
-        expires_at: String(body.expires_at ?? ''),
+        expires_at: field(body, 'expires_at', ''),
         token: `glpat-project-token-${this.accessTokens.length + 1}`,
       };
       if (!token.name || scopes.length === 0 || !token.expires_at) return send(response, 400, { message: 'name, scopes, expires_at are required' });
@@ -246,11 +246,11 @@ export class FakeGitlab {
   /** GitLab refuses to mask a value it could not find in a log: under 8 characters or outside its alphabet. */
   private createVariable(body: Record<string, unknown>, response: ServerResponse): void {
     const variable: FakeVariable = {
-      key: String(body.key ?? ''),
-      value: String(body.value ?? ''),
+      key: field(body, 'key', ''),
+      value: field(body, 'value', ''),
       protected: isTrue(body.protected),
       masked: isTrue(body.masked),
-      environment_scope: String(body.environment_scope ?? '*'),
+      environment_scope: field(body, 'environment_scope', '*'),
     };
     if (!/^[A-Za-z0-9_]+$/.test(variable.key)) return send(response, 400, { message: { key: ['can contain only letters, digits and _.'] } });
     if (variable.masked && !/^[A-Za-z0-9+/=@:.~_-]{8,}$/.test(variable.value)) return send(response, 400, { message: { value: ['is invalid'] } });
@@ -383,6 +383,12 @@ function branchJson(b: { name: string; protected?: boolean; default?: boolean })
     web_url: `https://gitlab.example.org/hpc/spacktainers/-/tree/${encodeURIComponent(b.name)}`,
     commit: { id: sha(1), short_id: sha(1).slice(0, 8), title: 'commit', message: 'commit' },
   };
+}
+
+/** A form or JSON field as the API reads it: text, or the fallback. */
+function field(body: Record<string, unknown>, name: string, fallback: string): string {
+  const value = body[name];
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : fallback;
 }
 
 function isTrue(value: unknown): boolean {

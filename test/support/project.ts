@@ -4,6 +4,9 @@ import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
+/** The architectures of the bundled settings.yaml, which makeProject copies. */
+export const BUNDLED_ARCHITECTURES = ['amd64', 'arm64'];
+
 /**
  * A throw-away copy of this project's non-definition inputs (settings, base-images,
  * spacktainer/) with the given definition files, keyed by path below container_definitions/.

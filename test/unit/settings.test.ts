@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../generator/app/project.js';
-import { parseSettings, s3CredentialAliases, spackJobEnvironment, unknownOverrides } from '../../generator/settings/settings.js';
+import { bucketConnection, parseSettings, s3CredentialAliases, spackJobEnvironment, unknownOverrides } from '../../generator/settings/settings.js';
 import { REPO_ROOT } from '../support/project.js';
 
 const file = path.join(REPO_ROOT, 'settings.yaml');
@@ -11,8 +11,8 @@ const text = readFileSync(file, 'utf8');
 describe('settings', () => {
   it('loads the bundled settings file', async () => {
     const settings = await loadSettings(file, {});
-    expect(settings.architectures.amd64.runnerTags).toEqual(['docker', 'amd64']);
-    expect(settings.architectures.arm64.spackTarget).toBe('aarch64');
+    expect(settings.architectures.amd64!.runnerTags).toEqual(['docker', 'amd64']);
+    expect(settings.architectures.arm64!.spackTarget).toBe('aarch64');
     expect(settings.s3.cacheBucket).toBe('spack-build-cache');
   });
 
@@ -24,7 +24,7 @@ describe('settings', () => {
       SPACKTAINERS_REGISTRY_PASSWORD_VARIABLE: 'MY_REGISTRY_TOKEN',
     });
     expect(settings.s3.endpoint).toBe('https://s3.internal:9000');
-    expect(settings.architectures.arm64.runnerTags).toEqual(['grace', 'hopper']);
+    expect(settings.architectures.arm64!.runnerTags).toEqual(['grace', 'hopper']);
     expect(settings.cacheCleanup.maxAgeDays).toBe(30);
     expect(settings.registry.passwordVariable).toBe('MY_REGISTRY_TOKEN');
   });
@@ -44,14 +44,14 @@ describe('settings', () => {
     );
     // Outside CI they are validate's warnings; the settings load.
     expect(parseSettings('settings.yaml', text, misspelt).s3.endpoint).not.toBe('http://s3');
-    expect(unknownOverrides({ SPACKTAINERS_NOTHING_LIKE_IT: '1' }, 'settings.yaml').map((error) => error.message)).toEqual([
-      '$SPACKTAINERS_NOTHING_LIKE_IT: overrides no setting of settings.yaml',
-    ]);
+    expect(
+      unknownOverrides({ SPACKTAINERS_NOTHING_LIKE_IT: '1' }, 'settings.yaml', parseSettings('settings.yaml', text)).map((error) => error.message),
+    ).toEqual(['$SPACKTAINERS_NOTHING_LIKE_IT: overrides no setting of settings.yaml']);
   });
 
   it("knows spacktainers' own variables that are no setting's override", () => {
     const own = { SPACKTAINERS_PIPELINE: 'clean-cache', SPACKTAINERS_PIPELINE_KIND: 'clean-cache', SPACKTAINERS_BASE_TAG: 'latest', SPACKTAINERS_BINDS: '/x' };
-    expect(unknownOverrides({ ...own, SPACKTAINERS_S3_ENDPOINT: 'http://s3', OTHER: '1' }, 'settings.yaml')).toEqual([]);
+    expect(unknownOverrides({ ...own, SPACKTAINERS_S3_ENDPOINT: 'http://s3', OTHER: '1' }, 'settings.yaml', parseSettings('settings.yaml', text))).toEqual([]);
     expect(parseSettings('settings.yaml', text, { CI: 'true', ...own }).defaultBranch).toBe('main');
   });
 
@@ -102,7 +102,8 @@ describe('settings', () => {
 
   it('names credentials by variable, never holds them', () => {
     const settings = parseSettings('settings.yaml', text, { SPACKTAINERS_S3_ACCESS_KEY_VARIABLE: 'S3_KEY' });
-    expect(s3CredentialAliases(settings)).toEqual({ AWS_ACCESS_KEY_ID: 'S3_KEY' });
-    expect(spackJobEnvironment(settings)).toEqual({ S3_ENDPOINT_URL: 'https://s3.example.org', AWS_DEFAULT_REGION: 'us-east-1' });
+    const connection = bucketConnection(settings, 'cache', 'amd64');
+    expect(s3CredentialAliases(connection)).toEqual({ AWS_ACCESS_KEY_ID: 'S3_KEY' });
+    expect(spackJobEnvironment(connection)).toEqual({ S3_ENDPOINT_URL: 'https://s3.example.org', AWS_DEFAULT_REGION: 'us-east-1' });
   });
 });

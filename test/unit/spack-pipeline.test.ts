@@ -246,7 +246,7 @@ describe('process-spack-pipeline on the real fixtures', () => {
     const doc = parse(result.pipelines[0]!.text) as Doc;
     expect(doc['no-specs-to-rebuild']).toEqual({
       image: settings.images.generator,
-      tags: settings.architectures.amd64.runnerTags,
+      tags: settings.architectures.amd64!.runnerTags,
       script: ['echo "No Spack environment for amd64: nothing to build."'],
       stage: 'build',
     });

@@ -1,8 +1,6 @@
 import { Option } from 'clipanion';
-import * as t from 'typanion';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, offlineOption, settingsOption } from '../options.js';
-import { ARCHITECTURES } from '../../app/options.js';
 import { printStatus } from '../../app/status.js';
 
 export class StatusCommand extends SpacktainersCommand {
@@ -27,7 +25,7 @@ export class StatusCommand extends SpacktainersCommand {
   });
 
   name = Option.String({ required: false, name: 'name' });
-  arch = Option.String('--arch', { description: 'Only this architecture', validator: t.isEnum(ARCHITECTURES) });
+  arch = Option.String('--arch', { description: "Only this architecture (one of the settings')" });
   json = Option.Boolean('--json', false, { description: 'Print JSON for tools instead of a table' });
   packageQuery = Option.String('--package', { description: 'NAME[@VERSION]: list the containers that ship this package' });
   definitions = definitionsOption();

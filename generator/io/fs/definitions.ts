@@ -41,11 +41,12 @@ export async function readDefinitions(definitionsDir: string, projectRoot: strin
       entries.push(keepInputProblem(error));
       continue;
     }
-    if (!(architectures as readonly string[]).includes(entry)) {
-      entries.push(SpacktainersError.input({ file: display(archPath) }, `unknown architecture folder (expected ${architectures.join(', ')})`));
+    if (!architectures.includes(entry)) {
+      const problem = `not an architecture of the settings (${architectures.join(', ')}): add it under \`architectures:\`, or switch the folder off with a leading _`;
+      entries.push(SpacktainersError.input({ file: display(archPath) }, problem));
       continue;
     }
-    const arch = entry as Architecture;
+    const arch = entry;
     for (const item of await listDir(archPath, display)) {
       const itemPath = path.join(archPath, item);
       if (item.startsWith('_')) {

@@ -1,6 +1,6 @@
 import type { ImageLookup } from '../../registry/lookup.js';
 import { parseImageReference } from './reference.js';
-import type { Settings } from '../../settings/settings.js';
+import type { Architecture, Settings } from '../../settings/settings.js';
 import { SpacktainersError } from '../../errors.js';
 import { RegistryClient, type RegistryCredentials } from './client.js';
 import type { ProgressSink } from '../retry.js';
@@ -8,9 +8,16 @@ import type { ProgressSink } from '../retry.js';
 /**
  * Registries as named in the settings, with credentials read from the CI variables the
  * settings name (the project registry and Docker Hub); any other registry (a `.def`'s
- * `From:`) is asked anonymously. Retries are reported to `log`.
+ * `From:`) is asked anonymously. An index is resolved to the entry of the architecture's
+ * OCI platform (`platformOf`). Retries are reported to `log`.
  */
-export function registryLookup(settings: Settings, environment: NodeJS.ProcessEnv, log: ProgressSink, fetchImpl: typeof fetch = fetch): ImageLookup {
+export function registryLookup(
+  settings: Settings,
+  platformOf: (arch: Architecture) => string,
+  environment: NodeJS.ProcessEnv,
+  log: ProgressSink,
+  fetchImpl: typeof fetch = fetch,
+): ImageLookup {
   const credentialVariables = new Map<string, CredentialVariables>([
     [settings.registry.host, settings.registry],
     [settings.dockerHub.host, settings.dockerHub],
@@ -27,7 +34,7 @@ export function registryLookup(settings: Settings, environment: NodeJS.ProcessEn
   return {
     async image(text, arch) {
       const ref = parseImageReference(text);
-      return client(ref.registry).image(ref.repository, ref.reference, arch);
+      return client(ref.registry).image(ref.repository, ref.reference, platformOf(arch));
     },
     async digest(text) {
       const ref = parseImageReference(text);

@@ -1,12 +1,12 @@
-import type { Architecture } from '../../settings/settings.js';
 import type { Manifest, RegistryClient } from './client.js';
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 /** One architecture's image to join under a multi-arch tag. */
 export interface ArchitectureImage {
-  arch: Architecture;
-  /** Its own tag in the same repository (for amd64, the multi-arch tag itself until joined). */
+  /** The OCI platform architecture its config names and the index lists it under. */
+  platform: string;
+  /** Its own tag in the same repository (for the primary architecture, the multi-arch tag itself until joined). */
   tag: string;
 }
 
@@ -14,24 +14,24 @@ export type JoinOutcome = 'joined' | 'unchanged' | 'incomplete';
 
 /**
  * Make `tag` an OCI index of the architectures' images, so `docker pull <image>:<tag>` picks
- * the right one. The amd64 image carries the plain tag, so once joined that tag names the
- * index and the amd64 image is found through it (look-ups resolve an index per architecture).
+ * the right one. The primary architecture's image carries the plain tag, so once joined that
+ * tag names the index and that image is found through it (look-ups resolve an index per platform).
  * Idempotent: an index that already lists the same digests is left alone; an architecture
  * whose image is missing leaves everything as it is.
  */
 export async function joinArchitectures(client: RegistryClient, repository: string, tag: string, images: ArchitectureImage[]): Promise<JoinOutcome> {
   const current = await client.manifest(repository, tag);
   const entries = [];
-  for (const { arch, tag: archTag } of images) {
+  for (const { platform, tag: archTag } of images) {
     const manifest = archTag === tag ? current : await client.manifest(repository, archTag);
-    const entry = manifest && entryFor(manifest, arch);
+    const entry = manifest && entryFor(manifest, platform);
     if (!entry) return 'incomplete';
     if (entry.digest !== manifest.digest) {
       // Already joined: the entry came out of the index; its manifest is fetched for its size.
       const image = await client.manifest(repository, entry.digest);
       if (!image) return 'incomplete';
-      entries.push(indexEntry(image, arch));
-    } else entries.push(indexEntry(manifest, arch));
+      entries.push(indexEntry(image, platform));
+    } else entries.push(indexEntry(manifest, platform));
   }
   const listed = current?.body.manifests?.map((m) => m.digest);
   if (listed?.length === entries.length && entries.every((e) => listed.includes(e.digest))) return 'unchanged';
@@ -41,12 +41,12 @@ export async function joinArchitectures(client: RegistryClient, repository: stri
   return 'joined';
 }
 
-/** The image of `arch` a manifest stands for: itself, or its entry when it is an index. */
-function entryFor(manifest: Manifest, arch: Architecture): { digest: string } | undefined {
+/** The image of `platform` a manifest stands for: itself, or its entry when it is an index. */
+function entryFor(manifest: Manifest, platform: string): { digest: string } | undefined {
   if (!manifest.body.manifests) return { digest: manifest.digest };
-  return manifest.body.manifests.find((m) => m.platform?.architecture === arch);
+  return manifest.body.manifests.find((m) => m.platform?.architecture === platform);
 }
 
-function indexEntry(image: Manifest, arch: Architecture) {
-  return { mediaType: image.mediaType, digest: image.digest, size: image.bytes.length, platform: { architecture: arch, os: 'linux' } };
+function indexEntry(image: Manifest, platform: string) {
+  return { mediaType: image.mediaType, digest: image.digest, size: image.bytes.length, platform: { architecture: platform, os: 'linux' } };
 }

@@ -94,7 +94,7 @@ export function s3Client(connection: S3Connection, environment: NodeJS.ProcessEn
         throw new SpacktainersError(
           'service',
           `S3: no credentials: set the CI variables ${connection.accessKeyVariable} and ${connection.secretKeyVariable} ` +
-            '(named by settings s3.accessKeyVariable and s3.secretKeyVariable)',
+            '(named by settings s3 for this bucket and architecture; docs/settings.md)',
           { cause: error },
         );
       }

@@ -1,9 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { Settings } from '../../settings/settings.js';
 import type { SifLookup, SifStore } from '../../sif/store.js';
-import { s3Client } from './client.js';
+import { s3Client, type S3Connection } from './client.js';
 import { DEFAULT_RETRY, type ProgressSink } from '../retry.js';
 import { SpacktainersError } from '../../errors.js';
 
@@ -17,9 +16,9 @@ export class SifBucket implements SifLookup, SifStore {
     readonly name: string,
   ) {}
 
-  /** The settings' `s3.sifBucket`, with the credentials in the CI variables the settings name; retries are reported to `log`. */
-  static fromSettings(settings: Settings, environment: NodeJS.ProcessEnv, log: ProgressSink): SifBucket {
-    return new SifBucket(s3Client(settings.s3, environment, { policy: DEFAULT_RETRY, log }), settings.s3.sifBucket);
+  /** The bucket `name` through `connection`, with the credentials in the CI variables it names; retries are reported to `log`. */
+  static connect(connection: S3Connection, name: string, environment: NodeJS.ProcessEnv, log: ProgressSink): SifBucket {
+    return new SifBucket(s3Client(connection, environment, { policy: DEFAULT_RETRY, log }), name);
   }
 
   async metadata(key: string): Promise<Record<string, string> | undefined> {

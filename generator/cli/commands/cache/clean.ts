@@ -24,8 +24,9 @@ export class CleanCacheCommand extends SpacktainersCommand {
 
       \`--dry-run\` prints (and with \`--report\` writes as JSON) what would go and why, and changes nothing.
       Without \`--force\`, nothing is deleted when more than \`--max-delete-fraction\` of the entries would go
-      (exit code 2). Credentials come from the variables named by settings \`s3.accessKeyVariable\` and
-      \`s3.secretKeyVariable\` (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY by default); they are never printed.
+      (exit code 2). The bucket is reached as the settings say for the prefixes' architecture (docs/settings.md),
+      off the default branch with the development cache's credentials; without settings, with AWS_ACCESS_KEY_ID
+      and AWS_SECRET_ACCESS_KEY. They are never printed.
     `,
     examples: [
       [
@@ -72,6 +73,7 @@ export class CleanCacheCommand extends SpacktainersCommand {
     const report = await cleanBuildCache(
       {
         bucket,
+        cache: this.cache,
         endpoint: this.endpoint,
         prefixes: this.prefixes.length > 0 ? this.prefixes : (target?.prefixes ?? ['']),
         locks: this.env,

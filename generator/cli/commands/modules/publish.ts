@@ -1,9 +1,7 @@
 import { Option } from 'clipanion';
-import * as t from 'typanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { settingsOption, usageError } from '../../options.js';
 import { publishModule } from '../../../app/modules-publish.js';
-import { ARCHITECTURES } from '../../../app/options.js';
 
 export class ModulesPublishCommand extends SpacktainersCommand {
   static override paths = [['modules', 'publish']];
@@ -29,7 +27,7 @@ export class ModulesPublishCommand extends SpacktainersCommand {
     ],
   });
 
-  arch = Option.String('--arch', { required: true, validator: t.isEnum(ARCHITECTURES) });
+  arch = Option.String('--arch', { required: true, description: "Architecture: one of the settings'" });
   name = Option.String('--name', { required: true, description: 'Container name' });
   version = Option.String('--version', { required: true, description: 'Module version: the container version' });
   sifKey = Option.String('--sif-key', { required: true, description: 'Key of the SIF in the SIF bucket' });

@@ -14,8 +14,9 @@ export class SifUploadCommand extends SpacktainersCommand {
       \`--metadata key=value\` as S3 user metadata (\`x-amz-meta-<key>\`). When the object already
       carries the same metadata nothing is uploaded, so a retried job is cheap.
 
-      S3 credentials are read from the CI variables named by \`s3.accessKeyVariable\` and
-      \`s3.secretKeyVariable\`; they are never printed.
+      The bucket is reached as the settings say for \`--arch\` (\`s3\`, \`s3.sif\`,
+      \`architectures.<arch>.s3\`; docs/settings.md). S3 credentials are read from the CI
+      variables they name; they are never printed.
     `,
     examples: [
       [
@@ -29,6 +30,7 @@ export class SifUploadCommand extends SpacktainersCommand {
   file = Option.String('--file', { required: true, description: 'The SIF file to upload' });
   key = Option.String('--key', { required: true, description: 'Object key in the SIF bucket' });
   metadata = Option.Array('--metadata', [], { description: 'key=value stored as object metadata (repeatable)' });
+  arch = Option.String('--arch', { description: "Architecture whose connection to the bucket to use (default: the settings' first)" });
 
   async run(): Promise<number> {
     const metadata: Record<string, string> = {};
@@ -38,7 +40,7 @@ export class SifUploadCommand extends SpacktainersCommand {
       metadata[match[1]!] = match[2]!;
     }
     this.context.stdout.write(
-      await uploadSifFromSettings({ settings: this.settings, file: this.file, key: this.key, metadata }, this.context.env, this.context),
+      await uploadSifFromSettings({ settings: this.settings, file: this.file, key: this.key, metadata, arch: this.arch }, this.context.env, this.context),
     );
     return 0;
   }
