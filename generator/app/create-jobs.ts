@@ -25,9 +25,7 @@ import { outputFolder, writeOutput } from './output.js';
 import { loadBaseImageInputs, loadProject } from './project.js';
 import { publishedState } from './published.js';
 import { progressSink, type Terminal } from './terminal.js';
-
-export const MAIN_PIPELINE = 'spacktainers.yml';
-export const BASE_IMAGES_PIPELINE = 'base-images.yml';
+import { BASE_IMAGES_PIPELINE, MAIN_PIPELINE } from './file-names.js';
 
 export interface CreateJobsInput {
   definitions: DefinitionSet;

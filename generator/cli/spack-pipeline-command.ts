@@ -2,7 +2,7 @@ import { Option } from 'clipanion';
 import { SpacktainersCommand } from './base-command.js';
 import { limitsWithYamlBytes, maxYamlBytesOption, oneOf, positiveInteger, settingsOption } from './options.js';
 import { ARCHITECTURES, CACHE_KINDS, DEFAULT_LIMITS } from '../app/options.js';
-import { spackPipelineDefaults, type SpackPipelineOptions } from '../app/spack-pipeline.js';
+import type { SpackPipelineOptions } from '../app/spack-pipeline.js';
 
 /**
  * Options shared by `process-spack-pipeline` (writes the pipelines) and `plan` (explains them),
@@ -22,6 +22,7 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
   });
 
   protected async spackPipelineOptions(): Promise<SpackPipelineOptions> {
+    const { spackPipelineDefaults } = await import('../app/spack-pipeline.js');
     const arch = oneOf('--arch', this.arch, ARCHITECTURES);
     // The settings before the use case runs: they give --cache its default (checked after them, as always).
     const { settings, branchCache } = await spackPipelineDefaults(this.settings, this.context.env);

@@ -1,6 +1,5 @@
 import { Option } from 'clipanion';
 import { SpackPipelineCommand } from '../spack-pipeline-command.js';
-import { explainSpackPipeline } from '../../app/spack-pipeline.js';
 
 export class PlanCommand extends SpackPipelineCommand {
   static override paths = [['plan']];
@@ -26,6 +25,7 @@ export class PlanCommand extends SpackPipelineCommand {
   logs = Option.Array('--log', [], { description: 'A spack ci generate log (stdout) holding its staging summary; repeatable' });
 
   async run(): Promise<number> {
+    const { explainSpackPipeline } = await import('../../app/spack-pipeline.js');
     this.context.stdout.write(await explainSpackPipeline(await this.spackPipelineOptions(), this.logs));
     return 0;
   }

@@ -1,5 +1,4 @@
 import { SpackPipelineCommand } from '../spack-pipeline-command.js';
-import { writeSpackPipeline } from '../../app/spack-pipeline.js';
 
 export class ProcessSpackPipelineCommand extends SpackPipelineCommand {
   static override paths = [['process-spack-pipeline']];
@@ -28,6 +27,7 @@ export class ProcessSpackPipelineCommand extends SpackPipelineCommand {
   });
 
   async run(): Promise<number> {
+    const { writeSpackPipeline } = await import('../../app/spack-pipeline.js');
     this.context.stdout.write(await writeSpackPipeline(await this.spackPipelineOptions()));
     return 0;
   }

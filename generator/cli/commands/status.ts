@@ -3,7 +3,6 @@ import * as t from 'typanion';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, offlineOption, settingsOption } from '../options.js';
 import { ARCHITECTURES } from '../../app/options.js';
-import { printStatus } from '../../app/status.js';
 
 export class StatusCommand extends SpacktainersCommand {
   static override paths = [['status']];
@@ -36,6 +35,7 @@ export class StatusCommand extends SpacktainersCommand {
   offline = offlineOption();
 
   async run(): Promise<number> {
+    const { printStatus } = await import('../../app/status.js');
     const { name, arch, json, packageQuery, definitions, settings, generated, offline } = this;
     return printStatus({ name, arch, json, packageQuery, definitions, settings, generated, offline }, this.context.env, this.context);
   }

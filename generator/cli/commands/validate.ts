@@ -1,6 +1,5 @@
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, settingsOption } from '../options.js';
-import { validateProject } from '../../app/validate.js';
 
 export class ValidateCommand extends SpacktainersCommand {
   static override paths = [['validate']];
@@ -22,6 +21,7 @@ export class ValidateCommand extends SpacktainersCommand {
   settings = settingsOption();
 
   async run(): Promise<number> {
+    const { validateProject } = await import('../../app/validate.js');
     await validateProject(this.definitions, this.settings, this.context.env, this.context);
     return 0;
   }

@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { optionValueError, settingsOption } from '../../options.js';
-import { uploadSifFromSettings } from '../../../app/sif-upload.js';
 
 export class SifUploadCommand extends SpacktainersCommand {
   static override paths = [['sif', 'upload']];
@@ -31,6 +30,7 @@ export class SifUploadCommand extends SpacktainersCommand {
   metadata = Option.Array('--metadata', [], { description: 'key=value stored as object metadata (repeatable)' });
 
   async run(): Promise<number> {
+    const { uploadSifFromSettings } = await import('../../../app/sif-upload.js');
     const metadata: Record<string, string> = {};
     for (const entry of this.metadata) {
       const match = /^([a-z0-9-]+)=(.+)$/.exec(entry);
