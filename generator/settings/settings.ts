@@ -237,7 +237,7 @@ export function unknownOverrides(environment: NodeJS.ProcessEnv, file: string): 
 
 /** Whether `environment` is a CI job's (GitLab, like most CI services, sets `CI`). */
 export function inCi(environment: NodeJS.ProcessEnv): boolean {
-  return Boolean(environment.CI);
+  return Boolean(environment.CI || environment.GITLAB_CI);
 }
 
 function overrideVariable(path: string[]): string {

@@ -28,7 +28,7 @@ export class StatusCommand extends SpacktainersCommand {
   name = Option.String({ required: false, name: 'name' });
   arch = Option.String('--arch', { description: 'Only this architecture', validator: t.isEnum(ARCHITECTURES) });
   json = Option.Boolean('--json', false, { description: 'Print JSON for tools instead of a table' });
-  packageQuery = Option.String('--package', { description: 'NAME[@VERSION]: list the containers that ship this package' });
+  packageQuery = Option.String('--package', { description: 'List the containers that ship this package instead (a version prefix matches)' });
   definitions = definitionsOption();
   settings = settingsOption();
   generated = generatedOption();
