@@ -25,7 +25,7 @@ export class CreateJobsCommand extends SpacktainersCommand {
     `,
     examples: [
       ['Generate into generated/', '$0 create-jobs'],
-      ['Generate from another definitions folder', '$0 create-jobs --definitions path/to/container_definitions --output out'],
+      ['Generate into another folder', '$0 create-jobs --output out'],
       ['Generate without network, building every base image', '$0 create-jobs --offline'],
     ],
   });
