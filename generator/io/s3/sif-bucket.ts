@@ -1,10 +1,12 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Settings } from '../../settings/settings.js';
 import type { SifLookup, SifStore } from '../../sif/store.js';
 import { s3Client } from './client.js';
 import { DEFAULT_RETRY, type ProgressSink } from '../retry.js';
+import { transferProgress } from '../transfer-progress.js';
 import { SpacktainersError } from '../../errors.js';
 
 /** S3 copies an object in one request up to 5 GiB; larger SIFs are converted again instead. */
@@ -15,11 +17,13 @@ export class SifBucket implements SifLookup, SifStore {
   constructor(
     readonly client: S3Client,
     readonly name: string,
+    /** Where an upload's progress goes (retries go to the client's sink). */
+    readonly log: ProgressSink,
   ) {}
 
-  /** The settings' `s3.sifBucket`, with the credentials in the CI variables the settings name; retries are reported to `log`. */
+  /** The settings' `s3.sifBucket`, with the credentials in the CI variables the settings name; retries and upload progress are reported to `log`. */
   static fromSettings(settings: Settings, environment: NodeJS.ProcessEnv, log: ProgressSink): SifBucket {
-    return new SifBucket(s3Client(settings.s3, environment, { policy: DEFAULT_RETRY, log }), settings.s3.sifBucket);
+    return new SifBucket(s3Client(settings.s3, environment, { policy: DEFAULT_RETRY, log }), settings.s3.sifBucket, log);
   }
 
   async metadata(key: string): Promise<Record<string, string> | undefined> {
@@ -41,7 +45,8 @@ export class SifBucket implements SifLookup, SifStore {
 
   /**
    * Upload a SIF with its metadata, in parts for large files (lib-storage switches to a
-   * multipart upload above one part and aborts it on failure).
+   * multipart upload above one part and aborts it on failure), reporting its progress as the
+   * parts are sent. A SIF takes minutes to upload; without it a job's log says nothing meanwhile.
    */
   async upload(key: string, file: string, metadata: Record<string, string>, partSize = 64 * 1024 * 1024): Promise<void> {
     const upload = new Upload({
@@ -50,6 +55,8 @@ export class SifBucket implements SifLookup, SifStore {
       partSize,
       queueSize: 4,
     });
+    const progress = transferProgress(`upload ${file} to s3://${this.name}/${key}`, (await stat(file)).size, this.log);
+    upload.on('httpUploadProgress', ({ loaded }) => progress(loaded ?? 0));
     await upload.done();
   }
 
