@@ -17,6 +17,11 @@ export class StatusCommand extends SpacktainersCommand {
 
       \`--package NAME[@VERSION]\` answers which containers ship a package instead (a version prefix
       matches: \`py-numpy@1.26\` finds 1.26.1).
+
+      \`--json\` prints a list for tools: per container and architecture its \`arch\`, \`name\`, \`kind\`,
+      \`version\`, \`tag\`, \`image\`, \`imageState\`, \`sifKey\`, \`sifState\`, \`dockerHubState\`,
+      \`spackLockDigest\`, \`builtBy\` and \`note\`, every key in every entry, null where it is not known
+      (docs/cli.md).
     `,
     examples: [
       ['Everything, as a table', '$0 status'],
