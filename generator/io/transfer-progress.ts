@@ -6,11 +6,8 @@ const PROGRESS_INTERVAL_MS = 10_000;
 /** Progress lines in steps of this share of the whole, so a log holds about ten lines per file. */
 const PROGRESS_STEP_PERCENT = 10;
 
-const MiB = 1024 ** 2;
-
-/** `done` and `total` in the unit of `total`: MiB, or bytes for a file below one. */
-function amounts(done: number, total: number): string {
-  return total < MiB ? `${done} of ${total} bytes` : `${(done / MiB).toFixed(1)} MiB of ${(total / MiB).toFixed(1)} MiB`;
+function mebibytes(bytes: number): string {
+  return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 }
 
 /**
@@ -27,6 +24,6 @@ export function transferProgress(what: string, total: number, log: ProgressSink,
     if (step <= reportedStep && now() - reportedAt < PROGRESS_INTERVAL_MS) return;
     reportedStep = Math.max(reportedStep, step);
     reportedAt = now();
-    log(`${what}: ${amounts(done, total)} (${percent}%)`);
+    log(`${what}: ${mebibytes(done)} of ${mebibytes(total)} (${percent}%)`);
   };
 }

@@ -84,7 +84,8 @@ describe('SIF upload to S3 (s3rver)', () => {
     };
     const args = ['sif', 'upload', '--file', 'tool.sif', '--key', 'tool/tool-1.0.sif', '--metadata', 'container-checksum=sha256:01'];
     const first = await runCli(args, project, env);
-    expect(first.stderr).toBe('upload tool.sif to s3://sifs/tool/tool-1.0.sif: 9 of 9 bytes (100%)\n');
+    // One part: no progress to tell.
+    expect(first.stderr).toBe('');
     expect(first.stdout).toBe('uploaded tool.sif to s3://sifs/tool/tool-1.0.sif\n');
     expect((await runCli(args, project, env)).stdout).toContain('already holds this container');
     const bad = await runCli(['sif', 'upload', '--file', 'tool.sif', '--key', 'k', '--metadata', 'Bad Key=1'], project, env);

@@ -46,7 +46,7 @@ export class SifBucket implements SifLookup, SifStore {
   /**
    * Upload a SIF with its metadata, in parts for large files (lib-storage switches to a
    * multipart upload above one part and aborts it on failure), reporting its progress as the
-   * parts are sent. A SIF takes minutes to upload; without it a job's log says nothing meanwhile.
+   * parts are sent: a SIF takes minutes to upload, and a job's log said nothing meanwhile.
    */
   async upload(key: string, file: string, metadata: Record<string, string>, partSize = 64 * 1024 * 1024): Promise<void> {
     const upload = new Upload({
@@ -55,8 +55,12 @@ export class SifBucket implements SifLookup, SifStore {
       partSize,
       queueSize: 4,
     });
-    const progress = transferProgress(`upload ${file} to s3://${this.name}/${key}`, (await stat(file)).size, this.log);
-    upload.on('httpUploadProgress', ({ loaded }) => progress(loaded ?? 0));
+    // One part is one request, whose progress is only its end: a line then would say nothing.
+    const size = (await stat(file)).size;
+    if (size > partSize) {
+      const progress = transferProgress(`upload ${file} to s3://${this.name}/${key}`, size, this.log);
+      upload.on('httpUploadProgress', ({ loaded }) => progress(loaded ?? 0));
+    }
     await upload.done();
   }
 
