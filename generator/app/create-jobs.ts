@@ -67,7 +67,7 @@ export async function writeRootPipelines(options: CreateJobsOptions, environment
   const { limits } = options;
   const project = await loadProject(options.definitions, options.settings, environment);
   const output = await outputFolder('--output', options.output, [options.definitions, options.settings, ...projectInputs(project.root)]);
-  const { images } = publishedState(project.settings, environment, options.offline, progressSink(terminal));
+  const { images } = await publishedState(project.settings, environment, options.offline, progressSink(terminal));
   const result = await createJobs({
     ...project,
     baseImages: await loadBaseImageInputs(project.root),
