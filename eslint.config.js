@@ -14,6 +14,15 @@ const SIDE_EFFECT_MODULES = '^(node:)?(fs|fs/promises|child_process|http|https|n
 /** A command calls app/, never an adapter. */
 const CLI_NO_ADAPTER = { regex: '^(\\.\\./)+io/', message: 'A command calls app/, never an adapter: the reading and writing belong in the use case.' };
 
+/** A command takes values from app/ and the kernel; any other folder of generator/ is the domain (errors.ts has no folder). */
+const CLI_DOMAIN_VALUES = {
+  regex: `^(\\.\\./)+(?!(app|io)/|(${KERNEL_PATTERN})$)[^./][^/]*/`,
+  message: "A command takes only types from the domain (import type); values come through app/ (app/options.ts states the options' vocabulary).",
+};
+
+/** The selector of an `import()` of a module matching `regex` (esquery's regular expressions cannot hold a `/`). */
+const importMatching = (regex) => `ImportExpression[source.value=/${regex.replaceAll('/', '\\x2F')}/]`;
+
 export default defineConfig(
   { ignores: ['dist/', 'node_modules/', 'coverage/'] },
   {
@@ -131,18 +140,16 @@ export default defineConfig(
   {
     files: ['generator/cli/**/*.ts'],
     rules: {
+      // A command loads its use case with import() (so that --help loads none); the layers hold for it too.
+      'no-restricted-syntax': [
+        'error',
+        { selector: importMatching(CLI_NO_ADAPTER.regex), message: CLI_NO_ADAPTER.message },
+        { selector: importMatching(CLI_DOMAIN_VALUES.regex), message: CLI_DOMAIN_VALUES.message },
+      ],
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          patterns: [
-            CLI_NO_ADAPTER,
-            {
-              // Any folder of generator/ other than app/ (and io/, above) is the domain, but for the shared kernel (errors.ts has no folder).
-              regex: `^(\\.\\./)+(?!(app|io)/|(${KERNEL_PATTERN})$)[^./][^/]*/`,
-              allowTypeImports: true,
-              message: "A command takes only types from the domain (import type); values come through app/ (app/options.ts states the options' vocabulary).",
-            },
-          ],
+          patterns: [CLI_NO_ADAPTER, { ...CLI_DOMAIN_VALUES, allowTypeImports: true }],
         },
       ],
     },

@@ -39,7 +39,7 @@ export async function cleanBranches(options: CleanBranchesOptions, environment: 
   const stores = {
     tags: registryTagStore(projectRegistryClient(settings, environment, log, options.registryUrl?.replace(/\/+$/, ''))),
     // Every architecture's SIFs are in one bucket: reached as the primary architecture reaches it.
-    sifs: sifBucket(settings, context.primaryArch, environment, log),
+    sifs: await sifBucket(settings, context.primaryArch, environment, log),
   };
   const suffixed = architectureNames(settings).filter((arch) => arch !== context.primaryArch);
   const result = await cleanDeletedBranches(stores, repositories, branches, context.defaultBranch, suffixed, options.dryRun);

@@ -36,9 +36,7 @@ import { outputFolder, writeOutput } from './output.js';
 import { loadBaseImageInputs, loadProject } from './project.js';
 import { publishedState } from './published.js';
 import { progressSink, type Terminal } from './terminal.js';
-
-export const MAIN_PIPELINE = 'spacktainers.yml';
-export const BASE_IMAGES_PIPELINE = 'base-images.yml';
+import { BASE_IMAGES_PIPELINE, MAIN_PIPELINE } from './file-names.js';
 
 export interface CreateJobsInput {
   definitions: DefinitionSet;
@@ -80,7 +78,7 @@ export async function writeRootPipelines(options: CreateJobsOptions, environment
   const { limits } = options;
   const project = await loadProject(options.definitions, options.settings, environment);
   const output = await outputFolder('--output', options.output, [options.definitions, options.settings, ...projectInputs(project.root)]);
-  const { images } = publishedState(project.settings, project.context.primaryArch, environment, options.offline, progressSink(terminal));
+  const { images } = await publishedState(project.settings, project.context.primaryArch, environment, options.offline, progressSink(terminal));
   const result = await createJobs({
     ...project,
     baseImages: await loadBaseImageInputs(project.root),

@@ -29,7 +29,7 @@ export async function loadPublicationsInput(
     locks: await loadLockedEnvironments(definitions, arch, generatedRoot),
     sources: await readContainerSources(project.root, definitions, arch),
     dockerfileTemplate: await readDockerfileTemplate(project.root),
-    published: publishedState(project.settings, arch, environment, offline, log),
+    published: await publishedState(project.settings, arch, environment, offline, log),
     generatedRoot,
   };
 }

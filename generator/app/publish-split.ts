@@ -9,9 +9,7 @@ import { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
 import type { Pipeline } from '../pipeline/model.js';
 import { yamlBytes } from '../pipeline/render.js';
 import type { Architecture, Settings } from '../settings/settings.js';
-
-/** The publishing pipeline of an architecture when its containers fit in one file. */
-export const PUBLISH_PIPELINE = 'containers.yml';
+import { PUBLISH_PIPELINE } from './file-names.js';
 
 /** The job of the containers pipeline that writes an architecture's publishing pipelines. */
 export const publishWriterJob = (arch: Architecture) => `container-jobs:${arch}`;

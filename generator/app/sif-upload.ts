@@ -25,7 +25,7 @@ export interface SifUploadOptions {
 export async function uploadSifFromSettings(options: SifUploadOptions, environment: NodeJS.ProcessEnv, terminal: Terminal): Promise<string> {
   const settings = await loadSettings(options.settings, environment);
   const arch = options.arch === undefined ? architectureNames(settings)[0]! : architectureOption(settings, options.arch);
-  const bucket = sifBucket(settings, arch, environment, progressSink(terminal));
+  const bucket = await sifBucket(settings, arch, environment, progressSink(terminal));
   const outcome = await uploadSif(bucket, options.key, options.file, options.metadata);
   return outcome === 'uploaded'
     ? `uploaded ${options.file} to s3://${bucket.name}/${options.key}\n`

@@ -4,9 +4,9 @@ import { loadRebuildReasons, loadSpackPipelines } from './spack-files.js';
 import { cacheKind, ciContext } from '../pipeline/ci-context.js';
 import { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
 import type { OutputFolder } from '../pipeline/output.js';
-import type { Architecture, CacheKind, Settings } from '../settings/settings.js';
+import { inCi, type Architecture, type CacheKind, type Settings } from '../settings/settings.js';
 import { buildSpackPipeline, type SpackPipelineResult } from '../spack/build-pipeline.js';
-import { formatPlanReport, PLAN_FILE } from '../spack/plan-report.js';
+import { formatPlanReport, PLAN_FILE, planExplanation } from '../spack/plan-report.js';
 
 /** What the settings say about a Spack pipeline, before the command's options override it. */
 export interface SpackPipelineDefaults {
@@ -60,10 +60,12 @@ export async function writeSpackPipeline(options: SpackPipelineOptions): Promise
 
 /**
  * The report explaining the Spack build pipelines, with why each job is rebuilt as the given
- * `spack ci generate` logs say (by default every generate.log under the input folder).
+ * `spack ci generate` logs say (by default every generate.log under the input folder): text, in a
+ * collapsed log section when in CI, or with `json` the PlanExplanation.
  */
-export async function explainSpackPipeline(options: SpackPipelineOptions, logs: string[]): Promise<string> {
+export async function explainSpackPipeline(options: SpackPipelineOptions, logs: string[], json: boolean, environment: NodeJS.ProcessEnv): Promise<string> {
   const result = await spackPipeline(options);
   const reasons = await loadRebuildReasons(logs, options.input);
-  return formatPlanReport(result, reasons, Math.floor(Date.now() / 1000));
+  if (json) return `${JSON.stringify(planExplanation(result, reasons), null, 2)}\n`;
+  return formatPlanReport(result, reasons, inCi(environment) ? { timestamp: Math.floor(Date.now() / 1000) } : undefined);
 }

@@ -2,8 +2,7 @@ import { Option } from 'clipanion';
 import { SpacktainersCommand } from './base-command.js';
 import { limitsWithYamlBytes, maxYamlBytesOption, oneOf, positiveInteger, settingsOption } from './options.js';
 import { CACHE_KINDS, DEFAULT_LIMITS } from '../app/options.js';
-import { spackPipelineDefaults, type SpackPipelineOptions } from '../app/spack-pipeline.js';
-import { architectureOption } from '../app/project.js';
+import type { SpackPipelineOptions } from '../app/spack-pipeline.js';
 
 /**
  * Options shared by `process-spack-pipeline` (writes the pipelines) and `plan` (explains them),
@@ -23,6 +22,7 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
   });
 
   protected async spackPipelineOptions(): Promise<SpackPipelineOptions> {
+    const [{ spackPipelineDefaults }, { architectureOption }] = await Promise.all([import('../app/spack-pipeline.js'), import('../app/project.js')]);
     // The settings before the use case runs: they know the architectures and give --cache its default.
     const { settings, branchCache, primaryArch } = await spackPipelineDefaults(this.settings, this.context.env);
     const arch = this.arch === undefined ? primaryArch : architectureOption(settings, this.arch);

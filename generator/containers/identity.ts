@@ -38,10 +38,9 @@ export interface ContainerSteps {
 /**
  * Where one published form of a container stands: published with this identity (`current`),
  * published with another (`outdated`), not there (`missing`), or not a form this container has
- * here (`none`: the image of a `.def`, Docker Hub off the default branch or without a repository),
- * or not known (`unknown`: the environment is not concretized, so the tag is not known).
+ * here (`none`: the image of a `.def`, Docker Hub off the default branch or without a repository).
  */
-export type PublicationState = 'current' | 'outdated' | 'missing' | 'none' | 'unknown';
+export type PublicationState = 'current' | 'outdated' | 'missing' | 'none';
 
 export interface PublicationStates {
   image: PublicationState;

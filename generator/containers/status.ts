@@ -5,29 +5,34 @@ import { LABEL_NAMESPACE } from './registry-script.js';
 import type { ContainerPublication, PublicationState } from './identity.js';
 
 /** Where one container of one architecture stands, for a person asking "where is my container?". */
+/**
+ * Where one container stands, as `status --json` prints it: every key in every row, null where
+ * it is not known (a container whose environment is not concretized here has no version yet).
+ */
 export interface ContainerStatus {
   arch: Architecture;
   name: string;
   kind: 'spack' | 'custom';
-  version: string;
-  tag: string;
-  image: string;
-  imageState: PublicationState;
-  sifKey: string;
-  sifState: PublicationState;
+  version: string | null;
+  tag: string | null;
+  image: string | null;
+  imageState: PublicationState | null;
+  sifKey: string | null;
+  sifState: PublicationState | null;
   /** Docker Hub: only on the default branch, only into an existing repository. */
-  dockerHubState: PublicationState;
-  spackLockDigest?: string | undefined;
+  dockerHubState: PublicationState | null;
+  spackLockDigest: string | null;
   /** The pipeline that built the image in the registry, from its label, when known. */
-  builtBy?: string | undefined;
+  builtBy: string | null;
   /** Why it is not (yet) what the definition says, in words. */
-  note?: string;
+  note: string | null;
 }
 
 export function containerStatus(publication: ContainerPublication): ContainerStatus {
   const { container, identity, states } = publication;
   const { definition } = container;
-  const status: ContainerStatus = {
+  const behind = [states.image, states.sif, states.dockerHub].some((s) => s === 'missing' || s === 'outdated');
+  return {
     arch: definition.arch,
     name: definition.name,
     kind: definition.kind,
@@ -38,34 +43,35 @@ export function containerStatus(publication: ContainerPublication): ContainerSta
     sifKey: container.sifKey,
     sifState: states.sif,
     dockerHubState: states.dockerHub,
-    spackLockDigest: identity['spack-lock-digest'],
-    builtBy: states.imageLabels?.[`${LABEL_NAMESPACE}.pipeline-url`],
+    spackLockDigest: identity['spack-lock-digest'] ?? null,
+    builtBy: states.imageLabels?.[`${LABEL_NAMESPACE}.pipeline-url`] ?? null,
+    note: behind ? 'not published with these contents yet: its container pipeline has not run or failed' : null,
   };
-  const behind = [states.image, states.sif, states.dockerHub].some((s) => s === 'missing' || s === 'outdated');
-  if (behind) status.note = 'not published with these contents yet: its container pipeline has not run or failed';
-  return status;
 }
 
-/** A definition whose environment has not been concretized here: no lock, so no version. */
+/** A definition whose environment has not been concretized here: no lock, so no version, and nothing to look up. */
 export function unconcretizedStatus(arch: Architecture, name: string, lockFile: string): ContainerStatus {
   return {
     arch,
     name,
     kind: 'spack',
-    version: '?',
-    tag: '?',
-    image: '?',
-    imageState: 'unknown',
-    sifKey: '?',
-    sifState: 'unknown',
-    dockerHubState: 'unknown',
+    version: null,
+    tag: null,
+    image: null,
+    imageState: null,
+    sifKey: null,
+    sifState: null,
+    dockerHubState: null,
+    spackLockDigest: null,
+    builtBy: null,
     note: `no ${lockFile}: its generate job has not run here (run in CI, or fetch the locks with \`spacktainers gitlab artifacts\`)`,
   };
 }
 
 export function renderStatusTable(rows: ContainerStatus[]): string {
   const header = ['CONTAINER', 'TAG', 'IMAGE', 'SIF', 'DOCKER HUB', 'BUILT BY'];
-  const lines = rows.map((r) => [`${r.arch}/${r.name}`, r.tag, r.imageState, r.sifState, r.dockerHubState, r.builtBy ?? '-']);
+  // What is not known yet reads as `?` to a person.
+  const lines = rows.map((r) => [`${r.arch}/${r.name}`, r.tag ?? '?', r.imageState ?? '?', r.sifState ?? '?', r.dockerHubState ?? '?', r.builtBy ?? '-']);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) =>
     cells
@@ -73,9 +79,9 @@ export function renderStatusTable(rows: ContainerStatus[]): string {
       .join('  ')
       .trimEnd();
   const notes = rows.filter((r) => r.note).map((r) => `${r.arch}/${r.name}: ${r.note}`);
-  const where = rows
-    .filter((r) => r.image !== '?')
-    .map((r) => `${r.arch}/${r.name}: ${r.kind === 'spack' ? `image ${r.image}, ` : ''}SIF ${r.sifKey} in the SIF bucket`);
+  const where = rows.flatMap((r) =>
+    r.image === null || r.sifKey === null ? [] : [`${r.arch}/${r.name}: ${r.kind === 'spack' ? `image ${r.image}, ` : ''}SIF ${r.sifKey} in the SIF bucket`],
+  );
   return [format(header), ...lines.map(format), '', ...where, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n') + '\n';
 }
 

@@ -318,7 +318,7 @@ export function unknownOverrides(environment: NodeJS.ProcessEnv, file: string, s
 
 /** Whether `environment` is a CI job's (GitLab, like most CI services, sets `CI`). */
 export function inCi(environment: NodeJS.ProcessEnv): boolean {
-  return Boolean(environment.CI);
+  return Boolean(environment.CI || environment.GITLAB_CI);
 }
 
 /** `SPACKTAINERS_` and the path in upper snake case; a character a variable name cannot hold becomes `_`. */

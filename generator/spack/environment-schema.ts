@@ -14,18 +14,52 @@ export const spackEnvironmentSchema: Record<string, unknown> = spackSchemaFile.p
 /** The keys Spack knows under `spack:`. */
 export const spackEnvironmentKeys: readonly string[] = Object.keys(spackSchemaFile.properties.spack.properties);
 
-let compiled: ValidateFunction | undefined;
+let ajv: Ajv | undefined;
+const validators = new Map<string, ValidateFunction>();
 
 /**
- * Compiled on first use: it takes most of a second (the schema is 180 kB), which only the
- * commands that read definitions pay. Ajv's optimizing pass over the generated code would double
- * that to save microseconds on files of a few lines, so it is off. `strict: false` because
- * Spack's schema has keywords of its own (`deprecatedProperties`) and defaults inside
- * combinators; `verbose` gives each error the schema around it, whose keys the hints come from.
+ * The validator of one key under `spack:` (`''`: the mapping itself, every key's value let
+ * through), compiled on first use. Compiling the whole schema (180 kB) takes a third of a second;
+ * an environment uses a few of its keys, and compiling those alone is what makes `validate`
+ * start quickly. Ajv's optimizing pass over the generated code would double the time to save
+ * microseconds on files of a few lines, so it is off. `strict: false` because Spack's schema has
+ * keywords of its own (`deprecatedProperties`) and defaults inside combinators; `verbose` gives
+ * each error the schema around it, whose keys the hints come from. The schema is Spack's own, fixed
+ * in fixtures/, so checking it against JSON Schema's meta-schema each run (`validateSchema`)
+ * would only cost time.
  */
-function spackValidator(): ValidateFunction {
-  compiled ??= new Ajv({ strict: false, allErrors: true, verbose: true, code: { optimize: false } }).compile(spackEnvironmentSchema);
-  return compiled;
+function spackValidator(key: string): ValidateFunction {
+  let validator = validators.get(key);
+  if (!validator) {
+    ajv ??= new Ajv({ strict: false, allErrors: true, verbose: true, validateSchema: false, code: { optimize: false } });
+    validator = ajv.compile(
+      key === '' ? { ...spackEnvironmentSchema, properties: Object.fromEntries(spackEnvironmentKeys.map((k) => [k, true])) } : spackProperty(key),
+    );
+    validators.set(key, validator);
+  }
+  return validator;
+}
+
+function spackProperty(key: string): Record<string, unknown> {
+  return (spackEnvironmentSchema.properties as Record<string, Record<string, unknown>>)[key]!;
+}
+
+/**
+ * What the whole schema's validator would report: the mapping's own errors, then those of each key
+ * in the schema's order, as seen from `spack:`.
+ */
+function schemaErrors(value: unknown): ErrorObject[] {
+  const root = spackValidator('');
+  const errors = root(value) ? [] : [...(root.errors ?? [])];
+  if (!isPlainObject(value)) return errors;
+  for (const key of spackEnvironmentKeys.filter((k) => k in value)) {
+    const validate = spackValidator(key);
+    if (validate(value[key])) continue;
+    const pointer = `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    for (const error of validate.errors ?? [])
+      errors.push({ ...error, instancePath: `${pointer}${error.instancePath}`, schemaPath: `#/properties${pointer}${error.schemaPath.slice(1)}` });
+  }
+  return errors;
 }
 
 /**
@@ -34,15 +68,16 @@ function spackValidator(): ValidateFunction {
  * mapping) only the one it came closest to is reported.
  */
 export function spackEnvironmentProblems(source: ProblemLocator, value: unknown, path: (string | number)[]): SpacktainersError[] {
-  const validate = spackValidator();
-  if (validate(withoutOverrideMarks(value))) return [];
+  const unmarked = withoutOverrideMarks(value);
+  const errors = schemaErrors(unmarked);
+  if (errors.length === 0) return [];
   // An unknown key's error is about the key, one level below the mapping it is reported at.
   const located = (error: ErrorObject) => {
     const segments = instanceSegments(error.instancePath);
     if (error.keyword === 'additionalProperties') segments.push(error.params.additionalProperty as string);
     return [...path, ...sourcePath(value, segments)];
   };
-  return closestAlternatives(validate.errors ?? []).map((error) => problem(source, located(error), error));
+  return closestAlternatives(errors).map((error) => problem(source, located(error), error));
 }
 
 /**

@@ -62,19 +62,31 @@ export function planReport(arch: Architecture, limits: GitLabLimits, graph: Spac
   };
 }
 
-/**
- * The plan as a person reads it in a CI log: jobs per input and per child, bytes of the budget,
- * the critical path and why each job is rebuilt, inside a collapsed GitLab log section.
- */
-export function formatPlanReport(result: { plan: PlanReport; graph: SpackBuildGraph }, reasons: Map<string, string>, timestamp: number): string {
+/** What `plan --json` prints: plan.json, and why each build job is rebuilt (by job name, in the children's order). */
+export interface PlanExplanation extends PlanReport {
+  reasons: Record<string, string>;
+}
+
+export function planExplanation(result: { plan: PlanReport; graph: SpackBuildGraph }, reasons: Map<string, string>): PlanExplanation {
   const { plan, graph } = result;
-  const section = `spack_pipeline_plan_${plan.arch}`;
+  const jobs = plan.children.flatMap((child) => child.jobs);
+  return { ...plan, reasons: Object.fromEntries(jobs.map((name) => [name, rebuildReason(reasons, graph.byName.get(name)!.dagHash)])) };
+}
+
+/**
+ * The plan as a person reads it: jobs per input and per child, bytes of the budget, the critical
+ * path and why each job is rebuilt. In a CI log (`section` given, its start time in seconds) it is
+ * a collapsed GitLab log section, whose escape codes a terminal or a file would only show as noise.
+ */
+export function formatPlanReport(result: { plan: PlanReport; graph: SpackBuildGraph }, reasons: Map<string, string>, section?: { timestamp: number }): string {
+  const { plan, graph } = result;
+  const name = `spack_pipeline_plan_${plan.arch}`;
   const lines: string[] = [];
   const title =
     plan.buildJobs === 0
       ? `Spack pipeline for ${plan.arch}: nothing to rebuild`
       : `Spack pipeline for ${plan.arch}: ${plan.buildJobs} build jobs in ${plan.children.length} child pipelines`;
-  lines.push(`\x1b[0Ksection_start:${timestamp}:${section}[collapsed=true]\r\x1b[0K${title}`);
+  lines.push(section ? `\x1b[0Ksection_start:${section.timestamp}:${name}[collapsed=true]\r\x1b[0K${title}` : title);
   lines.push('Inputs:');
   for (const input of plan.inputs) {
     lines.push(`  ${input.file}: ${input.nothingToRebuild ? 'nothing to rebuild' : `${input.buildJobs} build jobs`}`);
@@ -91,6 +103,6 @@ export function formatPlanReport(result: { plan: PlanReport; graph: SpackBuildGr
       for (const name of child.jobs) lines.push(`    ${name}: ${rebuildReason(reasons, graph.byName.get(name)!.dagHash)}`);
     }
   }
-  lines.push(`\x1b[0Ksection_end:${timestamp}:${section}\r\x1b[0K`);
+  if (section) lines.push(`\x1b[0Ksection_end:${section.timestamp}:${name}\r\x1b[0K`);
   return `${lines.join('\n')}\n`;
 }

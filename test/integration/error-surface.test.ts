@@ -40,7 +40,14 @@ describe('one error surface: one line, exit 1; usage errors exit 2; stacks only 
       ['create-jobs', '--no-such-option'],
       /^spacktainers create-jobs: Unsupported option name \("--no-such-option"\)\. \(see spacktainers create-jobs --help\)$/,
     ],
-    [['container-jobs'], /^spacktainers container-jobs: missing or wrong arguments; usage: spacktainers container-jobs .*<--arch #0>/],
+    [
+      ['container-jobs'],
+      /^spacktainers container-jobs: missing --arch ARCH; usage: spacktainers container-jobs --arch ARCH \[options\] \(see spacktainers container-jobs --help\)$/,
+    ],
+    [['modules', 'publish', '--arch', 'amd64', '--name', 'numpy'], /^spacktainers modules publish: missing --version VERSION, --sif-key KEY; usage: /],
+    [['plan', '--input'], /^spacktainers plan: Not enough arguments to option --input\. \(see spacktainers plan --help\)$/],
+    [['status', 'numpy', 'extra'], /^spacktainers status: /],
+    [['gitlab'], /^spacktainers: unknown command \(see spacktainers --help\)$/],
     // Only the settings know the architectures: checked once they are read, in the same frame.
     [
       ['container-jobs', '--arch', 'ppc64le'],

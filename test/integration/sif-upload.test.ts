@@ -9,7 +9,7 @@ import { uploadSif } from '../../generator/app/sif-upload.js';
 import { SifBucket } from '../../generator/io/s3/sif-bucket.js';
 import { sifObjectKey } from '../../generator/sif/store.js';
 import { runCli } from '../support/cli.js';
-import { ignoreProgress } from '../support/progress.js';
+import { collectedProgress, ignoreProgress } from '../support/progress.js';
 import { makeProject } from '../support/project.js';
 import { startS3, TEST_CREDENTIALS, type TestS3 } from '../support/s3.js';
 
@@ -47,7 +47,14 @@ describe('SIF upload to S3 (s3rver)', () => {
       },
       { step: 'initialize', name: 'recordCommands' },
     );
-    expect(await uploadSif(new SifBucket(client, 'sifs'), 'big/big-1.0.sif', file, metadata, 5 * 1024 * 1024)).toBe('uploaded');
+    const progress = collectedProgress();
+    expect(await uploadSif(new SifBucket(client, 'sifs', progress.log), 'big/big-1.0.sif', file, metadata, 5 * 1024 * 1024)).toBe('uploaded');
+    // A line per part here (each passes a step of 10 %), bytes and percent; the parts go up four at a time, so in any order.
+    const line = /^upload .*\/big\.sif to s3:\/\/sifs\/big\/big-1\.0\.sif: (\d+\.\d) MiB of 11\.0 MiB \((\d+)%\)$/;
+    expect(progress.lines).toHaveLength(3);
+    const percents = progress.lines.map((text) => Number(line.exec(text)?.[2]));
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(progress.lines[2]).toMatch(/: 11\.0 MiB of 11\.0 MiB \(100%\)$/);
     const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'sifs', Key: 'big/big-1.0.sif' }));
     expect(head.ContentLength).toBe(11 * 1024 * 1024);
     expect(commands.filter((c) => c !== 'HeadObjectCommand')).toEqual([
@@ -58,10 +65,12 @@ describe('SIF upload to S3 (s3rver)', () => {
       'CompleteMultipartUploadCommand',
     ]);
     client.middlewareStack.remove('recordCommands');
-    expect(await new SifBucket(client, 'sifs').metadata('big/big-1.0.sif')).toEqual(metadata);
-    expect(await uploadSif(new SifBucket(client, 'sifs'), 'big/big-1.0.sif', file, metadata)).toBe('unchanged');
-    expect(await uploadSif(new SifBucket(client, 'sifs'), 'big/big-1.0.sif', file, { ...metadata, 'container-checksum': 'sha256:cc' })).toBe('uploaded');
-    expect(await new SifBucket(client, 'sifs').metadata('missing.sif')).toBeUndefined();
+    expect(await new SifBucket(client, 'sifs', ignoreProgress).metadata('big/big-1.0.sif')).toEqual(metadata);
+    expect(await uploadSif(new SifBucket(client, 'sifs', ignoreProgress), 'big/big-1.0.sif', file, metadata)).toBe('unchanged');
+    expect(await uploadSif(new SifBucket(client, 'sifs', ignoreProgress), 'big/big-1.0.sif', file, { ...metadata, 'container-checksum': 'sha256:cc' })).toBe(
+      'uploaded',
+    );
+    expect(await new SifBucket(client, 'sifs', ignoreProgress).metadata('missing.sif')).toBeUndefined();
   });
 
   it('`spacktainers sif upload` reads the bucket from the settings and credentials from the named variables', async () => {
@@ -75,6 +84,7 @@ describe('SIF upload to S3 (s3rver)', () => {
     };
     const args = ['sif', 'upload', '--file', 'tool.sif', '--key', 'tool/tool-1.0.sif', '--metadata', 'container-checksum=sha256:01'];
     const first = await runCli(args, project, env);
+    // One part: no progress to tell.
     expect(first.stderr).toBe('');
     expect(first.stdout).toBe('uploaded tool.sif to s3://sifs/tool/tool-1.0.sif\n');
     expect((await runCli(args, project, env)).stdout).toContain('already holds this container');

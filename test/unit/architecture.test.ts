@@ -87,6 +87,12 @@ describe('architecture', () => {
     expect(files.length).toBeGreaterThan(50);
   });
 
+  it('sees a dynamic import() as an import: a command loads its use case only when it runs', () => {
+    const source = "const { validateProject } = await import('../../app/validate.js');";
+    expect(specifiers(source)).toEqual(['../../app/validate.js']);
+    expect(valueSpecifiers(source)).toEqual(['../../app/validate.js']);
+  });
+
   it('imports only in the allowed direction: cli → app → {domain, io}, io → domain (types)', () => {
     const offending: string[] = [];
     for (const file of files) {

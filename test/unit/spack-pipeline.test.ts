@@ -294,7 +294,8 @@ describe('spacktainers process-spack-pipeline (command)', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  async function run(args: string[]) {
+  /** The CLI in-process, outside CI unless `env` says otherwise. */
+  async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
     let stdout = '';
     let stderr = '';
     const sink = (write: (s: string) => void) => new Writable({ write: (chunk, _encoding, done) => (write(String(chunk)), done()) });
@@ -302,7 +303,7 @@ describe('spacktainers process-spack-pipeline (command)', () => {
       stdin: process.stdin,
       stdout: sink((s) => (stdout += s)),
       stderr: sink((s) => (stderr += s)),
-      env: process.env,
+      env: { PATH: process.env.PATH, ...env },
       colorDepth: 1,
     });
     return { code, stdout, stderr };
@@ -354,19 +355,21 @@ describe('spacktainers process-spack-pipeline (command)', () => {
     ).toEqual(snapshot);
   });
 
-  it('plan prints the same split in a collapsed section, with the reasons from the generate log', async () => {
+  const planArgs = (input: string) => [
+    'plan',
+    '--input',
+    input,
+    '--settings',
+    path.join(repo, 'settings.yaml'),
+    '--max-yaml-bytes',
+    '40000',
+    '--log',
+    fixturePath('small/generate.log'),
+  ];
+
+  it('plan prints the same split in a collapsed section in CI, with the reasons from the generate log', async () => {
     const input = inputFolder('plan', { 'small__pipeline.yml': '', 'medium__pipeline.yml': '' });
-    const { code, stdout } = await run([
-      'plan',
-      '--input',
-      input,
-      '--settings',
-      path.join(repo, 'settings.yaml'),
-      '--max-yaml-bytes',
-      '40000',
-      '--log',
-      fixturePath('small/generate.log'),
-    ]);
+    const { code, stdout } = await run(planArgs(input), { GITLAB_CI: 'true' });
     expect(code).toBe(0);
     expect(stdout).toMatch(
       /^\x1b\[0Ksection_start:\d+:spack_pipeline_plan_amd64\[collapsed=true\]\r\x1b\[0KSpack pipeline for amd64: \d+ build jobs in \d+ child pipelines\n/,
@@ -378,6 +381,36 @@ describe('spacktainers process-spack-pipeline (command)', () => {
     expect(stdout).toMatch(/Critical path: 14 jobs in the dependency graph/);
     expect(stdout).toMatch(/spack-build-002\.yml: \d+ jobs, \d+ bytes \(\d+\.\d% of the budget\), waits for spack-build-001\.yml/);
     expect(existsSync('spack-pipeline')).toBe(false);
+  });
+
+  it('plan prints plain text outside CI: no GitLab section escape codes on a terminal or in a file', async () => {
+    const input = inputFolder('plan-plain', { 'small__pipeline.yml': '', 'medium__pipeline.yml': '' });
+    const { code, stdout } = await run(planArgs(input));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Spack pipeline for amd64: \d+ build jobs in \d+ child pipelines\nInputs:\n/);
+    expect(stdout).not.toContain('\x1b');
+    expect(stdout).not.toContain('section_');
+  });
+
+  it("plan --json prints plan.json with each build job's reason, the same in CI or not", async () => {
+    const input = inputFolder('plan-json', { 'small__pipeline.yml': '', 'medium__pipeline.yml': '' });
+    const { code, stdout } = await run([...planArgs(input), '--json']);
+    expect(code).toBe(0);
+    const explained = JSON.parse(stdout);
+    expect(Object.keys(explained)).toEqual(['arch', 'maxYamlBytes', 'maxNeeds', 'inputs', 'buildJobs', 'children', 'criticalPath', 'reasons']);
+    expect(explained).toMatchObject({ arch: 'amd64', maxYamlBytes: 40000, criticalPath: { graphJobs: 14 } });
+    expect(explained.children[0]).toEqual({
+      file: 'spack-build-001.yml',
+      trigger: 'spack-build-001',
+      bytes: expect.any(Number),
+      jobs: expect.any(Array),
+      waitsFor: [],
+    });
+    const jobs = explained.children.flatMap((child: { jobs: string[] }) => child.jobs);
+    expect(Object.keys(explained.reasons)).toEqual(jobs);
+    expect(explained.reasons[jobs.find((name: string) => name.startsWith('zlib-ng@2.1.4'))]).toBe('Scheduled, not found anywhere');
+    expect(explained.reasons[jobs.find((name: string) => name.startsWith('py-numpy@1.26.1'))]).toBe('not in build cache');
+    expect((await run([...planArgs(input), '--json'], { CI: 'true' })).stdout).toBe(stdout);
   });
 
   it('plan reads the generate.log the generate jobs keep beside each output when no --log is given', async () => {

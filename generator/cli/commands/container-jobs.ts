@@ -1,7 +1,6 @@
 import { SpacktainersCommand } from '../base-command.js';
 import { archOption, definitionsOption, generatedOption, limitsWithYamlBytes, maxYamlBytesOption, offlineOption, settingsOption } from '../options.js';
-import { writeContainerJobs } from '../../app/container-jobs.js';
-import { PUBLISH_PIPELINE } from '../../app/publish-split.js';
+import { PUBLISH_PIPELINE } from '../../app/file-names.js';
 
 export class ContainerJobsCommand extends SpacktainersCommand {
   static override paths = [['container-jobs']];
@@ -35,6 +34,7 @@ export class ContainerJobsCommand extends SpacktainersCommand {
   maxYamlBytes = maxYamlBytesOption("Largest YAML text of one publishing pipeline, in bytes: create-jobs' own");
 
   async run(): Promise<number> {
+    const { writeContainerJobs } = await import('../../app/container-jobs.js');
     const limits = limitsWithYamlBytes(this.maxYamlBytes);
     const options = { arch: this.arch, definitions: this.definitions, settings: this.settings, generated: this.generated, offline: this.offline, limits };
     await writeContainerJobs(options, this.context.env, this.context);

@@ -1,6 +1,6 @@
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, limitsWithYamlBytes, maxYamlBytesOption, offlineOption, settingsOption } from '../options.js';
-import { BASE_IMAGES_PIPELINE, MAIN_PIPELINE, writeRootPipelines } from '../../app/create-jobs.js';
+import { BASE_IMAGES_PIPELINE, MAIN_PIPELINE } from '../../app/file-names.js';
 
 export class CreateJobsCommand extends SpacktainersCommand {
   static override paths = [['create-jobs']];
@@ -25,7 +25,7 @@ export class CreateJobsCommand extends SpacktainersCommand {
     `,
     examples: [
       ['Generate into generated/', '$0 create-jobs'],
-      ['Generate from another definitions folder', '$0 create-jobs --definitions path/to/container_definitions --output out'],
+      ['Generate into another folder', '$0 create-jobs --output out'],
       ['Generate without network, building every base image', '$0 create-jobs --offline'],
     ],
   });
@@ -37,6 +37,7 @@ export class CreateJobsCommand extends SpacktainersCommand {
   maxYamlBytes = maxYamlBytesOption('Largest YAML text of one pipeline file, in bytes (GitLab: max_yaml_size_bytes)');
 
   async run(): Promise<number> {
+    const { writeRootPipelines } = await import('../../app/create-jobs.js');
     const limits = limitsWithYamlBytes(this.maxYamlBytes);
     await writeRootPipelines(
       { definitions: this.definitions, settings: this.settings, output: this.output, offline: this.offline, limits },

@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, settingsOption } from '../options.js';
-import { runDemo } from '../../app/demo.js';
 
 export class DemoCommand extends SpacktainersCommand {
   static override paths = [['demo']];
@@ -22,6 +21,7 @@ export class DemoCommand extends SpacktainersCommand {
   examples = Option.String('--examples', 'examples/spack-outputs', { description: 'Bundled spack ci generate outputs' });
 
   async run(): Promise<number> {
+    const { runDemo } = await import('../../app/demo.js');
     const options = { definitions: this.definitions, settings: this.settings, examples: this.examples };
     return runDemo(options, this.context.env, this.context, (args) => this.cli.run(args));
   }

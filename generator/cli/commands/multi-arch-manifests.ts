@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, settingsOption } from '../options.js';
-import { joinMultiArchImages } from '../../app/multi-arch.js';
 
 export class MultiArchManifestsCommand extends SpacktainersCommand {
   static override paths = [['multi-arch-manifests']];
@@ -26,6 +25,7 @@ export class MultiArchManifestsCommand extends SpacktainersCommand {
   dryRun = Option.Boolean('--dry-run', false, { description: 'Print what would be joined; change nothing' });
 
   async run(): Promise<number> {
+    const { joinMultiArchImages } = await import('../../app/multi-arch.js');
     const options = { definitions: this.definitions, settings: this.settings, generated: this.generated, dryRun: this.dryRun };
     await joinMultiArchImages(options, this.context.env, this.context);
     return 0;

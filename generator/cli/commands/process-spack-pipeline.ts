@@ -1,5 +1,4 @@
 import { SpackPipelineCommand } from '../spack-pipeline-command.js';
-import { writeSpackPipeline } from '../../app/spack-pipeline.js';
 
 export class ProcessSpackPipelineCommand extends SpackPipelineCommand {
   static override paths = [['process-spack-pipeline']];
@@ -19,15 +18,16 @@ export class ProcessSpackPipelineCommand extends SpackPipelineCommand {
     `,
     examples: [
       [
-        'Process the outputs of one architecture in CI',
-        '$0 process-spack-pipeline --input generated/amd64/spack-pipelines --output generated/amd64/spack-pipeline --arch amd64',
+        'Process the outputs of one architecture, as its CI job does',
+        '$0 process-spack-pipeline --input generated/amd64/spack-outputs --output generated/amd64/spack-pipeline --arch amd64',
       ],
-      ['Force smaller child pipelines', '$0 process-spack-pipeline --input spack-pipelines --output out --max-yaml-bytes 200000'],
-      ['Build for a branch other than the default', '$0 process-spack-pipeline --input in --output out --cache development'],
+      ['Force smaller child pipelines', '$0 process-spack-pipeline --input generated/amd64/spack-outputs --output out --max-yaml-bytes 200000'],
+      ['Build for a branch other than the default', '$0 process-spack-pipeline --input generated/amd64/spack-outputs --output out --cache development'],
     ],
   });
 
   async run(): Promise<number> {
+    const { writeSpackPipeline } = await import('../../app/spack-pipeline.js');
     this.context.stdout.write(await writeSpackPipeline(await this.spackPipelineOptions()));
     return 0;
   }

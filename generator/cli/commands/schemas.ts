@@ -1,6 +1,5 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../base-command.js';
-import { writeJsonSchemas } from '../../app/schemas.js';
 
 export class SchemasCommand extends SpacktainersCommand {
   static override paths = [['schemas']];
@@ -16,6 +15,7 @@ export class SchemasCommand extends SpacktainersCommand {
   output = Option.String('--output', 'schemas', { description: 'Folder to write the schemas to' });
 
   async run(): Promise<number> {
+    const { writeJsonSchemas } = await import('../../app/schemas.js');
     await writeJsonSchemas(this.output, this.context);
     return 0;
   }

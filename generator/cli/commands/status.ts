@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../base-command.js';
 import { definitionsOption, generatedOption, offlineOption, settingsOption } from '../options.js';
-import { printStatus } from '../../app/status.js';
 
 export class StatusCommand extends SpacktainersCommand {
   static override paths = [['status']];
@@ -16,6 +15,11 @@ export class StatusCommand extends SpacktainersCommand {
 
       \`--package NAME[@VERSION]\` answers which containers ship a package instead (a version prefix
       matches: \`py-numpy@1.26\` finds 1.26.1).
+
+      \`--json\` prints a list for tools: per container and architecture its \`arch\`, \`name\`, \`kind\`,
+      \`version\`, \`tag\`, \`image\`, \`imageState\`, \`sifKey\`, \`sifState\`, \`dockerHubState\`,
+      \`spackLockDigest\`, \`builtBy\` and \`note\`, every key in every entry, null where it is not known
+      (docs/cli.md).
     `,
     examples: [
       ['Everything, as a table', '$0 status'],
@@ -27,13 +31,14 @@ export class StatusCommand extends SpacktainersCommand {
   name = Option.String({ required: false, name: 'name' });
   arch = Option.String('--arch', { description: "Only this architecture (one of the settings')" });
   json = Option.Boolean('--json', false, { description: 'Print JSON for tools instead of a table' });
-  packageQuery = Option.String('--package', { description: 'NAME[@VERSION]: list the containers that ship this package' });
+  packageQuery = Option.String('--package', { description: 'List the containers that ship this package instead (a version prefix matches)' });
   definitions = definitionsOption();
   settings = settingsOption();
   generated = generatedOption();
   offline = offlineOption();
 
   async run(): Promise<number> {
+    const { printStatus } = await import('../../app/status.js');
     const { name, arch, json, packageQuery, definitions, settings, generated, offline } = this;
     return printStatus({ name, arch, json, packageQuery, definitions, settings, generated, offline }, this.context.env, this.context);
   }

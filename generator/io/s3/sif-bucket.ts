@@ -1,9 +1,11 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { SifLookup, SifStore } from '../../sif/store.js';
 import { s3Client, type S3Connection } from './client.js';
 import { DEFAULT_RETRY, type ProgressSink } from '../retry.js';
+import { transferProgress } from '../transfer-progress.js';
 import { SpacktainersError } from '../../errors.js';
 
 /** S3 copies an object in one request up to 5 GiB; larger SIFs are converted again instead. */
@@ -14,11 +16,13 @@ export class SifBucket implements SifLookup, SifStore {
   constructor(
     readonly client: S3Client,
     readonly name: string,
+    /** Where an upload's progress goes (retries go to the client's sink). */
+    readonly log: ProgressSink,
   ) {}
 
-  /** The bucket `name` through `connection`, with the credentials in the CI variables it names; retries are reported to `log`. */
+  /** The bucket `name` through `connection`, with the credentials in the CI variables it names; retries and upload progress are reported to `log`. */
   static connect(connection: S3Connection, name: string, environment: NodeJS.ProcessEnv, log: ProgressSink): SifBucket {
-    return new SifBucket(s3Client(connection, environment, { policy: DEFAULT_RETRY, log }), name);
+    return new SifBucket(s3Client(connection, environment, { policy: DEFAULT_RETRY, log }), name, log);
   }
 
   async metadata(key: string): Promise<Record<string, string> | undefined> {
@@ -40,7 +44,8 @@ export class SifBucket implements SifLookup, SifStore {
 
   /**
    * Upload a SIF with its metadata, in parts for large files (lib-storage switches to a
-   * multipart upload above one part and aborts it on failure).
+   * multipart upload above one part and aborts it on failure), reporting its progress as the
+   * parts are sent: a SIF takes minutes to upload, and a job's log said nothing meanwhile.
    */
   async upload(key: string, file: string, metadata: Record<string, string>, partSize = 64 * 1024 * 1024): Promise<void> {
     const upload = new Upload({
@@ -49,6 +54,12 @@ export class SifBucket implements SifLookup, SifStore {
       partSize,
       queueSize: 4,
     });
+    // One part is one request, whose progress is only its end: a line then would say nothing.
+    const size = (await stat(file)).size;
+    if (size > partSize) {
+      const progress = transferProgress(`upload ${file} to s3://${this.name}/${key}`, size, this.log);
+      upload.on('httpUploadProgress', ({ loaded }) => progress(loaded ?? 0));
+    }
     await upload.done();
   }
 

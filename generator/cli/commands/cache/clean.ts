@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { numberOption, usageError } from '../../options.js';
-import { cleanBuildCache, cleanCacheDefaults } from '../../../app/clean-cache.js';
 import { CACHE_KINDS, DEFAULT_GRACE_HOURS } from '../../../app/options.js';
 import * as t from 'typanion';
 
@@ -31,15 +30,15 @@ export class CleanCacheCommand extends SpacktainersCommand {
     examples: [
       [
         'See what would go from the production cache of amd64',
-        '$0 clean-cache --bucket spack-build-cache --prefix amd64 --env generated/amd64/environments --max-age-days 90 --dry-run',
+        '$0 clean-cache --cache production --prefix amd64 --env generated/amd64/spack-outputs --dry-run',
       ],
       [
         'Clean the production cache named in the settings, with its age, for every architecture',
         '$0 clean-cache --cache production --env generated --report cache-cleanup.json',
       ],
       [
-        'Clean both architectures of the development cache and keep a report',
-        '$0 clean-cache --bucket spack-build-cache-dev --prefix amd64 --prefix arm64 --env generated --max-age-days 14 --report cache-cleanup.json',
+        "Clean a bucket at the settings' endpoint, two architectures, and keep a report",
+        '$0 clean-cache --bucket spack-build-cache-dev --settings settings.yaml --prefix amd64 --prefix arm64 --env generated --max-age-days 14 --report cache-cleanup.json',
       ],
     ],
   });
@@ -65,6 +64,7 @@ export class CleanCacheCommand extends SpacktainersCommand {
   });
 
   async run(): Promise<number> {
+    const { cleanBuildCache, cleanCacheDefaults } = await import('../../../app/clean-cache.js');
     const settingsFile = this.settings ?? (this.cache ? 'settings.yaml' : undefined);
     // The settings before the use case runs: they give --bucket, --prefix, --max-age-days and --grace-hours their defaults.
     const { settings, target, graceHours } = await cleanCacheDefaults(settingsFile, this.cache, this.context.env);

@@ -2,7 +2,6 @@ import { Option } from 'clipanion';
 import * as t from 'typanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { patternOption, settingsOption } from '../../options.js';
-import { downloadArtifacts } from '../../../app/artifacts.js';
 
 export class ArtifactsCommand extends SpacktainersCommand {
   static override paths = [['gitlab', 'artifacts']];
@@ -30,6 +29,7 @@ export class ArtifactsCommand extends SpacktainersCommand {
   output = Option.String('--output', 'artifacts', { description: 'Folder to write the files into' });
 
   async run(): Promise<number> {
+    const { downloadArtifacts } = await import('../../../app/artifacts.js');
     const match = patternOption('--match', this.match);
     const { settings, job, bridges, pipeline, output } = this;
     await downloadArtifacts({ settings, job, bridges, pipeline, match, output }, this.context.env, this.context);

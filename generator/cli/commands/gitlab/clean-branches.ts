@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { definitionsOption, settingsOption } from '../../options.js';
-import { cleanBranches } from '../../../app/clean-branches.js';
 
 export class CleanBranchesCommand extends SpacktainersCommand {
   static override paths = [['gitlab', 'clean-branches']];
@@ -34,6 +33,7 @@ export class CleanBranchesCommand extends SpacktainersCommand {
   });
 
   async run(): Promise<number> {
+    const { cleanBranches } = await import('../../../app/clean-branches.js');
     const { definitions, settings, dryRun, report, registryUrl } = this;
     await cleanBranches({ definitions, settings, dryRun, report, registryUrl }, this.context.env, this.context);
     return 0;

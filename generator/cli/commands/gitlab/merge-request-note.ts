@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { generatedOption, settingsOption } from '../../options.js';
-import { mergeRequestNote } from '../../../app/merge-request-note.js';
 
 export class MergeRequestNoteCommand extends SpacktainersCommand {
   static override paths = [['gitlab', 'merge-request-note']];
@@ -31,6 +30,7 @@ export class MergeRequestNoteCommand extends SpacktainersCommand {
   dryRun = Option.Boolean('--dry-run', false, { description: 'Print the note instead of posting it' });
 
   async run(): Promise<number> {
+    const { mergeRequestNote } = await import('../../../app/merge-request-note.js');
     this.context.stdout.write(
       await mergeRequestNote({ settings: this.settings, generated: this.generated, dryRun: this.dryRun }, this.context.env, this.context),
     );

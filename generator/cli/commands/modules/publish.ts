@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { settingsOption, usageError } from '../../options.js';
-import { publishModule } from '../../../app/modules-publish.js';
 
 export class ModulesPublishCommand extends SpacktainersCommand {
   static override paths = [['modules', 'publish']];
@@ -38,6 +37,7 @@ export class ModulesPublishCommand extends SpacktainersCommand {
   settings = settingsOption();
 
   async run(): Promise<number> {
+    const { publishModule } = await import('../../../app/modules-publish.js');
     if (Boolean(this.executables) === this.runscript) throw usageError('give exactly one of --executables FILE and --runscript');
     const { settings, arch, name, version, sifKey, executables, lockDigest, output } = this;
     await publishModule({ settings, arch, name, version, sifKey, executables, lockDigest, output }, this.context.env, this.context);

@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { optionValueError, settingsOption } from '../../options.js';
-import { uploadSifFromSettings } from '../../../app/sif-upload.js';
 
 export class SifUploadCommand extends SpacktainersCommand {
   static override paths = [['sif', 'upload']];
@@ -33,6 +32,7 @@ export class SifUploadCommand extends SpacktainersCommand {
   arch = Option.String('--arch', { description: "Architecture whose connection to the bucket to use (default: the settings' first)" });
 
   async run(): Promise<number> {
+    const { uploadSifFromSettings } = await import('../../../app/sif-upload.js');
     const metadata: Record<string, string> = {};
     for (const entry of this.metadata) {
       const match = /^([a-z0-9-]+)=(.+)$/.exec(entry);
