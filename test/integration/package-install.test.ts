@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packPackage } from '../support/package.js';
 import { filesBelow, REPO_ROOT } from '../support/project.js';
 
 const run = promisify(execFile);
@@ -55,12 +56,11 @@ describe('the packed package, installed into an empty folder', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'spacktainers-package-'));
-    const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO_ROOT });
-    const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
-    files = packed!.files.map((file) => file.path);
+    const packed = await packPackage(work);
+    files = packed.files;
     const target = path.join(work, 'install');
     await mkdir(target);
-    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', path.join(work, packed!.filename)], { cwd: target });
+    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', packed.tarball], { cwd: target });
     installed = path.join(target, 'node_modules', '.bin', 'spacktainers');
   }, 120_000);
 
