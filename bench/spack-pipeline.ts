@@ -57,6 +57,16 @@ function oneChildPerStage(graph: SpackBuildGraph): BuildSplit {
   return { children, childOf, waitsFor: children.map((_, index) => (index === 0 ? [] : [index - 1])) };
 }
 
+/** The real fixture jobs: their documents as parsed, merged graph, and each job's body as written. */
+function fixtureJobs() {
+  const documents = FIXTURES.map((env) => parse(readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8')));
+  const graph = mergeSpackPipelines(
+    FIXTURES.map((env) => parseSpackPipeline(env, readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8'))),
+  );
+  const rawBody = (name: string) => documents.find((doc) => doc[name])![name] as Record<string, unknown>;
+  return { documents, graph, rawBody };
+}
+
 /**
  * A stack shaped like the fixtures, from their real job bodies: copy 0 is the merged fixtures;
  * every further copy clones the jobs above the two lowest stages under new hashes and shares
@@ -64,11 +74,7 @@ function oneChildPerStage(graph: SpackBuildGraph): BuildSplit {
  * takes copy 0 and about 60% of the other copies, so containers share most of their specs.
  */
 function syntheticStack(targetSpecs: number, containers: number): Record<string, string> {
-  const documents = FIXTURES.map((env) => parse(readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8')));
-  const graph = mergeSpackPipelines(
-    FIXTURES.map((env) => parseSpackPipeline(env, readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8'))),
-  );
-  const rawBody = (name: string) => documents.find((doc) => doc[name])![name] as Record<string, unknown>;
+  const { documents, graph, rawBody } = fixtureJobs();
   const shared = new Set(graph.jobs.filter((job) => job.stage <= 1).map((job) => job.name));
   const cloned = graph.jobs.filter((job) => !shared.has(job.name));
   const copies = Math.ceil((targetSpecs - graph.jobs.length) / cloned.length) + 1;
@@ -96,6 +102,51 @@ function syntheticStack(targetSpecs: number, containers: number): Record<string,
     for (let copy = 0; copy < copies; copy++) {
       const takes = copy === 0 || createHash('sha256').update(`${container}/${copy}`).digest()[0]! < 154;
       if (takes) for (const [name, body] of jobsOfCopy(copy)) doc[name] = body;
+    }
+    doc['rebuild-index'] = documents[0]['rebuild-index'];
+    doc.stages = documents[1].stages;
+    doc.variables = Object.fromEntries(Object.entries(globals).map(([key, value]) => [key, value.replace(/small/g, env)]));
+    doc.workflow = documents[0].workflow;
+    files[`${env}.yml`] = stringify(doc, { lineWidth: 0 });
+  }
+  return files;
+}
+
+/**
+ * A site's stack of `containers` containers, intertwined as real sites are, from the real fixture
+ * jobs: the two lowest stages (compilers, build tools) are shared by every container; stages 2
+ * and 3 (MPI, Python and their dependencies) come in one variant per group of 8 containers; the
+ * rest (about 44 specs) is each container's own, under new hashes.
+ */
+function intertwinedStack(containers: number): Record<string, string> {
+  const { documents, graph, rawBody } = fixtureJobs();
+  const layer = (stage: number) => (stage <= 1 ? 'site' : stage <= 3 ? 'group' : 'own');
+  const stageOf = new Map(graph.jobs.map((job) => [job.name, job.stage]));
+  const hashOf = (key: string) =>
+    createHash('sha256')
+      .update(key)
+      .digest('hex')
+      .replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)]!)
+      .slice(0, 32);
+  const variant = (name: string, group: number, own: string) => {
+    const where = layer(stageOf.get(name)!);
+    return where === 'site' ? '' : where === 'group' ? `group-${group}` : own;
+  };
+  const rename = (name: string, key: string) => (key === '' ? name : name.replace(/\/[a-z0-9]{7} /, `/${hashOf(`${key}:${name}`).slice(0, 7)} `));
+  const files: Record<string, string> = {};
+  const globals = documents[0].variables as Record<string, string>;
+  for (let container = 0; container < containers; container++) {
+    const env = `container-${container}`;
+    const group = Math.floor(container / 8);
+    const doc: Record<string, unknown> = {};
+    for (const job of graph.jobs) {
+      const key = variant(job.name, group, env);
+      const body = structuredClone(rawBody(job.name));
+      if (key !== '') (body.variables as Record<string, string>).SPACK_JOB_SPEC_DAG_HASH = hashOf(`${key}:${job.name}`);
+      body.needs = (body.needs as { job: string; pipeline?: string }[]).map((need) =>
+        need.pipeline ? need : { ...need, job: rename(need.job, variant(need.job, group, env)) },
+      );
+      doc[rename(job.name, key)] = body;
     }
     doc['rebuild-index'] = documents[0]['rebuild-index'];
     doc.stages = documents[1].stages;
@@ -135,21 +186,38 @@ function quality(label: string, files: Record<string, string>, maxYamlBytes: num
 }
 
 /** Time the whole command (read, parse, merge, split, render, write) in a fresh process. */
-function speed(label: string, files: Record<string, string>): void {
+function speed(files: Record<string, string>): { inputMB: number; commandMs: number; wallMs: number; maxRssMB: number } {
   const work = mkdtempSync(path.join(os.tmpdir(), 'spack-bench-'));
   mkdirSync(path.join(work, 'in'));
   for (const [file, text] of Object.entries(files)) writeFileSync(path.join(work, 'in', file), text);
   const started = process.hrtime.bigint();
   const child = spawnSync(process.execPath, [process.argv[1]!, '--measure', path.join(work, 'in')], { cwd: work, encoding: 'utf8' });
-  const wall = Number(process.hrtime.bigint() - started) / 1e6;
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   rmSync(work, { recursive: true, force: true });
   if (child.status !== 0) throw new Error(child.stderr);
   const measured = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { commandMs: number; maxRssMB: number };
-  const bytes = Object.values(files).reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+  const inputMB = Object.values(files).reduce((sum, text) => sum + Buffer.byteLength(text), 0) / 1e6;
+  return { inputMB, wallMs, ...measured };
+}
+
+function speedLine(label: string, files: Record<string, string>): void {
+  const { inputMB, commandMs, wallMs, maxRssMB } = speed(files);
   console.log(
-    `${label}: ${(bytes / 1e6).toFixed(1)} MB of input; command ${measured.commandMs.toFixed(0)} ms, ` +
-      `process ${wall.toFixed(0)} ms wall, peak RSS ${measured.maxRssMB.toFixed(0)} MB`,
+    `${label}: ${inputMB.toFixed(1)} MB of input; command ${commandMs.toFixed(0)} ms, process ${wallMs.toFixed(0)} ms wall, peak RSS ${maxRssMB.toFixed(0)} MB`,
   );
+}
+
+/** Time and peak memory as the intertwined stack grows: growth should be linear. */
+function scaling(): void {
+  console.log('| containers | specs | input MB | command s | process s | peak RSS MB |\n|---|---|---|---|---|---|');
+  for (const containers of [30, 120, 480, 1000]) {
+    const files = intertwinedStack(containers);
+    const specs = new Set(Object.values(files).flatMap((text) => [...text.matchAll(/^(\S[^:\n]*@[^:\n]*):$/gm)].map((match) => match[1]))).size;
+    const { inputMB, commandMs, wallMs, maxRssMB } = speed(files);
+    console.log(
+      `| ${containers} | ${specs} | ${inputMB.toFixed(0)} | ${(commandMs / 1000).toFixed(1)} | ${(wallMs / 1000).toFixed(1)} | ${maxRssMB.toFixed(0)} |`,
+    );
+  }
 }
 
 async function measure(input: string): Promise<void> {
@@ -161,6 +229,11 @@ async function measure(input: string): Promise<void> {
 
 if (process.argv[2] === '--measure') {
   await measure(process.argv[3]!);
+} else if (process.argv[2] === '--scaling') {
+  scaling();
+} else if (process.argv[2] === '--write-stack') {
+  // The intertwined stack of N containers as input files: --write-stack N DIR
+  for (const [file, text] of Object.entries(intertwinedStack(Number(process.argv[3])))) writeFileSync(path.join(process.argv[4]!, file), text);
 } else if (process.argv[2] === '--write-synthetic') {
   // The synthetic stack as input files, to try the commands on: --write-synthetic DIR
   for (const [file, text] of Object.entries(syntheticStack(5000, 8))) writeFileSync(path.join(process.argv[3]!, file), text);
@@ -174,6 +247,7 @@ if (process.argv[2] === '--measure') {
   quality('  synthetic stack', synthetic, 1_000_000);
   quality('  synthetic stack, 500,000-byte budget', synthetic, 500_000);
   console.log('Speed (process-spack-pipeline end to end):');
-  speed('  merged fixtures', merged);
-  if (process.env.BENCH_SPEED_SYNTHETIC !== '0') speed('  synthetic stack', synthetic);
+  speedLine('  merged fixtures', merged);
+  if (process.env.BENCH_SPEED_SYNTHETIC !== '0') speedLine('  synthetic stack', synthetic);
+  if (process.env.BENCH_SCALING !== '0') scaling();
 }

@@ -19,8 +19,9 @@ export function pathInOutput(outputDir: string, projectPath: string): string {
   return projectPath.slice(prefix.length);
 }
 
-export function pipelineFile(filePath: string, depth: number, pipeline: Pipeline): PipelineFile {
-  return { path: filePath, depth, pipeline, text: renderPipeline(pipeline) };
+/** A pipeline file; `jobTexts` holds jobs already rendered (`renderJob`), used as they are. */
+export function pipelineFile(filePath: string, depth: number, pipeline: Pipeline, jobTexts?: ReadonlyMap<string, string>): PipelineFile {
+  return { path: filePath, depth, pipeline, text: renderPipeline(pipeline, jobTexts) };
 }
 
 /** What a project in `root` holds that no output may replace or lie in. */

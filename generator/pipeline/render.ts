@@ -1,14 +1,14 @@
 import { DEFAULT_SCHEMA, dump, Type } from 'js-yaml';
 import { isPassThroughJob, isTriggerJob, type Job, type Pipeline } from './model.js';
 import { renderCommand } from './shell.js';
+import { SpacktainersError } from '../errors.js';
 
-/** Plain-object form of a pipeline, in the key order GitLab users expect to read. */
-function pipelineToObject(pipeline: Pipeline): Record<string, unknown> {
+/** Plain-object form of a pipeline's keys other than its jobs, in the order GitLab users expect to read. */
+function settingsToObject(pipeline: Pipeline): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (pipeline.workflow) out.workflow = pipeline.workflow;
   if (pipeline.stages) out.stages = pipeline.stages;
   if (pipeline.variables && Object.keys(pipeline.variables).length > 0) out.variables = pipeline.variables;
-  for (const [name, job] of pipeline.jobs) out[name] = jobToObject(job);
   return out;
 }
 
@@ -41,9 +41,44 @@ const GITLAB_SCHEMA = DEFAULT_SCHEMA.extend({ implicit: [YAML_1_1_NUMBER] });
  * GITLAB_SCHEMA adds the YAML 1.1 numbers it does not know. It renders several times faster
  * than the `yaml` library, which matters for stacks of thousands of jobs.
  */
-export function renderPipeline(pipeline: Pipeline): string {
+export function renderPipeline(pipeline: Pipeline, jobTexts: ReadonlyMap<string, string> = new Map()): string {
   const header = (pipeline.header ?? []).map((line) => `# ${line}\n`).join('');
-  return header + dump(pipelineToObject(pipeline), { schema: GITLAB_SCHEMA, lineWidth: -1, noRefs: true, quotingType: '"', skipInvalid: true });
+  const settings = settingsToObject(pipeline);
+  if (Object.keys(settings).length === 0 && pipeline.jobs.size === 0) return header + yaml(settings);
+  // Top-level keys render the same alone as together, so a job rendered before is reused as it is.
+  const jobs = [...pipeline.jobs].map(([name, job]) => jobTexts.get(name) ?? renderJob(name, job));
+  return header + (Object.keys(settings).length > 0 ? yaml(settings) : '') + jobs.join('');
+}
+
+/** One job as it reads in a pipeline file: its name and body. */
+export function renderJob(name: string, job: Job): string {
+  return yaml({ [name]: jobToObject(job) });
+}
+
+/**
+ * A job rendered by `renderJob` with only some of its `needs` entries: `kept[i]` for the i-th.
+ * The entries are cut out of the text, so a job is rendered once whatever child it lands in.
+ */
+export function withNeedsKept(jobText: string, kept: boolean[]): string {
+  if (kept.every(Boolean)) return jobText;
+  const start = jobText.indexOf(NEEDS_KEY) + NEEDS_KEY.length;
+  let end = start;
+  const entries: string[] = [];
+  // Entries are lines indented by four, each entry starting with "- "; the next key has two.
+  while (jobText.startsWith('    ', end)) {
+    const next = jobText.indexOf('\n', end) + 1;
+    if (jobText.startsWith('    - ', end)) entries.push('');
+    entries[entries.length - 1] += jobText.slice(end, next);
+    end = next;
+  }
+  if (entries.length !== kept.length) throw new SpacktainersError('internal', `internal: ${entries.length} needs rendered, ${kept.length} given`);
+  const keptText = entries.filter((_, index) => kept[index]).join('');
+  return jobText.slice(0, start - 1) + (keptText === '' ? ' []\n' : `\n${keptText}`) + jobText.slice(end);
+}
+const NEEDS_KEY = '\n  needs:\n';
+
+function yaml(value: unknown): string {
+  return dump(value, { schema: GITLAB_SCHEMA, lineWidth: -1, noRefs: true, quotingType: '"', skipInvalid: true });
 }
 
 /** The bytes of a pipeline's YAML text, what GitLab's YAML and artifact size limits count. */

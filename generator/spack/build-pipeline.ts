@@ -2,7 +2,7 @@ import { noopJob } from '../pipeline/noop-job.js';
 import { SpacktainersError } from '../errors.js';
 import { DEFAULT_LIMITS, type GitLabLimits, type PipelineFile } from '../pipeline/limits.js';
 import type { Job, Need, Pipeline, ScriptJob, TriggerJob, Variables } from '../pipeline/model.js';
-import { yamlBytes } from '../pipeline/render.js';
+import { renderJob, withNeedsKept, yamlBytes } from '../pipeline/render.js';
 import { renderCommand, sh, shellCommand } from '../pipeline/shell.js';
 import { pipelineFile } from '../pipeline/output.js';
 import { ROOT_JOBS } from '../pipeline/root-jobs.js';
@@ -20,7 +20,7 @@ import {
 } from '../settings/settings.js';
 import { mergeSpackPipelines, type SpackBuildGraph } from './merge.js';
 import { planReport, type PlanReport } from './plan-report.js';
-import { splitBuildGraph, type BuildSplit } from './split.js';
+import { splitBuildGraph, type BuildSplit, type JobEstimate } from './split.js';
 import { NOOP_JOB, REBUILD_INDEX_JOB, type SpackBuildJob, type SpackPipeline } from './generate-output-parser.js';
 
 /** The pipeline the root triggers, beside the child files in the output folder. */
@@ -40,6 +40,8 @@ export interface SpackPipelineOptions {
   /** The output folder as a path relative to CI_PROJECT_DIR, where GitLab looks for artifacts. */
   outputPath: string;
   limits?: GitLabLimits;
+  /** Expected seconds of each build job, for placing work; without it every job costs the same. */
+  estimate?: JobEstimate;
 }
 
 export interface SpackPipelineResult {
@@ -69,23 +71,31 @@ export function buildSpackPipeline(inputs: SpackPipeline[], options: SpackPipeli
   const stages = [...new Set(graph.jobs.map((job) => job.stage))].sort((a, b) => a - b).map((n) => `stage-${n}`);
   const overhead = yamlBytes(childPipeline(999, 999, stages, variables, []));
   const budget = Math.min(limits.maxYamlBytes, limits.maxArtifactBytes) - overhead;
-  const jobBytes = new Map(
-    // A job's text in a file is its own rendering; with every need kept it is an upper bound.
-    graph.jobs.map((job) => [job.name, yamlBytes({ jobs: new Map([[job.name, { passThrough: withMirror(job, job.body.needs as unknown[]) }]]) })]),
-  );
-  const split = splitBuildGraph(graph, jobBytes, budget, limits.maxDownstreamPipelines - 1);
+  // Each job is rendered once, with every need: its size, an upper bound of its text in any
+  // child, and the text the child file cuts needs out of.
+  const jobTexts = new Map(graph.jobs.map((job) => [job.name, renderJob(job.name, { passThrough: withMirror(job, job.body.needs as unknown[]) })]));
+  const jobBytes = new Map([...jobTexts].map(([name, text]) => [name, Buffer.byteLength(text)]));
+  const split = splitBuildGraph(graph, jobBytes, budget, limits.maxDownstreamPipelines - 1, options.estimate);
 
   const children = split.children.map((names, index) => {
+    const texts = new Map<string, string>();
     const jobs = names.map((name) => {
       const job = graph.byName.get(name)!;
-      const needs = (job.body.needs as Record<string, unknown>[]).filter(
-        (need) => need.pipeline !== undefined || split.childOf.get(need.job as string) === index,
+      const all = job.body.needs as Record<string, unknown>[];
+      const inChild = all.filter((need) => need.pipeline !== undefined || split.childOf.get(need.job as string) === index);
+      const needs = new Set(withinNeedLimit(graph, job, inChild, limits.maxNeeds));
+      texts.set(
+        name,
+        withNeedsKept(
+          jobTexts.get(name)!,
+          all.map((need) => needs.has(need)),
+        ),
       );
-      return [name, withMirror(job, withinNeedLimit(graph, job, needs, limits.maxNeeds))] as [string, Record<string, unknown>];
+      return [name, withMirror(job, [...needs])] as [string, Record<string, unknown>];
     });
     const used = stages.filter((stage) => jobs.some(([, body]) => body.stage === stage));
     const name = childName(index);
-    return pipelineFile(`${name}.yml`, 2, childPipeline(index + 1, split.children.length, used, variables, jobs));
+    return pipelineFile(`${name}.yml`, 2, childPipeline(index + 1, split.children.length, used, variables, jobs), texts);
   });
 
   const root = graph.jobs.length === 0 ? nothingToBuild(graph, options) : triggerPipeline(graph, split, options, variables, mirror, limits.maxNeeds);

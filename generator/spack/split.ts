@@ -1,6 +1,11 @@
 import { SpacktainersError } from '../errors.js';
 import type { SpackBuildGraph } from './merge.js';
 
+/** A job's expected build time in seconds, from its name (durations of earlier pipelines). */
+export type JobEstimate = (jobName: string) => number;
+/** What every job is expected to take when nothing better is known: all jobs cost the same. */
+export const DEFAULT_JOB_SECONDS = 600;
+
 /** Build jobs divided into child pipelines. Child i only waits for children before it. */
 export interface BuildSplit {
   /** Build job names of each child pipeline, by stage then name. */
@@ -14,10 +19,11 @@ export interface BuildSplit {
  * Divide the build graph into child pipelines of at most `budget` bytes of jobs each.
  *
  * A child waits for the whole of every child it depends on (`strategy: depend`), so a job
- * placed apart from its dependencies waits for unrelated work too. Build times are not known
- * here (most builds take minutes, a few hours), so the split does not guess them: it keeps
- * each job's ancestry together and cuts the graph into vertical slices rather than bands of
- * stages, where every job would wait for the slowest build of the band before it.
+ * placed apart from its dependencies waits for unrelated work too. Build times are estimates at
+ * best (`estimate`, by default the same for every job), so the split keeps each job's ancestry
+ * together and cuts the graph into vertical slices rather than bands of stages, where every
+ * job would wait for the slowest build of the band before it. Chains are measured in estimated
+ * seconds: with equal estimates that is the number of jobs.
  * - Everything fits in one child when it can, which is always the best split.
  * - Otherwise the jobs needed by many sinks (jobs nothing needs: the final specs) form a base:
  *   the smallest one (needed by at least t sinks, for the largest t that works) whose removal
@@ -36,7 +42,13 @@ export interface BuildSplit {
  * least on a 5,000-spec stack) and a makespan within a few percent of the graph's critical
  * path when there are several containers; see docs/spack-pipeline.md for the figures.
  */
-export function splitBuildGraph(graph: SpackBuildGraph, jobBytes: Map<string, number>, budget: number, maxChildren: number): BuildSplit {
+export function splitBuildGraph(
+  graph: SpackBuildGraph,
+  jobBytes: Map<string, number>,
+  budget: number,
+  maxChildren: number,
+  estimate: JobEstimate = () => DEFAULT_JOB_SECONDS,
+): BuildSplit {
   for (const job of graph.jobs) {
     const bytes = jobBytes.get(job.name)!;
     if (bytes > budget) {
@@ -46,7 +58,7 @@ export function splitBuildGraph(graph: SpackBuildGraph, jobBytes: Map<string, nu
       );
     }
   }
-  const indexed = indexGraph(graph, jobBytes);
+  const indexed = indexGraph(graph, jobBytes, estimate);
   const placed: number[][] = [];
   placeSlices(
     indexed,
@@ -74,20 +86,27 @@ interface IndexedGraph {
   dependencies: number[][];
   dependents: number[][];
   bytes: number[];
-  /** Jobs on the longest chain of dependencies ending at each job, itself included. */
+  /** Estimated seconds of the longest chain of dependencies ending at each job, itself included. */
   depth: number[];
+  /** Estimated seconds of the longest chain of dependencies before each job starts. */
+  start: number[];
 }
 
-function indexGraph(graph: SpackBuildGraph, jobBytes: Map<string, number>): IndexedGraph {
+function indexGraph(graph: SpackBuildGraph, jobBytes: Map<string, number>, estimate: JobEstimate): IndexedGraph {
   const position = new Map(graph.jobs.map((job, index) => [job.name, index]));
   const dependencies = graph.jobs.map((job) => job.dependencies.map((name) => position.get(name)!));
   const depth: number[] = [];
-  for (const [job, needs] of dependencies.entries()) depth[job] = 1 + deepest(needs, depth);
+  const start: number[] = [];
+  for (const [job, needs] of dependencies.entries()) {
+    start[job] = deepest(needs, depth);
+    depth[job] = start[job] + estimate(graph.jobs[job]!.name);
+  }
   return {
     dependencies,
     dependents: graph.jobs.map((job) => graph.dependents.get(job.name)!.map((name) => position.get(name)!)),
     bytes: graph.jobs.map((job) => jobBytes.get(job.name)!),
     depth,
+    start,
   };
 }
 
@@ -105,11 +124,12 @@ function placeSlices(graph: IndexedGraph, jobs: number[], budget: number, childr
   const member = new Set(jobs);
   const sinks = jobs.filter((job) => !graph.dependents[job]!.some((dependent) => member.has(dependent)));
   if (sinks.length === 1) {
-    // Everything here leads to one spec: no vertical slice exists.
-    const { depth } = graph;
+    // Everything here leads to one spec: no vertical slice exists. Cut in the order the jobs
+    // can start, so each piece holds what is ready together.
+    const { start } = graph;
     let piece: number[] = [];
     let pieceBytes = 0;
-    for (const job of [...jobs].sort((a, b) => depth[a]! - depth[b]! || a - b)) {
+    for (const job of [...jobs].sort((a, b) => start[a]! - start[b]! || a - b)) {
       if (pieceBytes + graph.bytes[job]! > budget) {
         children.push(piece);
         piece = [];
@@ -150,19 +170,65 @@ function placeSlices(graph: IndexedGraph, jobs: number[], budget: number, childr
 /**
  * The smallest base (jobs needed by at least t sinks, for the largest t that works) whose
  * removal leaves connected parts that each fit in the budget; with no such t, every shared job
- * is base and the parts are what only one sink needs.
+ * is base and the parts are what only one sink needs. Parts only grow as t does, so jobs are
+ * added to the parts by rising sharing, in one pass, until the largest part passes the budget.
  */
 function baseAndParts(graph: IndexedGraph, jobs: number[], sinks: number[], budget: number): { base: number[]; parts: number[][] } {
   const sharing = sinkCounts(graph, jobs, sinks);
-  const thresholds = [...new Set(jobs.map((job) => sharing.get(job)!).filter((count) => count >= 2))].sort((a, b) => b - a);
-  let chosen = { base: [] as number[], parts: [] as number[][] };
-  for (const threshold of thresholds.length > 0 ? thresholds : [2]) {
-    const base = jobs.filter((job) => sharing.get(job)! >= threshold);
-    const rest = jobs.filter((job) => sharing.get(job)! < threshold);
-    chosen = { base, parts: connectedParts(graph, rest) };
-    if (chosen.parts.every((part) => sum(part, graph.bytes) <= budget)) break;
+  const bySharing = [...jobs].sort((a, b) => sharing.get(a)! - sharing.get(b)! || a - b);
+  const parts = new Parts(graph.bytes);
+  let threshold = sharing.get(bySharing.find((job) => sharing.get(job)! >= 2) ?? -1) ?? 2;
+  for (let at = 0; at < bySharing.length;) {
+    const count = sharing.get(bySharing[at]!)!;
+    if (count >= 2) {
+      // The parts now are what sharing below `count` leaves.
+      if (parts.largest > budget) break;
+      threshold = count;
+    }
+    for (; at < bySharing.length && sharing.get(bySharing[at]!)! === count; at++) {
+      const job = bySharing[at]!;
+      parts.add(job, graph.dependencies[job]!, graph.dependents[job]!);
+    }
   }
-  return chosen;
+  const base = jobs.filter((job) => sharing.get(job)! >= threshold);
+  const rest = jobs.filter((job) => sharing.get(job)! < threshold);
+  return { base, parts: connectedParts(graph, rest) };
+}
+
+/** Growing connected parts (union-find), with the bytes of the largest. */
+class Parts {
+  private readonly root = new Map<number, number>();
+  private readonly partBytes = new Map<number, number>();
+  largest = 0;
+
+  constructor(private readonly bytes: number[]) {}
+
+  add(job: number, dependencies: number[], dependents: number[]): void {
+    this.root.set(job, job);
+    this.partBytes.set(job, this.bytes[job]!);
+    this.largest = Math.max(this.largest, this.bytes[job]!);
+    for (const other of [...dependencies, ...dependents]) if (this.root.has(other)) this.join(job, other);
+  }
+
+  private find(job: number): number {
+    let top = job;
+    while (this.root.get(top)! !== top) top = this.root.get(top)!;
+    for (let at = job; at !== top;) {
+      const next = this.root.get(at)!;
+      this.root.set(at, top);
+      at = next;
+    }
+    return top;
+  }
+
+  private join(a: number, b: number): void {
+    const [one, other] = [this.find(a), this.find(b)];
+    if (one === other) return;
+    const bytes = this.partBytes.get(one)! + this.partBytes.get(other)!;
+    this.root.set(other, one);
+    this.partBytes.set(one, bytes);
+    this.largest = Math.max(this.largest, bytes);
+  }
 }
 
 /** For each job, how many of `sinks` need it (itself included), within `jobs`. */
