@@ -63,14 +63,13 @@ export function withNeedsKept(jobText: string, kept: boolean[]): string {
   if (kept.every(Boolean)) return jobText;
   const start = jobText.indexOf(NEEDS_KEY) + NEEDS_KEY.length;
   let end = start;
-  const entries: string[] = [];
+  const starts: number[] = [];
   // Entries are lines indented by four, each entry starting with "- "; the next key has two.
   while (jobText.startsWith('    ', end)) {
-    const next = jobText.indexOf('\n', end) + 1;
-    if (jobText.startsWith('    - ', end)) entries.push('');
-    entries[entries.length - 1] += jobText.slice(end, next);
-    end = next;
+    if (jobText.startsWith('    - ', end)) starts.push(end);
+    end = jobText.indexOf('\n', end) + 1;
   }
+  const entries = starts.map((at, index) => jobText.slice(at, starts[index + 1] ?? end));
   if (entries.length !== kept.length) throw new SpacktainersError('internal', `internal: ${entries.length} needs rendered, ${kept.length} given`);
   const keptText = entries.filter((_, index) => kept[index]).join('');
   return jobText.slice(0, start - 1) + (keptText === '' ? ' []\n' : `\n${keptText}`) + jobText.slice(end);

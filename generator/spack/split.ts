@@ -175,23 +175,24 @@ function placeSlices(graph: IndexedGraph, jobs: number[], budget: number, childr
  */
 function baseAndParts(graph: IndexedGraph, jobs: number[], sinks: number[], budget: number): { base: number[]; parts: number[][] } {
   const sharing = sinkCounts(graph, jobs, sinks);
-  const bySharing = [...jobs].sort((a, b) => sharing.get(a)! - sharing.get(b)! || a - b);
+  const sinksOf = (job: number) => sharing.get(job)!;
+  const bySharing = [...jobs].sort((a, b) => sinksOf(a) - sinksOf(b) || a - b);
   const parts = new Parts(graph.bytes);
-  let threshold = sharing.get(bySharing.find((job) => sharing.get(job)! >= 2) ?? -1) ?? 2;
+  let threshold = sharing.get(bySharing.find((job) => sinksOf(job) >= 2) ?? -1) ?? 2;
   for (let at = 0; at < bySharing.length;) {
-    const count = sharing.get(bySharing[at]!)!;
+    const count = sinksOf(bySharing[at]!);
     if (count >= 2) {
       // The parts now are what sharing below `count` leaves.
       if (parts.largest > budget) break;
       threshold = count;
     }
-    for (; at < bySharing.length && sharing.get(bySharing[at]!)! === count; at++) {
+    for (; at < bySharing.length && sinksOf(bySharing[at]!) === count; at++) {
       const job = bySharing[at]!;
       parts.add(job, graph.dependencies[job]!, graph.dependents[job]!);
     }
   }
-  const base = jobs.filter((job) => sharing.get(job)! >= threshold);
-  const rest = jobs.filter((job) => sharing.get(job)! < threshold);
+  const base = jobs.filter((job) => sinksOf(job) >= threshold);
+  const rest = jobs.filter((job) => sinksOf(job) < threshold);
   return { base, parts: connectedParts(graph, rest) };
 }
 
