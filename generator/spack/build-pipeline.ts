@@ -1,7 +1,7 @@
 import { noopJob } from '../pipeline/noop-job.js';
 import { SpacktainersError } from '../errors.js';
 import { DEFAULT_LIMITS, type GitLabLimits, type PipelineFile } from '../pipeline/limits.js';
-import type { Job, Need, Pipeline, ScriptJob, TriggerJob, Variables } from '../pipeline/model.js';
+import type { Job, Pipeline, ScriptJob, TriggerJob, Variables } from '../pipeline/model.js';
 import { renderJob, withNeedsKept, yamlBytes } from '../pipeline/render.js';
 import { renderCommand, sh, shellCommand } from '../pipeline/shell.js';
 import { pipelineFile } from '../pipeline/output.js';
@@ -30,6 +30,11 @@ export const SPACK_PIPELINE_FILE = 'spack-pipeline.yml';
  * only name a job of the trigger job's own pipeline, and the files were made in the root.
  */
 export const RELAY_JOB = 'collect-child-pipelines';
+/**
+ * Jobs that end when a group of child pipelines has: a trigger job waiting for more children
+ * than `needs` can list waits for these instead.
+ */
+export const CHILD_GROUP_PREFIX = 'spack-build-group-';
 const BUILD_STAGE = 'build';
 const REBUILD_INDEX_STAGE = 'stage-rebuild-index';
 
@@ -70,12 +75,27 @@ export function buildSpackPipeline(inputs: SpackPipeline[], options: SpackPipeli
 
   const stages = [...new Set(graph.jobs.map((job) => job.stage))].sort((a, b) => a - b).map((n) => `stage-${n}`);
   const overhead = yamlBytes(childPipeline(999, 999, stages, variables, []));
-  const budget = Math.min(limits.maxYamlBytes, limits.maxArtifactBytes) - overhead;
+  const fileBudget = Math.min(limits.maxYamlBytes, limits.maxArtifactBytes);
+  const budget = fileBudget - overhead;
   // Each job is rendered once, with every need: its size, an upper bound of its text in any
   // child, and the text the child file cuts needs out of.
   const jobTexts = new Map(graph.jobs.map((job) => [job.name, renderJob(job.name, { passThrough: withMirror(job, job.body.needs as unknown[]) })]));
   const jobBytes = new Map([...jobTexts].map(([name, text]) => [name, Buffer.byteLength(text)]));
   const split = splitBuildGraph(graph, jobBytes, budget, limits.maxDownstreamPipelines - 1, options.estimate);
+  const root = pipelineFile(
+    SPACK_PIPELINE_FILE,
+    1,
+    graph.jobs.length === 0 ? nothingToBuild(graph, options) : triggerPipeline(graph, split, options, variables, mirror, limits.maxNeeds),
+  );
+  const rootBytes = Buffer.byteLength(root.text);
+  if (rootBytes > fileBudget) {
+    // It cannot be split: a third level of pipelines is beyond GitLab's depth.
+    throw new SpacktainersError(
+      'limit',
+      `${SPACK_PIPELINE_FILE} would be ${rootBytes} bytes to trigger ${split.children.length} child pipelines, over the budget of ${fileBudget} bytes per file; raise it`,
+      { location: { option: '--max-yaml-bytes' } },
+    );
+  }
 
   const children = split.children.map((names, index) => {
     const texts = new Map<string, string>();
@@ -98,8 +118,7 @@ export function buildSpackPipeline(inputs: SpackPipeline[], options: SpackPipeli
     return pipelineFile(`${name}.yml`, 2, childPipeline(index + 1, split.children.length, used, variables, jobs), texts);
   });
 
-  const root = graph.jobs.length === 0 ? nothingToBuild(graph, options) : triggerPipeline(graph, split, options, variables, mirror, limits.maxNeeds);
-  const pipelines = [pipelineFile(SPACK_PIPELINE_FILE, 1, root), ...children];
+  const pipelines = [root, ...children];
   const plan = planReport(options.arch, limits, graph, split, children);
   return { pipelines, plan, graph, split };
 }
@@ -154,26 +173,45 @@ function triggerPipeline(
   maxNeeds: number,
 ): Pipeline {
   const jobs = new Map<string, Job>();
+  const light = { image: options.settings.images.generator, tags: architectureSettings(options.settings, options.arch).runnerTags };
   const relay: ScriptJob = {
     stage: RELAY_JOB,
-    image: options.settings.images.generator,
-    tags: architectureSettings(options.settings, options.arch).runnerTags,
+    ...light,
     needs: [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.processSpackPipeline(options.arch) }],
     script: [shellCommand(sh`ls -l`, options.outputPath)],
     artifacts: { paths: [options.outputPath] },
   };
   jobs.set(RELAY_JOB, relay);
-  split.waitsFor.forEach((waitsFor, index) => {
-    const needs: Need[] = [RELAY_JOB, ...waitsFor.map(childName)];
-    if (needs.length > maxNeeds) {
-      throw SpacktainersError.input(
-        { file: graph.inputs[0]!.file },
-        `child pipeline ${childName(index)} would wait for ${waitsFor.length} others, over the ${maxNeeds} needs GitLab allows; raise --max-yaml-bytes`,
-      );
+  const groups = new Map<string, string>();
+  /**
+   * At most `room` needs standing for `names`: over it, light jobs in groups of `maxNeeds`
+   * stand for them (a job that needs a group of triggers ends when they all have), as a tree.
+   */
+  const gathered = (names: string[], room: number): string[] => {
+    if (names.length <= room) return names;
+    if (maxNeeds < 2) {
+      throw new SpacktainersError('limit', `a child pipeline waits for ${names.length} others; with ${maxNeeds} need a trigger job cannot wait for any`, {
+        location: { option: '--max-needs' },
+      });
     }
+    const next: string[] = [];
+    for (let at = 0; at < names.length; at += maxNeeds) {
+      const members = names.slice(at, at + maxNeeds);
+      const key = members.join(' ');
+      let group = groups.get(key);
+      if (group === undefined) {
+        group = `${CHILD_GROUP_PREFIX}${String(groups.size + 1).padStart(3, '0')}`;
+        groups.set(key, group);
+        jobs.set(group, { ...light, stage: BUILD_STAGE, needs: members, script: [shellCommand(sh`true`)] });
+      }
+      next.push(group);
+    }
+    return gathered(next, room);
+  };
+  split.waitsFor.forEach((waitsFor, index) => {
     const trigger: TriggerJob = {
       stage: BUILD_STAGE,
-      needs,
+      needs: [RELAY_JOB, ...gathered(waitsFor.map(childName), maxNeeds - 1)],
       trigger: { include: [{ artifact: `${options.outputPath}/${childName(index)}.yml`, job: RELAY_JOB }], strategy: 'depend' },
     };
     jobs.set(childName(index), trigger);

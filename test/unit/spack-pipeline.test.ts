@@ -7,7 +7,7 @@ import { parse, stringify } from 'yaml';
 import { buildCli } from '../../generator/cli/main.js';
 import { DEFAULT_LIMITS, limitViolations, type GitLabLimits } from '../../generator/pipeline/limits.js';
 import { parseSettings } from '../../generator/settings/settings.js';
-import { buildSpackPipeline, RELAY_JOB, SPACK_PIPELINE_FILE, type SpackPipelineResult } from '../../generator/spack/build-pipeline.js';
+import { buildSpackPipeline, CHILD_GROUP_PREFIX, RELAY_JOB, SPACK_PIPELINE_FILE, type SpackPipelineResult } from '../../generator/spack/build-pipeline.js';
 import { loadSpackPipelines } from '../../generator/app/spack-files.js';
 import { parseSpackPipeline, type SpackPipeline } from '../../generator/spack/generate-output-parser.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
@@ -49,7 +49,11 @@ function checkAsGitLabWouldRun(result: SpackPipelineResult, inputs: SpackPipelin
   const triggerNeeds = new Map<string, string[]>();
   for (const [name, job] of Object.entries(rootDoc)) {
     const trigger = job.trigger as { include: { artifact: string; job: string }[]; strategy: string } | undefined;
-    if (!trigger) continue;
+    if (!trigger) {
+      // A job standing for a group of children a trigger job waits for.
+      if (name.startsWith(CHILD_GROUP_PREFIX)) triggerNeeds.set(name, job.needs as string[]);
+      continue;
+    }
     expect(trigger.strategy).toBe('depend');
     expect(trigger.include).toHaveLength(1);
     expect(trigger.include[0]!.job).toBe(RELAY_JOB);
@@ -105,6 +109,84 @@ function checkAsGitLabWouldRun(result: SpackPipelineResult, inputs: SpackPipelin
   }
   return { rootDoc, placed };
 }
+
+/**
+ * `containers` copies of the mpi fixture: the two lowest stages shared by all, the rest each
+ * copy's own (renamed with a new hash), as the specs of a site's containers are.
+ */
+function site(containers: number): SpackPipeline[] {
+  const text = fixtureText('mpi/pipeline.yml');
+  const own = fixture('mpi/pipeline.yml').buildJobs.filter((job) => job.stage >= 2);
+  return Array.from({ length: containers }, (_, copy) => {
+    let renamed = text;
+    for (const job of own) renamed = renamed.replaceAll(job.name, job.name.replace(/\/[a-z0-9]{7} /, `/c${String(copy).padStart(6, '0')} `));
+    return parseSpackPipeline(`container-${copy}.yml`, renamed);
+  });
+}
+
+/**
+ * Two jobs (say, containers of every tool of the site) needing the final spec of every copy in
+ * `inputs`: whatever the split, they wait for the children of all copies.
+ */
+function needingAll(inputs: SpackPipeline[]): SpackPipeline {
+  const jobs = inputs.flatMap((input) => input.buildJobs);
+  const needed = new Set(jobs.flatMap((job) => job.dependencies));
+  const finals = jobs.filter((job) => !needed.has(job.name));
+  const model = finals[0]!;
+  const top = Math.max(...jobs.map((job) => job.stage)) + 1;
+  const meta = ['a', 'b'].map((letter) => ({
+    ...model,
+    name: model.name.replace(/\/[a-z0-9]{7} /, `/${letter.repeat(7)} `),
+    file: 'all.yml',
+    stage: top,
+    dependencies: finals.map((job) => job.name),
+    body: { ...model.body, stage: `stage-${top}`, needs: finals.map((job) => ({ job: job.name, artifacts: false })) },
+  }));
+  return { file: 'all.yml', buildJobs: [...jobs, ...meta] };
+}
+
+describe('process-spack-pipeline on many containers and small budgets', () => {
+  const containers = site(24);
+  const inputs = [...containers, needingAll(containers)];
+  const run = (limits: Partial<GitLabLimits>, given = inputs) =>
+    buildSpackPipeline(given, { settings, arch: 'amd64', cache: 'production', outputPath: OUTPUT, limits: { ...DEFAULT_LIMITS, ...limits } });
+
+  it('keeps spack-pipeline.yml within the limits too: trigger jobs wait for groups of children past --max-needs', () => {
+    const limits = { ...DEFAULT_LIMITS, maxYamlBytes: 40_000, maxNeeds: 4 };
+    const result = run(limits);
+    expect(Math.max(...result.split.waitsFor.map((waits) => waits.length))).toBeGreaterThan(16);
+    checkAsGitLabWouldRun(result, inputs, limits);
+    const root = parse(result.pipelines[0]!.text) as Doc;
+    const groups = Object.keys(root).filter((name) => name.startsWith(CHILD_GROUP_PREFIX));
+    // More than 4 x 4: groups of groups.
+    expect(groups.some((group) => (root[group]!.needs as string[]).every((need) => need.startsWith(CHILD_GROUP_PREFIX)))).toBe(true);
+    expect(root[groups[0]!]).toMatchObject({ stage: 'build', image: settings.images.generator, script: ['true'] });
+  });
+
+  it('gives valid pipelines at every budget that holds the largest job, or one line naming the limit', () => {
+    const sizes = run({}, containers)
+      .pipelines.slice(1)
+      .flatMap((file) => file.text.split(/\n(?=\S)/).map((job) => Buffer.byteLength(job)));
+    let refused = 0;
+    for (const maxYamlBytes of [100_000, 20_000, Math.max(...sizes) + 2_000]) {
+      for (const maxNeeds of [50, 10]) {
+        const limits = { ...DEFAULT_LIMITS, maxYamlBytes, maxNeeds };
+        let result: SpackPipelineResult;
+        try {
+          result = run(limits, containers);
+        } catch (error) {
+          refused++;
+          expect((error as Error).message).toMatch(
+            /^--max-yaml-bytes: spack-pipeline\.yml would be \d+ bytes to trigger \d+ child pipelines, over the budget of \d+ bytes per file; raise it$/,
+          );
+          continue;
+        }
+        checkAsGitLabWouldRun(result, containers, limits);
+      }
+    }
+    expect(refused).toBeGreaterThan(0);
+  });
+});
 
 describe('process-spack-pipeline on the real fixtures', () => {
   it('merges small, medium and mpi into one child, each shared spec once', () => {
