@@ -63,9 +63,15 @@ export async function loadSpackLocks(paths: string[]): Promise<SpackLock[]> {
   return locks;
 }
 
-/** Every `spack ci generate` output under `dir` (recursively), parsed. */
-export async function loadSpackPipelines(dir: string): Promise<SpackPipeline[]> {
-  return (await readSpackPipelines(dir)).map(({ file, text }) => parseSpackPipeline(file, text));
+/**
+ * Every `spack ci generate` output under `dir` (recursively), each parsed when it is iterated
+ * (once), and its text let go: a stack's inputs repeat most jobs, which a merge keeps once.
+ */
+export async function loadSpackPipelines(dir: string): Promise<Iterable<SpackPipeline>> {
+  const texts = await readSpackPipelines(dir);
+  return (function* () {
+    for (let file = texts.shift(); file !== undefined; file = texts.shift()) yield parseSpackPipeline(file.file, file.text);
+  })();
 }
 
 /** Rebuild reasons from the `spack ci generate` logs given, or else from every `generate.log` below `outputsDir`. */

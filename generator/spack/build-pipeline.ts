@@ -61,7 +61,7 @@ export interface SpackPipelineResult {
  * Merge `spack ci generate` outputs and turn them into spack-pipeline.yml (runs at depth 1)
  * and child pipelines of build jobs (depth 2), each within GitLab's limits.
  */
-export function buildSpackPipeline(inputs: SpackPipeline[], options: SpackPipelineOptions): SpackPipelineResult {
+export function buildSpackPipeline(inputs: Iterable<SpackPipeline>, options: SpackPipelineOptions): SpackPipelineResult {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const graph = mergeSpackPipelines(inputs);
   const mirror = mirrorUrl(options.settings, options.arch, options.cache);

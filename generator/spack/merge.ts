@@ -24,19 +24,26 @@ export interface SpackBuildGraph {
 }
 
 /**
- * Merge parsed inputs. A job present in several inputs is kept once, from the input where it
- * sits in the earliest stage. Stages are then made consistent across inputs: a job's stage is
- * raised above its dependencies' when the inputs disagree, because GitLab refuses a need on a
- * job of a later stage.
+ * Merge parsed inputs, taken one at a time so that only the jobs kept stay in memory. A job
+ * present in several inputs is kept once, from the input where it sits in the earliest stage
+ * (the first file in code-unit order among equals), so the order of the inputs does not
+ * matter. Stages are then made consistent across inputs: a job's stage is raised above its
+ * dependencies' when the inputs disagree, because GitLab refuses a need on a job of a later stage.
  */
-export function mergeSpackPipelines(pipelines: SpackPipeline[]): SpackBuildGraph {
-  const ordered = [...pipelines].sort((a, b) => compare(a.file, b.file));
+export function mergeSpackPipelines(pipelines: Iterable<SpackPipeline>): SpackBuildGraph {
   const kept = new Map<string, SpackBuildJob>();
-  for (const pipeline of ordered) {
+  const inputs: SpackInputSummary[] = [];
+  const first = { rebuildIndex: undefined as SpackPipeline | undefined, noop: undefined as SpackPipeline | undefined };
+  for (const pipeline of pipelines) {
     for (const job of pipeline.buildJobs) {
       const previous = kept.get(job.name);
-      if (!previous || job.stage < previous.stage) kept.set(job.name, job);
+      if (!previous || job.stage < previous.stage || (job.stage === previous.stage && compare(job.file, previous.file) < 0)) kept.set(job.name, job);
     }
+    for (const key of ['rebuildIndex', 'noop'] as const) {
+      const earlier = first[key];
+      if (pipeline[key] && (!earlier || compare(pipeline.file, earlier.file) < 0)) first[key] = pipeline;
+    }
+    inputs.push({ file: pipeline.file, buildJobs: pipeline.buildJobs.length, nothingToRebuild: pipeline.noop !== undefined });
   }
   const jobs = topologicalOrder(kept);
   const byName = new Map<string, SpackBuildJob>();
@@ -52,9 +59,9 @@ export function mergeSpackPipelines(pipelines: SpackPipeline[]): SpackBuildGraph
     jobs: jobs.map((job) => byName.get(job.name)!),
     byName,
     dependents,
-    rebuildIndex: ordered.find((p) => p.rebuildIndex)?.rebuildIndex,
-    noop: ordered.find((p) => p.noop)?.noop,
-    inputs: ordered.map((p) => ({ file: p.file, buildJobs: p.buildJobs.length, nothingToRebuild: p.noop !== undefined })),
+    rebuildIndex: first.rebuildIndex?.rebuildIndex,
+    noop: first.noop?.noop,
+    inputs: inputs.sort((a, b) => compare(a.file, b.file)),
   };
 }
 

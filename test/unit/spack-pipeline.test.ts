@@ -339,7 +339,7 @@ describe('process-spack-pipeline on the real fixtures', () => {
     expect(limitViolations(result.pipelines[0]!)).toEqual([]);
     // An empty outputs folder is that case; a folder that is not there is a mistake.
     const empty = mkdtempSync(path.join(os.tmpdir(), 'spacktainers-empty-'));
-    expect(await loadSpackPipelines(empty)).toEqual([]);
+    expect([...(await loadSpackPipelines(empty))]).toEqual([]);
     await expect(loadSpackPipelines(path.join(empty, 'missing'))).rejects.toThrow('cannot read the input folder');
   });
 
