@@ -24,7 +24,7 @@ import { parseSettings } from '../generator/settings/settings.js';
 import { mergeSpackPipelines, type SpackBuildGraph } from '../generator/spack/merge.js';
 import { buildSpackPipeline } from '../generator/spack/build-pipeline.js';
 import { criticalPath, splitMakespan, type JobDuration } from '../generator/spack/schedule.js';
-import type { BuildSplit } from '../generator/spack/split.js';
+import { DEFAULT_JOB_SECONDS, type BuildSplit } from '../generator/spack/split.js';
 import { parseSpackPipeline } from '../generator/spack/generate-output-parser.js';
 
 const repo = path.join(import.meta.dirname, '../..');
@@ -185,6 +185,70 @@ function quality(label: string, files: Record<string, string>, maxYamlBytes: num
   );
 }
 
+const DRAWS = 16;
+const LIMITS = { maxNeeds: 50, maxDepth: 2, maxArtifactBytes: 5 * 1024 * 1024, maxTriggerIncludes: 3, maxDownstreamPipelines: 1000 };
+
+/**
+ * What a previous run tells the split about `duration`: each job's time off by up to 30 %
+ * either way, and 20 % of the jobs new (no estimate: the median of the known ones).
+ */
+function previousRun(duration: JobDuration, salt: string): (name: string) => number {
+  const word = (name: string, at: number) => createHash('sha256').update(`${salt}/${name}`).digest().readUInt32BE(at) / 2 ** 32;
+  const known = (name: string) => word(name, 0) >= 0.2;
+  const cache = new Map<string, number>();
+  let median: number | undefined;
+  return (name) => {
+    if (!known(name)) return (median ??= DEFAULT_JOB_SECONDS);
+    let seconds = cache.get(name);
+    if (seconds === undefined) cache.set(name, (seconds = duration(name) * 60 * (0.7 + 0.6 * word(name, 4))));
+    return seconds;
+  };
+}
+
+/**
+ * Makespan / critical path over DRAWS draws of build times (unlimited runners, 1 minute per
+ * child start-up), for the split given no estimates and given a noisy previous run.
+ */
+function drawsTable(label: string, files: Record<string, string>, maxYamlBytes: number): void {
+  const inputs = Object.entries(files).map(([file, text]) => parseSpackPipeline(file, text));
+  const options = {
+    settings,
+    arch: 'amd64' as const,
+    cache: 'production' as const,
+    outputPath: 'generated/amd64/spack-pipeline',
+    limits: { ...LIMITS, maxYamlBytes },
+  };
+  const blind = buildSpackPipeline(inputs, options);
+  const { graph } = blind;
+  const ratios = { none: [] as number[], estimated: [] as number[], perStage: [] as number[] };
+  const estimatedChildren: number[] = [];
+  for (let draw = 0; draw < DRAWS; draw++) {
+    const duration = minutesDrawn(`draw-${draw}`);
+    const bound = criticalPath(graph, duration).length;
+    const ratio = (split: BuildSplit) => splitMakespan(graph, split, duration, CHILD_STARTUP_MINUTES) / bound;
+    const informed = buildSpackPipeline(inputs, { ...options, estimate: previousRun(duration, `noise-${draw}`) });
+    estimatedChildren.push(informed.split.children.length);
+    ratios.none.push(ratio(blind.split));
+    ratios.estimated.push(ratio(informed.split));
+    ratios.perStage.push(ratio(oneChildPerStage(graph)));
+  }
+  const summary = (values: number[]) => `x${(values.reduce((a, b) => a + b) / values.length).toFixed(2)} (x${Math.max(...values).toFixed(2)})`;
+  console.log(
+    `| ${label} | ${graph.jobs.length} | ${blind.split.children.length} / ${Math.min(...estimatedChildren)}-${Math.max(...estimatedChildren)} | ${summary(ratios.none)} | ${summary(ratios.estimated)} | ${summary(ratios.perStage)} |`,
+  );
+}
+
+function draws(): void {
+  console.log(`Makespan / critical path, mean (worst) over ${DRAWS} draws; unlimited runners, 1 min per child start-up:`);
+  console.log(
+    '| stack | specs | children (no estimates / estimates) | no estimates | previous run, ±30 %, 20 % new | one child per stage |\n|---|---|---|---|---|---|',
+  );
+  const merged = Object.fromEntries(FIXTURES.map((env) => [`${env}.yml`, readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8')]));
+  drawsTable('merged fixtures, 30,000 B', merged, 30_000);
+  drawsTable('synthetic stack (8 containers)', syntheticStack(5000, 8), 1_000_000);
+  for (const containers of [120, 480]) drawsTable(`intertwined, ${containers} containers`, intertwinedStack(containers), 1_000_000);
+}
+
 /** Time the whole command (read, parse, merge, split, render, write) in a fresh process. */
 function speed(files: Record<string, string>): { inputMB: number; commandMs: number; wallMs: number; maxRssMB: number } {
   const work = mkdtempSync(path.join(os.tmpdir(), 'spack-bench-'));
@@ -229,6 +293,8 @@ async function measure(input: string): Promise<void> {
 
 if (process.argv[2] === '--measure') {
   await measure(process.argv[3]!);
+} else if (process.argv[2] === '--draws') {
+  draws();
 } else if (process.argv[2] === '--scaling') {
   scaling();
 } else if (process.argv[2] === '--write-stack') {

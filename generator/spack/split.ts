@@ -47,7 +47,7 @@ export function splitBuildGraph(
   jobBytes: Map<string, number>,
   budget: number,
   maxChildren: number,
-  estimate: JobEstimate = () => DEFAULT_JOB_SECONDS,
+  estimate?: JobEstimate,
 ): BuildSplit {
   for (const job of graph.jobs) {
     const bytes = jobBytes.get(job.name)!;
@@ -58,14 +58,16 @@ export function splitBuildGraph(
       );
     }
   }
-  const indexed = indexGraph(graph, jobBytes, estimate);
-  const placed: number[][] = [];
-  placeSlices(
-    indexed,
-    graph.jobs.map((_, index) => index),
-    budget,
-    placed,
-  );
+  const uniform = indexGraph(graph, jobBytes, () => DEFAULT_JOB_SECONDS);
+  let placed = placeAll(uniform, budget);
+  if (estimate) {
+    // Estimates can be wrong: the slices placed by them are kept only when, by the same
+    // estimates, they finish sooner than those placed without.
+    const estimated = indexGraph(graph, jobBytes, estimate);
+    const candidates = [placed, placeAll(estimated, budget)].map((each) => shortFirst(estimated, each, maxChildren));
+    const times = candidates.map((each) => estimatedMakespan(estimated, each));
+    placed = candidates[times[1]! < times[0]! ? 1 : 0]!;
+  }
   if (placed.length > maxChildren) {
     throw SpacktainersError.input(
       { file: graph.inputs[0]?.file ?? '--input' },
@@ -79,6 +81,81 @@ export function splitBuildGraph(
     return jobs.sort((a, b) => a.stage - b.stage || (a.name < b.name ? -1 : 1)).map((job) => job.name);
   });
   return { children, childOf, waitsFor: reducedChildDependencies(graph, childOf, children.length) };
+}
+
+/** What starting a child pipeline costs, in seconds: GitLab creating it, runners picking up its jobs. */
+export const CHILD_STARTUP_SECONDS = 60;
+/** Where a waited-for child is tried cut in two: these fractions of its longest chain. */
+const CUTS = [0.25, 0.5, 0.75];
+
+/**
+ * With estimates, short shared work goes first: a child that others wait for is cut in two,
+ * the jobs whose chains end early in one child and the rest in a second one after it, when the
+ * estimated makespan drops. Children needing only the early jobs then do not wait for a long
+ * build beside them.
+ */
+function shortFirst(graph: IndexedGraph, placed: number[][], maxChildren: number): number[][] {
+  let best = placed;
+  let bestTime = estimatedMakespan(graph, best);
+  for (let child = 0; child < best.length && best.length < maxChildren; child++) {
+    const members = best[child]!;
+    const chain = deepest(members, graph.depth);
+    let chosen: number[][] | undefined;
+    for (const cut of CUTS) {
+      const early = members.filter((job) => graph.depth[job]! <= cut * chain);
+      if (early.length === 0 || early.length === members.length) continue;
+      const late = members.filter((job) => graph.depth[job]! > cut * chain);
+      const candidate = [...best.slice(0, child), early, late, ...best.slice(child + 1)];
+      const time = estimatedMakespan(graph, candidate);
+      if (time < bestTime) [chosen, bestTime] = [candidate, time];
+    }
+    if (chosen) best = chosen;
+  }
+  return best;
+}
+
+/**
+ * When `placed` finishes by the estimates, with unlimited runners: a child starts when the
+ * children holding its jobs' dependencies have finished, plus its start-up.
+ */
+function estimatedMakespan(graph: IndexedGraph, placed: number[][]): number {
+  const childOf: number[] = [];
+  placed.forEach((members, child) => members.forEach((job) => (childOf[job] = child)));
+  const finish: number[] = [];
+  const childFinish: number[] = [];
+  let last = 0;
+  placed.forEach((members, child) => {
+    let start = 0;
+    for (const job of members) {
+      for (const dependency of graph.dependencies[job]!) {
+        const other = childOf[dependency]!;
+        if (other !== child) start = Math.max(start, childFinish[other]!);
+      }
+    }
+    start += CHILD_STARTUP_SECONDS;
+    let end = start;
+    // Members are in ascending positions, a topological order.
+    for (const job of [...members].sort((a, b) => a - b)) {
+      let ready = start;
+      for (const dependency of graph.dependencies[job]!) if (childOf[dependency] === child) ready = Math.max(ready, finish[dependency]!);
+      finish[job] = ready + graph.depth[job]! - graph.start[job]!;
+      end = Math.max(end, finish[job]);
+    }
+    childFinish[child] = end;
+    last = Math.max(last, end);
+  });
+  return last;
+}
+
+function placeAll(graph: IndexedGraph, budget: number): number[][] {
+  const placed: number[][] = [];
+  placeSlices(
+    graph,
+    graph.bytes.map((_, index) => index),
+    budget,
+    placed,
+  );
+  return placed;
 }
 
 /** The build graph by position in `graph.jobs` (a topological order), for fast set work. */

@@ -9,6 +9,8 @@ import { DEFAULT_LIMITS, limitViolations, type GitLabLimits } from '../../genera
 import { parseSettings } from '../../generator/settings/settings.js';
 import { buildSpackPipeline, CHILD_GROUP_PREFIX, RELAY_JOB, SPACK_PIPELINE_FILE, type SpackPipelineResult } from '../../generator/spack/build-pipeline.js';
 import { loadSpackPipelines } from '../../generator/app/spack-files.js';
+import { splitMakespan } from '../../generator/spack/schedule.js';
+import { CHILD_STARTUP_SECONDS, DEFAULT_JOB_SECONDS } from '../../generator/spack/split.js';
 import { parseSpackPipeline, type SpackPipeline } from '../../generator/spack/generate-output-parser.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 
@@ -298,6 +300,29 @@ describe('process-spack-pipeline on the real fixtures', () => {
         }
       }
     }
+  });
+
+  it('places work by estimated build times when given them, never finishing later by those estimates', () => {
+    const inputs = FULL.map(fixture);
+    const limits = { ...DEFAULT_LIMITS, maxYamlBytes: 30_000 };
+    const blind = build(FULL, limits);
+    // Builds take minutes, but one takes three hours: whichever it is, the split given the
+    // estimates finishes no later by them, and for some it finishes sooner.
+    let sooner = 0;
+    for (const { name: long } of blind.graph.jobs) {
+      const estimate = (name: string) => (name === long ? 3 * 3600 : 60 + (name.length % 7) * 60);
+      const informed = buildSpackPipeline(inputs, { settings, arch: 'amd64', cache: 'production', outputPath: OUTPUT, limits, estimate });
+      const makespan = (result: SpackPipelineResult) => splitMakespan(result.graph, result.split, estimate, CHILD_STARTUP_SECONDS);
+      expect(makespan(informed), long).toBeLessThanOrEqual(makespan(blind));
+      if (makespan(informed) < makespan(blind)) {
+        if (sooner === 0) checkAsGitLabWouldRun(informed, inputs, limits);
+        sooner++;
+      }
+    }
+    expect(sooner).toBeGreaterThan(0);
+    // Without estimates, the split of every job costing the same.
+    const same = buildSpackPipeline(inputs, { settings, arch: 'amd64', cache: 'production', outputPath: OUTPUT, limits, estimate: () => DEFAULT_JOB_SECONDS });
+    expect(same.split.children.flat().length).toBe(blind.graph.jobs.length);
   });
 
   it('keeps every job within --max-needs by dropping needs implied by other needs', () => {
