@@ -31,7 +31,7 @@ export interface BuildSplit {
  *   specs, or a group of containers sharing more than the base) waits only for the base,
  *   never for another part.
  * - Parts are packed by bytes into as few children as possible (first fit, biggest first);
- *   those children run side by side once the base is done. A part no deeper (in jobs) than
+ *   those children run side by side once the base is done. A part no deeper (in seconds) than
  *   the base's last child joins it when there is room: it rarely makes that child finish
  *   later and saves a child and its start-up. Deeper parts never join, as a long part there
  *   would hold up every other part.
