@@ -185,7 +185,90 @@ function quality(label: string, files: Record<string, string>, maxYamlBytes: num
   );
 }
 
+/**
+ * When the split pipeline finishes with `runners` runners: a child starts `CHILD_STARTUP_MINUTES`
+ * after every child it waits for has finished; a job is ready when its child has started and its
+ * dependencies in the child are done; ready jobs take free runners in the order they became ready.
+ */
+function limitedMakespan(graph: SpackBuildGraph, split: BuildSplit, duration: JobDuration, runners: number): number {
+  const events = new MinHeap<{ job?: string; child?: number }>();
+  const waiting = split.waitsFor.map((waits) => waits.length);
+  const waitedBy = split.children.map(() => [] as number[]);
+  split.waitsFor.forEach((waits, child) => waits.forEach((other) => waitedBy[other]!.push(child)));
+  const left = split.children.map((names) => names.length);
+  const sameChild = (a: string, b: string) => split.childOf.get(a) === split.childOf.get(b);
+  const pending = new Map(graph.jobs.map((job) => [job.name, job.dependencies.filter((d) => sameChild(d, job.name)).length]));
+  const ready: string[] = [];
+  let free = runners;
+  let end = 0;
+  waiting.forEach((count, child) => {
+    if (count === 0) events.push(CHILD_STARTUP_MINUTES, { child });
+  });
+  for (let event = events.pop(); event !== undefined; event = events.pop()) {
+    const [now, { job, child }] = event;
+    end = Math.max(end, now);
+    if (child !== undefined) {
+      for (const name of split.children[child]!) if (pending.get(name) === 0) ready.push(name);
+    } else {
+      free++;
+      const own = split.childOf.get(job!)!;
+      for (const dependent of graph.dependents.get(job!)!) {
+        if (!sameChild(dependent, job!)) continue;
+        pending.set(dependent, pending.get(dependent)! - 1);
+        if (pending.get(dependent) === 0) ready.push(dependent);
+      }
+      left[own] = left[own]! - 1;
+      if (left[own] === 0) {
+        for (const other of waitedBy[own]!) {
+          waiting[other] = waiting[other]! - 1;
+          if (waiting[other] === 0) events.push(now + CHILD_STARTUP_MINUTES, { child: other });
+        }
+      }
+    }
+    for (; free > 0 && ready.length > 0; free--) {
+      const next = ready.shift()!;
+      events.push(now + duration(next), { job: next });
+    }
+  }
+  return end;
+}
+
+/** A binary min-heap of values by key. */
+class MinHeap<T> {
+  private readonly items: [number, T][] = [];
+
+  push(key: number, value: T): void {
+    const items = this.items;
+    items.push([key, value]);
+    for (let at = items.length - 1; at > 0;) {
+      const parent = (at - 1) >> 1;
+      if (items[parent]![0] <= items[at]![0]) break;
+      [items[parent], items[at]] = [items[at]!, items[parent]!];
+      at = parent;
+    }
+  }
+
+  /** The entry of least key, removed. */
+  pop(): [number, T] | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (top === undefined || last === undefined || items.length === 0) return top;
+    items[0] = last;
+    for (let at = 0; ;) {
+      let least = at;
+      for (const next of [2 * at + 1, 2 * at + 2]) if (next < items.length && items[next]![0] < items[least]![0]) least = next;
+      if (least === at) break;
+      [items[least], items[at]] = [items[at]!, items[least]!];
+      at = least;
+    }
+    return top;
+  }
+}
+
 const DRAWS = 16;
+/** Runner counts of the limited simulation; its best possible is max(critical path, work / runners). */
+const RUNNERS = [20, 100];
 const LIMITS = { maxNeeds: 50, maxDepth: 2, maxArtifactBytes: 5 * 1024 * 1024, maxTriggerIncludes: 3, maxDownstreamPipelines: 1000 };
 
 /**
@@ -221,6 +304,7 @@ function drawsTable(label: string, files: Record<string, string>, maxYamlBytes: 
   const blind = buildSpackPipeline(inputs, options);
   const { graph } = blind;
   const ratios = { none: [] as number[], estimated: [] as number[], perStage: [] as number[] };
+  const limited = RUNNERS.map(() => ({ none: [] as number[], estimated: [] as number[] }));
   const estimatedChildren: number[] = [];
   for (let draw = 0; draw < DRAWS; draw++) {
     const duration = minutesDrawn(`draw-${draw}`);
@@ -231,17 +315,25 @@ function drawsTable(label: string, files: Record<string, string>, maxYamlBytes: 
     ratios.none.push(ratio(blind.split));
     ratios.estimated.push(ratio(informed.split));
     ratios.perStage.push(ratio(oneChildPerStage(graph)));
+    const work = graph.jobs.reduce((total, job) => total + duration(job.name), 0);
+    RUNNERS.forEach((runners, at) => {
+      const best = Math.max(bound, work / runners);
+      limited[at]!.none.push(limitedMakespan(graph, blind.split, duration, runners) / best);
+      limited[at]!.estimated.push(limitedMakespan(graph, informed.split, duration, runners) / best);
+    });
   }
   const summary = (values: number[]) => `x${(values.reduce((a, b) => a + b) / values.length).toFixed(2)} (x${Math.max(...values).toFixed(2)})`;
   console.log(
-    `| ${label} | ${graph.jobs.length} | ${blind.split.children.length} / ${Math.min(...estimatedChildren)}-${Math.max(...estimatedChildren)} | ${summary(ratios.none)} | ${summary(ratios.estimated)} | ${summary(ratios.perStage)} |`,
+    `| ${label} | ${graph.jobs.length} | ${blind.split.children.length} / ${Math.min(...estimatedChildren)}-${Math.max(...estimatedChildren)} | ${summary(ratios.none)} | ${summary(ratios.estimated)} | ${summary(ratios.perStage)} | ${limited.map(({ none, estimated }) => `${summary(none)} / ${summary(estimated)}`).join(' | ')} |`,
   );
 }
 
 function draws(): void {
-  console.log(`Makespan / critical path, mean (worst) over ${DRAWS} draws; unlimited runners, 1 min per child start-up:`);
   console.log(
-    '| stack | specs | children (no estimates / estimates) | no estimates | previous run, ±30 %, 20 % new | one child per stage |\n|---|---|---|---|---|---|',
+    `Makespan / critical path, mean (worst) over ${DRAWS} draws, 1 min per child start-up; unlimited runners, then limited (ratio to the best possible):`,
+  );
+  console.log(
+    `| stack | specs | children (no estimates / estimates) | no estimates | previous run, ±30 %, 20 % new | one child per stage | ${RUNNERS.map((runners) => `${runners} runners: none / previous run`).join(' | ')} |\n|---|---|---|---|---|---|${RUNNERS.map(() => '---|').join('')}`,
   );
   const merged = Object.fromEntries(FIXTURES.map((env) => [`${env}.yml`, readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8')]));
   drawsTable('merged fixtures, 30,000 B', merged, 30_000);
