@@ -12,6 +12,12 @@
  *
  * Inputs: the real fixtures merged, and a synthetic stack of about 5,000 specs made by cloning
  * the real fixture jobs under new hashes (see `syntheticStack`).
+ *
+ * `--draws` (also in the default run unless BENCH_DRAWS=0): makespan over 16 draws on these and
+ * on intertwined stacks of 120 and 480 containers (`intertwinedStack`), for the split given no
+ * estimates and given a noisy previous run, with unlimited runners and with 20 and 100.
+ * `--scaling` (unless BENCH_SCALING=0): time and peak memory of the command at 30, 120, 480 and
+ * 1,000 containers. `--write-stack N DIR` writes the intertwined stack of N containers.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -407,5 +413,6 @@ if (process.argv[2] === '--measure') {
   console.log('Speed (process-spack-pipeline end to end):');
   speedLine('  merged fixtures', merged);
   if (process.env.BENCH_SPEED_SYNTHETIC !== '0') speedLine('  synthetic stack', synthetic);
+  if (process.env.BENCH_DRAWS !== '0') draws();
   if (process.env.BENCH_SCALING !== '0') scaling();
 }
