@@ -40,6 +40,8 @@ export interface SpackPipelineOptions {
   /** The output folder as a path relative to CI_PROJECT_DIR, where GitLab looks for artifacts. */
   outputPath: string;
   limits?: GitLabLimits;
+  /** Seconds each build job is expected to take (from `--durations`), for the split to place work by. */
+  estimate?: (jobName: string) => number;
 }
 
 export interface SpackPipelineResult {
