@@ -1,4 +1,4 @@
-import { SpacktainersError } from '../errors.js';
+import { SpacktainersError, type SourceLocation } from '../errors.js';
 import { checkShape, isPlainObject, type Shape } from '../input/shape.js';
 import { YamlSource } from '../input/yaml-source.js';
 import { compareCodePoints } from '../pipeline/order.js';
@@ -121,10 +121,8 @@ export function parseDurations(file: string, text: string): Durations {
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (error) {
-    // Parsed again for the position of the mistake; YAML that is not JSON is refused all the same.
-    YamlSource.parse(file, text);
-    throw SpacktainersError.input({ file }, `not a durations file (JSON): ${(error as Error).message}`);
+  } catch {
+    throw SpacktainersError.input(jsonErrorAt(file, text), 'not valid JSON');
   }
   if (isPlainObject(data) && isSeconds(data.jobs) && isSeconds(data.packages) && Object.keys(data).length === 2) {
     return { jobs: new Map(Object.entries(data.jobs)), packages: new Map(Object.entries(data.packages)) };
@@ -132,6 +130,19 @@ export function parseDurations(file: string, text: string): Durations {
   const source = YamlSource.parse(file, text);
   const [first] = checkShape(source, source.toJS(), DURATIONS_SHAPE);
   throw first ?? SpacktainersError.input({ file }, 'not a durations file');
+}
+
+/**
+ * Where a text that is not JSON goes wrong, as the YAML parser finds it (JSON is YAML), else the
+ * file alone: JSON.parse's own message quotes the text, across lines.
+ */
+function jsonErrorAt(file: string, text: string): SourceLocation {
+  try {
+    YamlSource.parse(file, text);
+  } catch (error) {
+    if (error instanceof SpacktainersError && error.location && 'file' in error.location) return error.location;
+  }
+  return { file };
 }
 
 function isSeconds(value: unknown): value is Record<string, number> {

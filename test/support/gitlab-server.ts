@@ -24,6 +24,8 @@ export interface FakeJob {
   /** The job's artifacts archive (zip); a job without one answers 404. */
   archive?: Uint8Array | undefined;
   artifactsExpireAt?: string;
+  /** Seconds it ran; 1 unless given. */
+  duration?: number;
 }
 
 export interface FakeBridge {
@@ -328,7 +330,7 @@ function pipelineJson(p: FakePipeline) {
 }
 
 /** What jobs and bridges share in the API: the pipeline they ran in and fixed times. */
-function runJson(id: number, p: FakePipeline) {
+function runJson(id: number, p: FakePipeline, duration = 1) {
   return {
     ref: p.ref,
     tag: false,
@@ -336,7 +338,7 @@ function runJson(id: number, p: FakePipeline) {
     created_at: TIME,
     started_at: TIME,
     finished_at: TIME,
-    duration: 1,
+    duration,
     queued_duration: 0,
     pipeline: pipelineJson(p),
     web_url: `https://gitlab.example.org/hpc/spacktainers/-/jobs/${id}`,
@@ -349,7 +351,7 @@ function jobJson(j: FakeJob, p: FakePipeline) {
     name: j.name,
     stage: j.stage ?? 'test',
     status: j.status,
-    ...runJson(j.id, p),
+    ...runJson(j.id, p, j.duration),
     artifacts: j.archive ? [{ file_type: 'archive', size: j.archive.length, filename: 'artifacts.zip', file_format: 'zip' }] : [],
     artifacts_file: j.archive ? { filename: 'artifacts.zip', size: j.archive.length } : undefined,
     artifacts_expire_at: j.artifactsExpireAt ?? null,
