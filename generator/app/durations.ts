@@ -2,7 +2,7 @@ import { writePlainFile } from '../io/fs/plain-files.js';
 import { gitlabProject } from '../io/gitlab/client.js';
 import { latestRootPipelines, successfulJobRuns } from '../io/gitlab/durations.js';
 import { ciContext } from '../pipeline/ci-context.js';
-import { durationsOf, formatDurations, type JobRun } from '../spack/durations.js';
+import { durationsOf, formatDurations } from '../spack/durations.js';
 import { loadSettings } from './project.js';
 import { progressSink, type Terminal } from './terminal.js';
 
@@ -27,9 +27,12 @@ export async function collectDurations(options: DurationsOptions, environment: N
   const ref = options.ref ?? ciContext(settings, environment).defaultBranch;
   const project = gitlabProject(settings, environment, progressSink(terminal));
   const pipelines = await latestRootPipelines(project, ref, options.pipelines);
-  const runs: JobRun[] = [];
-  for (const pipeline of pipelines) runs.push(...(await successfulJobRuns(project, pipeline.id)));
-  const durations = durationsOf(runs);
+  const durations = durationsOf(
+    await successfulJobRuns(
+      project,
+      pipelines.map((p) => p.id),
+    ),
+  );
   await writePlainFile(options.durations, formatDurations(durations));
   const read =
     pipelines.length === 0 ? `no successful pipeline of ${ref}` : `${pipelines.length} pipelines of ${ref} (#${pipelines.map((p) => p.id).join(', #')})`;

@@ -106,7 +106,7 @@ describe('gitlab durations: build times from the loopback GitLab', () => {
   });
 
   it('takes the successful jobs of a pipeline and of its children and grandchildren, across job pages', async () => {
-    const runs = await successfulJobRuns(project, 300);
+    const runs = await successfulJobRuns(project, [300]);
     expect(runs).toHaveLength(1 + 1 + 132 + 2);
     expect(runs.map((r) => r.name)).not.toContain(spec('hdf5@1.14.3', 'hhhhhhh'));
     expect(runs).toContainEqual({ id: 3400, name: ZLIB_NEW, seconds: 50.04 });
@@ -161,7 +161,7 @@ describe('gitlab durations: build times from the loopback GitLab', () => {
     );
     expect(refused.stderr).not.toContain(TOKEN);
     gitlab.faults.push({ pattern: /\/pipelines\/303\/jobs$/, statuses: [503, 503, 503] });
-    await expect(successfulJobRuns(project, 300)).rejects.toThrow('list the jobs of pipeline #303: HTTP 503');
+    await expect(successfulJobRuns(project, [300])).rejects.toThrow('list the jobs of pipeline #303: HTTP 503');
     const zero = await runCli(['gitlab', 'durations', '--settings', SETTINGS, '--pipelines', '0'], folder, gitlab.ciVariables(apiUrl));
     expect(zero.code).toBe(2);
     expect(zero.stderr).toContain('--pipelines: must be a whole number above 0, got 0');

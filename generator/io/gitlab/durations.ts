@@ -23,25 +23,31 @@ export async function latestRootPipelines(project: GitlabProject, ref: string, c
   return found;
 }
 
+/** Pipelines read at once: the jobs and trigger jobs of each are one or more requests. */
+const CONCURRENT_PIPELINES = 8;
+
 /**
- * The successful job runs of a pipeline and of every pipeline of this project its trigger jobs
- * started, to any depth (the Spack build jobs are in grandchildren of the root).
+ * The successful job runs of the given pipelines and of every pipeline of this project their
+ * trigger jobs started, to any depth (the Spack build jobs are in grandchildren of the root).
  */
-export async function successfulJobRuns(project: GitlabProject, pipelineId: number): Promise<JobRun[]> {
+export async function successfulJobRuns(project: GitlabProject, pipelineIds: readonly number[]): Promise<JobRun[]> {
   const runs: JobRun[] = [];
-  const seen = new Set([pipelineId]);
-  for (const pending = [pipelineId]; pending.length > 0;) {
-    const id = pending.shift()!;
-    const [jobs, bridges] = await Promise.all([pipelineJobs(project, id), pipelineBridges(project, id)]);
-    for (const job of jobs) {
-      if (job.status === 'success' && typeof job.duration === 'number') runs.push({ id: job.id, name: job.name, seconds: job.duration });
-    }
-    for (const bridge of bridges) {
-      const child = bridge.downstream_pipeline as { id: number; project_id?: number } | null;
-      // A multi-project trigger's pipeline is another project's, whose jobs this token may not list.
-      if (!child || (child.project_id !== undefined && String(child.project_id) !== project.projectId) || seen.has(child.id)) continue;
-      seen.add(child.id);
-      pending.push(child.id);
+  const seen = new Set(pipelineIds);
+  const pending = [...pipelineIds];
+  while (pending.length > 0) {
+    const batch = pending.splice(0, CONCURRENT_PIPELINES);
+    const read = await Promise.all(batch.map((id) => Promise.all([pipelineJobs(project, id), pipelineBridges(project, id)])));
+    for (const [jobs, bridges] of read) {
+      for (const job of jobs) {
+        if (job.status === 'success' && typeof job.duration === 'number') runs.push({ id: job.id, name: job.name, seconds: job.duration });
+      }
+      for (const bridge of bridges) {
+        const child = bridge.downstream_pipeline as { id: number; project_id?: number } | null;
+        // A multi-project trigger's pipeline is another project's, whose jobs this token may not list.
+        if (!child || (child.project_id !== undefined && String(child.project_id) !== project.projectId) || seen.has(child.id)) continue;
+        seen.add(child.id);
+        pending.push(child.id);
+      }
     }
   }
   return runs;
