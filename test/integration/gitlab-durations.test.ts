@@ -49,7 +49,10 @@ function twoRuns(gitlab: FakeGitlab): void {
   gitlab.bridges.set(301, [
     { id: 3102, name: 'spack-build-001', status: 'success', downstream: { id: 302, status: 'success' } },
     { id: 3103, name: 'spack-build-002', status: 'success', downstream: { id: 303, status: 'success' } },
+    // Another project's pipeline: not ours to read, though this server would answer.
+    { id: 3104, name: 'downstream-project', status: 'success', downstream: { id: 900, status: 'success', project: 77 } },
   ]);
+  gitlab.jobs.set(900, [{ id: 9001, name: spec('curl@8.4.0', 'ooooooo'), status: 'success', duration: 10 }]);
   const many: FakeJob[] = Array.from({ length: 130 }, (_, i) => ({
     id: 3200 + i,
     name: spec(`py-pkg${i}@1.0`, `p${String(i).padStart(6, '0')}`),
@@ -109,6 +112,7 @@ describe('gitlab durations: build times from the loopback GitLab', () => {
     const runs = await successfulJobRuns(project, [300]);
     expect(runs).toHaveLength(1 + 1 + 132 + 2);
     expect(runs.map((r) => r.name)).not.toContain(spec('hdf5@1.14.3', 'hhhhhhh'));
+    expect(gitlab.requests.some((r) => r.path.includes('/pipelines/900/'))).toBe(false);
     expect(runs).toContainEqual({ id: 3400, name: ZLIB_NEW, seconds: 50.04 });
     const jobPages = gitlab.requests.filter((r) => r.path.endsWith('/pipelines/302/jobs')).map((r) => r.query.get('page') ?? '1');
     expect(jobPages).toEqual(['1', '2']);

@@ -32,7 +32,8 @@ export interface FakeBridge {
   id: number;
   name: string;
   status: string;
-  downstream?: { id: number; status: string };
+  /** The pipeline it started; `project` when another project's (a multi-project trigger). */
+  downstream?: { id: number; status: string; project?: number };
 }
 
 export interface FakeNote {
@@ -362,6 +363,7 @@ function bridgeJson(b: FakeBridge, p: FakePipeline, all: FakePipeline[]) {
   const child = b.downstream && {
     ...pipelineJson(all.find((x) => x.id === b.downstream!.id) ?? { id: b.downstream.id, ref: p.ref, status: b.downstream.status }),
     status: b.downstream.status,
+    ...(b.downstream.project === undefined ? {} : { project_id: b.downstream.project }),
   };
   return {
     id: b.id,
