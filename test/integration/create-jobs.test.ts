@@ -217,8 +217,8 @@ describe('create-jobs --output with a space', () => {
     const jobs = parse(await readFile(path.join(project, 'gen out/spacktainers.yml'), 'utf8')) as Record<string, { script?: string[] }>;
     const scripts = ['container-jobs:amd64', 'container-jobs:arm64', 'multi-arch-manifests'].map((name) => jobs[name]!.script!.join('\n'));
     for (const script of scripts) {
-      // Stand-ins that print each argument on its own line, as the job's shell splits them.
-      const out = execFileSync('sh', ['-c', `npm() { :; }; npx() { printf '%s\\n' "$@"; }\n${script}`], { encoding: 'utf8' });
+      // A stand-in that prints each argument on its own line, as the job's shell splits them.
+      const out = execFileSync('sh', ['-c', `spacktainers() { printf '%s\\n' "$@"; }\n${script}`], { encoding: 'utf8' });
       const args = out.split('\n');
       expect([script, args[args.indexOf('--generated') + 1]]).toEqual([script, 'gen out']);
     }

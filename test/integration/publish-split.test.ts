@@ -80,7 +80,7 @@ describe('the publishing pipeline split into groups of containers under a small 
       }
       // container-jobs divides the containers as create-jobs did.
       expect(main[`container-jobs:${arch}`]!.script).toContain(
-        `npx spacktainers container-jobs --arch ${arch} --generated generated --max-yaml-bytes ${BUDGET}`,
+        `spacktainers container-jobs --arch ${arch} --generated generated --max-yaml-bytes ${BUDGET}`,
       );
     }
     expect(main['containers:amd64']).toBeUndefined();
