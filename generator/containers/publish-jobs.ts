@@ -156,12 +156,7 @@ function sifJob(settings: Settings, context: CiContext, arch: Architecture, cont
     tags: settings.architectures[arch].runnerTags,
     variables: proxyVariables(settings),
     timeout: settings.containers.buildJobTimeout,
-    script: [
-      ...build,
-      upload(sif, container.sifKey),
-      upload(container.provenancePath, provenanceKey(container.sifKey)),
-      ...publishModule,
-    ],
+    script: [...build, upload(sif, container.sifKey), upload(container.provenancePath, provenanceKey(container.sifKey)), ...publishModule],
   };
 }
 
