@@ -36,7 +36,9 @@ describe('the root pipeline run by gitlab-ci-local', () => {
   it('runs create-jobs, the base-images child pipeline and the generate shards in a valid order', async () => {
     // gitlab-ci-local copies the project with rsync, which a fresh machine may lack.
     const project = await mkdtemp(path.join(tmpdir(), 'spacktainers-gcl-'));
-    for (const item of ['.gitlab-ci.yml', 'package.json', 'templates', 'images', 'settings.yaml', 'container_definitions', 'base-images', 'spacktainer']) {
+    // The package and its built CLI (dist/, built by `npm run setup:test`) go into the generator image.
+    const tool = ['package.json', 'package-lock.json', 'bin', 'dist', 'images', 'templates'];
+    for (const item of ['.gitlab-ci.yml', ...tool, 'settings.yaml', 'container_definitions', 'base-images', 'spacktainer']) {
       await cp(path.join(REPO_ROOT, item), path.join(project, item), { recursive: true });
     }
     await initGitRepository(project);
