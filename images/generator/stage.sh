@@ -1,13 +1,14 @@
 #!/bin/sh
 # Stage the generator image's build context in the folder given (default:
-# images/generator/context/): the built CLI (bin/, dist/generator/, after `npm ci`, whose prepare
-# script builds it) and the package files that `npm ci --omit=dev` in the image installs its
-# runtime dependencies from, at the locked versions.
+# images/generator/context/): the package as `npm pack` makes it (the files package.json ships,
+# dist/ built by `npm ci` before), unpacked, with package-lock.json, from which `npm ci --omit=dev`
+# in the image installs the runtime dependencies at the locked versions.
 set -eu
 context="$(realpath -m "${1:-$(dirname "$0")/context}")"
 cd "$(dirname "$0")/../.."
 rm -rf "$context"
-mkdir -p "$context/dist"
-cp package.json package-lock.json "$context/"
-cp -R bin "$context/"
-cp -R dist/generator "$context/dist/"
+mkdir -p "$context"
+tarball="$(npm pack --ignore-scripts --silent --pack-destination "$context" | tail -n 1)"
+tar -xzf "$context/$tarball" -C "$context" --strip-components=1
+rm "$context/$tarball"
+cp package-lock.json "$context/"
