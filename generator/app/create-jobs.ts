@@ -208,10 +208,9 @@ function containersPipeline(
         ? [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.processSpackPipeline(arch) }]
         : [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.createJobs }],
       script: [
-        shellCommand(sh`npm ci --no-audit --no-fund`),
         // container-jobs must divide the containers as the trigger jobs below expect.
         shellCommand(
-          sh`npx spacktainers container-jobs --arch`,
+          sh`spacktainers container-jobs --arch`,
           arch,
           sh`--generated`,
           outputDir,
@@ -257,7 +256,7 @@ function containersPipeline(
       image: settings.images.generator,
       tags: architectureSettings(settings, multiArch[0]!).runnerTags,
       needs,
-      script: [shellCommand(sh`npm ci --no-audit --no-fund`), shellCommand(sh`npx spacktainers multi-arch-manifests --generated`, outputDir)],
+      script: [shellCommand(sh`spacktainers multi-arch-manifests --generated`, outputDir)],
     });
   }
   if (jobs.size === 0) jobs.set('no-containers', noopJob('plan', settings.images.generator, 'No container definitions are switched on.'));
