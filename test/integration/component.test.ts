@@ -1,21 +1,16 @@
-import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startGitServer, type GitServer } from '../support/git-server.js';
+import { git, serveComponentRelease, VERSION } from '../support/component-release.js';
+import type { GitServer } from '../support/git-server.js';
 import { gitlabCiLocal, initGitRepository } from '../support/gitlab-ci-local.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 import { pipelineJobsOf, type JobBody } from '../support/pipeline-tree.js';
 import { REPO_ROOT } from '../support/project.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
-const run = promisify(execFile);
-const git = (cwd: string, ...args: string[]) => run('git', ['-c', 'user.email=ci@example.org', '-c', 'user.name=ci', ...args], { cwd });
-
-const VERSION = (JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const GENERATOR_IMAGE = `registry.example.org/hpc/spacktainers/generator:${VERSION}`;
 /** The jobs' tools: the generator image's `spacktainers` (this checkout's CLI) first. */
 const PATH = [path.join(REPO_ROOT, 'test/support/node-bin'), path.join(REPO_ROOT, 'test/support/gitlab-ci-local-bin'), process.env.PATH].join(':');
@@ -56,17 +51,7 @@ describe('the component included by version from a user repository that holds on
 
   beforeAll(async () => {
     registry = await startRegistry();
-    // This checkout's templates/ as the component project hpc/spacktainers, released as VERSION.
-    const component = await mkdtemp(path.join(tmpdir(), 'spacktainers-component-'));
-    await cp(path.join(REPO_ROOT, 'templates'), path.join(component, 'templates'), { recursive: true });
-    await git(component, 'init', '-q', '-b', 'main');
-    await git(component, 'add', '-A');
-    await git(component, 'commit', '-qm', 'component');
-    await git(component, 'tag', VERSION);
-    const projects = await mkdtemp(path.join(tmpdir(), 'spacktainers-projects-'));
-    await mkdir(path.join(projects, 'hpc'));
-    await git(projects, 'clone', '-q', '--bare', component, 'hpc/spacktainers.git');
-    server = await startGitServer(projects);
+    server = await serveComponentRelease();
 
     sample = await mkdtemp(path.join(tmpdir(), 'spacktainers-sample-'));
     await mkdir(path.join(sample, 'container_definitions/amd64'), { recursive: true });

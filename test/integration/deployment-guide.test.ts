@@ -3,6 +3,11 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { git, serveComponentRelease, VERSION } from '../support/component-release.js';
+import type { GitServer } from '../support/git-server.js';
+import { gitlabCiLocal } from '../support/gitlab-ci-local.js';
+import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 import { FakeGitlab, PROJECT_ID, TOKEN } from '../support/gitlab-server.js';
 import { packPackage } from '../support/package.js';
 import { REPO_ROOT } from '../support/project.js';
@@ -39,6 +44,7 @@ function runScript(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise
 
 describe('the deployment guide', () => {
   const gitlab = new FakeGitlab();
+  let components: GitServer;
   let workspace: string;
   let run: GuideRun;
 
@@ -75,7 +81,10 @@ describe('the deployment guide', () => {
     });
   }, 240_000);
 
-  afterAll(() => gitlab.stop());
+  afterAll(async () => {
+    await gitlab.stop();
+    await components?.stop();
+  });
 
   it('runs every shell block to the end', () => {
     // npm 11 warns of the package's prepare script, which only a git-URL install runs.
@@ -115,6 +124,22 @@ describe('the deployment guide', () => {
     expect(gitlab.accessTokens).toEqual([expect.objectContaining({ name: 'spacktainers', scopes: ['api'], access_level: 30 })]);
     expect(gitlab.variables.find((v) => v.key === 'GITLAB_API_TOKEN')?.value).toBe(gitlab.accessTokens[0]!.token);
     expect(gitlab.variables.some((v) => v.value === TOKEN)).toBe(false);
+  });
+
+  it("includes this release's component, which gives the architecture its jobs on its runners", async () => {
+    // The project's remote on the instance serving the component, as on the reader's GitLab.
+    components = await serveComponentRelease();
+    const project = path.join(workspace, 'hpc-containers');
+    await git(project, 'remote', 'set-url', 'origin', `${components.url}/hpc/hpc-containers.git`);
+    const ciFile = await readFile(path.join(project, '.gitlab-ci.yml'), 'utf8');
+    expect([...ciFile.matchAll(/@(\S+)$/gm)].map((match) => match[1])).toEqual([VERSION, VERSION]);
+    const preview = await gitlabCiLocal(project, '.gitlab-ci.yml', ['--preview'], { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main' });
+    expect(preview.code).toBe(0);
+    const text = preview.stdout.slice(preview.stdout.indexOf('---'));
+    expect(gitlabSchemaErrors(text)).toEqual([]);
+    const jobs = parse(text) as Record<string, { tags?: string[]; image?: unknown }>;
+    expect(jobs['spack-generate:amd64']?.tags).toEqual(['spacktainers', 'amd64']);
+    expect(jobs['create-jobs']?.image).toEqual({ name: `registry.example.org/hpc/spacktainers/generator:${VERSION}` });
   });
 
   it('schedules the janitor and the branch cleanup on the default branch', () => {
