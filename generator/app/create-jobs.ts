@@ -26,6 +26,7 @@ import {
   cacheConnection,
   mirrorUrl,
   s3CredentialAliases,
+  settingsArguments,
   spackJobEnvironment,
   type Architecture,
   type Settings,
@@ -215,6 +216,7 @@ function containersPipeline(
           sh`--generated`,
           outputDir,
           ...(limits.maxYamlBytes === DEFAULT_LIMITS.maxYamlBytes ? [] : [sh`--max-yaml-bytes`, String(limits.maxYamlBytes)]),
+          ...settingsArguments(settings),
         ),
       ],
       artifacts: { paths: [`${outputDir}/${arch}/`], expire_in: '1 week' },
@@ -256,7 +258,7 @@ function containersPipeline(
       image: settings.images.generator,
       tags: architectureSettings(settings, multiArch[0]!).runnerTags,
       needs,
-      script: [shellCommand(sh`spacktainers multi-arch-manifests --generated`, outputDir)],
+      script: [shellCommand(sh`spacktainers multi-arch-manifests --generated`, outputDir, ...settingsArguments(settings))],
     });
   }
   if (jobs.size === 0) jobs.set('no-containers', noopJob('plan', settings.images.generator, 'No container definitions are switched on.'));

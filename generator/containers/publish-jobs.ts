@@ -8,6 +8,7 @@ import {
   bucketConnection,
   cacheConnection,
   proxyVariables,
+  settingsArguments,
   type Architecture,
   type BucketConnection,
   type Settings,
@@ -147,7 +148,16 @@ function sifJob(settings: Settings, context: CiContext, arch: Architecture, cont
       ? [registryLogin(settings.registry, 'singularity'), shellCommand(sh`singularity build`, sif, `docker://${container.image}`)]
       : [shellCommand(sh`singularity build --fakeroot`, sif, definition.file)];
   const upload = (file: string, key: string) =>
-    shellCommand(sh`spacktainers sif upload --arch`, arch, sh`--file`, file, sh`--key`, key, ...keyValueArguments('--metadata', identity));
+    shellCommand(
+      sh`spacktainers sif upload --arch`,
+      arch,
+      sh`--file`,
+      file,
+      sh`--key`,
+      key,
+      ...keyValueArguments('--metadata', identity),
+      ...settingsArguments(settings),
+    );
   // The module's wrappers: the view's executables, or the runscript of a `.def`.
   const listExecutables = definition.kind === 'spack' ? [shellCommand(sh`singularity exec`, sif, sh`ls /opt/view/bin > executables.txt`)] : [];
   const wrappers = definition.kind === 'spack' ? sh`--executables executables.txt` : sh`--runscript`;
@@ -163,6 +173,7 @@ function sifJob(settings: Settings, context: CiContext, arch: Architecture, cont
           ...Object.entries(moduleOptions).flat(),
           wrappers,
           ...(lockDigest ? [sh`--lock-digest`, lockDigest] : []),
+          ...settingsArguments(settings),
         ),
       ]
     : [];

@@ -79,6 +79,10 @@ describe('the component included by version from a user repository that holds on
     // Both templates, inputs interpolated, are valid against GitLab's own schema.
     expect(gitlabSchemaErrors(text)).toEqual([]);
     expect(text).not.toContain('$[[');
+    // Every spacktainers command of the root reads the settings the inputs name (the default here).
+    const commands = text.split('\n').filter((line) => line.trim().startsWith('- spacktainers '));
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) expect(command).toContain('--settings settings.yaml');
     const jobs = pipelineJobsOf(text);
     const job = (name: string): JobBody => jobs.get(name)!;
     expect([...jobs.keys()].sort()).toEqual(
