@@ -1,4 +1,5 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { runProcess, type CliRun } from '../support/cli.js';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,29 +25,11 @@ function shellBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1]!);
 }
 
-interface GuideRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runScript(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<GuideRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: string[] = [];
-    const err: string[] = [];
-    child.stdout.on('data', (chunk) => out.push(String(chunk)));
-    child.stderr.on('data', (chunk) => err.push(String(chunk)));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout: out.join(''), stderr: err.join('') }));
-  });
-}
-
 describe('the deployment guide', () => {
   const gitlab = new FakeGitlab();
   let components: GitServer;
   let workspace: string;
-  let run: GuideRun;
+  let run: CliRun;
 
   beforeAll(async () => {
     const api = await gitlab.start();
@@ -55,8 +38,7 @@ describe('the deployment guide', () => {
     execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch', 'main', remote]);
     const script = ['set -euo pipefail', ...shellBlocks(await readFile(GUIDE, 'utf8'))].join('\n');
     const secret = (name: string) => `${name}-0123456789abcdef`;
-    // Not spawnSync: the loopback GitLab answering the guide's curl calls runs in this process.
-    run = await runScript(script, workspace, {
+    run = await runProcess('bash', ['-c', script], workspace, {
       PATH: `${path.join(workspace, 'npm-global/bin')}:${process.env.PATH ?? ''}`,
       HOME: process.env.HOME,
       // npm installs globally into the workspace, from the cache `npm ci` filled.
@@ -89,7 +71,7 @@ describe('the deployment guide', () => {
   it('runs every shell block to the end', () => {
     // npm 11 warns of the package's prepare script, which only a git-URL install runs.
     expect(run.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('npm warn install-scripts'))).toEqual([]);
-    expect(run.status).toBe(0);
+    expect(run.code).toBe(0);
   });
 
   it('installs the package and generates the first pipelines offline', async () => {
