@@ -26,6 +26,7 @@ import {
   cacheConnection,
   mirrorUrl,
   s3CredentialAliases,
+  settingsArguments,
   spackJobEnvironment,
   type Architecture,
   type Settings,
@@ -208,14 +209,14 @@ function containersPipeline(
         ? [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.processSpackPipeline(arch) }]
         : [{ pipeline: '$PARENT_PIPELINE_ID', job: ROOT_JOBS.createJobs }],
       script: [
-        shellCommand(sh`npm ci --no-audit --no-fund`),
         // container-jobs must divide the containers as the trigger jobs below expect.
         shellCommand(
-          sh`npx spacktainers container-jobs --arch`,
+          sh`spacktainers container-jobs --arch`,
           arch,
           sh`--generated`,
           outputDir,
           ...(limits.maxYamlBytes === DEFAULT_LIMITS.maxYamlBytes ? [] : [sh`--max-yaml-bytes`, String(limits.maxYamlBytes)]),
+          ...settingsArguments(settings),
         ),
       ],
       artifacts: { paths: [`${outputDir}/${arch}/`], expire_in: '1 week' },
@@ -257,7 +258,7 @@ function containersPipeline(
       image: settings.images.generator,
       tags: architectureSettings(settings, multiArch[0]!).runnerTags,
       needs,
-      script: [shellCommand(sh`npm ci --no-audit --no-fund`), shellCommand(sh`npx spacktainers multi-arch-manifests --generated`, outputDir)],
+      script: [shellCommand(sh`spacktainers multi-arch-manifests --generated`, outputDir, ...settingsArguments(settings))],
     });
   }
   if (jobs.size === 0) jobs.set('no-containers', noopJob('plan', settings.images.generator, 'No container definitions are switched on.'));

@@ -6,8 +6,10 @@ import type { BaseImageInputs } from '../containers/base-images.js';
 import { readBaseImageInputs } from '../io/fs/base-images.js';
 import { checkCopiedFiles } from '../io/fs/container-sources.js';
 import { readDefinitions } from '../io/fs/definitions.js';
+import { packageVersion } from './version.js';
 import { readSettings } from '../io/fs/settings.js';
 import { ciContext, type CiContext } from '../pipeline/ci-context.js';
+import { generatorImage } from '../settings/generator-image.js';
 import { architectureNames, BASE_IMAGES, parseSettings, type Architecture, type Settings } from '../settings/settings.js';
 
 /** A spacktainers project as the generator sees it: settings, definitions and CI context. */
@@ -32,9 +34,13 @@ export async function loadProject(definitionsDir: string, settingsFile: string, 
   return { root, settings, definitions, context: ciContext(settings, environment) };
 }
 
-/** Read the settings file; CI variables in `environment` override its values. */
+/**
+ * Read the settings file; CI variables in `environment` override its values. An untagged
+ * generator image gets this generator's version.
+ */
 export async function loadSettings(file: string, environment: NodeJS.ProcessEnv): Promise<Settings> {
-  return parseSettings(file, await readSettings(file), environment);
+  const settings = parseSettings(file, await readSettings(file), environment);
+  return { ...settings, images: { ...settings.images, generator: generatorImage(settings.images.generator, packageVersion()) } };
 }
 
 /**

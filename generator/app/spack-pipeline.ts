@@ -1,3 +1,5 @@
+import { SpacktainersError } from '../errors.js';
+import { ifMissing, readTextFile } from '../io/fs/files.js';
 import { outputFolder, writeOutput } from './output.js';
 import { loadSettings } from './project.js';
 import { loadRebuildReasons, loadSpackPipelines } from './spack-files.js';
@@ -6,7 +8,8 @@ import { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
 import type { OutputFolder } from '../pipeline/output.js';
 import { inCi, type Architecture, type CacheKind, type Settings } from '../settings/settings.js';
 import { buildSpackPipeline, type SpackPipelineResult } from '../spack/build-pipeline.js';
-import { formatPlanReport, PLAN_FILE, planExplanation } from '../spack/plan-report.js';
+import { estimateOf, parseDurations, type Durations } from '../spack/durations.js';
+import { formatPlanReport, PLAN_FILE, planEstimates, planExplanation } from '../spack/plan-report.js';
 
 /** What the settings say about a Spack pipeline, before the command's options override it. */
 export interface SpackPipelineDefaults {
@@ -36,6 +39,8 @@ export interface SpackPipelineOptions {
   /** The build cache the jobs push to. */
   cache: CacheKind;
   limits: GitLabLimits;
+  /** The build times file (`gitlab durations`) to split and report by; undefined: none. */
+  durations: string | undefined;
 }
 
 /**
@@ -47,7 +52,17 @@ async function spackPipeline(options: SpackPipelineOptions): Promise<SpackPipeli
   const { settings, arch, cache, limits } = options;
   const output = await outputFolder('--output', options.output, [options.settingsFile, options.input]);
   const inputs = await loadSpackPipelines(options.input);
-  return { ...buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits }), output };
+  if (options.durations === undefined) return { ...buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits }), output };
+  const durations = await loadDurations(options.durations);
+  const estimate = (name: string) => estimateOf(durations, name).seconds;
+  const result = buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits, estimate });
+  return { ...result, plan: { ...result.plan, estimates: planEstimates(result.graph, result.split, durations) }, output };
+}
+
+async function loadDurations(file: string): Promise<Durations> {
+  const found = await readTextFile(file).catch(ifMissing);
+  if (!found) throw SpacktainersError.input({ option: '--durations' }, `${file}: no such file (gitlab durations writes it)`);
+  return parseDurations(found.file, found.text);
 }
 
 /** Write the Spack build pipelines and their plan.json; returns the line saying what was written. */

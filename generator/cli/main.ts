@@ -9,6 +9,7 @@ import { CreateJobsCommand } from './commands/create-jobs.js';
 import { DemoCommand } from './commands/demo.js';
 import { ArtifactsCommand } from './commands/gitlab/artifacts.js';
 import { CleanBranchesCommand } from './commands/gitlab/clean-branches.js';
+import { DurationsCommand } from './commands/gitlab/durations.js';
 import { MergeRequestNoteCommand } from './commands/gitlab/merge-request-note.js';
 import { PlanCommand } from './commands/plan.js';
 import { ProcessSpackPipelineCommand } from './commands/process-spack-pipeline.js';
@@ -36,6 +37,7 @@ export const commands = [
   MergeRequestNoteCommand,
   ArtifactsCommand,
   CleanBranchesCommand,
+  DurationsCommand,
 ];
 
 /**

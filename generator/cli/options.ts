@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { failureMessage, SpacktainersError, systemErrorCode, type OptionLocation } from '../errors.js';
-import { DEFAULT_LIMITS, type GitLabLimits } from '../app/options.js';
+import { DEFAULT_LIMITS, DEFAULT_SETTINGS_FILE, type GitLabLimits } from '../app/options.js';
 
 /**
  * The folder holding the project's definitions, settings and outputs. A command runs in it, so
@@ -30,7 +30,7 @@ export const definitionsOption = () =>
   });
 
 export const settingsOption = () =>
-  Option.String('--settings', 'settings.yaml', {
+  Option.String('--settings', DEFAULT_SETTINGS_FILE, {
     description: 'Settings file (CI variables SPACKTAINERS_* override its values)',
   });
 

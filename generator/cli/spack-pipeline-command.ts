@@ -17,6 +17,9 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
   maxNeeds = Option.String('--max-needs', String(DEFAULT_LIMITS.maxNeeds), { description: 'Most needs of one job (ci_max_needs)' });
   settings = settingsOption();
   arch = Option.String('--arch', { description: "Architecture of the build jobs, one of the settings' (default: the first listed)" });
+  durations = Option.String('--durations', {
+    description: 'Build times of earlier pipelines (gitlab durations writes them), to split and report by',
+  });
   cache = Option.String('--cache', {
     description: `Build cache the jobs push to: ${CACHE_KINDS.join(', ')} (default: production on the default branch, else development)`,
   });
@@ -34,6 +37,7 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
       arch,
       cache: this.cache === undefined ? branchCache : oneOf('--cache', this.cache, CACHE_KINDS),
       limits: { ...limitsWithYamlBytes(this.maxYamlBytes), maxNeeds: positiveInteger('--max-needs', this.maxNeeds) },
+      durations: this.durations,
     };
   }
 }

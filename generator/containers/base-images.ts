@@ -69,7 +69,11 @@ function baseImageBuildArgs(settings: Settings, name: BaseImageName): Record<str
     case 'builder':
       return { SPACK_REPOSITORY: settings.spack.repository, SPACK_COMMIT: settings.spack.commit };
     case 'singularitah':
-      return { APPTAINER_VERSION: settings.apptainer.version, APPTAINER_DOWNLOAD_URL: settings.apptainer.downloadUrl };
+      return {
+        GENERATOR_IMAGE: settings.images.generator,
+        APPTAINER_VERSION: settings.apptainer.version,
+        APPTAINER_DOWNLOAD_URL: settings.apptainer.downloadUrl,
+      };
     case 'runtime':
       return {};
   }

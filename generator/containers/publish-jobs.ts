@@ -8,6 +8,7 @@ import {
   bucketConnection,
   cacheConnection,
   proxyVariables,
+  settingsArguments,
   type Architecture,
   type BucketConnection,
   type Settings,
@@ -147,7 +148,16 @@ function sifJob(settings: Settings, context: CiContext, arch: Architecture, cont
       ? [registryLogin(settings.registry, 'singularity'), shellCommand(sh`singularity build`, sif, `docker://${container.image}`)]
       : [shellCommand(sh`singularity build --fakeroot`, sif, definition.file)];
   const upload = (file: string, key: string) =>
-    shellCommand(sh`npx spacktainers sif upload --arch`, arch, sh`--file`, file, sh`--key`, key, ...keyValueArguments('--metadata', identity));
+    shellCommand(
+      sh`spacktainers sif upload --arch`,
+      arch,
+      sh`--file`,
+      file,
+      sh`--key`,
+      key,
+      ...keyValueArguments('--metadata', identity),
+      ...settingsArguments(settings),
+    );
   // The module's wrappers: the view's executables, or the runscript of a `.def`.
   const listExecutables = definition.kind === 'spack' ? [shellCommand(sh`singularity exec`, sif, sh`ls /opt/view/bin > executables.txt`)] : [];
   const wrappers = definition.kind === 'spack' ? sh`--executables executables.txt` : sh`--runscript`;
@@ -159,10 +169,11 @@ function sifJob(settings: Settings, context: CiContext, arch: Architecture, cont
     ? [
         ...listExecutables,
         shellCommand(
-          sh`npx spacktainers modules publish`,
+          sh`spacktainers modules publish`,
           ...Object.entries(moduleOptions).flat(),
           wrappers,
           ...(lockDigest ? [sh`--lock-digest`, lockDigest] : []),
+          ...settingsArguments(settings),
         ),
       ]
     : [];
@@ -172,13 +183,7 @@ function sifJob(settings: Settings, context: CiContext, arch: Architecture, cont
     tags: architectureSettings(settings, arch).runnerTags,
     variables: proxyVariables(bucketConnection(settings, 'sif', arch).proxy),
     timeout: settings.containers.buildJobTimeout,
-    script: [
-      ...build,
-      shellCommand(sh`npm ci --no-audit --no-fund`),
-      upload(sif, container.sifKey),
-      upload(container.provenancePath, provenanceKey(container.sifKey)),
-      ...publishModule,
-    ],
+    script: [...build, upload(sif, container.sifKey), upload(container.provenancePath, provenanceKey(container.sifKey)), ...publishModule],
   };
 }
 

@@ -53,6 +53,11 @@ export interface ArchitectureSettings {
 
 /** Everything about where spacktainers runs and publishes. Secrets are named, never held. */
 export interface Settings {
+  /**
+   * The file they were read from, as the command was given it (relative to the project): the
+   * commands a generated job runs read the same file.
+   */
+  file: string;
   defaultBranch: string;
   registry: { host: string; path: string; userVariable: string; passwordVariable: string };
   dockerHub: { host: string; namespace: string; userVariable: string; passwordVariable: string };
@@ -248,11 +253,22 @@ const OVERRIDE_PREFIX = 'SPACKTAINERS_';
  * Parse and check a settings file, then apply overrides from `environment` (CI variables):
  * `SPACKTAINERS_S3_ENDPOINT` overrides `s3.endpoint`, lists are comma separated.
  */
+/** The settings file a command reads unless told another (`--settings`). */
+export const DEFAULT_SETTINGS_FILE = 'settings.yaml';
+
+/**
+ * The arguments that point a generated job's spacktainers command at the settings its writer
+ * read: none for the default file, so the usual pipelines stay as short as they were.
+ */
+export function settingsArguments(settings: Settings): string[] {
+  return settings.file === DEFAULT_SETTINGS_FILE ? [] : ['--settings', settings.file];
+}
+
 export function parseSettings(file: string, content: string, environment: NodeJS.ProcessEnv = {}): Settings {
   const source = YamlSource.parse(file, content);
   const value = source.toJS();
   throwIfAny(checkShape(source, value, settingsShape));
-  const settings = value as Settings;
+  const settings = { ...(value as Omit<Settings, 'file'>), file };
   applyOverrides(settings, environment, file);
   checkGracePeriod(settings, source);
   checkRepositoryLengths(settings, source);

@@ -45,7 +45,10 @@ export interface SpackPipelineOptions {
   /** The output folder as a path relative to CI_PROJECT_DIR, where GitLab looks for artifacts. */
   outputPath: string;
   limits?: GitLabLimits;
-  /** Expected seconds of each build job, for placing work; without it every job costs the same. */
+  /**
+   * Seconds each build job is expected to take (from `--durations`), for the split to place
+   * work by; without it every job costs the same.
+   */
   estimate?: JobEstimate;
 }
 

@@ -1,6 +1,7 @@
 import type { GitLabLimits, PipelineFile } from '../pipeline/limits.js';
 import type { Architecture } from '../settings/settings.js';
 import { rebuildReason } from './generate-log.js';
+import { DEFAULT_ESTIMATE_SECONDS, estimateOf, roundSeconds, type Durations, type Estimate, type EstimateSource } from './durations.js';
 import type { SpackBuildGraph, SpackInputSummary } from './merge.js';
 import { criticalPath, splitMakespan } from './schedule.js';
 import type { BuildSplit } from './split.js';
@@ -33,6 +34,41 @@ export interface PlanReport {
     splitJobs: number;
     /** The build jobs of the graph's longest chain, dependencies first. */
     jobs: string[];
+  };
+  /** With `--durations` only: how long each build job is expected to take, and the critical path in those times. */
+  estimates?: PlanEstimates;
+}
+
+/** The build times a plan was made with (`--durations`). */
+export interface PlanEstimates {
+  /** Seconds given to a job of a package never built before. */
+  defaultSeconds: number;
+  /** How many jobs were estimated by their own earlier time, their package's median, the default. */
+  sources: Record<EstimateSource, number>;
+  criticalPath: {
+    /** Longest chain of the unsplit graph, in estimated seconds. */
+    graphSeconds: number;
+    /** The same through the child pipelines, a child waiting for the whole of each child it waits for. */
+    splitSeconds: number;
+    /** The build jobs of the graph's longest chain in estimated time, dependencies first. */
+    jobs: string[];
+  };
+  /** Each build job's estimate, in the children's order. */
+  jobs: Record<string, Estimate>;
+}
+
+/** The estimates of a split build graph's jobs under `durations`, and its critical path in them. */
+export function planEstimates(graph: SpackBuildGraph, split: BuildSplit, durations: Durations): PlanEstimates {
+  const jobs = new Map(split.children.flat().map((name) => [name, estimateOf(durations, name)]));
+  const sources: Record<EstimateSource, number> = { job: 0, package: 0, default: 0 };
+  for (const estimate of jobs.values()) sources[estimate.source]++;
+  const seconds = (name: string) => jobs.get(name)!.seconds;
+  const longest = criticalPath(graph, seconds);
+  return {
+    defaultSeconds: DEFAULT_ESTIMATE_SECONDS,
+    sources,
+    criticalPath: { graphSeconds: roundSeconds(longest.length), splitSeconds: roundSeconds(splitMakespan(graph, split, seconds, 0)), jobs: longest.chain },
+    jobs: Object.fromEntries(jobs),
   };
 }
 
@@ -95,14 +131,32 @@ export function formatPlanReport(result: { plan: PlanReport; graph: SpackBuildGr
     const { graphJobs, splitJobs, jobs } = plan.criticalPath;
     lines.push(`Critical path: ${graphJobs} jobs in the dependency graph, ${splitJobs} through the child pipelines`);
     for (const name of jobs) lines.push(`  ${name}`);
+    if (plan.estimates) lines.push(...estimateLines(plan.estimates));
     lines.push(`Child pipelines (at most ${plan.maxYamlBytes} bytes and ${plan.maxNeeds} needs per job):`);
     for (const child of plan.children) {
       const share = ((100 * child.bytes) / plan.maxYamlBytes).toFixed(1);
       const waits = child.waitsFor.length === 0 ? 'starts at once' : `waits for ${child.waitsFor.join(', ')}`;
       lines.push(`  ${child.file}: ${child.jobs.length} jobs, ${child.bytes} bytes (${share}% of the budget), ${waits}`);
-      for (const name of child.jobs) lines.push(`    ${name}: ${rebuildReason(reasons, graph.byName.get(name)!.dagHash)}`);
+      for (const name of child.jobs) {
+        const estimate = plan.estimates?.jobs[name];
+        const time = estimate ? ` (${estimate.seconds} s, ${ESTIMATE_WORDS[estimate.source]})` : '';
+        lines.push(`    ${name}: ${rebuildReason(reasons, graph.byName.get(name)!.dagHash)}${time}`);
+      }
     }
   }
   if (section) lines.push(`\x1b[0Ksection_end:${section.timestamp}:${name}\r\x1b[0K`);
   return `${lines.join('\n')}\n`;
+}
+
+const ESTIMATE_WORDS: Record<EstimateSource, string> = { job: 'its own time', package: "its package's median", default: 'the default' };
+
+/** What the plan's estimates say: where they came from, and the critical path in estimated time. */
+function estimateLines(estimates: PlanEstimates): string[] {
+  const { sources, criticalPath: path } = estimates;
+  return [
+    `Estimates (--durations): ${sources.job} jobs by their own time, ${sources.package} by their package's median, ` +
+      `${sources.default} by the default of ${estimates.defaultSeconds} s`,
+    `Critical path in estimated time: ${path.graphSeconds} s in the dependency graph, ${path.splitSeconds} s through the child pipelines`,
+    ...path.jobs.map((name) => `  ${name} (${estimates.jobs[name]!.seconds} s)`),
+  ];
 }

@@ -12,6 +12,7 @@ import { recordPipeline } from './support/gitlab-project.js';
 import { imageFiles, registryTags } from './support/image-files.js';
 import { MIRROR_NAMESPACE } from './support/containers-config.js';
 import { defaultCacheDir, prepareImages, type PreparedImages } from './support/images.js';
+import { GENERATOR_IMAGE_STAND_IN } from './support/seed-images.js';
 import { DEFAULT_BRANCH, kindVariables, MERGE_REQUEST_IID, type PipelineKind } from './support/pipeline-kinds.js';
 import { allPipelines, PipelineRunner, type PipelineRun } from './support/pipeline-runner.js';
 import { writeReport } from './support/report.js';
@@ -24,8 +25,12 @@ import { spackEnvironment } from './support/spack.js';
 const CACHE_DIR = defaultCacheDir();
 const REPORT_DIR = process.env.E2E_REPORT_DIR;
 const PROJECT = path.join(REPO_ROOT, 'test/e2e/project');
-/** What a user's repository holds (the rest of this checkout is the tool, installed in jobs by `npm ci`). */
-const PROJECT_FILES = ['.gitlab-ci.yml', 'settings.yaml', 'base-images', 'spacktainer'];
+/**
+ * What a user's repository holds besides its definitions and .gitlab-ci.yml (the rest of this
+ * checkout is the tool, in the generator image; generator jobs run its CLI here), and this
+ * checkout's component, included as local files (userCiFile).
+ */
+const PROJECT_FILES = ['settings.yaml', 'base-images', 'spacktainer', 'templates'];
 /** The e2e's definitions (test/e2e/project), by kind. */
 const definitions = { spack: ['pigz', 'compressors'], custom: ['debian-tools'] };
 const BUCKETS = { production: 'spack-build-cache', development: 'spack-build-cache-dev', sif: 'spacktainers-sif' };
@@ -43,10 +48,32 @@ let jobId = 50_000;
 let variables: Record<string, string>;
 let env: NodeJS.ProcessEnv;
 
+/**
+ * A user's .gitlab-ci.yml: the component, once and once for amd64, the one architecture with
+ * definitions. A user includes it by version from the GitLab instance (`include: component:`,
+ * test/integration/component.test.ts fetches it so); here its templates are local files with
+ * the same inputs, as a copy of a pipeline's project cannot be that of a released component.
+ */
+function userCiFile(): string {
+  return `include:
+  - local: templates/spacktainers.yml
+    inputs:
+      generator-image: ${GENERATOR_IMAGE_STAND_IN}
+      registry-image: ${images.registry.host}/${REGISTRY_PATH}
+  - local: templates/architecture.yml
+    inputs:
+      arch: amd64
+      runner-tags: [docker, amd64]
+      cache-bucket: ${BUCKETS.production}
+      development-cache-bucket: ${BUCKETS.development}
+`;
+}
+
 /** A commit of the user's repository: the project files and the e2e definitions, edited by `change`. */
 async function commitSource(name: string, change?: (dir: string) => Promise<void>): Promise<string> {
   const dir = path.join(work, 'sources', name);
   for (const item of PROJECT_FILES) await cp(path.join(REPO_ROOT, item), path.join(dir, item), { recursive: true });
+  await writeFile(path.join(dir, '.gitlab-ci.yml'), userCiFile());
   await cp(path.join(PROJECT, 'container_definitions'), path.join(dir, 'container_definitions'), { recursive: true });
   // container-jobs asks a `.def`'s From: registry for the image's digest itself, and Docker Hub
   // cannot be reached here: the definitions name its loopback mirror, which buildah uses too.

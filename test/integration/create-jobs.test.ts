@@ -11,6 +11,7 @@ import { shellQuote } from '../../generator/pipeline/shell.js';
 import { loadSettings } from '../../generator/app/project.js';
 import { architectureNames, architectureSettings, cacheCleanupTarget, cacheResourceGroup } from '../../generator/settings/settings.js';
 import { runCli } from '../support/cli.js';
+import { initGitRepository } from '../support/gitlab-ci-local.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';
 import { fnmatch, jobsThatRun, pipelineDepths, readRootPipeline, unmetNeeds } from '../support/pipeline-tree.js';
@@ -79,7 +80,7 @@ describe('create-jobs and container-jobs on the bundled definitions', () => {
     for (const [file, text] of pipelines) expect([file, gitlabSchemaErrors(text)]).toEqual([file, []]);
     const depths = pipelineDepths(rootPipeline.jobs, (artifact) => generated.get(artifact.replace(/^generated\//, '')));
     // No bundled arm64 Spack outputs: its generate jobs, and so what follows them, run in GitLab only.
-    expect(depths.missing).toEqual(['generated/arm64/spack-pipeline/spack-pipeline.yml', 'generated/arm64/containers/containers.yml']);
+    expect(depths.missing.sort()).toEqual(['generated/arm64/containers/containers.yml', 'generated/arm64/spack-pipeline/spack-pipeline.yml']);
     expect(Object.fromEntries(depths.found)).toEqual({
       'generated/base-images.yml': 1,
       'generated/amd64/spack-pipeline/spack-pipeline.yml': 1,
@@ -217,8 +218,8 @@ describe('create-jobs --output with a space', () => {
     const jobs = parse(await readFile(path.join(project, 'gen out/spacktainers.yml'), 'utf8')) as Record<string, { script?: string[] }>;
     const scripts = ['container-jobs:amd64', 'container-jobs:arm64', 'multi-arch-manifests'].map((name) => jobs[name]!.script!.join('\n'));
     for (const script of scripts) {
-      // Stand-ins that print each argument on its own line, as the job's shell splits them.
-      const out = execFileSync('sh', ['-c', `npm() { :; }; npx() { printf '%s\\n' "$@"; }\n${script}`], { encoding: 'utf8' });
+      // A stand-in that prints each argument on its own line, as the job's shell splits them.
+      const out = execFileSync('sh', ['-c', `spacktainers() { printf '%s\\n' "$@"; }\n${script}`], { encoding: 'utf8' });
       const args = out.split('\n');
       expect([script, args[args.indexOf('--generated') + 1]]).toEqual([script, 'gen out']);
     }
@@ -241,15 +242,22 @@ describe('the root .gitlab-ci.yml', () => {
     const settings = await loadSettings(path.join(REPO_ROOT, 'settings.yaml'), {});
     const context = ciContext(settings, {});
     expect(rootPipeline.variables.SPACKTAINERS_REGISTRY_IMAGE).toBe(`${settings.registry.host}/${settings.registry.path}`);
+    // This repository's own pipeline runs the generator image built from its commit, everywhere.
+    expect(rootPipeline.variables.SPACKTAINERS_IMAGES_GENERATOR).toBe('$CI_REGISTRY_IMAGE/generator:$CI_COMMIT_SHA');
     expect(rootPipeline.jobs.has(ROOT_JOBS.createJobs)).toBe(true);
     for (const arch of architectureNames(settings)) {
       const generate = rootPipeline.jobs.get(`spack-generate:${arch}`)!;
       expect(generate.tags).toEqual(architectureSettings(settings, arch).runnerTags);
+      expect(rootPipeline.jobs.get(ROOT_JOBS.processSpackPipeline(arch))!.tags).toEqual(architectureSettings(settings, arch).runnerTags);
       const image = (generate.image as { name: string }).name
         .replace('$SPACKTAINERS_REGISTRY_IMAGE', rootPipeline.variables.SPACKTAINERS_REGISTRY_IMAGE!)
         .replace('$SPACKTAINERS_BASE_TAG', 'latest');
       expect(image).toBe(baseImageRef(settings, context, 'builder', arch));
       expect(rootPipeline.jobs.has(ROOT_JOBS.processSpackPipeline(arch))).toBe(true);
+    }
+    for (const [name, job] of rootPipeline.jobs) {
+      if (((job.script ?? []) as string[]).some((line) => line.startsWith('spacktainers ')))
+        expect([name, job.image]).toEqual([name, { name: '$CI_REGISTRY_IMAGE/generator:$CI_COMMIT_SHA' }]);
     }
     // One janitor job per cache prefix, in the resource group of that prefix's index.
     const janitors = [...rootPipeline.jobs].filter(([name]) => name.startsWith('clean-cache:'));
@@ -266,7 +274,12 @@ describe('the root .gitlab-ci.yml', () => {
 
   it('runs the right jobs for merge requests, the default branch, web and scheduled pipelines', async () => {
     const root = await readRootPipeline(REPO_ROOT);
+    // In no particular order: the components' jobs come in the order they are included.
+    const running = (predefined: Record<string, string>) => jobsThatRun(root, predefined).sort();
+    // The generator image of this commit comes first, in every pipeline.
+    const image = ['package', 'generator-image', 'generator-manifest'];
     const build = [
+      ...image,
       'create-jobs',
       'base-images',
       'spack-generate:amd64',
@@ -278,32 +291,28 @@ describe('the root .gitlab-ci.yml', () => {
       'containers',
     ];
     const main = { CI_DEFAULT_BRANCH: 'main' };
-    expect(jobsThatRun(root, { ...main, CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main' })).toEqual(build);
+    // Only the default branch can be released, by hand.
+    expect(running({ ...main, CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main' })).toEqual([...build, 'generator-image:release', 'release'].sort());
     const janitors = (prefix: string) => ['production:amd64', 'production:arm64', 'development:amd64', 'development:arm64'].map((p) => `${prefix}:${p}`);
-    expect(jobsThatRun(root, { ...main, CI_PIPELINE_SOURCE: 'merge_request_event' })).toEqual([
-      ...build,
-      ...janitors('clean-cache:dry-run'),
-      'merge-request-note',
-    ]);
-    expect(jobsThatRun(root, { ...main, CI_PIPELINE_SOURCE: 'web', CI_COMMIT_BRANCH: 'feature' })).toEqual(build);
+    expect(running({ ...main, CI_PIPELINE_SOURCE: 'merge_request_event' })).toEqual(
+      [...build, ...janitors('clean-cache:dry-run'), 'merge-request-note'].sort(),
+    );
+    expect(running({ ...main, CI_PIPELINE_SOURCE: 'web', CI_COMMIT_BRANCH: 'feature' })).toEqual([...build].sort());
     // A push to a branch with an open merge request runs its merge-request pipeline only.
-    expect(jobsThatRun(root, { ...main, CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'feature', CI_OPEN_MERGE_REQUESTS: '1' })).toEqual([]);
+    expect(running({ ...main, CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'feature', CI_OPEN_MERGE_REQUESTS: '1' })).toEqual([]);
     // The schedule variable selects the cleanup-only paths.
     const schedule = { ...main, CI_PIPELINE_SOURCE: 'schedule', CI_COMMIT_BRANCH: 'main' };
-    expect(jobsThatRun(root, { ...schedule, SPACKTAINERS_PIPELINE: 'clean-cache' })).toEqual([
-      'create-jobs',
-      'spack-generate:amd64',
-      'spack-generate:arm64',
-      ...janitors('clean-cache'),
-    ]);
-    expect(jobsThatRun(root, { ...schedule, SPACKTAINERS_PIPELINE: 'clean-branches' })).toEqual(['clean-branches']);
+    expect(running({ ...schedule, SPACKTAINERS_PIPELINE: 'clean-cache' })).toEqual(
+      [...image, 'create-jobs', 'spack-generate:amd64', 'spack-generate:arm64', ...janitors('clean-cache')].sort(),
+    );
+    expect(running({ ...schedule, SPACKTAINERS_PIPELINE: 'clean-branches' })).toEqual([...image, 'clean-branches'].sort());
     for (const kind of PIPELINE_KINDS) expect(unmetNeeds(root, jobsThatRun(root, kind))).toEqual([]);
   });
 
   it('creates no job of an architecture whose folder switches no definition on', async () => {
     const project = await mkdtemp(path.join(tmpdir(), 'spacktainers-root-'));
-    await cp(path.join(REPO_ROOT, '.gitlab-ci.yml'), path.join(project, '.gitlab-ci.yml'));
-    await cp(path.join(REPO_ROOT, 'container_definitions'), path.join(project, 'container_definitions'), { recursive: true });
+    for (const item of ['.gitlab-ci.yml', 'templates', 'container_definitions'])
+      await cp(path.join(REPO_ROOT, item), path.join(project, item), { recursive: true });
     const arm64 = path.join(project, 'container_definitions/arm64');
     await rm(arm64, { recursive: true });
     await mkdir(path.join(arm64, '_off'), { recursive: true });
@@ -319,10 +328,7 @@ describe('the root .gitlab-ci.yml', () => {
     }
     expect(jobsThatRun(root, PIPELINE_KINDS[0]!)).toContain('spack-generate:amd64');
     // gitlab-ci-local (its own glob matcher) agrees: every arm64 job is `never`, the rest valid.
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=ci@example.org', '-c', 'user.name=ci', ...args], { cwd: project });
-    git('init', '-q', '-b', 'main');
-    git('add', '-A');
-    git('commit', '-qm', 'project');
+    await initGitRepository(project);
     const listed = execFileSync(
       path.join(REPO_ROOT, 'node_modules/.bin/gitlab-ci-local'),
       ['--list-json', '--variable', 'CI_COMMIT_BRANCH=main', '--variable', 'CI_PIPELINE_SOURCE=merge_request_event'],

@@ -1,8 +1,14 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { runProcess, type CliRun } from '../support/cli.js';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { git, serveComponentRelease, VERSION } from '../support/component-release.js';
+import type { GitServer } from '../support/git-server.js';
+import { gitlabCiLocal } from '../support/gitlab-ci-local.js';
+import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 import { FakeGitlab, PROJECT_ID, TOKEN } from '../support/gitlab-server.js';
 import { packPackage } from '../support/package.js';
 import { REPO_ROOT } from '../support/project.js';
@@ -19,28 +25,11 @@ function shellBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1]!);
 }
 
-interface GuideRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runScript(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<GuideRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: string[] = [];
-    const err: string[] = [];
-    child.stdout.on('data', (chunk) => out.push(String(chunk)));
-    child.stderr.on('data', (chunk) => err.push(String(chunk)));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout: out.join(''), stderr: err.join('') }));
-  });
-}
-
 describe('the deployment guide', () => {
   const gitlab = new FakeGitlab();
+  let components: GitServer;
   let workspace: string;
-  let run: GuideRun;
+  let run: CliRun;
 
   beforeAll(async () => {
     const api = await gitlab.start();
@@ -49,8 +38,7 @@ describe('the deployment guide', () => {
     execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch', 'main', remote]);
     const script = ['set -euo pipefail', ...shellBlocks(await readFile(GUIDE, 'utf8'))].join('\n');
     const secret = (name: string) => `${name}-0123456789abcdef`;
-    // Not spawnSync: the loopback GitLab answering the guide's curl calls runs in this process.
-    run = await runScript(script, workspace, {
+    run = await runProcess('bash', ['-c', script], workspace, {
       PATH: `${path.join(workspace, 'npm-global/bin')}:${process.env.PATH ?? ''}`,
       HOME: process.env.HOME,
       // npm installs globally into the workspace, from the cache `npm ci` filled.
@@ -75,12 +63,15 @@ describe('the deployment guide', () => {
     });
   }, 240_000);
 
-  afterAll(() => gitlab.stop());
+  afterAll(async () => {
+    await gitlab.stop();
+    await components?.stop();
+  });
 
   it('runs every shell block to the end', () => {
     // npm 11 warns of the package's prepare script, which only a git-URL install runs.
     expect(run.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('npm warn install-scripts'))).toEqual([]);
-    expect(run.status).toBe(0);
+    expect(run.code).toBe(0);
   });
 
   it('installs the package and generates the first pipelines offline', async () => {
@@ -115,6 +106,22 @@ describe('the deployment guide', () => {
     expect(gitlab.accessTokens).toEqual([expect.objectContaining({ name: 'spacktainers', scopes: ['api'], access_level: 30 })]);
     expect(gitlab.variables.find((v) => v.key === 'GITLAB_API_TOKEN')?.value).toBe(gitlab.accessTokens[0]!.token);
     expect(gitlab.variables.some((v) => v.value === TOKEN)).toBe(false);
+  });
+
+  it("includes this release's component, which gives the architecture its jobs on its runners", async () => {
+    // The project's remote on the instance serving the component, as on the reader's GitLab.
+    components = await serveComponentRelease();
+    const project = path.join(workspace, 'hpc-containers');
+    await git(project, 'remote', 'set-url', 'origin', `${components.url}/hpc/hpc-containers.git`);
+    const ciFile = await readFile(path.join(project, '.gitlab-ci.yml'), 'utf8');
+    expect([...ciFile.matchAll(/@(\S+)$/gm)].map((match) => match[1])).toEqual([VERSION, VERSION]);
+    const preview = await gitlabCiLocal(project, '.gitlab-ci.yml', ['--preview'], { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main' });
+    expect(preview.code).toBe(0);
+    const text = preview.stdout.slice(preview.stdout.indexOf('---'));
+    expect(gitlabSchemaErrors(text)).toEqual([]);
+    const jobs = parse(text) as Record<string, { tags?: string[]; image?: unknown }>;
+    expect(jobs['spack-generate:amd64']?.tags).toEqual(['spacktainers', 'amd64']);
+    expect(jobs['create-jobs']?.image).toEqual({ name: `registry.example.org/hpc/spacktainers/generator:${VERSION}` });
   });
 
   it('schedules the janitor and the branch cleanup on the default branch', () => {

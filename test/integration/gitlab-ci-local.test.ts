@@ -10,7 +10,7 @@ import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 const run = promisify(execFile);
 const SHIMS = path.join(REPO_ROOT, 'test/support/gitlab-ci-local-bin');
-/** npm and npx of generator jobs: the checkout's own installed CLI (shared with the e2e run). */
+/** `spacktainers` of the generator image and npm of the package job: this checkout's (shared with the e2e run). */
 const NODE_BIN = path.join(REPO_ROOT, 'test/support/node-bin');
 
 /** Start and end of each job, in the order gitlab-ci-local logged them (child jobs as `[bridge] -> job`). */
@@ -36,7 +36,9 @@ describe('the root pipeline run by gitlab-ci-local', () => {
   it('runs create-jobs, the base-images child pipeline and the generate shards in a valid order', async () => {
     // gitlab-ci-local copies the project with rsync, which a fresh machine may lack.
     const project = await mkdtemp(path.join(tmpdir(), 'spacktainers-gcl-'));
-    for (const item of ['.gitlab-ci.yml', 'settings.yaml', 'container_definitions', 'base-images', 'spacktainer']) {
+    // The package and its built CLI (dist/, built by `npm run setup:test`) go into the generator image.
+    const tool = ['package.json', 'package-lock.json', 'bin', 'dist', 'images', 'templates'];
+    for (const item of ['.gitlab-ci.yml', ...tool, 'settings.yaml', 'container_definitions', 'base-images', 'spacktainer']) {
       await cp(path.join(REPO_ROOT, item), path.join(project, item), { recursive: true });
     }
     await initGitRepository(project);
@@ -54,6 +56,9 @@ describe('the root pipeline run by gitlab-ci-local', () => {
         'CI_COMMIT_BRANCH=main',
         '--variable',
         `SPACKTAINERS_REGISTRY_HOST=${registry.host}`,
+        // The release, started by hand: it runs after everything else.
+        '--manual',
+        'generator-image:release',
       ],
       {
         cwd: project,
@@ -85,12 +90,20 @@ describe('the root pipeline run by gitlab-ci-local', () => {
         .sort(),
     );
     const processJobs = ['amd64', 'arm64'].map((arch) => `process-spack-pipeline:${arch}`);
-    const mustPass = ['create-jobs', ...childJobs.map((e) => e.job), ...shards('amd64'), ...shards('arm64'), ...processJobs];
+    const imageJobs = ['package', 'generator-image: [amd64]', 'generator-image: [arm64]', 'generator-manifest'];
+    const releaseJobs = ['generator-image:release', 'release'];
+    const mustPass = [...imageJobs, ...releaseJobs, 'create-jobs', ...childJobs.map((e) => e.job), ...shards('amd64'), ...shards('arm64'), ...processJobs];
     for (const job of mustPass)
       expect(
         events.find((e) => e.job === job && e.event === 'end'),
         job,
       ).toMatchObject({ status: 'PASS' });
+    // The generator image of the commit is there before any job runs in it; the release comes last.
+    for (const job of imageJobs) expect(at(job, 'end')).toBeLessThan(at('create-jobs', 'start'));
+    expect(at('release', 'start')).toBeGreaterThan(at('generator-image:release', 'end'));
+    expect(at('generator-image:release', 'start')).toBeGreaterThan(
+      Math.max(...events.filter((e) => !releaseJobs.includes(e.job)).map((e) => at(e.job, 'end'))),
+    );
     for (const child of childJobs) expect(at(child.job, 'start')).toBeGreaterThan(at('create-jobs', 'end'));
     for (const arch of ['amd64', 'arm64']) {
       for (const shard of shards(arch)) {
@@ -103,6 +116,9 @@ describe('the root pipeline run by gitlab-ci-local', () => {
     // process-spack-pipeline split the replayed real Spack output into the child pipeline files.
     const split = JSON.parse(await readFile(path.join(project, 'generated/amd64/spack-pipeline/plan.json'), 'utf8'));
     expect(split.children.map((c: { file: string }) => c.file)).toEqual(['spack-build-001.yml']);
-    expect(await readFile(toolLog, 'utf8')).toContain('buildah push');
+    const tools = await readFile(toolLog, 'utf8');
+    expect(tools).toContain('buildah push');
+    expect(tools).toContain('buildah build');
+    expect(tools).toContain('buildah manifest');
   });
 });

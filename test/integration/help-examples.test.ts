@@ -61,6 +61,7 @@ describe('every example in --help runs against the bundled project', () => {
     expect((await runCli(['demo'], project, env)).code).toBe(0);
     await writeFile(path.join(project, 'numpy-1.26.1.sif'), 'SIF');
     await writeFile(path.join(project, 'executables.txt'), 'python3\n');
+    await writeFile(path.join(project, 'durations.json'), '{"jobs": {}, "packages": {"python": 1800}}\n');
   });
   afterAll(async () => {
     await Promise.all([registry?.stop(), s3?.stop(), gitlab.stop()]);

@@ -49,6 +49,18 @@ describe('architectures named only by the settings', () => {
     expect(files.get('x86_64/containers/containers.yml')).toContain('sif upload --arch x86_64');
   });
 
+  it('points the generated jobs at the settings file their writer read, wherever the project keeps it', async () => {
+    const project = await makeProject({ 'x86_64/ubuntu-tools.def': ubuntuTools, 'ppc64le/numpy.yaml': numpy });
+    await writeFile(path.join(project, 'site settings.yaml'), renamedArchitectures('x86_64', 'ppc64le'));
+    const settings = ['--settings', 'site settings.yaml'];
+    expect((await runCli(['create-jobs', '--offline', ...settings], project)).stderr).toBe('');
+    const root = await readFile(path.join(project, 'generated/spacktainers.yml'), 'utf8');
+    expect(root).toContain("spacktainers container-jobs --arch x86_64 --generated generated --settings 'site settings.yaml'");
+    expect((await runCli(['container-jobs', '--arch', 'x86_64', '--offline', ...settings], project)).stderr).toBe('');
+    const publishing = await readFile(path.join(project, 'generated/x86_64/containers/containers.yml'), 'utf8');
+    expect(publishing.match(/spacktainers sif upload .* --settings 'site settings.yaml'$/gm)).toHaveLength(2);
+  });
+
   it('refuses an --arch the settings do not list, naming them, and a folder of such an architecture', async () => {
     const project = await makeProject({ 'x86_64/ubuntu-tools.def': ubuntuTools });
     await writeFile(path.join(project, 'settings.yaml'), renamedArchitectures('x86_64', 'ppc64le'));

@@ -35,12 +35,21 @@ export async function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv
  * `cwd`, with only the given environment: what a user or a CI job sees, exit code included.
  */
 export function runBuiltCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runProcess(process.execPath, [path.join(REPO_ROOT, 'bin/spacktainers.js'), ...args], cwd, {
+    PATH: process.env.PATH,
+    HOME: cwd,
+    NODE_NO_WARNINGS: '1',
+    ...env,
+  });
+}
+
+/**
+ * Run a program with exactly `env`, its output collected. Not spawnSync: a loopback server the
+ * program talks to may run in this process.
+ */
+export function runProcess(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/spacktainers.js'), ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: cwd, NODE_NO_WARNINGS: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: string[] = [];
     const err: string[] = [];
     child.stdout.on('data', (chunk) => out.push(String(chunk)));

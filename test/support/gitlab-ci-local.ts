@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './project.js';
@@ -69,5 +71,24 @@ export async function gitlabCiLocal(
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+/**
+ * The root pipeline of `project` as GitLab creates it: its .gitlab-ci.yml with the components
+ * it includes from this checkout's templates/ (at the commit, as this repository's own pipeline
+ * includes them) interpolated, and `extends` resolved, as gitlab-ci-local --preview prints it.
+ */
+export async function expandedRootPipeline(project: string): Promise<string> {
+  const repo = await mkdtemp(path.join(tmpdir(), 'spacktainers-root-'));
+  try {
+    await cp(path.join(project, '.gitlab-ci.yml'), path.join(repo, '.gitlab-ci.yml'));
+    await cp(path.join(REPO_ROOT, 'templates'), path.join(repo, 'templates'), { recursive: true });
+    await initGitRepository(repo);
+    const run = await gitlabCiLocal(repo, '.gitlab-ci.yml', ['--preview']);
+    if (run.code !== 0) throw new Error(`gitlab-ci-local --preview refused ${project}/.gitlab-ci.yml:\n${run.stderr}`);
+    return run.stdout.slice(run.stdout.indexOf('---'));
+  } finally {
+    await rm(repo, { recursive: true, force: true });
   }
 }

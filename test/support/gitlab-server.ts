@@ -24,13 +24,16 @@ export interface FakeJob {
   /** The job's artifacts archive (zip); a job without one answers 404. */
   archive?: Uint8Array | undefined;
   artifactsExpireAt?: string;
+  /** Seconds it ran; 1 unless given. */
+  duration?: number;
 }
 
 export interface FakeBridge {
   id: number;
   name: string;
   status: string;
-  downstream?: { id: number; status: string };
+  /** The pipeline it started; `project` when another project's (a multi-project trigger). */
+  downstream?: { id: number; status: string; project?: number };
 }
 
 export interface FakeNote {
@@ -328,7 +331,7 @@ function pipelineJson(p: FakePipeline) {
 }
 
 /** What jobs and bridges share in the API: the pipeline they ran in and fixed times. */
-function runJson(id: number, p: FakePipeline) {
+function runJson(id: number, p: FakePipeline, duration = 1) {
   return {
     ref: p.ref,
     tag: false,
@@ -336,7 +339,7 @@ function runJson(id: number, p: FakePipeline) {
     created_at: TIME,
     started_at: TIME,
     finished_at: TIME,
-    duration: 1,
+    duration,
     queued_duration: 0,
     pipeline: pipelineJson(p),
     web_url: `https://gitlab.example.org/hpc/spacktainers/-/jobs/${id}`,
@@ -349,7 +352,7 @@ function jobJson(j: FakeJob, p: FakePipeline) {
     name: j.name,
     stage: j.stage ?? 'test',
     status: j.status,
-    ...runJson(j.id, p),
+    ...runJson(j.id, p, j.duration),
     artifacts: j.archive ? [{ file_type: 'archive', size: j.archive.length, filename: 'artifacts.zip', file_format: 'zip' }] : [],
     artifacts_file: j.archive ? { filename: 'artifacts.zip', size: j.archive.length } : undefined,
     artifacts_expire_at: j.artifactsExpireAt ?? null,
@@ -360,6 +363,7 @@ function bridgeJson(b: FakeBridge, p: FakePipeline, all: FakePipeline[]) {
   const child = b.downstream && {
     ...pipelineJson(all.find((x) => x.id === b.downstream!.id) ?? { id: b.downstream.id, ref: p.ref, status: b.downstream.status }),
     status: b.downstream.status,
+    ...(b.downstream.project === undefined ? {} : { project_id: b.downstream.project }),
   };
   return {
     id: b.id,

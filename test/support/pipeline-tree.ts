@@ -1,6 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { expandedRootPipeline } from './gitlab-ci-local.js';
 
 export type JobBody = Record<string, unknown> & {
   extends?: string | string[];
@@ -21,8 +22,9 @@ export interface RootPipeline {
 
 const GLOBAL_KEYS = new Set(['workflow', 'stages', 'variables', 'default', 'include', 'image', 'services', 'cache', 'before_script', 'after_script']);
 
+/** The root pipeline of the project in `root`, its included components expanded (expandedRootPipeline). */
 export async function readRootPipeline(root: string): Promise<RootPipeline> {
-  const text = await readFile(path.join(root, '.gitlab-ci.yml'), 'utf8');
+  const text = await expandedRootPipeline(root);
   const data = parse(text) as Record<string, JobBody>;
   const jobs = pipelineJobsOf(text);
   const patterns = [...jobs.values()].flatMap((job) => ((job.rules ?? []) as Rule[]).flatMap((rule) => rule.exists ?? []));

@@ -93,15 +93,15 @@ async function publishFromSifJobs(
         const [repository, tag] = target.replace(`docker://${registry.host}/`, '').split(':') as [string, string];
         await pushTestImage(registry.endpoint, repository, tag, { labels: await labelsOf(source) });
       }
-      if (line.startsWith('npx spacktainers modules publish ')) {
+      if (line.startsWith('spacktainers modules publish ')) {
         // `singularity exec … ls /opt/view/bin` listed the view; a stand-in list here.
         await writeFile(path.join(sifDir, 'executables.txt'), 'python3\nf2py\n');
-        const published = await runCli(words(line).slice(2), sifDir, env);
+        const published = await runCli(words(line).slice(1), sifDir, env);
         if (published.code !== 0 || published.stderr) throw new Error(`modules publish in ${name} failed: ${published.stderr}`);
         continue;
       }
-      if (!line.startsWith('npx spacktainers sif upload ')) continue;
-      const args = words(line).slice(2);
+      if (!line.startsWith('spacktainers sif upload ')) continue;
+      const args = words(line).slice(1);
       const file = path.join(sifDir, args[args.indexOf('--file') + 1]!);
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, `SIF of ${name}`);

@@ -15,6 +15,10 @@ export class ProcessSpackPipelineCommand extends SpackPipelineCommand {
       \`PARENT_PIPELINE_ID: $CI_PIPELINE_ID\`), one \`spack-build-NNN.yml\` per child, and
       \`plan.json\`. When every input has nothing to rebuild, \`spack-pipeline.yml\` holds a single
       no-op job. Bad input is reported with its file and job, and nothing is written.
+
+      \`--durations\` gives the build times of earlier pipelines (\`gitlab durations\` writes them): each job
+      is estimated by its own earlier time, else its package's median, else a default, for the split, and
+      \`plan.json\` keeps the estimates (docs/spack-pipeline.md).
     `,
     examples: [
       [
@@ -23,6 +27,10 @@ export class ProcessSpackPipelineCommand extends SpackPipelineCommand {
       ],
       ['Force smaller child pipelines', '$0 process-spack-pipeline --input generated/amd64/spack-outputs --output out --max-yaml-bytes 200000'],
       ['Build for a branch other than the default', '$0 process-spack-pipeline --input generated/amd64/spack-outputs --output out --cache development'],
+      [
+        'Split by the build times of earlier pipelines',
+        '$0 process-spack-pipeline --input generated/amd64/spack-outputs --output out --durations durations.json',
+      ],
     ],
   });
 

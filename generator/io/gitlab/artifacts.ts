@@ -109,9 +109,7 @@ export async function artifactFiles(
 
 /** The child pipeline a trigger job started, once it has finished. */
 async function childPipeline(project: GitlabProject, pipelineId: number, bridgeName: string): Promise<number> {
-  const bridges = await withRetries(project, `list the trigger jobs of pipeline #${pipelineId}`, () =>
-    project.api.Jobs.allPipelineBridges(project.projectId, pipelineId),
-  );
+  const bridges = await pipelineBridges(project, pipelineId);
   const bridge = bridges.find((b) => b.name === bridgeName);
   if (!bridge) throw new SpacktainersError('service', `pipeline #${pipelineId} has no trigger job "${bridgeName}"`);
   const child = bridge.downstream_pipeline as { id: number; status: string } | null;
@@ -123,8 +121,14 @@ async function childPipeline(project: GitlabProject, pipelineId: number, bridgeN
   return child.id;
 }
 
-function pipelineJobs(project: GitlabProject, pipelineId: number) {
+/** The jobs of a pipeline, without its trigger jobs and without those of its child pipelines. */
+export function pipelineJobs(project: GitlabProject, pipelineId: number) {
   return withRetries(project, `list the jobs of pipeline #${pipelineId}`, () => project.api.Jobs.all(project.projectId, { pipelineId, perPage: 100 }));
+}
+
+/** The trigger jobs of a pipeline, each with the child pipeline it started, if any. */
+export function pipelineBridges(project: GitlabProject, pipelineId: number) {
+  return withRetries(project, `list the trigger jobs of pipeline #${pipelineId}`, () => project.api.Jobs.allPipelineBridges(project.projectId, pipelineId));
 }
 
 async function finishedJobs(project: GitlabProject, pipelineId: number, name: string) {

@@ -10,7 +10,7 @@ import { serveStandInPackage, STAND_IN_BIN, STAND_IN_DEPENDENCIES } from './appt
 import { pruneLocalStorage, removeLocalManifestLists } from './buildah.js';
 import { writeContainersConfig } from './containers-config.js';
 import { debianRootfs } from './debian-rootfs.js';
-import { seedMirror } from './seed-images.js';
+import { GENERATOR_IMAGE_STAND_IN, seedMirror } from './seed-images.js';
 import { serveSpackSource } from './spack-source.js';
 
 /** What the end-to-end run builds images with; see `prepareImages`. */
@@ -24,7 +24,7 @@ export interface PreparedImages {
   env: Record<string, string>;
   /**
    * SPACKTAINERS_* variables for the generator and jobs: registry host, Spack repository and
-   * commit, apptainer version and download URL.
+   * commit, apptainer version and download URL, the generator image's stand-in.
    */
   settingsOverrides: Record<string, string>;
   /** Holds the apptainer stand-in as `apptainer` and `singularity`: put it first on PATH. */
@@ -117,6 +117,7 @@ export async function prepareImages(options: PrepareImagesOptions = {}): Promise
         SPACKTAINERS_SPACK_COMMIT: spack.commit,
         SPACKTAINERS_APPTAINER_VERSION: packages.version,
         SPACKTAINERS_APPTAINER_DOWNLOAD_URL: packages.url,
+        SPACKTAINERS_IMAGES_GENERATOR: GENERATOR_IMAGE_STAND_IN,
       },
       binDir: STAND_IN_BIN,
       spack: { repository: spack.url, commit: spack.commit },

@@ -24,28 +24,38 @@ const DEBIAN = 'library/debian';
 const NODE = 'library/node';
 
 /**
- * The Docker Hub images our Dockerfiles start from, made on this machine: Debian from the
- * debootstrap root filesystem (`-slim` is the same files: our builds do not depend on what
- * slim leaves out), and node:20-bookworm as a stand-in made of that Debian plus this machine's
- * own `node` and npm at the paths the official image has them (it is not the official image,
- * which also carries buildpack-deps' compilers and tools; the jobs using it install what they
+ * What the e2e runs as the generator image (settings `images.generator`, the component's
+ * generator-image input): the stand-in of the Node LTS image images/generator/Dockerfile starts
+ * from. Generator jobs run in this machine's shell with this checkout's CLI, so the image only
+ * has to exist: the singularitah base image is built FROM it.
+ */
+export const GENERATOR_IMAGE_STAND_IN = `docker.io/${NODE}:26-trixie-slim`;
+
+/** A node image's stand-in: the Debian seed plus this machine's node and npm. */
+const nodeStandIn = [
+  `FROM docker.io/${DEBIAN}:bookworm`,
+  'COPY node /usr/local/bin/node',
+  'COPY npm /usr/local/lib/node_modules/npm',
+  'RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\',
+  ' && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx',
+  'CMD ["node"]',
+  '',
+].join('\n');
+
+/**
+ * The Docker Hub images our Dockerfiles and the e2e start from, made on this machine: Debian
+ * from the debootstrap root filesystem (`-slim` is the same files: our builds do not depend on
+ * what slim leaves out), and node:20-bookworm and node:26-trixie-slim as stand-ins made of that
+ * Debian (bookworm, for both) plus this machine's own `node` and npm at the paths the official
+ * images have them (they are not the official images, which carry another Node and, for
+ * node:20-bookworm, buildpack-deps' compilers and tools; the jobs using them install what they
  * need with apt).
  */
 const SEED_IMAGES: SeedImage[] = [
   { name: `${DEBIAN}:bookworm`, containerfile: 'FROM scratch\nADD rootfs.tar /\nCMD ["bash"]\n' },
   { name: `${DEBIAN}:bookworm-slim`, containerfile: 'FROM scratch\nADD rootfs.tar /\nCMD ["bash"]\n' },
-  {
-    name: `${NODE}:20-bookworm`,
-    containerfile: [
-      `FROM docker.io/${DEBIAN}:bookworm`,
-      'COPY node /usr/local/bin/node',
-      'COPY npm /usr/local/lib/node_modules/npm',
-      'RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\',
-      ' && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx',
-      'CMD ["node"]',
-      '',
-    ].join('\n'),
-  },
+  { name: `${NODE}:20-bookworm`, containerfile: nodeStandIn },
+  { name: GENERATOR_IMAGE_STAND_IN.replace('docker.io/', ''), containerfile: nodeStandIn },
 ];
 
 /**

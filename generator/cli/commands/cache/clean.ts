@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from '../../base-command.js';
 import { numberOption, usageError } from '../../options.js';
-import { CACHE_KINDS, DEFAULT_GRACE_HOURS } from '../../../app/options.js';
+import { CACHE_KINDS, DEFAULT_GRACE_HOURS, DEFAULT_SETTINGS_FILE } from '../../../app/options.js';
 import * as t from 'typanion';
 
 export class CleanCacheCommand extends SpacktainersCommand {
@@ -65,7 +65,7 @@ export class CleanCacheCommand extends SpacktainersCommand {
 
   async run(): Promise<number> {
     const { cleanBuildCache, cleanCacheDefaults } = await import('../../../app/clean-cache.js');
-    const settingsFile = this.settings ?? (this.cache ? 'settings.yaml' : undefined);
+    const settingsFile = this.settings ?? (this.cache ? DEFAULT_SETTINGS_FILE : undefined);
     // The settings before the use case runs: they give --bucket, --prefix, --max-age-days and --grace-hours their defaults.
     const { settings, target, graceHours } = await cleanCacheDefaults(settingsFile, this.cache, this.context.env);
     const bucket = this.bucket ?? target?.bucket;
