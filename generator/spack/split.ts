@@ -1,10 +1,9 @@
 import { SpacktainersError } from '../errors.js';
+import { DEFAULT_ESTIMATE_SECONDS } from './durations.js';
 import type { SpackBuildGraph } from './merge.js';
 
 /** A job's expected build time in seconds, from its name (durations of earlier pipelines). */
 export type JobEstimate = (jobName: string) => number;
-/** What every job is expected to take when nothing better is known: all jobs cost the same. */
-export const DEFAULT_JOB_SECONDS = 600;
 
 /** Build jobs divided into child pipelines. Child i only waits for children before it. */
 export interface BuildSplit {
@@ -58,7 +57,7 @@ export function splitBuildGraph(
       );
     }
   }
-  const uniform = indexGraph(graph, jobBytes, () => DEFAULT_JOB_SECONDS);
+  const uniform = indexGraph(graph, jobBytes, () => DEFAULT_ESTIMATE_SECONDS);
   let placed = placeAll(uniform, budget);
   if (estimate) {
     // Estimates can be wrong: the slices placed by them are kept only when, by the same

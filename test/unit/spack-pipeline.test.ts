@@ -10,7 +10,8 @@ import { parseSettings } from '../../generator/settings/settings.js';
 import { buildSpackPipeline, CHILD_GROUP_PREFIX, RELAY_JOB, SPACK_PIPELINE_FILE, type SpackPipelineResult } from '../../generator/spack/build-pipeline.js';
 import { loadSpackPipelines } from '../../generator/app/spack-files.js';
 import { splitMakespan } from '../../generator/spack/schedule.js';
-import { CHILD_STARTUP_SECONDS, DEFAULT_JOB_SECONDS } from '../../generator/spack/split.js';
+import { DEFAULT_ESTIMATE_SECONDS } from '../../generator/spack/durations.js';
+import { CHILD_STARTUP_SECONDS } from '../../generator/spack/split.js';
 import { parseSpackPipeline, type SpackPipeline } from '../../generator/spack/generate-output-parser.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 
@@ -321,7 +322,14 @@ describe('process-spack-pipeline on the real fixtures', () => {
     }
     expect(sooner).toBeGreaterThan(0);
     // Without estimates, the split of every job costing the same.
-    const same = buildSpackPipeline(inputs, { settings, arch: 'amd64', cache: 'production', outputPath: OUTPUT, limits, estimate: () => DEFAULT_JOB_SECONDS });
+    const same = buildSpackPipeline(inputs, {
+      settings,
+      arch: 'amd64',
+      cache: 'production',
+      outputPath: OUTPUT,
+      limits,
+      estimate: () => DEFAULT_ESTIMATE_SECONDS,
+    });
     expect(same.split.children.flat().length).toBe(blind.graph.jobs.length);
   });
 
