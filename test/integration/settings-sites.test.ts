@@ -1,22 +1,11 @@
-import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSettings } from '../../generator/settings/settings.js';
 import { runCli } from '../support/cli.js';
 import { secretLeaks } from '../support/secrets.js';
-import { makeProject, REPO_ROOT } from '../support/project.js';
+import { filesBelow, makeProject, REPO_ROOT } from '../support/project.js';
 import { PRODUCTION_CACHE_VARIABLES, renamedArchitectures, twoSiteSettings } from '../support/sites.js';
-
-/** Every file below `folder`, by its path relative to it, with its text. */
-async function filesBelow(folder: string): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  for (const entry of await readdir(folder, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    files.set(path.relative(folder, file), await readFile(file, 'utf8'));
-  }
-  return files;
-}
 
 const ubuntuTools = await readFile(path.join(REPO_ROOT, 'container_definitions/amd64/ubuntu-tools.def'), 'utf8');
 const numpy = await readFile(path.join(REPO_ROOT, 'container_definitions/arm64/numpy.yaml'), 'utf8');
@@ -30,8 +19,8 @@ describe('architectures named only by the settings', () => {
     expect(created.stdout).toContain('create-jobs: 2 containers (x86_64: 1, ppc64le: 1)');
     const published = await runCli(['container-jobs', '--arch', 'x86_64', '--offline'], project);
     expect(published.stderr).toBe('');
-    const files = await filesBelow(path.join(project, 'generated'));
-    const written = [...files.keys()].filter((file) => !file.includes('/environments/') && !path.basename(file).startsWith('.'));
+    const files = await filesBelow(path.join(project, 'generated'), 'utf8');
+    const written = Object.keys(files).filter((file) => !file.includes('/environments/') && !path.basename(file).startsWith('.'));
     expect(written.sort()).toEqual([
       'base-images.yml',
       'ppc64le/spack-generate.sh',
@@ -40,13 +29,13 @@ describe('architectures named only by the settings', () => {
       'x86_64/containers/ubuntu-tools/provenance.json',
       'x86_64/spack-generate.sh',
     ]);
-    for (const [file, text] of files) expect(text, file).not.toMatch(/amd64|arm64/);
-    const root = files.get('spacktainers.yml')!;
+    for (const [file, text] of Object.entries(files)) expect(text, file).not.toMatch(/amd64|arm64/);
+    const root = files['spacktainers.yml']!;
     expect(root).toContain('container-jobs:x86_64:');
     expect(root).toContain('container-jobs:ppc64le:');
     // The primary architecture (listed first) carries the plain tags; the other its suffix.
-    expect(files.get('base-images.yml')).toContain('base/builder:latest-ppc64le');
-    expect(files.get('x86_64/containers/containers.yml')).toContain('sif upload --arch x86_64');
+    expect(files['base-images.yml']).toContain('base/builder:latest-ppc64le');
+    expect(files['x86_64/containers/containers.yml']).toContain('sif upload --arch x86_64');
   });
 
   it('points the generated jobs at the settings file their writer read, wherever the project keeps it', async () => {
@@ -83,22 +72,22 @@ describe('production cache credentials only in jobs of protected refs (two-site 
     await writeFile(path.join(project, 'settings.yaml'), twoSiteSettings());
     const run = await runCli(['demo', '--examples', path.join(REPO_ROOT, 'examples/spack-outputs')], project, environment);
     expect(run.code, run.stderr).toBe(0);
-    const files = await filesBelow(path.join(project, 'generated'));
+    const files = await filesBelow(path.join(project, 'generated'), 'utf8');
     // Every key pair of every bucket and site is only ever piped or aliased, never on a command line.
     const settings = parseSettings('settings.yaml', twoSiteSettings());
-    for (const [file, text] of files) expect([file, secretLeaks(text, settings)]).toEqual([file, []]);
+    for (const [file, text] of Object.entries(files)) expect([file, secretLeaks(text, settings)]).toEqual([file, []]);
     return files;
   };
 
   it('a merge request pipeline names none of their variables in any generated job', async () => {
     const files = await generate({ CI_COMMIT_REF_NAME: 'feature', CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: 'feature', CI_DEFAULT_BRANCH: 'main' });
-    for (const [file, text] of files) for (const variable of PRODUCTION_CACHE_VARIABLES) expect(text, file).not.toContain(variable);
+    for (const [file, text] of Object.entries(files)) for (const variable of PRODUCTION_CACHE_VARIABLES) expect(text, file).not.toContain(variable);
     // It holds the development cache's, per site, and reads the production cache at its endpoint.
-    expect(files.get('amd64/spack-generate.sh')).toContain('export AWS_ACCESS_KEY_ID="${S3_DEV_CACHE_ACCESS_KEY}"');
-    expect(files.get('arm64/spack-generate.sh')).toContain('export AWS_ACCESS_KEY_ID="${S3_B_DEV_CACHE_ACCESS_KEY}"');
-    expect(files.get('arm64/spack-generate.sh')).toContain('export S3_ENDPOINT_URL=https://s3.site-b.example.org');
-    expect(files.get('amd64/containers/containers.yml')).toContain('printf \'%s\' "${S3_DEV_CACHE_ACCESS_KEY}"');
-    expect(files.get('amd64/containers/containers.yml')).toContain('sif upload --arch amd64');
+    expect(files['amd64/spack-generate.sh']).toContain('export AWS_ACCESS_KEY_ID="${S3_DEV_CACHE_ACCESS_KEY}"');
+    expect(files['arm64/spack-generate.sh']).toContain('export AWS_ACCESS_KEY_ID="${S3_B_DEV_CACHE_ACCESS_KEY}"');
+    expect(files['arm64/spack-generate.sh']).toContain('export S3_ENDPOINT_URL=https://s3.site-b.example.org');
+    expect(files['amd64/containers/containers.yml']).toContain('printf \'%s\' "${S3_DEV_CACHE_ACCESS_KEY}"');
+    expect(files['amd64/containers/containers.yml']).toContain('sif upload --arch amd64');
   });
 
   it('a merge request reads a production cache at another endpoint through that endpoint', async () => {
@@ -107,7 +96,7 @@ describe('production cache credentials only in jobs of protected refs (two-site 
       CI_DEFAULT_BRANCH: 'main',
       SPACKTAINERS_S3_CACHE_ENDPOINT: 'https://s3.production.example.org',
     });
-    expect(files.get('amd64/environments/numpy/spack.yaml')).toContain(
+    expect(files['amd64/environments/numpy/spack.yaml']).toContain(
       '  mirrors:\n    spacktainers: s3://spack-build-cache-dev/amd64\n    production:\n      url: s3://spack-build-cache/amd64\n      endpoint_url: https://s3.production.example.org\n',
     );
   });
@@ -125,9 +114,9 @@ describe('production cache credentials only in jobs of protected refs (two-site 
 
   it('the default branch pipeline holds them, for the production cache only', async () => {
     const files = await generate({ CI_COMMIT_REF_NAME: 'main', CI_DEFAULT_BRANCH: 'main' });
-    expect(files.get('amd64/spack-generate.sh')).toContain('export AWS_ACCESS_KEY_ID="${S3_PROD_CACHE_ACCESS_KEY}"');
-    expect(files.get('arm64/spack-generate.sh')).toContain('export AWS_ACCESS_KEY_ID="${S3_B_PROD_CACHE_ACCESS_KEY}"');
-    const containers = files.get('amd64/containers/containers.yml')!;
+    expect(files['amd64/spack-generate.sh']).toContain('export AWS_ACCESS_KEY_ID="${S3_PROD_CACHE_ACCESS_KEY}"');
+    expect(files['arm64/spack-generate.sh']).toContain('export AWS_ACCESS_KEY_ID="${S3_B_PROD_CACHE_ACCESS_KEY}"');
+    const containers = files['amd64/containers/containers.yml']!;
     expect(containers).toContain('printf \'%s\' "${S3_PROD_CACHE_ACCESS_KEY}"');
     // The SIF jobs upload through the SIF bucket's connection: site A's proxy.
     expect(containers).toContain('https_proxy: http://proxy.site-a.example.org:3128');

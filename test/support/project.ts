@@ -25,13 +25,16 @@ export async function makeProject(definitions: Record<string, string>): Promise<
   return root;
 }
 
-/** Every file below `dir`, by its path relative to it, with its bytes (base64: compared exactly). */
-export async function filesBelow(dir: string): Promise<Record<string, string>> {
+/**
+ * Every file below `dir`, by its path relative to it, with its bytes (base64: compared exactly),
+ * or its text.
+ */
+export async function filesBelow(dir: string, encoding: 'base64' | 'utf8' = 'base64'): Promise<Record<string, string>> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files: Record<string, string> = {};
   for (const entry of entries.filter((e) => e.isFile())) {
     const full = path.join(entry.parentPath, entry.name);
-    files[path.relative(dir, full)] = (await readFile(full)).toString('base64');
+    files[path.relative(dir, full)] = (await readFile(full)).toString(encoding);
   }
   return files;
 }
