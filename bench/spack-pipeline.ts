@@ -30,7 +30,8 @@ import { parseSettings } from '../generator/settings/settings.js';
 import { mergeSpackPipelines, type SpackBuildGraph } from '../generator/spack/merge.js';
 import { buildSpackPipeline } from '../generator/spack/build-pipeline.js';
 import { criticalPath, splitMakespan, type JobDuration } from '../generator/spack/schedule.js';
-import { DEFAULT_JOB_SECONDS, type BuildSplit } from '../generator/spack/split.js';
+import { DEFAULT_ESTIMATE_SECONDS } from '../generator/spack/durations.js';
+import type { BuildSplit } from '../generator/spack/split.js';
 import { parseSpackPipeline } from '../generator/spack/generate-output-parser.js';
 
 const repo = path.join(import.meta.dirname, '../..');
@@ -63,14 +64,38 @@ function oneChildPerStage(graph: SpackBuildGraph): BuildSplit {
   return { children, childOf, waitsFor: children.map((_, index) => (index === 0 ? [] : [index - 1])) };
 }
 
-/** The real fixture jobs: their documents as parsed, merged graph, and each job's body as written. */
+/**
+ * The real fixture jobs: their merged graph, each job's body as written, and the generate output
+ * of a synthetic container `env` holding `jobs`, with the fixtures' rebuild-index, stages,
+ * variables (named for `env`) and workflow.
+ */
 function fixtureJobs() {
-  const documents = FIXTURES.map((env) => parse(readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8')));
-  const graph = mergeSpackPipelines(
-    FIXTURES.map((env) => parseSpackPipeline(env, readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8'))),
-  );
+  const texts = FIXTURES.map((env) => readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8'));
+  const documents = texts.map((text) => parse(text));
+  const graph = mergeSpackPipelines(FIXTURES.map((env, index) => parseSpackPipeline(env, texts[index]!)));
   const rawBody = (name: string) => documents.find((doc) => doc[name])![name] as Record<string, unknown>;
-  return { documents, graph, rawBody };
+  const globals = documents[0].variables as Record<string, string>;
+  const generateOutput = (jobs: Record<string, unknown>, env: string) =>
+    stringify(
+      {
+        ...jobs,
+        'rebuild-index': documents[0]['rebuild-index'],
+        stages: documents[1].stages,
+        variables: Object.fromEntries(Object.entries(globals).map(([key, value]) => [key, value.replace(/small/g, env)])),
+        workflow: documents[0].workflow,
+      },
+      { lineWidth: 0 },
+    );
+  return { graph, rawBody, generateOutput };
+}
+
+/** A spec hash of `key` as Spack writes them: 32 lower-case letters and digits (here letters only). */
+function specHash(key: string): string {
+  return createHash('sha256')
+    .update(key)
+    .digest('hex')
+    .replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)]!)
+    .slice(0, 32);
 }
 
 /**
@@ -80,16 +105,11 @@ function fixtureJobs() {
  * takes copy 0 and about 60% of the other copies, so containers share most of their specs.
  */
 function syntheticStack(targetSpecs: number, containers: number): Record<string, string> {
-  const { documents, graph, rawBody } = fixtureJobs();
+  const { graph, rawBody, generateOutput } = fixtureJobs();
   const shared = new Set(graph.jobs.filter((job) => job.stage <= 1).map((job) => job.name));
   const cloned = graph.jobs.filter((job) => !shared.has(job.name));
   const copies = Math.ceil((targetSpecs - graph.jobs.length) / cloned.length) + 1;
-  const hashOf = (name: string, copy: number) =>
-    createHash('sha256')
-      .update(`${copy}:${name}`)
-      .digest('hex')
-      .replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)]!)
-      .slice(0, 32);
+  const hashOf = (name: string, copy: number) => specHash(`${copy}:${name}`);
   const rename = (name: string, copy: number) =>
     copy === 0 || shared.has(name) ? name : name.replace(/\/[a-z0-9]{7} /, `/${hashOf(name, copy).slice(0, 7)} `);
   const jobsOfCopy = (copy: number): [string, Record<string, unknown>][] =>
@@ -101,7 +121,6 @@ function syntheticStack(targetSpecs: number, containers: number): Record<string,
       return [rename(job.name, copy), body];
     });
   const files: Record<string, string> = {};
-  const globals = documents[0].variables as Record<string, string>;
   for (let container = 0; container < containers; container++) {
     const env = `container-${container}`;
     const doc: Record<string, unknown> = {};
@@ -109,11 +128,7 @@ function syntheticStack(targetSpecs: number, containers: number): Record<string,
       const takes = copy === 0 || createHash('sha256').update(`${container}/${copy}`).digest()[0]! < 154;
       if (takes) for (const [name, body] of jobsOfCopy(copy)) doc[name] = body;
     }
-    doc['rebuild-index'] = documents[0]['rebuild-index'];
-    doc.stages = documents[1].stages;
-    doc.variables = Object.fromEntries(Object.entries(globals).map(([key, value]) => [key, value.replace(/small/g, env)]));
-    doc.workflow = documents[0].workflow;
-    files[`${env}.yml`] = stringify(doc, { lineWidth: 0 });
+    files[`${env}.yml`] = generateOutput(doc, env);
   }
   return files;
 }
@@ -125,22 +140,15 @@ function syntheticStack(targetSpecs: number, containers: number): Record<string,
  * rest (about 44 specs) is each container's own, under new hashes.
  */
 function intertwinedStack(containers: number): Record<string, string> {
-  const { documents, graph, rawBody } = fixtureJobs();
+  const { graph, rawBody, generateOutput } = fixtureJobs();
   const layer = (stage: number) => (stage <= 1 ? 'site' : stage <= 3 ? 'group' : 'own');
   const stageOf = new Map(graph.jobs.map((job) => [job.name, job.stage]));
-  const hashOf = (key: string) =>
-    createHash('sha256')
-      .update(key)
-      .digest('hex')
-      .replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)]!)
-      .slice(0, 32);
   const variant = (name: string, group: number, own: string) => {
     const where = layer(stageOf.get(name)!);
     return where === 'site' ? '' : where === 'group' ? `group-${group}` : own;
   };
-  const rename = (name: string, key: string) => (key === '' ? name : name.replace(/\/[a-z0-9]{7} /, `/${hashOf(`${key}:${name}`).slice(0, 7)} `));
+  const rename = (name: string, key: string) => (key === '' ? name : name.replace(/\/[a-z0-9]{7} /, `/${specHash(`${key}:${name}`).slice(0, 7)} `));
   const files: Record<string, string> = {};
-  const globals = documents[0].variables as Record<string, string>;
   for (let container = 0; container < containers; container++) {
     const env = `container-${container}`;
     const group = Math.floor(container / 8);
@@ -148,17 +156,13 @@ function intertwinedStack(containers: number): Record<string, string> {
     for (const job of graph.jobs) {
       const key = variant(job.name, group, env);
       const body = structuredClone(rawBody(job.name));
-      if (key !== '') (body.variables as Record<string, string>).SPACK_JOB_SPEC_DAG_HASH = hashOf(`${key}:${job.name}`);
+      if (key !== '') (body.variables as Record<string, string>).SPACK_JOB_SPEC_DAG_HASH = specHash(`${key}:${job.name}`);
       body.needs = (body.needs as { job: string; pipeline?: string }[]).map((need) =>
         need.pipeline ? need : { ...need, job: rename(need.job, variant(need.job, group, env)) },
       );
       doc[rename(job.name, key)] = body;
     }
-    doc['rebuild-index'] = documents[0]['rebuild-index'];
-    doc.stages = documents[1].stages;
-    doc.variables = Object.fromEntries(Object.entries(globals).map(([key, value]) => [key, value.replace(/small/g, env)]));
-    doc.workflow = documents[0].workflow;
-    files[`${env}.yml`] = stringify(doc, { lineWidth: 0 });
+    files[`${env}.yml`] = generateOutput(doc, env);
   }
   return files;
 }
@@ -287,7 +291,7 @@ function previousRun(duration: JobDuration, salt: string): (name: string) => num
   const cache = new Map<string, number>();
   let median: number | undefined;
   return (name) => {
-    if (!known(name)) return (median ??= DEFAULT_JOB_SECONDS);
+    if (!known(name)) return (median ??= DEFAULT_ESTIMATE_SECONDS);
     let seconds = cache.get(name);
     if (seconds === undefined) cache.set(name, (seconds = duration(name) * 60 * (0.7 + 0.6 * word(name, 4))));
     return seconds;
