@@ -61,7 +61,7 @@ function oneChildPerStage(graph: SpackBuildGraph): BuildSplit {
   const stages = [...new Set(graph.jobs.map((job) => job.stage))].sort((a, b) => a - b);
   const children = stages.map((stage) => graph.jobs.filter((job) => job.stage === stage).map((job) => job.name));
   const childOf = new Map(children.flatMap((names, index) => names.map((name) => [name, index] as [string, number])));
-  return { children, childOf, waitsFor: children.map((_, index) => (index === 0 ? [] : [index - 1])) };
+  return { children, childOf, links: 'triggers', waitsFor: children.map((_, index) => (index === 0 ? [] : [index - 1])) };
 }
 
 /**

@@ -18,6 +18,8 @@ import { MultiArchManifestsCommand } from './commands/multi-arch-manifests.js';
 import { SchemasCommand } from './commands/schemas.js';
 import { StatusCommand } from './commands/status.js';
 import { SifUploadCommand } from './commands/sif/upload.js';
+import { SpackMarkFailedCommand } from './commands/spack/mark-failed.js';
+import { SpackWaitCommand } from './commands/spack/wait.js';
 import { ValidateCommand } from './commands/validate.js';
 import { packageVersion } from '../app/version.js';
 
@@ -38,6 +40,8 @@ export const commands = [
   ArtifactsCommand,
   CleanBranchesCommand,
   DurationsCommand,
+  SpackWaitCommand,
+  SpackMarkFailedCommand,
 ];
 
 /**

@@ -61,6 +61,8 @@ export function limitViolations(file: PipelineFile, limits: GitLabLimits = DEFAU
   if (bytes > budget) problems.push(`${file.path}: ${bytes} bytes of YAML, over the budget of ${budget}`);
   if (file.depth > limits.maxDepth) problems.push(`${file.path}: runs at depth ${file.depth}, GitLab allows ${limits.maxDepth}`);
   for (const [name, job] of file.pipeline.jobs) {
+    // A hidden job is only a template for others (`extends`); GitLab never runs it.
+    if (name.startsWith('.')) continue;
     if (name.length > MAX_JOB_NAME_LENGTH) problems.push(`${file.path}: job name longer than ${MAX_JOB_NAME_LENGTH}: ${name.slice(0, 60)}…`);
     const needs = isPassThroughJob(job) ? job.passThrough.needs : job.needs;
     if (Array.isArray(needs) && needs.length > limits.maxNeeds) {

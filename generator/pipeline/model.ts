@@ -35,7 +35,7 @@ interface JobCommon {
   needs?: Need[];
   rules?: Rule[];
   variables?: Variables;
-  when?: 'always' | 'on_success' | 'manual' | 'never';
+  when?: 'always' | 'on_success' | 'on_failure' | 'manual' | 'never';
   interruptible?: boolean;
   resource_group?: string;
 }
@@ -75,7 +75,15 @@ export interface PassThroughJob {
   passThrough: Record<string, unknown>;
 }
 
-export type Job = ScriptJob | TriggerJob | PassThroughJob;
+/**
+ * A job taking what it does not say from a hidden job (`extends`): many jobs alike (the wait
+ * jobs of a child pipeline) then cost a few lines each of the YAML size limit.
+ */
+export interface ExtendingJob extends JobCommon {
+  extends: string;
+}
+
+export type Job = ScriptJob | TriggerJob | PassThroughJob | ExtendingJob;
 
 export interface Workflow {
   name?: string;
@@ -98,6 +106,10 @@ export function isTriggerJob(job: Job): job is TriggerJob {
 
 export function isPassThroughJob(job: Job): job is PassThroughJob {
   return 'passThrough' in job;
+}
+
+export function isExtendingJob(job: Job): job is ExtendingJob {
+  return 'extends' in job;
 }
 
 /** GitLab rejects job names over 255 characters (LIMITS.md). */

@@ -1,5 +1,5 @@
 import { DEFAULT_SCHEMA, dump, Type } from 'js-yaml';
-import { isPassThroughJob, isTriggerJob, type Job, type Pipeline } from './model.js';
+import { isExtendingJob, isPassThroughJob, isTriggerJob, type Job, type Pipeline } from './model.js';
 import { renderCommand } from './shell.js';
 import { SpacktainersError } from '../errors.js';
 
@@ -15,7 +15,7 @@ function settingsToObject(pipeline: Pipeline): Record<string, unknown> {
 /** A job as GitLab reads it: its commands rendered to script lines, in place. */
 function jobToObject(job: Job): unknown {
   if (isPassThroughJob(job)) return job.passThrough;
-  if (isTriggerJob(job)) return job;
+  if (isTriggerJob(job) || isExtendingJob(job)) return job;
   const { before_script, script } = job;
   return { ...job, ...(before_script && { before_script: before_script.map(renderCommand) }), script: script.map(renderCommand) };
 }
@@ -56,11 +56,12 @@ export function renderJob(name: string, job: Job): string {
 }
 
 /**
- * A job rendered by `renderJob` with only some of its `needs` entries: `kept[i]` for the i-th.
- * The entries are cut out of the text, so a job is rendered once whatever child it lands in.
+ * A job rendered by `renderJob` with only some of its `needs` entries: `kept[i]` for the i-th,
+ * or in its place the entry given as text (`renderNeed`). The entries are cut out of the text,
+ * so a job is rendered once whatever child it lands in.
  */
-export function withNeedsKept(jobText: string, kept: boolean[]): string {
-  if (kept.every(Boolean)) return jobText;
+export function withNeedsKept(jobText: string, kept: (boolean | string)[]): string {
+  if (kept.every((entry) => entry === true)) return jobText;
   const start = jobText.indexOf(NEEDS_KEY) + NEEDS_KEY.length;
   let end = start;
   const starts: number[] = [];
@@ -71,8 +72,14 @@ export function withNeedsKept(jobText: string, kept: boolean[]): string {
   }
   const entries = starts.map((at, index) => jobText.slice(at, starts[index + 1] ?? end));
   if (entries.length !== kept.length) throw new SpacktainersError('internal', `internal: ${entries.length} needs rendered, ${kept.length} given`);
-  const keptText = entries.filter((_, index) => kept[index]).join('');
+  const keptText = entries.map((entry, index) => (typeof kept[index] === 'string' ? kept[index] : kept[index] ? entry : '')).join('');
   return jobText.slice(0, start - 1) + (keptText === '' ? ' []\n' : `\n${keptText}`) + jobText.slice(end);
+}
+
+/** One `needs` entry as it reads in a job rendered by `renderJob`, for `withNeedsKept`. */
+export function renderNeed(need: unknown): string {
+  const text = yaml({ job: { needs: [need] } });
+  return text.slice(text.indexOf(NEEDS_KEY) + NEEDS_KEY.length);
 }
 const NEEDS_KEY = '\n  needs:\n';
 

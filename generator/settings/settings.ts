@@ -40,6 +40,11 @@ export type BaseImageName = (typeof BASE_IMAGES)[number];
 
 export interface ArchitectureSettings {
   runnerTags: string[];
+  /**
+   * Runner tags of the jobs that only wait or relay (the wait jobs of the Spack build
+   * pipelines), where a site has runners for many light jobs at once; default: `runnerTags`.
+   */
+  lightRunnerTags?: string[];
   spackTarget: string;
   /** Repository of each base image below `registry.path`. */
   baseImages: Record<BaseImageName, string>;
@@ -174,6 +179,12 @@ const architectureShape = withOptional(
     baseImages: obj(Object.fromEntries(BASE_IMAGES.map((b) => [b, repositoryPath]))),
   }),
   {
+    lightRunnerTags: {
+      kind: 'list',
+      items: plainValue,
+      minItems: 1,
+      description: 'Runner tags of the light jobs that only wait or relay (the wait jobs of the Spack build pipelines); default: runnerTags.',
+    },
     platform: {
       kind: 'string',
       pattern: /^[a-z0-9]+$/,
@@ -442,6 +453,12 @@ export function architectureSettings(settings: Settings, arch: Architecture): Ar
   const found = settings.architectures[arch];
   if (!found) throw new SpacktainersError('internal', `no settings for architecture ${arch}`);
   return found;
+}
+
+/** The runner tags of an architecture's light jobs (waiting, relaying). */
+export function lightRunnerTags(settings: Settings, arch: Architecture): string[] {
+  const { lightRunnerTags, runnerTags } = architectureSettings(settings, arch);
+  return lightRunnerTags ?? runnerTags;
 }
 
 /** Proxy settings as the variables every tool understands; empty ones are left out. */

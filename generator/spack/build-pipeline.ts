@@ -1,9 +1,9 @@
 import { noopJob } from '../pipeline/noop-job.js';
 import { SpacktainersError } from '../errors.js';
 import { DEFAULT_LIMITS, type GitLabLimits, type PipelineFile } from '../pipeline/limits.js';
-import type { Job, Pipeline, ScriptJob, TriggerJob, Variables } from '../pipeline/model.js';
-import { renderJob, withNeedsKept, yamlBytes } from '../pipeline/render.js';
-import { renderCommand, sh, shellCommand } from '../pipeline/shell.js';
+import { isPassThroughJob, type ExtendingJob, type Job, type Pipeline, type ScriptJob, type TriggerJob, type Variables } from '../pipeline/model.js';
+import { renderJob, renderNeed, withNeedsKept, yamlBytes } from '../pipeline/render.js';
+import { ciVariable, renderCommand, sh, shellCommand } from '../pipeline/shell.js';
 import { pipelineFile } from '../pipeline/output.js';
 import { ROOT_JOBS } from '../pipeline/root-jobs.js';
 import {
@@ -11,7 +11,9 @@ import {
   mirrorUrl,
   architectureSettings,
   cacheConnection,
+  lightRunnerTags,
   s3CredentialAliases,
+  settingsArguments,
   spackJobEnvironment,
   type Architecture,
   type BucketConnection,
@@ -20,7 +22,22 @@ import {
 } from '../settings/settings.js';
 import { mergeSpackPipelines, type SpackBuildGraph } from './merge.js';
 import { planReport, type PlanReport } from './plan-report.js';
-import { splitBuildGraph, type BuildSplit, type JobEstimate } from './split.js';
+import { splitBuildGraph, type BuildSplit, type ChildLinks, type JobEstimate } from './split.js';
+import {
+  BUILD_PIPELINE_VARIABLE,
+  FAILURE_JOB,
+  FAILURE_STAGE,
+  PRODUCER_VARIABLE,
+  SPEC_KEY_VARIABLE,
+  specKey,
+  specWaits,
+  waitedDependencies,
+  type SpecWait,
+  WAIT_TEMPLATE,
+  WAIT_TIMEOUT_MINUTES,
+  waitJobName,
+  WAITS_FOR_VARIABLE,
+} from './wait-jobs.js';
 import { NOOP_JOB, REBUILD_INDEX_JOB, type SpackBuildJob, type SpackPipeline } from './generate-output-parser.js';
 
 /** The pipeline the root triggers, beside the child files in the output folder. */
@@ -50,6 +67,8 @@ export interface SpackPipelineOptions {
    * work by; without it every job costs the same.
    */
   estimate?: JobEstimate;
+  /** How a job waits for a spec built in another child (split.ts); default: wait jobs. */
+  links?: ChildLinks;
 }
 
 export interface SpackPipelineResult {
@@ -77,14 +96,37 @@ export function buildSpackPipeline(inputs: Iterable<SpackPipeline>, options: Spa
   });
 
   const stages = [...new Set(graph.jobs.map((job) => job.stage))].sort((a, b) => a - b).map((n) => `stage-${n}`);
-  const overhead = yamlBytes(childPipeline(999, 999, stages, variables, []));
+  const waiting = waitingJobs(options);
+  const overhead = (links: ChildLinks) =>
+    yamlBytes(
+      childPipeline(999, 999, [...stages, FAILURE_STAGE], variables, links === 'wait-jobs' ? [...waiting.fixed, [FAILURE_JOB, waiting.failure(999)]] : []),
+    );
   const fileBudget = Math.min(limits.maxYamlBytes, limits.maxArtifactBytes);
-  const budget = fileBudget - overhead;
   // Each job is rendered once, with every need: its size, an upper bound of its text in any
   // child, and the text the child file cuts needs out of.
   const jobTexts = new Map(graph.jobs.map((job) => [job.name, renderJob(job.name, { passThrough: withMirror(job, job.body.needs as unknown[]) })]));
   const jobBytes = new Map([...jobTexts].map(([name, text]) => [name, Buffer.byteLength(text)]));
-  const split = splitBuildGraph(graph, jobBytes, budget, limits.maxDownstreamPipelines - 1, options.estimate);
+  const context: ChildContext = { stages, variables, waiting, spackVersion: options.settings.spack.version, maxNeeds: limits.maxNeeds, withMirror };
+  let links = options.links ?? 'wait-jobs';
+  let budget = fileBudget - overhead(links);
+  let sizes = jobBytes;
+  let split: BuildSplit;
+  let children: PipelineFile[];
+  for (let attempt = 1; ; attempt++) {
+    if (links === 'wait-jobs' && Math.max(...sizes.values()) > budget) {
+      [links, sizes] = ['triggers', jobBytes];
+      budget = fileBudget - overhead(links);
+    }
+    split = splitBuildGraph(graph, sizes, budget, limits.maxDownstreamPipelines - 1, options.estimate, links);
+    children = childFiles(graph, split, jobTexts, context);
+    const largest = Math.max(...children.map((child) => Buffer.byteLength(child.text)));
+    if (largest <= fileBudget) break;
+    // The split packs build jobs by their size; the wait jobs a child gets come on top. Each
+    // counts with the first job needing it in the next try, then the room for jobs shrinks;
+    // when even the largest job with its waits cannot fit, children wait for whole children.
+    if (attempt < 3) sizes = withWaitBytes(jobBytes, graph, split, context);
+    else budget -= largest - fileBudget;
+  }
   const root = pipelineFile(
     SPACK_PIPELINE_FILE,
     1,
@@ -100,43 +142,154 @@ export function buildSpackPipeline(inputs: Iterable<SpackPipeline>, options: Spa
     );
   }
 
-  const children = split.children.map((names, index) => {
+  const pipelines = [root, ...children];
+  const plan = planReport(options.arch, limits, graph, split, children);
+  return { pipelines, plan, graph, split };
+}
+
+/** The jobs every child with wait jobs holds once: the template of its wait jobs, and its failure job. */
+interface WaitingJobs {
+  fixed: [string, Job][];
+  failure: (child: number) => ScriptJob;
+}
+
+function waitingJobs({ settings, arch, cache }: SpackPipelineOptions): WaitingJobs {
+  const common = { image: settings.images.generator, tags: lightRunnerTags(settings, arch) };
+  const cacheOptions = ['--arch', arch, '--cache', cache, ...settingsArguments(settings)];
+  const template: ScriptJob = {
+    ...common,
+    needs: [],
+    // A few minutes more than the command waits, so that it says why it stops.
+    timeout: `${WAIT_TIMEOUT_MINUTES + 10} minutes`,
+    interruptible: true,
+    retry: { max: 2, when: ['runner_system_failure', 'api_failure'] },
+    script: [
+      shellCommand(
+        sh`spacktainers spack wait`,
+        ...cacheOptions,
+        '--pipeline',
+        ciVariable(BUILD_PIPELINE_VARIABLE),
+        '--producer',
+        ciVariable(PRODUCER_VARIABLE),
+        '--job',
+        ciVariable(WAITS_FOR_VARIABLE),
+        '--spec-key',
+        ciVariable(SPEC_KEY_VARIABLE),
+        '--timeout-minutes',
+        String(WAIT_TIMEOUT_MINUTES),
+      ),
+    ],
+  };
+  return {
+    fixed: [[WAIT_TEMPLATE, template]],
+    failure: (child) => ({
+      ...common,
+      stage: FAILURE_STAGE,
+      // Runs when a job of an earlier stage failed, once every job of the child has ended.
+      when: 'on_failure',
+      retry: { max: 2, when: ['runner_system_failure', 'api_failure', 'script_failure'] },
+      script: [
+        shellCommand(sh`spacktainers spack mark-failed`, ...cacheOptions, '--pipeline', ciVariable(BUILD_PIPELINE_VARIABLE), '--producer', childName(child)),
+      ],
+    }),
+  };
+}
+
+/** The job of a child waiting for a spec of another. */
+function waitJob(graph: SpackBuildGraph, { job, producer }: SpecWait, spackVersion: string): [string, ExtendingJob] {
+  const built = graph.byName.get(job)!;
+  return [
+    waitJobName(built),
+    {
+      extends: WAIT_TEMPLATE,
+      // The stage of the job it waits for: before every job needing it.
+      stage: `stage-${built.stage}`,
+      variables: { [WAITS_FOR_VARIABLE]: job, [SPEC_KEY_VARIABLE]: specKey(built, spackVersion), [PRODUCER_VARIABLE]: childName(producer) },
+    },
+  ];
+}
+
+/** Job sizes with the bytes of each wait job of `split` added to the first job of its child needing it. */
+function withWaitBytes(jobBytes: Map<string, number>, graph: SpackBuildGraph, split: BuildSplit, context: ChildContext): Map<string, number> {
+  const sizes = new Map(jobBytes);
+  const waits = specWaits(graph, split);
+  split.children.forEach((names, index) => {
+    const pending = new Map(waits[index]!.map((wait) => [wait.job, wait]));
+    for (const name of names) {
+      for (const dependency of waitedDependencies(graph, split, name)) {
+        const wait = pending.get(dependency);
+        if (!wait) continue;
+        pending.delete(dependency);
+        sizes.set(name, sizes.get(name)! + Buffer.byteLength(renderJob(...waitJob(graph, wait, context.spackVersion))));
+      }
+    }
+  });
+  return sizes;
+}
+
+interface ChildContext {
+  /** Every stage of the build jobs, in order. */
+  stages: string[];
+  variables: Variables;
+  waiting: WaitingJobs;
+  /** The Spack of the builds (settings), which says where a spec file is. */
+  spackVersion: string;
+  maxNeeds: number;
+  withMirror: (job: SpackBuildJob, needs: unknown[]) => Record<string, unknown>;
+}
+
+/**
+ * The child pipeline files of a split. A need on a job of another child is dropped (triggers)
+ * or becomes a need on the wait job for it (wait jobs); a child whose specs others wait for
+ * gets the failure job that stops those waits.
+ */
+function childFiles(graph: SpackBuildGraph, split: BuildSplit, jobTexts: Map<string, string>, context: ChildContext): PipelineFile[] {
+  const waits = specWaits(graph, split);
+  const producers = new Set(waits.flat().map((wait) => wait.producer));
+  return split.children.map((names, index) => {
+    const waitNames = new Map(waits[index]!.map((wait) => [wait.job, waitJobName(graph.byName.get(wait.job)!)]));
     const texts = new Map<string, string>();
-    const jobs = names.map((name) => {
+    const jobs: [string, Job][] = names.map((name) => {
       const job = graph.byName.get(name)!;
+      const waited = new Set(split.links === 'wait-jobs' ? waitedDependencies(graph, split, name) : []);
+      const onWait = (need: Record<string, unknown>) =>
+        need.pipeline === undefined && waited.has(need.job as string) ? waitNames.get(need.job as string) : undefined;
       const all = job.body.needs as Record<string, unknown>[];
-      const inChild = all.filter((need) => need.pipeline !== undefined || split.childOf.get(need.job as string) === index);
-      const needs = new Set(withinNeedLimit(graph, job, inChild, limits.maxNeeds));
+      const usable = all.filter((need) => need.pipeline !== undefined || split.childOf.get(need.job as string) === index || onWait(need) !== undefined);
+      const needs = new Set(withinNeedLimit(graph, job, usable, context.maxNeeds));
+      const rewritten = (need: Record<string, unknown>) => {
+        const wait = onWait(need);
+        return wait === undefined ? need : { job: wait, artifacts: false };
+      };
       texts.set(
         name,
         withNeedsKept(
           jobTexts.get(name)!,
-          all.map((need) => needs.has(need)),
+          all.map((need) => (!needs.has(need) ? false : onWait(need) === undefined ? true : renderNeed(rewritten(need)))),
         ),
       );
-      return [name, withMirror(job, [...needs])] as [string, Record<string, unknown>];
+      return [name, { passThrough: context.withMirror(job, [...needs].map(rewritten)) }];
     });
-    const used = stages.filter((stage) => jobs.some(([, body]) => body.stage === stage));
-    const name = childName(index);
-    return pipelineFile(`${name}.yml`, 2, childPipeline(index + 1, split.children.length, used, variables, jobs), texts);
+    const waitJobs = waits[index]!.map((wait) => waitJob(graph, wait, context.spackVersion));
+    const waited = producers.has(index) ? [[FAILURE_JOB, context.waiting.failure(index)] as [string, Job]] : [];
+    const all = [...(waitJobs.length > 0 ? context.waiting.fixed : []), ...waitJobs, ...jobs, ...waited];
+    const used = new Set(all.map(([, job]) => (isPassThroughJob(job) ? (job.passThrough.stage as string) : job.stage)));
+    const childStages = [...context.stages, FAILURE_STAGE].filter((stage) => used.has(stage));
+    return pipelineFile(`${childName(index)}.yml`, 2, childPipeline(index + 1, split.children.length, childStages, context.variables, all), texts);
   });
-
-  const pipelines = [root, ...children];
-  const plan = planReport(options.arch, limits, graph, split, children);
-  return { pipelines, plan, graph, split };
 }
 
 function childName(index: number): string {
   return `spack-build-${String(index + 1).padStart(3, '0')}`;
 }
 
-function childPipeline(number: number, count: number, stages: string[], variables: Variables, jobs: [string, Record<string, unknown>][]): Pipeline {
+function childPipeline(number: number, count: number, stages: string[], variables: Variables, jobs: [string, Job][]): Pipeline {
   return {
     header: [`Spack build jobs, child pipeline ${number} of ${count}. Generated by spacktainers process-spack-pipeline.`],
     workflow: { rules: [{ when: 'always' }] },
     stages,
     variables,
-    jobs: new Map(jobs.map(([name, body]) => [name, { passThrough: body }])),
+    jobs: new Map(jobs),
   };
 }
 
@@ -176,7 +329,7 @@ function triggerPipeline(
   maxNeeds: number,
 ): Pipeline {
   const jobs = new Map<string, Job>();
-  const light = { image: options.settings.images.generator, tags: architectureSettings(options.settings, options.arch).runnerTags };
+  const light = { image: options.settings.images.generator, tags: lightRunnerTags(options.settings, options.arch) };
   const relay: ScriptJob = {
     stage: RELAY_JOB,
     ...light,
@@ -211,10 +364,13 @@ function triggerPipeline(
     }
     return gathered(next, room);
   };
+  // The wait jobs and failure jobs of the children name this pipeline's run in the markers.
+  const runVariables = specWaits(graph, split).some((waits) => waits.length > 0) ? { variables: { [BUILD_PIPELINE_VARIABLE]: '$CI_PIPELINE_ID' } } : {};
   split.waitsFor.forEach((waitsFor, index) => {
     const trigger: TriggerJob = {
       stage: BUILD_STAGE,
       needs: [RELAY_JOB, ...gathered(waitsFor.map(childName), maxNeeds - 1)],
+      ...runVariables,
       trigger: { include: [{ artifact: `${options.outputPath}/${childName(index)}.yml`, job: RELAY_JOB }], strategy: 'depend' },
     };
     jobs.set(childName(index), trigger);

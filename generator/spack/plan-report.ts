@@ -4,7 +4,8 @@ import { rebuildReason } from './generate-log.js';
 import { DEFAULT_ESTIMATE_SECONDS, estimateOf, roundSeconds, type Durations, type Estimate, type EstimateSource } from './durations.js';
 import type { SpackBuildGraph, SpackInputSummary } from './merge.js';
 import { criticalPath, splitMakespan } from './schedule.js';
-import type { BuildSplit } from './split.js';
+import type { BuildSplit, ChildLinks } from './split.js';
+import { specWaits, WAIT_LATENCY_SECONDS } from './wait-jobs.js';
 
 export const PLAN_FILE = 'plan.json';
 
@@ -15,8 +16,10 @@ export interface ChildPipelineReport {
   trigger: string;
   bytes: number;
   jobs: string[];
-  /** Files of the children that must finish before this one starts. */
+  /** Files of the children that must finish before this one starts (none with wait jobs). */
   waitsFor: string[];
+  /** The build jobs of other children that jobs of this one wait for, each through a wait job. */
+  waitJobs: string[];
 }
 
 /** plan.json: what was generated and how long its longest chain is. */
@@ -26,11 +29,13 @@ export interface PlanReport {
   maxNeeds: number;
   inputs: SpackInputSummary[];
   buildJobs: number;
+  /** How jobs wait for specs built in other children: wait jobs, or a trigger waiting for whole children. */
+  links: ChildLinks;
   children: ChildPipelineReport[];
   criticalPath: {
     /** Longest chain of build jobs in the unsplit graph. */
     graphJobs: number;
-    /** Longest chain counting a whole child for every child waited for. */
+    /** Longest chain counting a whole child for every child waited for (triggers). */
     splitJobs: number;
     /** The build jobs of the graph's longest chain, dependencies first. */
     jobs: string[];
@@ -48,7 +53,10 @@ export interface PlanEstimates {
   criticalPath: {
     /** Longest chain of the unsplit graph, in estimated seconds. */
     graphSeconds: number;
-    /** The same through the child pipelines, a child waiting for the whole of each child it waits for. */
+    /**
+     * The same through the child pipelines: a child waiting for the whole of each child it waits
+     * for (triggers), or each wait adding WAIT_LATENCY_SECONDS (wait jobs).
+     */
     splitSeconds: number;
     /** The build jobs of the graph's longest chain in estimated time, dependencies first. */
     jobs: string[];
@@ -67,7 +75,11 @@ export function planEstimates(graph: SpackBuildGraph, split: BuildSplit, duratio
   return {
     defaultSeconds: DEFAULT_ESTIMATE_SECONDS,
     sources,
-    criticalPath: { graphSeconds: roundSeconds(longest.length), splitSeconds: roundSeconds(splitMakespan(graph, split, seconds, 0)), jobs: longest.chain },
+    criticalPath: {
+      graphSeconds: roundSeconds(longest.length),
+      splitSeconds: roundSeconds(splitMakespan(graph, split, seconds, 0, WAIT_LATENCY_SECONDS)),
+      jobs: longest.chain,
+    },
     jobs: Object.fromEntries(jobs),
   };
 }
@@ -76,12 +88,14 @@ export function planEstimates(graph: SpackBuildGraph, split: BuildSplit, duratio
 export function planReport(arch: Architecture, limits: GitLabLimits, graph: SpackBuildGraph, split: BuildSplit, children: PipelineFile[]): PlanReport {
   const unit = () => 1;
   const longest = criticalPath(graph, unit);
+  const waits = specWaits(graph, split);
   return {
     arch,
     maxYamlBytes: limits.maxYamlBytes,
     maxNeeds: limits.maxNeeds,
     inputs: graph.inputs,
     buildJobs: graph.jobs.length,
+    links: split.links,
     children: children.map((file, index) => ({
       file: file.path,
       // Each child's trigger job is named after its file.
@@ -89,6 +103,7 @@ export function planReport(arch: Architecture, limits: GitLabLimits, graph: Spac
       bytes: Buffer.byteLength(file.text),
       jobs: split.children[index]!,
       waitsFor: split.waitsFor[index]!.map((other) => children[other]!.path),
+      waitJobs: waits[index]!.map((wait) => wait.job),
     })),
     criticalPath: {
       graphJobs: longest.length,
@@ -135,7 +150,8 @@ export function formatPlanReport(result: { plan: PlanReport; graph: SpackBuildGr
     lines.push(`Child pipelines (at most ${plan.maxYamlBytes} bytes and ${plan.maxNeeds} needs per job):`);
     for (const child of plan.children) {
       const share = ((100 * child.bytes) / plan.maxYamlBytes).toFixed(1);
-      const waits = child.waitsFor.length === 0 ? 'starts at once' : `waits for ${child.waitsFor.join(', ')}`;
+      const waitJobs = child.waitJobs.length === 0 ? '' : `, ${child.waitJobs.length} wait jobs for specs of other children`;
+      const waits = child.waitsFor.length === 0 ? `starts at once${waitJobs}` : `waits for ${child.waitsFor.join(', ')}`;
       lines.push(`  ${child.file}: ${child.jobs.length} jobs, ${child.bytes} bytes (${share}% of the budget), ${waits}`);
       for (const name of child.jobs) {
         const estimate = plan.estimates?.jobs[name];

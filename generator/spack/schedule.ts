@@ -28,19 +28,24 @@ export function criticalPath(graph: SpackBuildGraph, duration: JobDuration): { l
 /**
  * When the split pipeline finishes with unlimited runners: a child starts once every child it
  * waits for has finished, plus `childStartup` (GitLab creating the pipeline from the artifact
- * and runners picking up its jobs); inside a child, jobs follow their `needs`.
+ * and runners picking up its jobs); inside a child, jobs follow their `needs`. With wait jobs
+ * every child starts at once, and a job needing one of another child starts `waitLatency`
+ * after it has finished (the wait job seeing it in the build cache, GitLab starting the job).
  */
-export function splitMakespan(graph: SpackBuildGraph, split: BuildSplit, duration: JobDuration, childStartup: number): number {
+export function splitMakespan(graph: SpackBuildGraph, split: BuildSplit, duration: JobDuration, childStartup: number, waitLatency = 0): number {
   const finish = new Map<string, number>();
   const childFinish: number[] = [];
-  // Children only wait for earlier children, and a child's jobs are listed by stage, so one
-  // pass puts every dependency before its dependents.
+  // Jobs of a child only need jobs of earlier children, and a child's jobs are listed by
+  // stage, so one pass puts every dependency before its dependents.
   split.children.forEach((names, child) => {
     const start = Math.max(0, ...split.waitsFor[child]!.map((c) => childFinish[c]!)) + childStartup;
     let last = start;
     for (const name of names) {
-      const job = graph.byName.get(name)!;
-      const ready = Math.max(start, ...job.dependencies.map((d) => finish.get(d)!));
+      let ready = start;
+      for (const dependency of graph.byName.get(name)!.dependencies) {
+        const crossing = split.links === 'wait-jobs' && split.childOf.get(dependency) !== child ? waitLatency : 0;
+        ready = Math.max(ready, finish.get(dependency)! + crossing);
+      }
       finish.set(name, ready + duration(name));
       last = Math.max(last, ready + duration(name));
     }

@@ -5,12 +5,23 @@ import type { SpackBuildGraph } from './merge.js';
 /** A job's expected build time in seconds, from its name (durations of earlier pipelines). */
 export type JobEstimate = (jobName: string) => number;
 
-/** Build jobs divided into child pipelines. Child i only waits for children before it. */
+/**
+ * How a job waits for a dependency built in another child: its child waits for the whole of
+ * that child (`triggers`: trigger needs, `strategy: depend`), or every child starts at once and
+ * a light job in it waits for that one spec to be in the build cache (`wait-jobs`, wait-jobs.ts).
+ */
+export type ChildLinks = 'wait-jobs' | 'triggers';
+
+/** Build jobs divided into child pipelines. Jobs of child i only need jobs of children before it. */
 export interface BuildSplit {
   /** Build job names of each child pipeline, by stage then name. */
   children: string[][];
   childOf: Map<string, number>;
-  /** The children each child waits for, without those it already waits for through another. */
+  links: ChildLinks;
+  /**
+   * The children each child waits for, without those it already waits for through another;
+   * with wait jobs, none: every child starts at once.
+   */
   waitsFor: number[][];
 }
 
@@ -38,8 +49,11 @@ export interface BuildSplit {
  *   leads to a single sink has no vertical slices and is cut in dependency order (by depth,
  *   as stages are), each piece as full as the budget allows.
  * In the benchmark this gives close to the fewest children the budget allows (12 for 11 at
- * least on a 5,000-spec stack) and a makespan within a few percent of the graph's critical
- * path when there are several containers; see docs/spack-pipeline.md for the figures.
+ * least on a 5,000-spec stack). Linked by triggers, its makespan is within a few percent of the
+ * graph's critical path when there are several containers and build times are kind; with wait
+ * jobs (`links`), children do not wait for each other and the slices only keep the waits few.
+ * Estimates place the slices only for triggers, where a child waits for a whole other child;
+ * see docs/spack-pipeline.md for the figures.
  */
 export function splitBuildGraph(
   graph: SpackBuildGraph,
@@ -47,6 +61,7 @@ export function splitBuildGraph(
   budget: number,
   maxChildren: number,
   estimate?: JobEstimate,
+  links: ChildLinks = 'triggers',
 ): BuildSplit {
   for (const job of graph.jobs) {
     const bytes = jobBytes.get(job.name)!;
@@ -59,7 +74,7 @@ export function splitBuildGraph(
   }
   const uniform = indexGraph(graph, jobBytes, () => DEFAULT_ESTIMATE_SECONDS);
   let placed = placeAll(uniform, budget);
-  if (estimate) {
+  if (estimate && links === 'triggers') {
     // Estimates can be wrong: the slices placed by them are kept only when, by the same
     // estimates, they finish sooner than those placed without.
     const estimated = indexGraph(graph, jobBytes, estimate);
@@ -79,7 +94,8 @@ export function splitBuildGraph(
     for (const job of jobs) childOf.set(job.name, child);
     return jobs.sort((a, b) => a.stage - b.stage || (a.name < b.name ? -1 : 1)).map((job) => job.name);
   });
-  return { children, childOf, waitsFor: reducedChildDependencies(graph, childOf, children.length) };
+  const waitsFor = links === 'triggers' ? reducedChildDependencies(graph, childOf, children.length) : children.map(() => []);
+  return { children, childOf, links, waitsFor };
 }
 
 /** What starting a child pipeline costs, in seconds: GitLab creating it, runners picking up its jobs. */

@@ -11,7 +11,8 @@ import { buildSpackPipeline, CHILD_GROUP_PREFIX, RELAY_JOB, SPACK_PIPELINE_FILE,
 import { loadSpackPipelines } from '../../generator/app/spack-files.js';
 import { splitMakespan } from '../../generator/spack/schedule.js';
 import { DEFAULT_ESTIMATE_SECONDS } from '../../generator/spack/durations.js';
-import { CHILD_STARTUP_SECONDS } from '../../generator/spack/split.js';
+import { CHILD_STARTUP_SECONDS, type ChildLinks } from '../../generator/spack/split.js';
+import { FAILURE_JOB, specKey, WAIT_TEMPLATE } from '../../generator/spack/wait-jobs.js';
 import { parseSpackPipeline, type SpackPipeline } from '../../generator/spack/generate-output-parser.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 
@@ -24,13 +25,14 @@ const OUTPUT = 'generated/amd64/spack-pipeline';
 
 const FULL = ['small/pipeline.yml', 'medium/pipeline.yml', 'mpi/pipeline.yml'];
 
-function build(names: string[], limits: Partial<GitLabLimits> = {}): SpackPipelineResult {
+function build(names: string[], limits: Partial<GitLabLimits> = {}, links: ChildLinks = 'wait-jobs'): SpackPipelineResult {
   return buildSpackPipeline(names.map(fixture), {
     settings,
     arch: 'amd64',
     cache: 'production',
     outputPath: OUTPUT,
     limits: { ...DEFAULT_LIMITS, ...limits },
+    links,
   });
 }
 
@@ -38,8 +40,10 @@ type Doc = Record<string, Record<string, unknown>>;
 
 /**
  * Check a result the way GitLab would run it, from the written text only: every input build
- * job once, every Spack dependency satisfied inside its child or by a child that finishes
- * before it (through trigger needs), every file schema-valid and within limits.
+ * job once, every Spack dependency satisfied inside its child, by a child that finishes before
+ * it (through trigger needs), or by a wait job of its child waiting for it or for a job needing
+ * it (a wait job waits for a job of an earlier child, which holds the failure job that stops
+ * it); every file schema-valid and within limits.
  */
 function checkAsGitLabWouldRun(result: SpackPipelineResult, inputs: SpackPipeline[], limits: GitLabLimits = DEFAULT_LIMITS) {
   for (const file of result.pipelines) {
@@ -80,18 +84,43 @@ function checkAsGitLabWouldRun(result: SpackPipelineResult, inputs: SpackPipelin
     walk(trigger);
     return seen;
   };
+  const triggerOrder = [...childOfFile.values()].sort();
 
   const placed = new Map<string, string>();
+  /** For each build job, the build jobs of other children it waits for through wait jobs of its child, directly or not. */
+  const waitedFor = new Map<string, Set<string>>();
+  const failureJobs = new Set<string>();
+  const waitsOn: { trigger: string; job: string; producer: string; key: string }[] = [];
   for (const child of children) {
     expect(child.depth).toBe(2);
+    const trigger = childOfFile.get(child.path)!;
     const doc = parse(child.text) as Doc;
     const stages = doc.stages as unknown as string[];
+    const reaches = (name: string): Set<string> => {
+      const job = doc[name]!;
+      if (job.extends === WAIT_TEMPLATE) return new Set([(job.variables as Record<string, string>).SPACKTAINERS_WAITS_FOR!]);
+      const found = new Set<string>();
+      for (const need of job.needs as { job: string; pipeline?: string }[]) if (!need.pipeline) for (const far of reaches(need.job)) found.add(far);
+      return found;
+    };
     for (const [name, job] of Object.entries(doc)) {
-      if (['workflow', 'stages', 'variables'].includes(name)) continue;
+      if (['workflow', 'stages', 'variables', WAIT_TEMPLATE].includes(name)) continue;
       expect(job.trigger, `${name} in a child`).toBeUndefined();
-      expect(placed.has(name), `${name} twice`).toBe(false);
-      placed.set(name, childOfFile.get(child.path)!);
       expect(stages).toContain(job.stage);
+      if (job.extends === WAIT_TEMPLATE) {
+        const variables = job.variables as Record<string, string>;
+        waitsOn.push({ trigger, job: variables.SPACKTAINERS_WAITS_FOR!, producer: variables.SPACKTAINERS_PRODUCER!, key: variables.SPACKTAINERS_SPEC_KEY! });
+        continue;
+      }
+      if (name === FAILURE_JOB) {
+        expect(job.when).toBe('on_failure');
+        expect(stages.at(-1)).toBe(job.stage);
+        failureJobs.add(trigger);
+        continue;
+      }
+      expect(placed.has(name), `${name} twice`).toBe(false);
+      placed.set(name, trigger);
+      waitedFor.set(name, reaches(name));
       for (const need of job.needs as { job: string; pipeline?: string }[]) {
         if (need.pipeline) continue;
         expect(doc[need.job], `${name} needs ${need.job} in its child`).toBeDefined();
@@ -101,16 +130,28 @@ function checkAsGitLabWouldRun(result: SpackPipelineResult, inputs: SpackPipelin
   }
   const expected = new Set(inputs.flatMap((input) => input.buildJobs.map((job) => job.name)));
   expect([...placed.keys()].sort()).toEqual([...expected].sort());
+  const dependenciesOf = new Map(inputs.flatMap((input) => input.buildJobs.map((job) => [job.name, job.dependencies] as [string, string[]])));
+  const needsInTurn = (job: string, dependency: string): boolean =>
+    job === dependency || dependenciesOf.get(job)!.some((next) => needsInTurn(next, dependency));
+  for (const wait of waitsOn) {
+    // The job waited for is built by the child the wait job names, an earlier one, which stops the wait when it fails.
+    expect(placed.get(wait.job)).toBe(wait.producer);
+    expect(triggerOrder.indexOf(wait.producer)).toBeLessThan(triggerOrder.indexOf(wait.trigger));
+    expect(failureJobs.has(wait.producer), `${wait.producer} has a failure job`).toBe(true);
+    expect(wait.key).toBe(specKey(result.graph.byName.get(wait.job)!, settings.spack.version));
+  }
   for (const input of inputs) {
     for (const job of input.buildJobs) {
       const mine = placed.get(job.name)!;
       for (const dependency of job.dependencies) {
         const theirs = placed.get(dependency)!;
-        if (theirs !== mine) expect(before(mine).has(theirs), `${job.name} -> ${dependency}`).toBe(true);
+        if (theirs === mine) continue;
+        const waited = [...waitedFor.get(job.name)!].some((far) => needsInTurn(far, dependency));
+        expect(before(mine).has(theirs) || waited, `${job.name} -> ${dependency}`).toBe(true);
       }
     }
   }
-  return { rootDoc, placed };
+  return { rootDoc, placed, waits: waitsOn.length };
 }
 
 /**
@@ -151,12 +192,12 @@ function needingAll(inputs: SpackPipeline[]): SpackPipeline {
 describe('process-spack-pipeline on many containers and small budgets', () => {
   const containers = site(24);
   const inputs = [...containers, needingAll(containers)];
-  const run = (limits: Partial<GitLabLimits>, given = inputs) =>
-    buildSpackPipeline(given, { settings, arch: 'amd64', cache: 'production', outputPath: OUTPUT, limits: { ...DEFAULT_LIMITS, ...limits } });
+  const run = (limits: Partial<GitLabLimits>, given = inputs, links: ChildLinks = 'wait-jobs') =>
+    buildSpackPipeline(given, { settings, arch: 'amd64', cache: 'production', outputPath: OUTPUT, limits: { ...DEFAULT_LIMITS, ...limits }, links });
 
   it('keeps spack-pipeline.yml within the limits too: trigger jobs wait for groups of children past --max-needs', () => {
     const limits = { ...DEFAULT_LIMITS, maxYamlBytes: 40_000, maxNeeds: 4 };
-    const result = run(limits);
+    const result = run(limits, inputs, 'triggers');
     expect(Math.max(...result.split.waitsFor.map((waits) => waits.length))).toBeGreaterThan(16);
     checkAsGitLabWouldRun(result, inputs, limits);
     const root = parse(result.pipelines[0]!.text) as Doc;
@@ -171,22 +212,23 @@ describe('process-spack-pipeline on many containers and small budgets', () => {
       .pipelines.slice(1)
       .flatMap((file) => file.text.split(/\n(?=\S)/).map((job) => Buffer.byteLength(job)));
     let refused = 0;
-    for (const maxYamlBytes of [100_000, 20_000, Math.max(...sizes) + 2_000]) {
+    for (const maxYamlBytes of [100_000, 20_000, Math.max(...sizes) + 2_000])
       for (const maxNeeds of [50, 10]) {
-        const limits = { ...DEFAULT_LIMITS, maxYamlBytes, maxNeeds };
-        let result: SpackPipelineResult;
-        try {
-          result = run(limits, containers);
-        } catch (error) {
-          refused++;
-          expect((error as Error).message).toMatch(
-            /^--max-yaml-bytes: spack-pipeline\.yml would be \d+ bytes to trigger \d+ child pipelines, over the budget of \d+ bytes per file; raise it$/,
-          );
-          continue;
+        for (const links of ['wait-jobs', 'triggers'] as const) {
+          const limits = { ...DEFAULT_LIMITS, maxYamlBytes, maxNeeds };
+          let result: SpackPipelineResult;
+          try {
+            result = run(limits, containers, links);
+          } catch (error) {
+            refused++;
+            expect((error as Error).message).toMatch(
+              /^--max-yaml-bytes: spack-pipeline\.yml would be \d+ bytes to trigger \d+ child pipelines, over the budget of \d+ bytes per file; raise it$/,
+            );
+            continue;
+          }
+          checkAsGitLabWouldRun(result, containers, limits);
         }
-        checkAsGitLabWouldRun(result, containers, limits);
       }
-    }
     expect(refused).toBeGreaterThan(0);
   });
 });
@@ -271,11 +313,15 @@ describe('process-spack-pipeline on the real fixtures', () => {
 
   it('uses close to the fewest children the budget allows', () => {
     for (const maxYamlBytes of [40_000, 30_000, 25_000, 20_000]) {
-      const result = build(FULL, { maxYamlBytes });
-      const bytes = result.plan.children.reduce((total, child) => total + child.bytes, 0);
-      expect(result.plan.children.length, `${maxYamlBytes}`).toBeLessThanOrEqual(Math.ceil(bytes / maxYamlBytes) + 2);
+      for (const links of ['wait-jobs', 'triggers'] as const) {
+        const result = build(FULL, { maxYamlBytes }, links);
+        const bytes = result.plan.children.reduce((total, child) => total + child.bytes, 0);
+        // Wait jobs come on top of the build jobs the split packs: one child more, at most.
+        const slack = links === 'wait-jobs' ? 3 : 2;
+        expect(result.plan.children.length, `${maxYamlBytes} ${links}`).toBeLessThanOrEqual(Math.ceil(bytes / maxYamlBytes) + slack);
+      }
     }
-    expect(build(FULL, { maxYamlBytes: 30_000 }).plan.children).toHaveLength(5);
+    expect(build(FULL, { maxYamlBytes: 30_000 }, 'triggers').plan.children).toHaveLength(5);
   });
 
   it("never makes one container's own jobs wait for another container's own jobs", () => {
@@ -285,7 +331,7 @@ describe('process-spack-pipeline on the real fixtures', () => {
     const mediumOwn = own(medium!, [mpi!]);
     const mpiOwn = own(mpi!, [small!, medium!]);
     for (const maxYamlBytes of [40_000, 30_000, 20_000]) {
-      const { split } = build(FULL, { maxYamlBytes });
+      const { split } = build(FULL, { maxYamlBytes }, 'triggers');
       const waitsFor = (child: number): Set<number> => new Set(split.waitsFor[child]!.flatMap((other) => [other, ...waitsFor(other)]));
       const childrenOf = (jobs: string[]) => new Set(jobs.map((name) => split.childOf.get(name)!));
       for (const [mine, theirs] of [
@@ -306,13 +352,13 @@ describe('process-spack-pipeline on the real fixtures', () => {
   it('places work by estimated build times when given them, never finishing later by those estimates', () => {
     const inputs = FULL.map(fixture);
     const limits = { ...DEFAULT_LIMITS, maxYamlBytes: 30_000 };
-    const blind = build(FULL, limits);
+    const blind = build(FULL, limits, 'triggers');
     // Builds take minutes, but one takes three hours: whichever it is, the split given the
     // estimates finishes no later by them, and for some it finishes sooner.
     let sooner = 0;
     for (const { name: long } of blind.graph.jobs) {
       const estimate = (name: string) => (name === long ? 3 * 3600 : 60 + (name.length % 7) * 60);
-      const informed = buildSpackPipeline(inputs, { settings, arch: 'amd64', cache: 'production', outputPath: OUTPUT, limits, estimate });
+      const informed = buildSpackPipeline(inputs, { settings, arch: 'amd64', cache: 'production', outputPath: OUTPUT, limits, estimate, links: 'triggers' });
       const makespan = (result: SpackPipelineResult) => splitMakespan(result.graph, result.split, estimate, CHILD_STARTUP_SECONDS);
       expect(makespan(informed), long).toBeLessThanOrEqual(makespan(blind));
       if (makespan(informed) < makespan(blind)) {
@@ -329,6 +375,7 @@ describe('process-spack-pipeline on the real fixtures', () => {
       outputPath: OUTPUT,
       limits,
       estimate: () => DEFAULT_ESTIMATE_SECONDS,
+      links: 'triggers',
     });
     expect(same.split.children.flat().length).toBe(blind.graph.jobs.length);
   });
@@ -494,7 +541,7 @@ describe('spacktainers process-spack-pipeline (command)', () => {
     // py-numpy is only in medium, whose log was not given.
     expect(stdout).toMatch(/\n {4}py-numpy@1\.26\.1 .*: not in build cache\n/);
     expect(stdout).toMatch(/Critical path: 14 jobs in the dependency graph/);
-    expect(stdout).toMatch(/spack-build-002\.yml: \d+ jobs, \d+ bytes \(\d+\.\d% of the budget\), waits for spack-build-001\.yml/);
+    expect(stdout).toMatch(/spack-build-002\.yml: \d+ jobs, \d+ bytes \(\d+\.\d% of the budget\), starts at once, \d+ wait jobs for specs of other children/);
     expect(existsSync('spack-pipeline')).toBe(false);
   });
 
@@ -512,7 +559,7 @@ describe('spacktainers process-spack-pipeline (command)', () => {
     const { code, stdout } = await run([...planArgs(input), '--json']);
     expect(code).toBe(0);
     const explained = JSON.parse(stdout);
-    expect(Object.keys(explained)).toEqual(['arch', 'maxYamlBytes', 'maxNeeds', 'inputs', 'buildJobs', 'children', 'criticalPath', 'reasons']);
+    expect(Object.keys(explained)).toEqual(['arch', 'maxYamlBytes', 'maxNeeds', 'inputs', 'buildJobs', 'links', 'children', 'criticalPath', 'reasons']);
     expect(explained).toMatchObject({ arch: 'amd64', maxYamlBytes: 40000, criticalPath: { graphJobs: 14 } });
     expect(explained.children[0]).toEqual({
       file: 'spack-build-001.yml',
@@ -520,6 +567,7 @@ describe('spacktainers process-spack-pipeline (command)', () => {
       bytes: expect.any(Number),
       jobs: expect.any(Array),
       waitsFor: [],
+      waitJobs: [],
     });
     const jobs = explained.children.flatMap((child: { jobs: string[] }) => child.jobs);
     expect(Object.keys(explained.reasons)).toEqual(jobs);

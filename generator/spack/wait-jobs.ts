@@ -1,0 +1,132 @@
+import { SpacktainersError } from '../errors.js';
+import { MAX_JOB_NAME_LENGTH } from '../pipeline/model.js';
+import { V2_ROOT } from '../cache/layout-v2.js';
+import { V3_SPEC_MANIFESTS } from '../cache/layout-v3.js';
+import type { SpackBuildJob } from './generate-output-parser.js';
+import type { SpackBuildGraph } from './merge.js';
+import type { BuildSplit } from './split.js';
+
+/**
+ * Wait jobs: every child pipeline starts at once, and a job needing a spec built in another
+ * child needs, in its own child, a light job that ends when that spec is in the build cache
+ * (its spec file is pushed last, after the tarball) instead of waiting for the whole other
+ * child. A wait job fails when the child building the spec has failed without it (that child's
+ * failure job leaves a marker in the cache), or after its timeout. Children stay ordered (jobs
+ * of a child only need jobs of earlier children), so a failure job never waits, through wait
+ * jobs, for a child waiting for it.
+ */
+
+/** Names the build job a wait job waits for, so that `plan` and a simulator see the edge. */
+export const WAITS_FOR_VARIABLE = 'SPACKTAINERS_WAITS_FOR';
+/** The key of the spec's file below the build cache's root, which the wait job looks for. */
+export const SPEC_KEY_VARIABLE = 'SPACKTAINERS_SPEC_KEY';
+/** The child pipeline building the spec, whose failure marker the wait job looks for. */
+export const PRODUCER_VARIABLE = 'SPACKTAINERS_PRODUCER';
+/** The ID of the pipeline triggering the children, which the markers of one run share. */
+export const BUILD_PIPELINE_VARIABLE = 'SPACKTAINERS_BUILD_PIPELINE_ID';
+/** The hidden job every wait job extends: image, tags, timeout and script are written once. */
+export const WAIT_TEMPLATE = '.spacktainers-wait';
+/** The job of a child others wait for that leaves its failure marker when a job of it failed. */
+export const FAILURE_JOB = 'spacktainers-child-failed';
+export const FAILURE_STAGE = 'spacktainers-child-failed';
+/** Where the failure markers of a build cache are, below its root (`<bucket>/<arch>/`). */
+export const FAILURE_ROOT = 'spacktainers-waits/';
+/** How often a wait job looks at the build cache. */
+export const WAIT_POLL_SECONDS = 20;
+/**
+ * What a wait adds to a chain of builds, in seconds: half a poll on average, and GitLab
+ * starting the job that needed it once the wait job has ended.
+ */
+export const WAIT_LATENCY_SECONDS = 30;
+/**
+ * How long a wait job waits at most. A failed producer is seen through its marker long before;
+ * the timeout only ends a wait whose producer vanished (a child cancelled on its own). The
+ * job's own timeout, a few minutes longer, lets the command say so before GitLab stops it.
+ */
+export const WAIT_TIMEOUT_MINUTES = 12 * 60;
+
+/** A wait for the build job `job` of the child `producer`. */
+export interface SpecWait {
+  job: string;
+  producer: number;
+}
+
+/** The name of the job waiting for `job` (a Spack build job), unique within a child. */
+export function waitJobName(job: SpackBuildJob): string {
+  const name = `wait-for ${job.name}`;
+  return name.length <= MAX_JOB_NAME_LENGTH ? name : `wait-for /${job.dagHash}`;
+}
+
+/**
+ * For each child, the jobs of other children its jobs wait for (`waitedDependencies`), each
+ * once, in the order first needed.
+ */
+export function specWaits(graph: SpackBuildGraph, split: BuildSplit): SpecWait[][] {
+  if (split.links !== 'wait-jobs') return split.children.map(() => []);
+  return split.children.map((names) => {
+    const waits = new Map<string, SpecWait>();
+    for (const name of names) {
+      for (const dependency of waitedDependencies(graph, split, name)) {
+        if (!waits.has(dependency)) waits.set(dependency, { job: dependency, producer: split.childOf.get(dependency)! });
+      }
+    }
+    return [...waits.values()];
+  });
+}
+
+/**
+ * The dependencies of a job built in other children that none of its other dependencies needs
+ * in turn. The job waits for these only: one built after another it needs cannot be in the
+ * build cache before it, and fewer wait jobs take fewer runners and less of the YAML budget.
+ */
+export function waitedDependencies(graph: SpackBuildGraph, split: BuildSplit, name: string): string[] {
+  const { dependencies } = graph.byName.get(name)!;
+  const child = split.childOf.get(name);
+  const elsewhere = dependencies.filter((dependency) => split.childOf.get(dependency) !== child);
+  return elsewhere.filter((dependency) => !dependencies.some((other) => other !== dependency && needsInTurn(graph, other, dependency)));
+}
+
+/** Whether `job` needs `dependency`, directly or through others. */
+function needsInTurn(graph: SpackBuildGraph, job: string, dependency: string): boolean {
+  // A job is in a later stage than everything it needs, so the search stops at its stage.
+  const stage = graph.byName.get(dependency)!.stage;
+  const seen = new Set<string>();
+  const pending = [job];
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    for (const next of graph.byName.get(name)!.dependencies) {
+      if (next === dependency) return true;
+      if (!seen.has(next) && graph.byName.get(next)!.stage > stage) {
+        seen.add(next);
+        pending.push(next);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Where Spack puts the spec file of a build job's spec, below the build cache's root: layout v2
+ * (Spack < 1.0, `build_cache/<arch>-<compiler>-<version>-<name>-<version>-<hash>.spec.json`,
+ * `.sig` appended when signed: the key is a prefix of both) or v3 (Spack >= 1.0, a manifest per
+ * spec). Spack names it from the spec, whose parts its job variables carry.
+ */
+export function specKey(job: SpackBuildJob, spackVersion: string): string {
+  const variables = job.body.variables as Record<string, unknown>;
+  const part = (name: string): string => {
+    const value = variables[name];
+    if (typeof value !== 'string' || value === '') {
+      throw SpacktainersError.input({ file: job.file, key: `${job.name}.variables.${name}` }, 'missing: a wait job needs it to name the spec file');
+    }
+    // Spack's format_path: a path separator in a part cannot end up in the file name.
+    return value.replaceAll('/', '_');
+  };
+  const [name, version, hash] = [part('SPACK_JOB_SPEC_PKG_NAME'), part('SPACK_JOB_SPEC_PKG_VERSION'), job.dagHash];
+  if (Number(spackVersion.split('.')[0]) >= 1) return `${V3_SPEC_MANIFESTS}${name}/${name}-${version}-${hash}.spec.manifest.json`;
+  const compiler = `${part('SPACK_JOB_SPEC_COMPILER_NAME')}-${part('SPACK_JOB_SPEC_COMPILER_VERSION')}`;
+  return `${V2_ROOT}${part('SPACK_JOB_SPEC_ARCH')}-${compiler}-${name}-${version}-${hash}.spec.json`;
+}
+
+/** The failure marker of the child `producer` in the run of the pipeline `pipeline`, below the build cache's root. */
+export function failureMarkerKey(pipeline: string, producer: string): string {
+  return `${FAILURE_ROOT}${pipeline}/${producer}.failed`;
+}
