@@ -6,3 +6,4 @@
 export { CACHE_KINDS, DEFAULT_SETTINGS_FILE } from '../settings/settings.js';
 export { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
 export { DEFAULT_GRACE_HOURS } from '../cache/clean.js';
+export { CHILD_LINKS } from '../spack/split.js';

@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, type GitLabLimits } from '../pipeline/limits.js';
 import type { OutputFolder } from '../pipeline/output.js';
 import { inCi, type Architecture, type CacheKind, type Settings } from '../settings/settings.js';
 import { buildSpackPipeline, type SpackPipelineResult } from '../spack/build-pipeline.js';
+import type { ChildLinks } from '../spack/split.js';
 import { estimateOf, parseDurations, type Durations } from '../spack/durations.js';
 import { formatPlanReport, PLAN_FILE, planEstimates, planExplanation } from '../spack/plan-report.js';
 
@@ -41,6 +42,8 @@ export interface SpackPipelineOptions {
   limits: GitLabLimits;
   /** The build times file (`gitlab durations`) to split and report by; undefined: none. */
   durations: string | undefined;
+  /** How a job waits for a spec built in another child. */
+  links: ChildLinks;
 }
 
 /**
@@ -49,13 +52,13 @@ export interface SpackPipelineOptions {
  * so that the report always describes what would be written.
  */
 async function spackPipeline(options: SpackPipelineOptions): Promise<SpackPipelineResult & { output: OutputFolder }> {
-  const { settings, arch, cache, limits } = options;
+  const { settings, arch, cache, limits, links } = options;
   const output = await outputFolder('--output', options.output, [options.settingsFile, options.input]);
   const inputs = await loadSpackPipelines(options.input);
-  if (options.durations === undefined) return { ...buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits }), output };
+  if (options.durations === undefined) return { ...buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits, links }), output };
   const durations = await loadDurations(options.durations);
   const estimate = (name: string) => estimateOf(durations, name).seconds;
-  const result = buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits, estimate });
+  const result = buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits, links, estimate });
   return { ...result, plan: { ...result.plan, estimates: planEstimates(result.graph, result.split, durations) }, output };
 }
 

@@ -17,6 +17,7 @@ export const VALUE_NAMES: Readonly<Record<string, string>> = {
   '--bridge': 'JOB',
   '--bucket': 'BUCKET',
   '--cache': 'KIND',
+  '--child-links': 'LINKS',
   '--definitions': 'DIR',
   '--durations': 'FILE',
   '--endpoint': 'URL',
@@ -43,12 +44,15 @@ export const VALUE_NAMES: Readonly<Record<string, string>> = {
   '--pipeline': 'ID',
   '--pipelines': 'COUNT',
   '--prefix': 'PREFIX',
+  '--producer': 'CHILD',
   '--ref': 'BRANCH',
   '--project': 'DIR',
   '--registry-url': 'URL',
   '--report': 'FILE',
   '--settings': 'FILE',
   '--sif-key': 'KEY',
+  '--spec-key': 'KEY',
+  '--timeout-minutes': 'MINUTES',
   '--version': 'VERSION',
 };
 

@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import { SpacktainersCommand } from './base-command.js';
 import { limitsWithYamlBytes, maxYamlBytesOption, oneOf, positiveInteger, settingsOption } from './options.js';
-import { CACHE_KINDS, DEFAULT_LIMITS } from '../app/options.js';
+import { CACHE_KINDS, CHILD_LINKS, DEFAULT_LIMITS } from '../app/options.js';
 import type { SpackPipelineOptions } from '../app/spack-pipeline.js';
 
 /**
@@ -19,6 +19,9 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
   arch = Option.String('--arch', { description: "Architecture of the build jobs, one of the settings' (default: the first listed)" });
   durations = Option.String('--durations', {
     description: 'Build times of earlier pipelines (gitlab durations writes them), to split and report by',
+  });
+  childLinks = Option.String('--child-links', 'wait-jobs', {
+    description: `How a job waits for a spec built in another child pipeline: ${CHILD_LINKS.join(' or ')} (a child waits for whole children)`,
   });
   cache = Option.String('--cache', {
     description: `Build cache the jobs push to: ${CACHE_KINDS.join(', ')} (default: production on the default branch, else development)`,
@@ -38,6 +41,7 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
       cache: this.cache === undefined ? branchCache : oneOf('--cache', this.cache, CACHE_KINDS),
       limits: { ...limitsWithYamlBytes(this.maxYamlBytes), maxNeeds: positiveInteger('--max-needs', this.maxNeeds) },
       durations: this.durations,
+      links: oneOf('--child-links', this.childLinks, CHILD_LINKS),
     };
   }
 }

@@ -10,7 +10,8 @@ export type JobEstimate = (jobName: string) => number;
  * that child (`triggers`: trigger needs, `strategy: depend`), or every child starts at once and
  * a light job in it waits for that one spec to be in the build cache (`wait-jobs`, wait-jobs.ts).
  */
-export type ChildLinks = 'wait-jobs' | 'triggers';
+export const CHILD_LINKS = ['wait-jobs', 'triggers'] as const;
+export type ChildLinks = (typeof CHILD_LINKS)[number];
 
 /** Build jobs divided into child pipelines. Jobs of child i only need jobs of children before it. */
 export interface BuildSplit {

@@ -1,3 +1,4 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { runBuiltCli, runCli } from '../support/cli.js';
 import { artifactsZip, FakeGitlab } from '../support/gitlab-server.js';
 import { REPO_ROOT } from '../support/project.js';
 import { pushTestImage, startRegistry, type TestRegistry } from '../support/registry.js';
-import { startS3, type TestS3 } from '../support/s3.js';
+import { startS3, testS3Client, type TestS3 } from '../support/s3.js';
 
 /** What the project holds that examples name: the bundled project of the repository root. */
 const PROJECT_ITEMS = ['container_definitions', 'settings.yaml', 'base-images', 'spacktainer', 'examples', 'test/e2e/project/container_definitions'];
@@ -62,6 +63,9 @@ describe('every example in --help runs against the bundled project', () => {
     await writeFile(path.join(project, 'numpy-1.26.1.sif'), 'SIF');
     await writeFile(path.join(project, 'executables.txt'), 'python3\n');
     await writeFile(path.join(project, 'durations.json'), '{"jobs": {}, "packages": {"python": 1800}}\n');
+    // The spec the `spack wait` example waits for, as Spack pushes it.
+    const spec = 'amd64/build_cache/linux-debian12-x86_64_v3-gcc-12.2.0-zlib-1.3-abcdefghijklmnopqrstuvwxyzabcdef.spec.json';
+    await testS3Client(s3.endpoint).send(new PutObjectCommand({ Bucket: 'spack-build-cache', Key: spec, Body: '{}' }));
   });
   afterAll(async () => {
     await Promise.all([registry?.stop(), s3?.stop(), gitlab.stop()]);

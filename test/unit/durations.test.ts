@@ -138,7 +138,7 @@ describe('plan and process-spack-pipeline --durations', () => {
     const run = await runCli(['plan', '--input', input, '--settings', settings, '--durations', 'durations.json', '--json'], folder);
     expect(run.stderr).toBe('');
     const plan = JSON.parse(run.stdout);
-    expect(Object.keys(plan)).toEqual(['arch', 'maxYamlBytes', 'maxNeeds', 'inputs', 'buildJobs', 'children', 'criticalPath', 'estimates', 'reasons']);
+    expect(Object.keys(plan)).toEqual(['arch', 'maxYamlBytes', 'maxNeeds', 'inputs', 'buildJobs', 'links', 'children', 'criticalPath', 'estimates', 'reasons']);
     const jobs = plan.children.flatMap((child: { jobs: string[] }) => child.jobs);
     expect(Object.keys(plan.estimates.jobs)).toEqual(jobs);
     expect(plan.estimates.jobs[python]).toEqual({ seconds: 3000, source: 'job' });
