@@ -31,12 +31,14 @@ import { mergeSpackPipelines, type SpackBuildGraph } from '../generator/spack/me
 import { buildSpackPipeline } from '../generator/spack/build-pipeline.js';
 import { criticalPath, splitMakespan, type JobDuration } from '../generator/spack/schedule.js';
 import { DEFAULT_ESTIMATE_SECONDS } from '../generator/spack/durations.js';
-import type { BuildSplit } from '../generator/spack/split.js';
+import type { BuildSplit, ChildLinks } from '../generator/spack/split.js';
+import { specWaits, WAIT_LATENCY_SECONDS } from '../generator/spack/wait-jobs.js';
 import { parseSpackPipeline } from '../generator/spack/generate-output-parser.js';
 
 const repo = path.join(import.meta.dirname, '../..');
 const FIXTURES = ['small', 'medium', 'mpi'];
 const CHILD_STARTUP_MINUTES = 1;
+const WAIT_LATENCY_MINUTES = WAIT_LATENCY_SECONDS / 60;
 const settingsFile = path.join(repo, 'settings.yaml');
 const settings = parseSettings(settingsFile, readFileSync(settingsFile, 'utf8'));
 
@@ -178,7 +180,7 @@ function quality(label: string, files: Record<string, string>, maxYamlBytes: num
   });
   const { graph, split } = result;
   const ratio = (chosen: BuildSplit, duration: JobDuration) =>
-    splitMakespan(graph, chosen, duration, CHILD_STARTUP_MINUTES) / criticalPath(graph, duration).length;
+    splitMakespan(graph, chosen, duration, CHILD_STARTUP_MINUTES, WAIT_LATENCY_MINUTES) / criticalPath(graph, duration).length;
   const draws = (chosen: BuildSplit) => {
     const ratios = OTHER_DRAWS.map((duration) => ratio(chosen, duration));
     return `mean x${(ratios.reduce((a, b) => a + b) / ratios.length).toFixed(3)}, worst x${Math.max(...ratios).toFixed(3)}`;
@@ -197,36 +199,56 @@ function quality(label: string, files: Record<string, string>, maxYamlBytes: num
 
 /**
  * When the split pipeline finishes with `runners` runners: a child starts `CHILD_STARTUP_MINUTES`
- * after every child it waits for has finished; a job is ready when its child has started and its
- * dependencies in the child are done; ready jobs take free runners in the order they became ready.
+ * after every child it waits for has finished (with wait jobs, every child at once); a job is
+ * ready when its child has started and its dependencies are done (one in another child
+ * `WAIT_LATENCY_MINUTES` later, when its wait job has seen it); ready jobs take free runners in
+ * the order they became ready. Wait jobs run on the light runners, not these: the minutes they
+ * hold one are counted apart (`waitMinutes`).
  */
-function limitedMakespan(graph: SpackBuildGraph, split: BuildSplit, duration: JobDuration, runners: number): number {
-  const events = new MinHeap<{ job?: string; child?: number }>();
-  const waiting = split.waitsFor.map((waits) => waits.length);
+function limitedMakespan(graph: SpackBuildGraph, split: BuildSplit, duration: JobDuration, runners: number): { makespan: number; waitMinutes: number } {
+  const events = new MinHeap<{ job?: string; child?: number; arrives?: string }>();
+  const waits = split.links === 'wait-jobs';
+  const waiting = split.waitsFor.map((list) => list.length);
   const waitedBy = split.children.map(() => [] as number[]);
-  split.waitsFor.forEach((waits, child) => waits.forEach((other) => waitedBy[other]!.push(child)));
+  split.waitsFor.forEach((list, child) => list.forEach((other) => waitedBy[other]!.push(child)));
   const left = split.children.map((names) => names.length);
   const sameChild = (a: string, b: string) => split.childOf.get(a) === split.childOf.get(b);
-  const pending = new Map(graph.jobs.map((job) => [job.name, job.dependencies.filter((d) => sameChild(d, job.name)).length]));
+  const pending = new Map(graph.jobs.map((job) => [job.name, job.dependencies.filter((d) => waits || sameChild(d, job.name)).length]));
+  const started = new Set<number>();
   const ready: string[] = [];
+  const becomesReady = (name: string) => {
+    if (pending.get(name) === 0 && started.has(split.childOf.get(name)!)) ready.push(name);
+  };
   let free = runners;
   let end = 0;
+  let waitMinutes = 0;
   waiting.forEach((count, child) => {
     if (count === 0) events.push(CHILD_STARTUP_MINUTES, { child });
   });
   for (let event = events.pop(); event !== undefined; event = events.pop()) {
-    const [now, { job, child }] = event;
+    const [now, { job, child, arrives }] = event;
     end = Math.max(end, now);
     if (child !== undefined) {
-      for (const name of split.children[child]!) if (pending.get(name) === 0) ready.push(name);
+      started.add(child);
+      for (const name of split.children[child]!) becomesReady(name);
+    } else if (arrives !== undefined) {
+      pending.set(arrives, pending.get(arrives)! - 1);
+      becomesReady(arrives);
     } else {
       free++;
       const own = split.childOf.get(job!)!;
+      const consumers = new Set<number>();
       for (const dependent of graph.dependents.get(job!)!) {
-        if (!sameChild(dependent, job!)) continue;
-        pending.set(dependent, pending.get(dependent)! - 1);
-        if (pending.get(dependent) === 0) ready.push(dependent);
+        if (sameChild(dependent, job!)) {
+          pending.set(dependent, pending.get(dependent)! - 1);
+          becomesReady(dependent);
+        } else if (waits) {
+          events.push(now + WAIT_LATENCY_MINUTES, { arrives: dependent });
+          consumers.add(split.childOf.get(dependent)!);
+        }
       }
+      // One wait job per child needing it, held from the start of that child.
+      waitMinutes += consumers.size * (now + WAIT_LATENCY_MINUTES - CHILD_STARTUP_MINUTES);
       left[own] = left[own]! - 1;
       if (left[own] === 0) {
         for (const other of waitedBy[own]!) {
@@ -240,7 +262,7 @@ function limitedMakespan(graph: SpackBuildGraph, split: BuildSplit, duration: Jo
       events.push(now + duration(next), { job: next });
     }
   }
-  return end;
+  return { makespan: end, waitMinutes };
 }
 
 /** A binary min-heap of values by key. */
@@ -279,6 +301,8 @@ class MinHeap<T> {
 const DRAWS = 16;
 /** Runner counts of the limited simulation; its best possible is max(critical path, work / runners). */
 const RUNNERS = [20, 100];
+/** Stacks of the draws: the issue's 120 and 480, and 1,000 unless BENCH_DRAWS_1000=0 (about 10 minutes more). */
+const DRAWS_CONTAINERS = process.env.BENCH_DRAWS_1000 === '0' ? [120, 480] : [120, 480, 1000];
 const LIMITS = { maxNeeds: 50, maxDepth: 2, maxArtifactBytes: 5 * 1024 * 1024, maxTriggerIncludes: 3, maxDownstreamPipelines: 1000 };
 
 /**
@@ -300,55 +324,66 @@ function previousRun(duration: JobDuration, salt: string): (name: string) => num
 
 /**
  * Makespan / critical path over DRAWS draws of build times (unlimited runners, 1 minute per
- * child start-up), for the split given no estimates and given a noisy previous run.
+ * child start-up), for the split given no estimates and given a noisy previous run, its
+ * children linked by wait jobs and by triggers; one row each.
  */
 function drawsTable(label: string, files: Record<string, string>, maxYamlBytes: number): void {
   const inputs = Object.entries(files).map(([file, text]) => parseSpackPipeline(file, text));
-  const options = {
-    settings,
-    arch: 'amd64' as const,
-    cache: 'production' as const,
-    outputPath: 'generated/amd64/spack-pipeline',
-    limits: { ...LIMITS, maxYamlBytes },
-  };
-  const blind = buildSpackPipeline(inputs, options);
-  const { graph } = blind;
-  const ratios = { none: [] as number[], estimated: [] as number[], perStage: [] as number[] };
-  const limited = RUNNERS.map(() => ({ none: [] as number[], estimated: [] as number[] }));
-  const estimatedChildren: number[] = [];
-  for (let draw = 0; draw < DRAWS; draw++) {
-    const duration = minutesDrawn(`draw-${draw}`);
-    const bound = criticalPath(graph, duration).length;
-    const ratio = (split: BuildSplit) => splitMakespan(graph, split, duration, CHILD_STARTUP_MINUTES) / bound;
-    const informed = buildSpackPipeline(inputs, { ...options, estimate: previousRun(duration, `noise-${draw}`) });
-    estimatedChildren.push(informed.split.children.length);
-    ratios.none.push(ratio(blind.split));
-    ratios.estimated.push(ratio(informed.split));
-    ratios.perStage.push(ratio(oneChildPerStage(graph)));
-    const work = graph.jobs.reduce((total, job) => total + duration(job.name), 0);
-    RUNNERS.forEach((runners, at) => {
-      const best = Math.max(bound, work / runners);
-      limited[at]!.none.push(limitedMakespan(graph, blind.split, duration, runners) / best);
-      limited[at]!.estimated.push(limitedMakespan(graph, informed.split, duration, runners) / best);
-    });
+  for (const links of ['wait-jobs', 'triggers'] as ChildLinks[]) {
+    const options = {
+      settings,
+      arch: 'amd64' as const,
+      cache: 'production' as const,
+      outputPath: 'generated/amd64/spack-pipeline',
+      limits: { ...LIMITS, maxYamlBytes },
+      links,
+    };
+    const blind = buildSpackPipeline(inputs, options);
+    const { graph } = blind;
+    const ratios = { none: [] as number[], estimated: [] as number[], perStage: [] as number[] };
+    const limited = RUNNERS.map(() => ({ none: [] as number[], estimated: [] as number[], waitHours: [] as number[] }));
+    const estimatedChildren: number[] = [];
+    for (let draw = 0; draw < DRAWS; draw++) {
+      const duration = minutesDrawn(`draw-${draw}`);
+      const bound = criticalPath(graph, duration).length;
+      const ratio = (split: BuildSplit) => splitMakespan(graph, split, duration, CHILD_STARTUP_MINUTES, WAIT_LATENCY_MINUTES) / bound;
+      const informed = buildSpackPipeline(inputs, { ...options, estimate: previousRun(duration, `noise-${draw}`) });
+      estimatedChildren.push(informed.split.children.length);
+      ratios.none.push(ratio(blind.split));
+      ratios.estimated.push(ratio(informed.split));
+      ratios.perStage.push(ratio(oneChildPerStage(graph)));
+      const work = graph.jobs.reduce((total, job) => total + duration(job.name), 0);
+      RUNNERS.forEach((runners, at) => {
+        const best = Math.max(bound, work / runners);
+        const none = limitedMakespan(graph, blind.split, duration, runners);
+        limited[at]!.none.push(none.makespan / best);
+        limited[at]!.waitHours.push(none.waitMinutes / 60);
+        limited[at]!.estimated.push(limitedMakespan(graph, informed.split, duration, runners).makespan / best);
+      });
+    }
+    const mean = (values: number[]) => values.reduce((a, b) => a + b) / values.length;
+    const summary = (values: number[]) => `x${mean(values).toFixed(2)} (x${Math.max(...values).toFixed(2)})`;
+    const children = blind.split.children.length;
+    const waitJobs = specWaits(graph, blind.split).flat().length;
+    console.log(
+      `| ${label} | ${links} | ${graph.jobs.length} | ${children} / ${Math.min(...estimatedChildren)}-${Math.max(...estimatedChildren)} | ${(graph.jobs.length / children).toFixed(0)} | ${waitJobs} | ` +
+        `${summary(ratios.none)} | ${summary(ratios.estimated)} | ${summary(ratios.perStage)} | ` +
+        `${limited.map(({ none, estimated }) => `${summary(none)} / ${summary(estimated)}`).join(' | ')} | ${limited.map(({ waitHours }) => mean(waitHours).toFixed(0)).join(' / ')} |`,
+    );
   }
-  const summary = (values: number[]) => `x${(values.reduce((a, b) => a + b) / values.length).toFixed(2)} (x${Math.max(...values).toFixed(2)})`;
-  console.log(
-    `| ${label} | ${graph.jobs.length} | ${blind.split.children.length} / ${Math.min(...estimatedChildren)}-${Math.max(...estimatedChildren)} | ${summary(ratios.none)} | ${summary(ratios.estimated)} | ${summary(ratios.perStage)} | ${limited.map(({ none, estimated }) => `${summary(none)} / ${summary(estimated)}`).join(' | ')} |`,
-  );
 }
 
 function draws(): void {
   console.log(
-    `Makespan / critical path, mean (worst) over ${DRAWS} draws, 1 min per child start-up; unlimited runners, then limited (ratio to the best possible):`,
+    `Makespan / critical path, mean (worst) over ${DRAWS} draws, 1 min per child start-up, ${WAIT_LATENCY_SECONDS} s per wait; unlimited runners, then limited (ratio to the best possible):`,
   );
   console.log(
-    `| stack | specs | children (no estimates / estimates) | no estimates | previous run, ±30 %, 20 % new | one child per stage | ${RUNNERS.map((runners) => `${runners} runners: none / previous run`).join(' | ')} |\n|---|---|---|---|---|---|${RUNNERS.map(() => '---|').join('')}`,
+    `| stack | children linked by | specs | children (no estimates / estimates) | jobs per child | wait jobs | no estimates | previous run, ±30 %, 20 % new | one child per stage | ${RUNNERS.map((runners) => `${runners} runners: none / previous run`).join(' | ')} | light-runner hours held by wait jobs (${RUNNERS.join(' / ')} runners) |\n|---|---|---|---|---|---|---|---|---|${RUNNERS.map(() => '---|').join('')}---|`,
   );
   const merged = Object.fromEntries(FIXTURES.map((env) => [`${env}.yml`, readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8')]));
   drawsTable('merged fixtures, 30,000 B', merged, 30_000);
   drawsTable('synthetic stack (8 containers)', syntheticStack(5000, 8), 1_000_000);
-  for (const containers of [120, 480]) drawsTable(`intertwined, ${containers} containers`, intertwinedStack(containers), 1_000_000);
+  for (const containers of DRAWS_CONTAINERS) drawsTable(`intertwined, ${containers} containers`, intertwinedStack(containers), 1_000_000);
 }
 
 /** Time the whole command (read, parse, merge, split, render, write) in a fresh process. */

@@ -1,12 +1,9 @@
 import { Option } from 'clipanion';
-import * as t from 'typanion';
-import { SpacktainersCommand } from '../../base-command.js';
-import { archOption, settingsOption } from '../../options.js';
-import { CACHE_KINDS } from '../../../app/options.js';
+import { ChildCacheCommand } from '../../child-cache-command.js';
 
-export class SpackMarkFailedCommand extends SpacktainersCommand {
+export class SpackMarkFailedCommand extends ChildCacheCommand {
   static override paths = [['spack', 'mark-failed']];
-  static override usage = SpacktainersCommand.Usage({
+  static override usage = ChildCacheCommand.Usage({
     category: 'Spack build pipeline',
     description: 'Say in the build cache that a child pipeline of build jobs failed, so the jobs waiting for its specs stop',
     details: `
@@ -19,20 +16,11 @@ export class SpackMarkFailedCommand extends SpacktainersCommand {
     ],
   });
 
-  arch = archOption();
-  cache = Option.String('--cache', {
-    required: true,
-    description: 'production or development: the build cache the builds push to',
-    validator: t.isEnum(CACHE_KINDS),
-  });
-  pipeline = Option.String('--pipeline', { required: true, description: 'ID of the pipeline that triggered the children (SPACKTAINERS_BUILD_PIPELINE_ID)' });
   producer = Option.String('--producer', { required: true, description: 'The child pipeline that failed' });
-  settings = settingsOption();
 
   async run(): Promise<number> {
     const { markChildFailed } = await import('../../../app/spack-waits.js');
-    const { settings, arch, cache, pipeline, producer } = this;
-    await markChildFailed({ settingsFile: settings, arch, cache, pipeline, producer }, this.context.env, this.context);
+    await markChildFailed(this.childCache(this.producer), this.context.env, this.context);
     return 0;
   }
 }

@@ -1,12 +1,10 @@
 import { Option } from 'clipanion';
-import * as t from 'typanion';
-import { SpacktainersCommand } from '../../base-command.js';
-import { archOption, positiveInteger, settingsOption } from '../../options.js';
-import { CACHE_KINDS } from '../../../app/options.js';
+import { ChildCacheCommand } from '../../child-cache-command.js';
+import { positiveInteger } from '../../options.js';
 
-export class SpackWaitCommand extends SpacktainersCommand {
+export class SpackWaitCommand extends ChildCacheCommand {
   static override paths = [['spack', 'wait']];
-  static override usage = SpacktainersCommand.Usage({
+  static override usage = ChildCacheCommand.Usage({
     category: 'Spack build pipeline',
     description: 'Wait until a build job of another child pipeline has pushed its spec to the build cache',
     details: `
@@ -25,24 +23,15 @@ export class SpackWaitCommand extends SpacktainersCommand {
     ],
   });
 
-  arch = archOption();
-  cache = Option.String('--cache', {
-    required: true,
-    description: 'production or development: the build cache the builds push to',
-    validator: t.isEnum(CACHE_KINDS),
-  });
-  pipeline = Option.String('--pipeline', { required: true, description: 'ID of the pipeline that triggered the children (SPACKTAINERS_BUILD_PIPELINE_ID)' });
   producer = Option.String('--producer', { required: true, description: 'The child pipeline building the spec (SPACKTAINERS_PRODUCER)' });
   job = Option.String('--job', { required: true, description: 'The build job pushing the spec (SPACKTAINERS_WAITS_FOR)' });
   specKey = Option.String('--spec-key', { required: true, description: "The spec file's key below the architecture's root (SPACKTAINERS_SPEC_KEY)" });
   timeoutMinutes = Option.String('--timeout-minutes', '720', { description: 'Give up after this many minutes' });
-  settings = settingsOption();
 
   async run(): Promise<number> {
     const { waitForBuildJob } = await import('../../../app/spack-waits.js');
-    const { settings, arch, cache, pipeline, producer, job, specKey } = this;
     const timeoutMinutes = positiveInteger('--timeout-minutes', this.timeoutMinutes);
-    await waitForBuildJob({ settingsFile: settings, arch, cache, pipeline, producer, job, specKey, timeoutMinutes }, this.context.env, this.context);
+    await waitForBuildJob({ ...this.childCache(this.producer), job: this.job, specKey: this.specKey, timeoutMinutes }, this.context.env, this.context);
     return 0;
   }
 }
