@@ -24,7 +24,7 @@ export class DurationsCommand extends SpacktainersCommand {
     examples: [
       ['The build times of the last 10 pipelines of the default branch', '$0 gitlab durations --durations durations.json'],
       ['Of the last 3 pipelines of a branch', '$0 gitlab durations --ref main --pipelines 3 --durations durations.json'],
-      ['In CI, keeping the cached file when the API cannot be read', '$0 gitlab durations --keep-on-failure --durations generated/amd64/durations.json'],
+      ['In CI, keeping the cached file when the API cannot be read', '$0 gitlab durations --keep-on-failure --durations spack-durations/amd64.json'],
     ],
   });
 
