@@ -136,15 +136,15 @@ describe('the component included by version from a user repository that holds on
       image: { name: GENERATOR_IMAGE },
       allow_failure: true,
       rules: job('process-spack-pipeline:ppc64le').rules,
-      variables: { DURATIONS_FILE: 'spack-durations/ppc64le.json' },
+      variables: { SPACKTAINERS_DURATIONS: 'spack-durations/ppc64le.json' },
       cache: [{ key: 'spacktainers-durations-ppc64le', paths: ['spack-durations/ppc64le.json'], policy: 'pull-push', when: 'on_success' }],
-      script: ['spacktainers gitlab durations --keep-on-failure --durations "$DURATIONS_FILE" --settings settings.yaml'],
+      script: ['spacktainers gitlab durations --keep-on-failure --durations "$SPACKTAINERS_DURATIONS" --settings settings.yaml'],
       artifacts: { paths: ['spack-durations/ppc64le.json'] },
     });
     expect(job('spack-durations:ppc64le')).not.toHaveProperty('needs');
     expect(job('process-spack-pipeline:ppc64le')).toMatchObject({
       needs: [{ job: 'spack-generate:ppc64le' }, { job: 'spack-durations:ppc64le', artifacts: true }],
-      variables: { DURATIONS_FILE: 'spack-durations/ppc64le.json' },
+      variables: { SPACKTAINERS_DURATIONS: 'spack-durations/ppc64le.json' },
     });
     expect(job('spack-build:ppc64le').trigger).toEqual({
       include: [{ artifact: 'generated/ppc64le/spack-pipeline/spack-pipeline.yml', job: 'process-spack-pipeline:ppc64le' }],
