@@ -49,10 +49,14 @@ try {
   const stderr = new PassThrough();
   const file = path.join(folder, 'durations.json');
   const started = performance.now();
-  await collectDurations({ settings: path.resolve(import.meta.dirname, '../../settings.yaml'), durations: file, pipelines, ref: undefined }, env, {
-    stdout,
-    stderr,
-  });
+  await collectDurations(
+    { settings: path.resolve(import.meta.dirname, '../../settings.yaml'), durations: file, pipelines, ref: undefined, keepOnFailure: false },
+    env,
+    {
+      stdout,
+      stderr,
+    },
+  );
   const seconds = (performance.now() - started) / 1000;
   const written = parseDurations(file, await readFile(file, 'utf8'));
   console.log(

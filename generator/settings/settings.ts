@@ -326,7 +326,7 @@ function checkGracePeriod(settings: Settings, source: YamlSource): void {
  * pipeline's in .gitlab-ci.yml and the module files' (set for and by a container's users).
  */
 const OTHER_SPACKTAINERS_VARIABLES = new Set(
-  ['PIPELINE', 'PIPELINE_KIND', 'BASE_TAG', 'REGISTRY_IMAGE', 'BINDS', 'SIF', 'SPACK_LOCK_DIGEST'].map((name) => OVERRIDE_PREFIX + name),
+  ['PIPELINE', 'PIPELINE_KIND', 'BASE_TAG', 'REGISTRY_IMAGE', 'DURATIONS', 'BINDS', 'SIF', 'SPACK_LOCK_DIGEST'].map((name) => OVERRIDE_PREFIX + name),
 );
 
 /**

@@ -1,10 +1,13 @@
-import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { git, serveComponentRelease, VERSION } from '../support/component-release.js';
 import type { GitServer } from '../support/git-server.js';
+import { FakeGitlab, TOKEN } from '../support/gitlab-server.js';
 import { gitlabCiLocal, initGitRepository } from '../support/gitlab-ci-local.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 import { pipelineJobsOf, type JobBody } from '../support/pipeline-tree.js';
@@ -94,6 +97,7 @@ describe('the component included by version from a user repository that holds on
         'clean-branches',
         ...['amd64', 'ppc64le'].flatMap((arch) => [
           `spack-generate:${arch}`,
+          `spack-durations:${arch}`,
           `process-spack-pipeline:${arch}`,
           `spack-build:${arch}`,
           `clean-cache:production:${arch}`,
@@ -124,6 +128,24 @@ describe('the component included by version from a user repository that holds on
     expect(job('process-spack-pipeline:ppc64le').tags).toEqual(['power9']);
     expect(job('clean-cache:development:ppc64le').resource_group).toBe('spack-cache/site-cache-dev/ppc64le');
     expect(job('clean-cache:production:amd64').resource_group).toBe('spack-cache/spack-build-cache/amd64');
+    // The build times, collected beside create-jobs on the architecture's runners, kept in the
+    // architecture's cache, never failing the pipeline; the split takes them.
+    expect(job('spack-durations:ppc64le')).toMatchObject({
+      stage: 'generate',
+      tags: ['power9'],
+      image: { name: GENERATOR_IMAGE },
+      allow_failure: true,
+      rules: job('process-spack-pipeline:ppc64le').rules,
+      variables: { SPACKTAINERS_DURATIONS: 'spack-durations/ppc64le.json' },
+      cache: [{ key: 'spacktainers-durations-ppc64le', paths: ['spack-durations/ppc64le.json'], policy: 'pull-push', when: 'on_success' }],
+      script: ['spacktainers gitlab durations --keep-on-failure --durations "$SPACKTAINERS_DURATIONS" --settings settings.yaml'],
+      artifacts: { paths: ['spack-durations/ppc64le.json'] },
+    });
+    expect(job('spack-durations:ppc64le')).not.toHaveProperty('needs');
+    expect(job('process-spack-pipeline:ppc64le')).toMatchObject({
+      needs: [{ job: 'spack-generate:ppc64le' }, { job: 'spack-durations:ppc64le', artifacts: true }],
+      variables: { SPACKTAINERS_DURATIONS: 'spack-durations/ppc64le.json' },
+    });
     expect(job('spack-build:ppc64le').trigger).toEqual({
       include: [{ artifact: 'generated/ppc64le/spack-pipeline/spack-pipeline.yml', job: 'process-spack-pipeline:ppc64le' }],
       strategy: 'depend',
@@ -157,6 +179,8 @@ describe('the component included by version from a user repository that holds on
       'create-jobs': 'on_success',
       'spack-generate:amd64: [1/2]': 'on_success',
       'spack-generate:amd64: [2/2]': 'on_success',
+      'spack-durations:amd64': 'on_success',
+      'spack-durations:ppc64le': 'never',
       'process-spack-pipeline:amd64': 'on_success',
       'process-spack-pipeline:ppc64le': 'never',
       'spack-build:ppc64le': 'never',
@@ -179,5 +203,75 @@ describe('the component included by version from a user repository that holds on
     });
     const baseImages = await readFile(path.join(sample, 'generated/base-images.yml'), 'utf8');
     expect(baseImages).toContain(`GENERATOR_IMAGE=${GENERATOR_IMAGE}`);
+  });
+
+  it('passes --durations to plan and process-spack-pipeline when spack-durations left a file, and says so when not', async () => {
+    const preview = await gitlabCiLocal(sample, '.gitlab-ci.yml', ['--preview'], push);
+    expect(preview.code).toBe(0);
+    const processJob = pipelineJobsOf(preview.stdout.slice(preview.stdout.indexOf('---'))).get('process-spack-pipeline:amd64')!;
+    // The job's script as the runner runs it: its lines in one shell, the generator's CLI a stand-in printing its arguments.
+    const folder = await mkdtemp(path.join(tmpdir(), 'spacktainers-process-script-'));
+    await mkdir(path.join(folder, 'bin'));
+    await writeFile(path.join(folder, 'bin/spacktainers'), '#!/bin/sh\nprintf \'<%s>\' "$@"; echo\n');
+    await chmod(path.join(folder, 'bin/spacktainers'), 0o755);
+    const runScript = async () => {
+      const { stdout } = await promisify(execFile)('sh', ['-ec', (processJob.script as string[]).join('\n')], {
+        cwd: folder,
+        env: { PATH: `${folder}/bin:${process.env.PATH}`, ...(processJob.variables as Record<string, string>) },
+      });
+      return stdout.split('\n');
+    };
+    const [without, plan, processed] = await runScript();
+    expect(without).toBe('No build times (spack-durations:amd64 left no spack-durations/amd64.json), so the split estimates every build job alike');
+    expect(plan).toMatch(/^<plan><--arch><amd64>.*<--settings><settings\.yaml>$/);
+    expect(processed).toMatch(/^<process-spack-pipeline><--arch><amd64>.*<--settings><settings\.yaml>$/);
+    await mkdir(path.join(folder, 'spack-durations'));
+    await writeFile(path.join(folder, 'spack-durations/amd64.json'), '{"jobs": {}, "packages": {}}\n');
+    const withFile = await runScript();
+    expect(withFile.slice(0, 3)).toEqual([
+      'Build times from spack-durations/amd64.json',
+      `${plan}<--durations><spack-durations/amd64.json>`,
+      `${processed}<--durations><spack-durations/amd64.json>`,
+    ]);
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('runs spack-durations: collects from the GitLab API, and without the token keeps the earlier file and passes', async () => {
+    const gitlab = new FakeGitlab();
+    const api = gitlab.ciVariables(await gitlab.start());
+    gitlab.pipelines.push({ id: 7, ref: 'main', status: 'success' });
+    gitlab.jobs.set(7, [{ id: 71, name: 'zlib@1.3 /aaaaaaa %gcc@12.2.0 arch=linux-debian12-x86_64_v3', status: 'success', duration: 42 }]);
+    // The job's token is the CI variable given, if any, not one this machine happens to have.
+    const { GITLAB_API_TOKEN: _ownToken, ...environment } = process.env;
+    const durationsJob = (variables: Record<string, string>) =>
+      gitlabCiLocal(
+        sample,
+        '.gitlab-ci.yml',
+        ['--force-shell-executor', 'spack-durations:amd64'],
+        { ...push, ...variables },
+        {
+          env: { ...environment, PATH, STUB_REPO: REPO_ROOT },
+        },
+      );
+    try {
+      const { GITLAB_API_TOKEN: _withToken, ...noToken } = api;
+      const first = await durationsJob(noToken);
+      expect([first.code, first.stdout]).toEqual([0, expect.stringMatching(/^ PASS +spack-durations:amd64/m)]);
+      expect(first.stderr).toContain('durations: not collected: the CI variable GITLAB_API_TOKEN is not set (the GitLab API needs it)');
+      expect(first.stdout).toContain('durations: no earlier spack-durations/amd64.json: the split estimates every build job alike');
+      const collected = await durationsJob({ ...noToken, GITLAB_API_TOKEN: TOKEN });
+      expect(collected.stdout).toContain('durations: 1 build jobs of 1 packages from 1 pipelines of main (#7), written to spack-durations/amd64.json');
+      expect(JSON.parse(await readFile(path.join(sample, 'spack-durations/amd64.json'), 'utf8')).packages).toEqual({ zlib: 42 });
+      // The shell executor keeps the project folder, as the cache restores the file to a later run.
+      const kept = await durationsJob(noToken);
+      expect([kept.code, kept.stdout]).toEqual([
+        0,
+        expect.stringContaining('durations: kept spack-durations/amd64.json of an earlier run: 1 build jobs of 1 packages'),
+      ]);
+      for (const run of [first, collected, kept]) expect(run.stdout + run.stderr).not.toContain(TOKEN);
+    } finally {
+      await gitlab.stop();
+      await rm(path.join(sample, 'spack-durations'), { recursive: true, force: true });
+    }
   });
 });

@@ -284,6 +284,8 @@ describe('the root .gitlab-ci.yml', () => {
       'base-images',
       'spack-generate:amd64',
       'spack-generate:arm64',
+      'spack-durations:amd64',
+      'spack-durations:arm64',
       'process-spack-pipeline:amd64',
       'process-spack-pipeline:arm64',
       'spack-build:amd64',
@@ -345,6 +347,7 @@ describe('the root .gitlab-ci.yml', () => {
     expect(Object.fromEntries(whenOf('arm64'))).toHaveProperty(['spack-generate:arm64']);
     expect(Object.fromEntries(whenOf('amd64'))).toMatchObject({
       'spack-generate:amd64': 'on_success',
+      'spack-durations:amd64': 'on_success',
       'process-spack-pipeline:amd64': 'on_success',
       'spack-build:amd64': 'on_success',
       'clean-cache:dry-run:production:amd64': 'on_success',
@@ -355,6 +358,7 @@ describe('the root .gitlab-ci.yml', () => {
       await writeFile(path.join(arm64, form), '');
       expect(arm64Jobs(jobsThatRun(await readRootPipeline(project), PIPELINE_KINDS[0]!)), form).toEqual([
         'spack-generate:arm64',
+        'spack-durations:arm64',
         'process-spack-pipeline:arm64',
         'spack-build:arm64',
       ]);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GITLAB_CI_LOCAL, initGitRepository } from '../support/gitlab-ci-local.js';
+import { FakeGitlab, TOKEN } from '../support/gitlab-server.js';
 import { REPO_ROOT } from '../support/project.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
@@ -25,13 +26,25 @@ function jobEvents(log: string): { job: string; event: 'start' | 'end'; status?:
   return events;
 }
 
+/** A build job of the replayed Spack output (fixtures/spack/small), as an earlier pipeline ran it. */
+const CMAKE = 'cmake@3.27.7 /nu6lbkv %gcc@12.2.0 arch=linux-debian12-x86_64_v3';
+
 describe('the root pipeline run by gitlab-ci-local', () => {
   // create-jobs asks the registry which base images exist: an empty real one says none.
   let registry: TestRegistry;
+  // spack-durations reads the build times of the default branch's last pipeline from it.
+  const gitlab = new FakeGitlab();
+  let gitlabVariables: Record<string, string>;
   beforeAll(async () => {
     registry = await startRegistry();
+    gitlabVariables = gitlab.ciVariables(await gitlab.start());
+    gitlab.pipelines.push({ id: 5, ref: 'main', status: 'success' });
+    gitlab.jobs.set(5, [{ id: 51, name: CMAKE, status: 'success', duration: 4321 }]);
   });
-  afterAll(() => registry.stop());
+  afterAll(async () => {
+    await registry.stop();
+    await gitlab.stop();
+  });
 
   it('runs create-jobs, the base-images child pipeline and the generate shards in a valid order', async () => {
     // gitlab-ci-local copies the project with rsync, which a fresh machine may lack.
@@ -56,6 +69,7 @@ describe('the root pipeline run by gitlab-ci-local', () => {
         'CI_COMMIT_BRANCH=main',
         '--variable',
         `SPACKTAINERS_REGISTRY_HOST=${registry.host}`,
+        ...Object.entries(gitlabVariables).flatMap(([name, value]) => ['--variable', `${name}=${value}`]),
         // The release, started by hand: it runs after everything else.
         '--manual',
         'generator-image:release',
@@ -67,7 +81,7 @@ describe('the root pipeline run by gitlab-ci-local', () => {
           PATH: `${SHIMS}:${NODE_BIN}:${process.env.PATH}`,
           STUB_REPO: REPO_ROOT,
           STUB_TOOL_LOG: toolLog,
-          GCL_IGNORE_PREDEFINED_VARS: 'CI_COMMIT_BRANCH,CI_PIPELINE_SOURCE',
+          GCL_IGNORE_PREDEFINED_VARS: ['CI_COMMIT_BRANCH', 'CI_PIPELINE_SOURCE', ...Object.keys(gitlabVariables)].join(','),
         },
         maxBuffer: 16 * 1024 * 1024,
       },
@@ -90,9 +104,19 @@ describe('the root pipeline run by gitlab-ci-local', () => {
         .sort(),
     );
     const processJobs = ['amd64', 'arm64'].map((arch) => `process-spack-pipeline:${arch}`);
+    const durationsJobs = ['amd64', 'arm64'].map((arch) => `spack-durations:${arch}`);
     const imageJobs = ['package', 'generator-image: [amd64]', 'generator-image: [arm64]', 'generator-manifest'];
     const releaseJobs = ['generator-image:release', 'release'];
-    const mustPass = [...imageJobs, ...releaseJobs, 'create-jobs', ...childJobs.map((e) => e.job), ...shards('amd64'), ...shards('arm64'), ...processJobs];
+    const mustPass = [
+      ...imageJobs,
+      ...releaseJobs,
+      'create-jobs',
+      ...childJobs.map((e) => e.job),
+      ...shards('amd64'),
+      ...shards('arm64'),
+      ...durationsJobs,
+      ...processJobs,
+    ];
     for (const job of mustPass)
       expect(
         events.find((e) => e.job === job && e.event === 'end'),
@@ -111,11 +135,15 @@ describe('the root pipeline run by gitlab-ci-local', () => {
         expect(at(shard, 'start')).toBeGreaterThan(Math.max(...childJobs.map((c) => at(c.job, 'end'))));
         expect(at(`process-spack-pipeline:${arch}`, 'start')).toBeGreaterThan(at(shard, 'end'));
       }
+      expect(at(`process-spack-pipeline:${arch}`, 'start')).toBeGreaterThan(at(`spack-durations:${arch}`, 'end'));
     }
+    expect(stdout).not.toContain(TOKEN);
     expect(await readFile(path.join(project, 'generated/amd64/spack-outputs/build-tools/spack.lock'), 'utf8')).toContain('"concrete_specs"');
     // process-spack-pipeline split the replayed real Spack output into the child pipeline files.
     const split = JSON.parse(await readFile(path.join(project, 'generated/amd64/spack-pipeline/plan.json'), 'utf8'));
     expect(split.children.map((c: { file: string }) => c.file)).toEqual(['spack-build-001.yml']);
+    // ...by the build times spack-durations collected from the API and handed on.
+    expect(split.estimates.jobs[CMAKE]).toEqual({ seconds: 4321, source: 'job' });
     const tools = await readFile(toolLog, 'utf8');
     expect(tools).toContain('buildah push');
     expect(tools).toContain('buildah build');

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -169,5 +169,84 @@ describe('gitlab durations: build times from the loopback GitLab', () => {
     const zero = await runCli(['gitlab', 'durations', '--settings', SETTINGS, '--pipelines', '0'], folder, gitlab.ciVariables(apiUrl));
     expect(zero.code).toBe(2);
     expect(zero.stderr).toContain('--pipelines: must be a whole number above 0, got 0');
+  });
+
+  it('--keep-on-failure keeps the earlier file when the API cannot be read, says why, and passes', async () => {
+    const keep = (file: string, env: Record<string, string>) =>
+      runCli(['gitlab', 'durations', '--settings', SETTINGS, '--keep-on-failure', '--durations', file], folder, env);
+    // Collected into a folder that is not there yet, as a CI job's first run finds it.
+    const collected = await keep('cache/amd64/durations.json', gitlab.ciVariables(apiUrl));
+    expect([collected.code, collected.stderr]).toEqual([0, '']);
+    const text = await readFile(path.join(folder, 'cache/amd64/durations.json'), 'utf8');
+    // A merge request from a fork: no token.
+    const { GITLAB_API_TOKEN: _token, ...noToken } = gitlab.ciVariables(apiUrl);
+    const fork = await keep('cache/amd64/durations.json', noToken);
+    expect(fork).toEqual({
+      code: 0,
+      stdout: 'durations: kept cache/amd64/durations.json of an earlier run: 136 build jobs of 133 packages\n',
+      stderr: 'durations: not collected: the CI variable GITLAB_API_TOKEN is not set (the GitLab API needs it)\n',
+    });
+    expect(await readFile(path.join(folder, 'cache/amd64/durations.json'), 'utf8')).toBe(text);
+    // A token the API refuses, on a site's first run: nothing to keep.
+    const refused = await keep('none.json', { ...gitlab.ciVariables(apiUrl), GITLAB_API_TOKEN: 'wrong' });
+    expect(refused.code).toBe(0);
+    expect(refused.stderr).toMatch(/^durations: not collected: list the successful pipelines of main: HTTP 401 .*gitlab\.tokenVariable\n$/);
+    expect(refused.stdout).toBe('durations: no earlier none.json: the split estimates every build job alike\n');
+    expect(refused.stderr + refused.stdout).not.toContain(TOKEN);
+    // What the next job's --durations would refuse is not left for it.
+    await writeFile(path.join(folder, 'broken.json'), '{"jobs": {}}');
+    const broken = await keep('broken.json', noToken);
+    expect([broken.code, broken.stdout]).toEqual([
+      0,
+      'durations: removed the earlier broken.json (broken.json:1:1: packages: is required): the split estimates every build job alike\n',
+    ]);
+    await expect(readFile(path.join(folder, 'broken.json'), 'utf8')).rejects.toThrow('ENOENT');
+    // A wrong settings file or option is the user's to fix: it still fails.
+    const settings = await runCli(['gitlab', 'durations', '--keep-on-failure', '--settings', 'nowhere.yaml'], folder, noToken);
+    expect(settings.code).toBe(1);
+    const zero = await runCli(['gitlab', 'durations', '--keep-on-failure', '--pipelines', '0', '--settings', SETTINGS], folder, noToken);
+    expect(zero.code).toBe(2);
+  });
+});
+
+describe('gitlab durations, then plan and process-spack-pipeline --durations with what it wrote', () => {
+  const gitlab = new FakeGitlab();
+  const input = path.join(REPO_ROOT, 'examples/spack-outputs/amd64');
+  const python = spec('python@3.11.6', 'yynwpjk');
+  let folder: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    env = gitlab.ciVariables(await gitlab.start());
+    folder = await mkdtemp(path.join(tmpdir(), 'spacktainers-durations-plan-'));
+    // The last default-branch run built python (this very spec) and another gmake than the input's.
+    gitlab.pipelines.push({ id: 10, ref: 'main', status: 'success' }, { id: 11, ref: 'main', status: 'success', source: 'parent_pipeline' });
+    gitlab.bridges.set(10, [{ id: 101, name: 'spack-build:amd64', status: 'success', downstream: { id: 11, status: 'success' } }]);
+    gitlab.jobs.set(11, [
+      { id: 111, name: python, status: 'success', duration: 3000 },
+      { id: 112, name: spec('gmake@4.4', 'ggggggg'), status: 'success', duration: 40 },
+    ]);
+  });
+  afterAll(async () => {
+    await gitlab.stop();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('splits and reports by the build times of the loopback GitLab', async () => {
+    const collected = await runCli(['gitlab', 'durations', '--settings', SETTINGS, '--durations', 'durations.json'], folder, env);
+    expect(collected.stdout).toBe('durations: 2 build jobs of 2 packages from 1 pipelines of main (#10), written to durations.json\n');
+    const plan = await runCli(['plan', '--input', input, '--settings', SETTINGS, '--durations', 'durations.json', '--json'], folder);
+    expect(plan.stderr).toBe('');
+    const estimates = JSON.parse(plan.stdout).estimates;
+    expect(estimates.jobs[python]).toEqual({ seconds: 3000, source: 'job' });
+    expect(Object.entries(estimates.jobs).find(([name]) => name.startsWith('gmake@'))?.[1]).toEqual({ seconds: 40, source: 'package' });
+    expect(estimates.sources).toMatchObject({ job: 1, package: 1 });
+    const processed = await runCli(
+      ['process-spack-pipeline', '--input', input, '--settings', SETTINGS, '--output', 'out', '--durations', 'durations.json'],
+      folder,
+    );
+    expect([processed.code, processed.stderr]).toEqual([0, '']);
+    // What process-spack-pipeline wrote is what plan explained.
+    expect(JSON.parse(await readFile(path.join(folder, 'out/plan.json'), 'utf8')).estimates).toEqual(estimates);
   });
 });

@@ -58,6 +58,29 @@ export async function gitlabCiLocal(
   variables: Record<string, string> = {},
   options: GitLabCiLocalOptions = {},
 ): Promise<GitLabCiLocalRun> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await gitlabCiLocalOnce(cwd, file, args, variables, options);
+    if (attempt === 3 || !isIncludeRace(result)) return result;
+  }
+}
+
+/**
+ * gitlab-ci-local fetches the components a file includes side by side; two includes of one
+ * project and version (architecture.yml, once per architecture) may clone at once and then both
+ * copy into one folder, and the later copy fails ("cannot create directory ... File exists").
+ * That is the tool's race, not the pipeline's fault: such a run is tried again.
+ */
+function isIncludeRace(run: GitLabCiLocalRun): boolean {
+  return run.code !== 0 && run.stderr.includes('Component include could not be fetched') && run.stderr.includes('File exists');
+}
+
+async function gitlabCiLocalOnce(
+  cwd: string,
+  file: string,
+  args: string[],
+  variables: Record<string, string>,
+  options: GitLabCiLocalOptions,
+): Promise<GitLabCiLocalRun> {
   const state = options.stateDir ?? path.join('.gitlab-ci-local', `run-${++runs}`);
   // Its JSON-schema pass is left out (0.6 s a file): callers check GitLab's own schema in-process
   // (gitlab-schema.ts); what is asked here is what a schema cannot say, like stages and needs.

@@ -50,7 +50,13 @@ describe('settings', () => {
   });
 
   it("knows spacktainers' own variables that are no setting's override", () => {
-    const own = { SPACKTAINERS_PIPELINE: 'clean-cache', SPACKTAINERS_PIPELINE_KIND: 'clean-cache', SPACKTAINERS_BASE_TAG: 'latest', SPACKTAINERS_BINDS: '/x' };
+    const own = {
+      SPACKTAINERS_PIPELINE: 'clean-cache',
+      SPACKTAINERS_PIPELINE_KIND: 'clean-cache',
+      SPACKTAINERS_BASE_TAG: 'latest',
+      SPACKTAINERS_DURATIONS: 'spack-durations/amd64.json',
+      SPACKTAINERS_BINDS: '/x',
+    };
     expect(unknownOverrides({ ...own, SPACKTAINERS_S3_ENDPOINT: 'http://s3', OTHER: '1' }, 'settings.yaml', parseSettings('settings.yaml', text))).toEqual([]);
     expect(parseSettings('settings.yaml', text, { CI: 'true', ...own }).defaultBranch).toBe('main');
   });

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 
 /**
  * Files at the paths a command is given, written as they are: reports, schemas, module files,
@@ -14,4 +14,9 @@ export async function writePlainFile(file: string, content: string | Uint8Array,
 /** Make `folder` and the folders above it that are missing. */
 export async function makeFolder(folder: string): Promise<void> {
   await mkdir(folder, { recursive: true });
+}
+
+/** Remove `file`; nothing there is no failure. */
+export async function removePlainFile(file: string): Promise<void> {
+  await rm(file, { force: true });
 }

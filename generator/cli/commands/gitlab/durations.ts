@@ -15,10 +15,16 @@ export class DurationsCommand extends SpacktainersCommand {
       keys sorted. A job run several times keeps its latest run's time. A branch without a successful
       pipeline gives an empty file. \`process-spack-pipeline --durations\` and \`plan --durations\` read it.
       429 and 5xx answers are retried.
+
+      With \`--keep-on-failure\`, when the API cannot be read (the token's CI variable is not set, as in a
+      merge request from a fork; the API refuses or does not answer), it says why and keeps the file an
+      earlier run left at \`--durations\` (a CI cache restores it), removing it if it is not a durations file,
+      and exits 0: the root pipeline's \`spack-durations\` jobs run it so.
     `,
     examples: [
       ['The build times of the last 10 pipelines of the default branch', '$0 gitlab durations --durations durations.json'],
       ['Of the last 3 pipelines of a branch', '$0 gitlab durations --ref main --pipelines 3 --durations durations.json'],
+      ['In CI, keeping the cached file when the API cannot be read', '$0 gitlab durations --keep-on-failure --durations spack-durations/amd64.json'],
     ],
   });
 
@@ -26,11 +32,15 @@ export class DurationsCommand extends SpacktainersCommand {
   durations = Option.String('--durations', 'durations.json', { description: 'The durations file to write' });
   pipelines = Option.String('--pipelines', '10', { description: 'How many of the newest successful pipelines to read' });
   ref = Option.String('--ref', { description: 'Branch whose pipelines to read (default: the default branch)' });
+  keepOnFailure = Option.Boolean('--keep-on-failure', false, {
+    description: 'When the GitLab API cannot be read, say why, keep the earlier --durations file and exit 0',
+  });
 
   async run(): Promise<number> {
     const { collectDurations } = await import('../../../app/durations.js');
-    const { settings, durations, ref } = this;
-    await collectDurations({ settings, durations, pipelines: positiveInteger('--pipelines', this.pipelines), ref }, this.context.env, this.context);
+    const { settings, durations, ref, keepOnFailure } = this;
+    const pipelines = positiveInteger('--pipelines', this.pipelines);
+    await collectDurations({ settings, durations, pipelines, ref, keepOnFailure }, this.context.env, this.context);
     return 0;
   }
 }
