@@ -42,8 +42,8 @@ export interface SpackPipelineOptions {
   limits: GitLabLimits;
   /** The build times file (`gitlab durations`) to split and report by; undefined: none. */
   durations: string | undefined;
-  /** How a job waits for a spec built in another child. */
-  links: ChildLinks;
+  /** How a job waits for a spec built in another child; undefined: as the settings allow (build-pipeline.ts). */
+  links: ChildLinks | undefined;
 }
 
 /**

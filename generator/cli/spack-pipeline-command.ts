@@ -20,8 +20,8 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
   durations = Option.String('--durations', {
     description: 'Build times of earlier pipelines (gitlab durations writes them), to split and report by',
   });
-  childLinks = Option.String('--child-links', 'wait-jobs', {
-    description: `How a job waits for a spec built in another child pipeline: ${CHILD_LINKS.join(' or ')} (a child waits for whole children)`,
+  childLinks = Option.String('--child-links', {
+    description: `How a job waits for a spec built in another child pipeline: ${CHILD_LINKS.join(' or ')} (a child waits for whole children); default: wait-jobs where the settings give the architecture lightRunnerTags`,
   });
   cache = Option.String('--cache', {
     description: `Build cache the jobs push to: ${CACHE_KINDS.join(', ')} (default: production on the default branch, else development)`,
@@ -41,7 +41,7 @@ export abstract class SpackPipelineCommand extends SpacktainersCommand {
       cache: this.cache === undefined ? branchCache : oneOf('--cache', this.cache, CACHE_KINDS),
       limits: { ...limitsWithYamlBytes(this.maxYamlBytes), maxNeeds: positiveInteger('--max-needs', this.maxNeeds) },
       durations: this.durations,
-      links: oneOf('--child-links', this.childLinks, CHILD_LINKS),
+      links: this.childLinks === undefined ? undefined : oneOf('--child-links', this.childLinks, CHILD_LINKS),
     };
   }
 }

@@ -67,8 +67,12 @@ export interface SpackPipelineOptions {
    * work by; without it every job costs the same.
    */
   estimate?: JobEstimate;
-  /** How a job waits for a spec built in another child (split.ts); default: wait jobs. */
-  links?: ChildLinks;
+  /**
+   * How a job waits for a spec built in another child (split.ts). Default: wait jobs where the
+   * architecture has light runners (`lightRunnerTags`), else triggers: wait jobs on the build
+   * runners could hold every slot while the builds they wait for queue.
+   */
+  links?: ChildLinks | undefined;
 }
 
 export interface SpackPipelineResult {
@@ -107,7 +111,7 @@ export function buildSpackPipeline(inputs: Iterable<SpackPipeline>, options: Spa
   const jobTexts = new Map(graph.jobs.map((job) => [job.name, renderJob(job.name, { passThrough: withMirror(job, job.body.needs as unknown[]) })]));
   const jobBytes = new Map([...jobTexts].map(([name, text]) => [name, Buffer.byteLength(text)]));
   const context: ChildContext = { stages, variables, waiting, spackVersion: options.settings.spack.version, maxNeeds: limits.maxNeeds, withMirror };
-  let links = options.links ?? 'wait-jobs';
+  let links = options.links ?? (architectureSettings(options.settings, options.arch).lightRunnerTags ? 'wait-jobs' : 'triggers');
   let budget = fileBudget - overhead(links);
   let sizes = jobBytes;
   let split: BuildSplit;

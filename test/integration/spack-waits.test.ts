@@ -42,6 +42,7 @@ describe('wait jobs against the build cache (s3rver)', () => {
       arch: 'amd64',
       cache: 'production',
       outputPath: 'generated/amd64/spack-pipeline',
+      links: 'wait-jobs',
       limits: { maxYamlBytes: 30_000, maxNeeds: 50, maxDepth: 2, maxArtifactBytes: 5 * 1024 * 1024, maxTriggerIncludes: 3, maxDownstreamPipelines: 1000 },
     });
     const docs = result.pipelines.slice(1).map((file) => parse(file.text) as Record<string, Record<string, unknown>>);

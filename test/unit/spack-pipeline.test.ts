@@ -380,6 +380,31 @@ describe('process-spack-pipeline on the real fixtures', () => {
     expect(same.split.children.flat().length).toBe(blind.graph.jobs.length);
   });
 
+  it('starts the children together with wait jobs on the light runners where the settings have them, else links them by triggers', () => {
+    const inputs = FULL.map(fixture);
+    const limits = { ...DEFAULT_LIMITS, maxYamlBytes: 30_000 };
+    const light = { ...settings, architectures: { ...settings.architectures, amd64: { ...settings.architectures.amd64!, lightRunnerTags: ['light'] } } };
+    const options = { arch: 'amd64', cache: 'production', outputPath: OUTPUT, limits } as const;
+    const plain = buildSpackPipeline(inputs, { ...options, settings });
+    expect(plain.plan.links).toBe('triggers');
+    const waiting = buildSpackPipeline(inputs, { ...options, settings: light });
+    expect(waiting.plan.links).toBe('wait-jobs');
+    const { waits } = checkAsGitLabWouldRun(waiting, inputs, limits);
+    expect(waits).toBe(waiting.plan.children.reduce((total, child) => total + child.waitJobs.length, 0));
+    expect(waits).toBeGreaterThan(0);
+    const root = parse(waiting.pipelines[0]!.text) as Doc;
+    for (const child of waiting.plan.children) {
+      expect(root[child.trigger]!.needs).toEqual([RELAY_JOB]);
+      expect(root[child.trigger]!.variables).toEqual({ SPACKTAINERS_BUILD_PIPELINE_ID: '$CI_PIPELINE_ID' });
+    }
+    expect(root[RELAY_JOB]!.tags).toEqual(['light']);
+    const withWaits = waiting.pipelines
+      .slice(1)
+      .map((file) => parse(file.text) as Doc)
+      .find((doc) => doc[WAIT_TEMPLATE])!;
+    expect(withWaits[WAIT_TEMPLATE]).toMatchObject({ tags: ['light'], needs: [], image: settings.images.generator, interruptible: true });
+  });
+
   it('keeps every job within --max-needs by dropping needs implied by other needs', () => {
     const inputs = FULL.map(fixture);
     // python@3.11.6 in medium has 16 needs; 8 remain (with the concrete environment one) once implied ones go.
@@ -525,6 +550,8 @@ describe('spacktainers process-spack-pipeline (command)', () => {
     path.join(repo, 'settings.yaml'),
     '--max-yaml-bytes',
     '40000',
+    '--child-links',
+    'wait-jobs',
     '--log',
     fixturePath('small/generate.log'),
   ];
