@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
@@ -65,4 +65,37 @@ after:
   const all = allPipelines(run);
   console.log(JSON.stringify(all.map((p) => ({ id: p.id, name: p.name, status: p.status, jobs: p.jobs.map((j) => `${j.name}=${j.status}`) }))));
   expect(all.map((p) => p.status)).toEqual(['success', 'success', 'success']);
+});
+
+it('runs a `when: on_failure` job only when a job it waits for failed', async () => {
+  const root = await mkdtemp(path.join(tmpdir(), 'runner-'));
+  const src = path.join(root, 'src');
+  await mkdir(src);
+  await writeFile(
+    path.join(src, '.gitlab-ci.yml'),
+    `
+stages: [a, b]
+passes: { stage: a, script: ['true'] }
+fails: { stage: a, script: ['false'] }
+after-passes: { stage: b, needs: [passes], when: on_failure, script: ['true'] }
+after-fails: { stage: b, needs: [fails], when: on_failure, script: ['true'] }
+next: { stage: b, needs: [fails], script: ['true'] }
+`,
+  );
+  const runner = new PipelineRunner({
+    sourceDir: src,
+    workDir: path.join(root, 'work'),
+    variables: { CI_COMMIT_BRANCH: 'main' },
+    env: process.env,
+    nextPipelineId: () => 1,
+  });
+  const run = await runner.runRoot('.gitlab-ci.yml', 'push');
+  expect(Object.fromEntries(run.jobs.map((job) => [job.name, job.status]))).toEqual({
+    passes: 'success',
+    fails: 'failed',
+    'after-passes': 'skipped',
+    'after-fails': 'success',
+    next: 'skipped',
+  });
+  await rm(root, { recursive: true, force: true });
 });

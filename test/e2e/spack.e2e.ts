@@ -5,14 +5,41 @@ import path from 'node:path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../generator/app/project.js';
+import { FAILURE_JOB, PRODUCER_VARIABLE, WAIT_POLL_SECONDS, WAITS_FOR_VARIABLE } from '../../generator/spack/wait-jobs.js';
 import { runCli } from '../support/cli.js';
 import { makeProject, REPO_ROOT } from '../support/project.js';
 import { startS3, TEST_CREDENTIALS, type TestS3 } from '../support/s3.js';
-import { builderRunStep, runInPrivateOpt, runJob, scriptJobs, spackCanUseGpg, spackEnvironment, type RunResult } from './support/spack.js';
+import {
+  builderRunStep,
+  childVariables,
+  runInPrivateOpt,
+  runJob,
+  runPipelineJobs,
+  scriptJobs,
+  spackCanUseGpg,
+  spackEnvironment,
+  type RunResult,
+} from './support/spack.js';
 
 const ARCH = 'amd64';
 const DEFINITIONS = path.join(REPO_ROOT, 'test/e2e/project/container_definitions');
 const SIGNED_BUCKET = 'spack-build-cache-signed';
+const PIPELINE_DIR = `generated/${ARCH}/spack-pipeline`;
+/**
+ * A budget per child file that splits the 7 build jobs into 3 children, two of them waiting
+ * for the first (gmake): one child for all needs about 14,500 bytes, the largest of these
+ * 3 about 7,300 (wait jobs included), and under 7,000 the split is finer.
+ */
+const SPLIT_YAML_BYTES = 8000;
+/** The build pipeline's run, which its trigger jobs pass to the children's wait and failure jobs. */
+const BUILD_PIPELINE_ID = '4711';
+/** Another run of it, whose children failed. */
+const FAILED_PIPELINE_ID = '4712';
+
+interface Plan {
+  links: string;
+  children: { file: string; trigger: string; waitJobs: string[] }[];
+}
 
 /** Every generated Spack job with real Spack 0.21.2 against s3rver: generate, build, install. */
 describe('Spack jobs with real Spack and an S3 build cache', () => {
@@ -43,33 +70,68 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
       cwd: project,
       env: { ...env, CI_PROJECT_DIR: project, CI_JOB_NAME: `spack-generate:${ARCH}`, CI_PIPELINE_ID: '1' },
     });
-  /** process-spack-pipeline, then every job of its children in order, then rebuild-index. */
-  const buildPipeline = async (opt: string, jobEnv: Record<string, string>, label = '') => {
+  const pipelineFile = (file: string) => readFile(path.join(project, PIPELINE_DIR, file), 'utf8');
+  /** process-spack-pipeline with a budget that splits the build jobs into children linked by wait jobs. */
+  const processPipeline = async (jobEnv: Record<string, string>): Promise<Plan> => {
     const processed = await runCli(
       [
         'process-spack-pipeline',
         '--input',
         `generated/${ARCH}/spack-outputs`,
         '--output',
-        `generated/${ARCH}/spack-pipeline`,
+        PIPELINE_DIR,
         '--arch',
         ARCH,
         '--cache',
         'production',
+        '--max-yaml-bytes',
+        String(SPLIT_YAML_BYTES),
       ],
       project,
       jobEnv,
     );
     expect(processed.stderr).toBe('');
-    const plan = JSON.parse(await readFile(generated(`${ARCH}/spack-pipeline/plan.json`), 'utf8')) as { children: { file: string }[] };
+    const plan = JSON.parse(await pipelineFile('plan.json')) as Plan;
+    expect(plan.links).toBe('wait-jobs');
+    expect(plan.children.length).toBeGreaterThanOrEqual(2);
+    expect(plan.children.flatMap((child) => child.waitJobs).length).toBeGreaterThanOrEqual(1);
+    return plan;
+  };
+  /** The script jobs of a child, and what its trigger job passes it in the run `pipelineId`. */
+  const childOf = async (plan: Plan, trigger: string, jobEnv: Record<string, string>, pipelineId: string) => {
+    const child = plan.children.find((candidate) => candidate.trigger === trigger)!;
+    return {
+      jobs: scriptJobs(await pipelineFile(child.file)),
+      env: { ...jobEnv, ...childVariables(await pipelineFile('spack-pipeline.yml'), trigger, pipelineId) },
+    };
+  };
+  /**
+   * Each child's jobs as GitLab runs them (wait jobs really wait, the failure job only after a
+   * failed job), then rebuild-index. GitLab starts the children at once; here they run one
+   * after another, producers first, so every wait job finds its spec already pushed.
+   */
+  const runChildren = async (plan: Plan, opt: string, jobEnv: Record<string, string>, label = '') => {
+    const waits: string[] = [];
     await timed(`${label}build jobs+push`, async () => {
-      for (const child of plan.children) {
-        for (const job of scriptJobs(await readFile(generated(`${ARCH}/spack-pipeline/${child.file}`), 'utf8'))) {
-          expectSuccess(job.name, await runJob(job, opt, project, jobEnv));
+      for (const { trigger } of plan.children) {
+        const child = await childOf(plan, trigger, jobEnv, BUILD_PIPELINE_ID);
+        for (const { job, result } of await runPipelineJobs(child.jobs, opt, project, child.env)) {
+          if (job.name === FAILURE_JOB) {
+            expect(result, `${trigger}: ${job.name} ran`).toBeUndefined();
+            continue;
+          }
+          if (!result) throw new Error(`${trigger}: ${job.name} did not run`);
+          expectSuccess(`${trigger}: ${job.name}`, result);
+          const waitedFor = job.variables[WAITS_FOR_VARIABLE];
+          if (waitedFor !== undefined) {
+            expect(result.output).toContain(`${waitedFor}: in the build cache after`);
+            waits.push(waitedFor);
+          }
         }
       }
     });
-    const [reindex] = scriptJobs(await readFile(generated(`${ARCH}/spack-pipeline/spack-pipeline.yml`), 'utf8')).filter((job) => job.name === 'rebuild-index');
+    expect(waits.sort()).toEqual(plan.children.flatMap((child) => child.waitJobs).sort());
+    const [reindex] = scriptJobs(await pipelineFile('spack-pipeline.yml')).filter((job) => job.name === 'rebuild-index');
     expectSuccess('rebuild-index', await timed(`${label}rebuild-index`, () => runJob(reindex!, opt, project, jobEnv)));
   };
   /** The container build's RUN step on this host, with `opt` as the image's /opt. */
@@ -116,6 +178,11 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
       AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
     };
+    // The wait and failure jobs' `spacktainers`: this checkout's CLI. This host's Node is older
+    // than the generator image's, and the AWS SDK warns about that on stderr.
+    env.PATH = `${path.join(REPO_ROOT, 'test/support/node-bin')}:${env.PATH}`;
+    env.STUB_REPO = REPO_ROOT;
+    env.NODE_NO_WARNINGS = '1';
     buildOpt = path.join(scratch, 'build-opt');
     imageOpt = path.join(scratch, 'image-opt');
     project = await makeProject({});
@@ -148,8 +215,31 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
     }
   });
 
-  it('runs the merged build jobs (fake builds) and rebuild-index: the cache holds every spec', async () => {
-    await buildPipeline(buildOpt, env);
+  it('splits the build jobs into children with wait jobs: a wait job whose producer failed stops at once', async () => {
+    const plan = await processPipeline(env);
+    // In another run of the build pipeline, before anything is built, the child building a
+    // spec that another child waits for fails: its failure job leaves the marker.
+    const waiting = await childOf(plan, plan.children.find((child) => child.waitJobs.length > 0)!.trigger, env, FAILED_PIPELINE_ID);
+    const waitJob = waiting.jobs.find((job) => job.variables[WAITS_FOR_VARIABLE] !== undefined)!;
+    const producer = waitJob.variables[PRODUCER_VARIABLE]!;
+    const failed = await childOf(plan, producer, env, FAILED_PIPELINE_ID);
+    const failureJob = failed.jobs.find((job) => job.name === FAILURE_JOB)!;
+    expect(failureJob.when).toBe('on_failure');
+    const marked = await runJob(failureJob, buildOpt, project, failed.env);
+    expectSuccess(FAILURE_JOB, marked);
+    expect(marked.output).toContain(`${producer} failed: marked in the build cache`);
+    const stopped = await timed('wait job of a failed child', () => runJob(waitJob, buildOpt, project, waiting.env));
+    expect(stopped.code, stopped.output).not.toBe(0);
+    // Stopped at its first look, with no wait for a second.
+    expect(timings['wait job of a failed child']).toBeLessThan(WAIT_POLL_SECONDS);
+    const waitedFor = waitJob.variables[WAITS_FOR_VARIABLE]!;
+    expect(stopped.output.trim().split('\n')).toEqual([
+      `${waitedFor}: ${producer} failed without building it (${ARCH}/spacktainers-waits/${FAILED_PIPELINE_ID}/${producer}.failed); nothing to wait for`,
+    ]);
+  });
+
+  it('runs every child as GitLab would (fake builds, real wait jobs) and rebuild-index: the cache holds every spec', async () => {
+    await runChildren(JSON.parse(await pipelineFile('plan.json')) as Plan, buildOpt, env);
     const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'spack-build-cache', Prefix: `${ARCH}/build_cache/` }));
     const keys = (listed.Contents ?? []).map((object) => object.Key!);
     expect(keys).toContain(`${ARCH}/build_cache/index.json`);
@@ -197,7 +287,7 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
     const keyFile = path.join(scratch, 'signing.key');
     expectSuccess('spack gpg export', await runInPrivateOpt(signedOpt, 'spack', ['gpg', 'export', '--secret', keyFile], { cwd: scratch, env: keyEnv }));
     const jobEnv = { ...signing, SPACK_GNUPGHOME: path.join(scratch, 'jobs-gnupg'), SPACK_SIGNING_KEY: (await readFile(keyFile)).toString('base64') };
-    await buildPipeline(signedOpt, jobEnv, 'signed ');
+    await runChildren(await processPipeline(jobEnv), signedOpt, jobEnv, 'signed ');
     const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: SIGNED_BUCKET, Prefix: `${ARCH}/build_cache/` }));
     const keys = (listed.Contents ?? []).map((object) => object.Key!);
     expect(keys.filter((key) => key.endsWith('.spec.json.sig')).length).toBe((await lockedHashes()).size);

@@ -1,6 +1,6 @@
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { load } from 'js-yaml';
+import { dump, load } from 'js-yaml';
 import { initGitRepository } from '../../support/gitlab-ci-local.js';
 import { artifactsDir, gitlabJobName, jobLog, listJobs, preview, runJobs, type ExpandedPipeline, type Invocation, type ListedJob } from './gitlab-ci-local.js';
 
@@ -105,17 +105,22 @@ export class PipelineRunner {
       for (const job of ready) {
         const failedBefore = dependencies.get(job.name)!.some((d) => done.get(d)!.status !== 'success' && !done.get(d)!.allowFailure);
         const run: JobRun = { name: job.name, stage: job.stage, status: 'skipped', allowFailure: job.allow_failure };
-        if (failedBefore && job.when !== 'always') finish(run);
-        else runnable.push(job);
+        if (runsAfter(job.when, failedBefore)) runnable.push(job);
+        else finish(run);
       }
       const triggers = runnable.filter((job) => jobDefinition(expanded, job.name).trigger);
       const scripts = runnable.filter((job) => !triggers.includes(job));
       if (scripts.length > 0) {
-        const outcomes = await runJobs(
-          invocation,
-          scripts.map((job) => job.name),
-          this.options.concurrency ?? 1,
-        );
+        const concurrency = this.options.concurrency ?? 1;
+        const onFailure = scripts.filter((job) => job.when === 'on_failure').map((job) => job.name);
+        const outcomes = new Map([
+          ...(await runJobs(
+            invocation,
+            scripts.filter((job) => !onFailure.includes(job.name)).map((job) => job.name),
+            concurrency,
+          )),
+          ...(onFailure.length > 0 ? await runJobs({ ...invocation, file: await asOrdinaryJobs(pipeline.cwd, file, onFailure) }, onFailure, concurrency) : []),
+        ]);
         for (const job of scripts) {
           const { ok, result } = outcomes.get(job.name)!;
           if (!ok && !/^ FAIL /m.test(result.stdout)) {
@@ -149,10 +154,11 @@ export class PipelineRunner {
     const file = 'artifact' in include ? include.artifact : include.local;
     const from = 'artifact' in include ? path.join(artifactsDir(parent.cwd, include.job), include.artifact) : path.join(parent.cwd, include.local);
     const text = await readFile(from, 'utf8');
-    // GitLab passes the trigger's variables, the parent's global ones included, downstream.
-    const yamlVariables = { ...stringValues(expanded.variables), ...stringValues(definition.variables) };
-    const variables: Record<string, string> = { ...this.pipelineVariables(id), CI_PIPELINE_SOURCE: 'parent_pipeline' };
-    for (const [name, value] of Object.entries(yamlVariables)) variables[name] = expand(value, parent.variables);
+    const variables: Record<string, string> = {
+      ...this.pipelineVariables(id),
+      CI_PIPELINE_SOURCE: 'parent_pipeline',
+      ...triggerVariables(expanded, job.name, parent.variables),
+    };
     // What `needs: pipeline: $PARENT_PIPELINE_ID` gives a job: the artifacts of that pipeline's job.
     for (const need of pipelineNeeds(text)) {
       const source = this.pipelineById(parent, Number(expand(need.pipeline, variables)));
@@ -196,6 +202,36 @@ function jobDefinition(expanded: ExpandedPipeline, name: string): Record<string,
 /** `job: [1/4]` (parallel) and `job: [a, b]` (matrix) are instances of `job`. */
 function baseName(name: string): string {
   return name.replace(/: \[[^\]]*\]$/, '');
+}
+
+/**
+ * Whether a job runs once the jobs it waits for (dependenciesOf) have ended, as GitLab's `when`
+ * says: `always`; `on_failure` only when one of them failed; otherwise only when none did.
+ */
+export function runsAfter(when: string | undefined, failedBefore: boolean): boolean {
+  return when === 'always' || (when === 'on_failure') === failedBefore;
+}
+
+/**
+ * What GitLab passes downstream from the trigger job `trigger` of the pipeline `file`: its
+ * variables and the file's global ones, expanded with the parent pipeline's `variables`.
+ */
+export function triggerVariables(file: ExpandedPipeline, trigger: string, variables: Record<string, string>): Record<string, string> {
+  const yamlVariables = { ...stringValues(file.variables), ...stringValues(jobDefinition(file, trigger).variables) };
+  return Object.fromEntries(Object.entries(yamlVariables).map(([name, value]) => [name, expand(value, variables)]));
+}
+
+/**
+ * gitlab-ci-local runs a `when: on_failure` job only after a failed job of the same call, and
+ * it is called once per job: the runner has decided these run, so they run from a copy of the
+ * file where they are ordinary jobs. Returns the copy's name, relative to `cwd`.
+ */
+async function asOrdinaryJobs(cwd: string, file: string, names: string[]): Promise<string> {
+  const document = load(await readFile(path.join(cwd, file), 'utf8')) as Record<string, Record<string, unknown>>;
+  for (const name of names) document[baseName(name)] = { ...document[baseName(name)], when: 'on_success' };
+  const copy = path.join(path.dirname(file), `.on-failure-${path.basename(file)}`);
+  await writeFile(path.join(cwd, copy), dump(document, { lineWidth: -1 }));
+  return copy;
 }
 
 /** What a job waits for: its `needs` in this pipeline, or every job of the earlier stages. */

@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { INSTALL_ROOT, VIEW_ROOT } from '../../../generator/spack/environment.js';
+import { pipelineJobsOf } from '../../support/pipeline-tree.js';
+import type { ExpandedPipeline } from './gitlab-ci-local.js';
+import { runsAfter, triggerVariables } from './pipeline-runner.js';
 
 /** What Spack's jobs use of Debian here: boto3 for s3:// mirrors (SPACK_PYTHON), patchelf for relocation. */
 export const SPACK_PACKAGES = ['python3-boto3', 'patchelf'];
@@ -91,21 +94,27 @@ export interface PipelineJob {
   script: string[];
   /** The file's global variables, then the job's (GitLab's precedence). */
   variables: Record<string, string>;
+  /** GitLab's `when`, if the job says. */
+  when?: string | undefined;
 }
 
-/** The script jobs of a GitLab pipeline file, in the order of their stages. */
+/** The script jobs of a GitLab pipeline file, `extends` resolved as GitLab does, in the order of their stages. */
 export function scriptJobs(text: string): PipelineJob[] {
   const file = load(text) as Record<string, unknown>;
   const stages = (file.stages as string[] | undefined) ?? [];
   const global = (file.variables as Record<string, unknown> | undefined) ?? {};
   const jobs: PipelineJob[] = [];
-  for (const [name, value] of Object.entries(file)) {
-    const job = value as { script?: string[]; stage?: string; variables?: Record<string, unknown> } | null;
-    if (!job || typeof job !== 'object' || !Array.isArray(job.script)) continue;
-    const variables = Object.fromEntries(Object.entries({ ...global, ...job.variables }).map(([k, v]) => [k, String(v)]));
-    jobs.push({ name, stage: job.stage ?? 'test', script: job.script, variables });
+  for (const [name, job] of pipelineJobsOf(text)) {
+    if (!Array.isArray(job.script)) continue;
+    const variables = Object.fromEntries(Object.entries({ ...global, ...(job.variables as Record<string, unknown>) }).map(([k, v]) => [k, String(v)]));
+    jobs.push({ name, stage: (job.stage as string | undefined) ?? 'test', script: job.script as string[], variables, when: job.when as string | undefined });
   }
   return jobs.sort((a, b) => stages.indexOf(a.stage) - stages.indexOf(b.stage));
+}
+
+/** What a child pipeline gets from its trigger job `trigger` in the pipeline file `text`, run as the pipeline `pipelineId`. */
+export function childVariables(text: string, trigger: string, pipelineId: string): Record<string, string> {
+  return triggerVariables(load(text) as ExpandedPipeline, trigger, { CI_PIPELINE_ID: pipelineId });
 }
 
 /**
@@ -115,6 +124,33 @@ export function scriptJobs(text: string): PipelineJob[] {
 export function runJob(job: PipelineJob, optDir: string, cwd: string, env: Record<string, string>): Promise<RunResult> {
   const script = ['set -eo pipefail', ...job.script].join('\n');
   return runInPrivateOpt(optDir, 'bash', ['-c', script], { cwd, env: { ...env, ...job.variables, CI_JOB_NAME: job.name, CI_PROJECT_DIR: cwd } });
+}
+
+/** A job of a pipeline and how it ended; no result when GitLab would not have run it. */
+export interface JobOutcome {
+  job: PipelineJob;
+  result?: RunResult;
+}
+
+/**
+ * Run a pipeline's script jobs one at a time, in stage order, each only when GitLab would run
+ * it (runsAfter): a `when: on_failure` job only after a failed job, and after one only those
+ * and `always` jobs. GitLab would still run the jobs that do not need the failed one; the e2e
+ * wants every job to succeed and only looks at the first failure.
+ */
+export async function runPipelineJobs(jobs: PipelineJob[], optDir: string, cwd: string, env: Record<string, string>): Promise<JobOutcome[]> {
+  const outcomes: JobOutcome[] = [];
+  let failed = false;
+  for (const job of jobs) {
+    if (!runsAfter(job.when, failed)) {
+      outcomes.push({ job });
+      continue;
+    }
+    const result = await runJob(job, optDir, cwd, env);
+    failed ||= result.code !== 0;
+    outcomes.push({ job, result });
+  }
+  return outcomes;
 }
 
 /**
