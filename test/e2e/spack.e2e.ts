@@ -86,6 +86,9 @@ describe('Spack jobs with real Spack and an S3 build cache', () => {
         'production',
         '--max-yaml-bytes',
         String(SPLIT_YAML_BYTES),
+        // The settings name no light runners, where wait jobs are not the default.
+        '--child-links',
+        'wait-jobs',
       ],
       project,
       jobEnv,
