@@ -29,10 +29,10 @@ import { main } from '../generator/cli/main.js';
 import { parseSettings } from '../generator/settings/settings.js';
 import { mergeSpackPipelines, type SpackBuildGraph } from '../generator/spack/merge.js';
 import { buildSpackPipeline } from '../generator/spack/build-pipeline.js';
-import { criticalPath, splitMakespan, type JobDuration } from '../generator/spack/schedule.js';
+import { criticalPath, splitMakespan, type JobDuration, type WaitStart } from '../generator/spack/schedule.js';
 import { DEFAULT_ESTIMATE_SECONDS } from '../generator/spack/durations.js';
 import type { BuildSplit, ChildLinks } from '../generator/spack/split.js';
-import { specWaits, WAIT_LATENCY_SECONDS } from '../generator/spack/wait-jobs.js';
+import { specWaits, WAIT_LATENCY_SECONDS, waitStarts } from '../generator/spack/wait-jobs.js';
 import { parseSpackPipeline } from '../generator/spack/generate-output-parser.js';
 
 const repo = path.join(import.meta.dirname, '../..');
@@ -205,7 +205,13 @@ function quality(label: string, files: Record<string, string>, maxYamlBytes: num
  * the order they became ready. Wait jobs run on the light runners, not these: the minutes they
  * hold one are counted apart (`waitMinutes`).
  */
-function limitedMakespan(graph: SpackBuildGraph, split: BuildSplit, duration: JobDuration, runners: number): { makespan: number; waitMinutes: number } {
+function limitedMakespan(
+  graph: SpackBuildGraph,
+  split: BuildSplit,
+  duration: JobDuration,
+  runners: number,
+  waitStart: WaitStart = () => 0,
+): { makespan: number; waitMinutes: number } {
   const events = new MinHeap<{ job?: string; child?: number; arrives?: string }>();
   const waits = split.links === 'wait-jobs';
   const waiting = split.waitsFor.map((list) => list.length);
@@ -215,6 +221,7 @@ function limitedMakespan(graph: SpackBuildGraph, split: BuildSplit, duration: Jo
   const sameChild = (a: string, b: string) => split.childOf.get(a) === split.childOf.get(b);
   const pending = new Map(graph.jobs.map((job) => [job.name, job.dependencies.filter((d) => waits || sameChild(d, job.name)).length]));
   const started = new Set<number>();
+  const waitJobs = new Set(specWaits(graph, split).flatMap((list, child) => list.map(({ job }) => `${child} ${job}`)));
   const ready: string[] = [];
   const becomesReady = (name: string) => {
     if (pending.get(name) === 0 && started.has(split.childOf.get(name)!)) ready.push(name);
@@ -243,12 +250,14 @@ function limitedMakespan(graph: SpackBuildGraph, split: BuildSplit, duration: Jo
           pending.set(dependent, pending.get(dependent)! - 1);
           becomesReady(dependent);
         } else if (waits) {
-          events.push(now + WAIT_LATENCY_MINUTES, { arrives: dependent });
-          consumers.add(split.childOf.get(dependent)!);
+          const child = split.childOf.get(dependent)!;
+          const waitFrom = CHILD_STARTUP_MINUTES + waitStart(child, job!);
+          events.push(Math.max(now, waitFrom) + WAIT_LATENCY_MINUTES, { arrives: dependent });
+          // Its wait job in that child, held from its start (the child's, or later when delayed).
+          if (!consumers.has(child) && waitJobs.has(`${child} ${job!}`)) waitMinutes += Math.max(now, waitFrom) + WAIT_LATENCY_MINUTES - waitFrom;
+          consumers.add(child);
         }
       }
-      // One wait job per child needing it, held from the start of that child.
-      waitMinutes += consumers.size * (now + WAIT_LATENCY_MINUTES - CHILD_STARTUP_MINUTES);
       left[own] = left[own]! - 1;
       if (left[own] === 0) {
         for (const other of waitedBy[own]!) {
@@ -341,24 +350,31 @@ function drawsTable(label: string, files: Record<string, string>, maxYamlBytes: 
     const blind = buildSpackPipeline(inputs, options);
     const { graph } = blind;
     const ratios = { none: [] as number[], estimated: [] as number[], perStage: [] as number[] };
-    const limited = RUNNERS.map(() => ({ none: [] as number[], estimated: [] as number[], waitHours: [] as number[] }));
+    const limited = RUNNERS.map(() => ({ none: [] as number[], estimated: [] as number[], waitHours: [] as number[], estimatedWaitHours: [] as number[] }));
     const estimatedChildren: number[] = [];
     for (let draw = 0; draw < DRAWS; draw++) {
       const duration = minutesDrawn(`draw-${draw}`);
       const bound = criticalPath(graph, duration).length;
-      const ratio = (split: BuildSplit) => splitMakespan(graph, split, duration, CHILD_STARTUP_MINUTES, WAIT_LATENCY_MINUTES) / bound;
-      const informed = buildSpackPipeline(inputs, { ...options, estimate: previousRun(duration, `noise-${draw}`) });
+      const ratio = (split: BuildSplit, waitStart?: WaitStart) =>
+        splitMakespan(graph, split, duration, CHILD_STARTUP_MINUTES, WAIT_LATENCY_MINUTES, waitStart) / bound;
+      const estimate = previousRun(duration, `noise-${draw}`);
+      const informed = buildSpackPipeline(inputs, { ...options, estimate });
+      // With estimates, wait jobs start when their spec is near (in minutes, as the draws are).
+      const starts = links === 'wait-jobs' ? waitStarts(graph, informed.split, estimate) : [];
+      const delayed: WaitStart = (child, job) => (starts[child]?.get(job) ?? 0) / 60;
       estimatedChildren.push(informed.split.children.length);
       ratios.none.push(ratio(blind.split));
-      ratios.estimated.push(ratio(informed.split));
+      ratios.estimated.push(ratio(informed.split, delayed));
       ratios.perStage.push(ratio(oneChildPerStage(graph)));
       const work = graph.jobs.reduce((total, job) => total + duration(job.name), 0);
       RUNNERS.forEach((runners, at) => {
         const best = Math.max(bound, work / runners);
         const none = limitedMakespan(graph, blind.split, duration, runners);
+        const estimated = limitedMakespan(graph, informed.split, duration, runners, delayed);
         limited[at]!.none.push(none.makespan / best);
         limited[at]!.waitHours.push(none.waitMinutes / 60);
-        limited[at]!.estimated.push(limitedMakespan(graph, informed.split, duration, runners).makespan / best);
+        limited[at]!.estimated.push(estimated.makespan / best);
+        limited[at]!.estimatedWaitHours.push(estimated.waitMinutes / 60);
       });
     }
     const mean = (values: number[]) => values.reduce((a, b) => a + b) / values.length;
@@ -368,7 +384,7 @@ function drawsTable(label: string, files: Record<string, string>, maxYamlBytes: 
     console.log(
       `| ${label} | ${links} | ${graph.jobs.length} | ${children} / ${Math.min(...estimatedChildren)}-${Math.max(...estimatedChildren)} | ${(graph.jobs.length / children).toFixed(0)} | ${waitJobs} | ` +
         `${summary(ratios.none)} | ${summary(ratios.estimated)} | ${summary(ratios.perStage)} | ` +
-        `${limited.map(({ none, estimated }) => `${summary(none)} / ${summary(estimated)}`).join(' | ')} | ${limited.map(({ waitHours }) => mean(waitHours).toFixed(0)).join(' / ')} |`,
+        `${limited.map(({ none, estimated }) => `${summary(none)} / ${summary(estimated)}`).join(' | ')} | ${limited.map(({ waitHours, estimatedWaitHours }) => `${mean(waitHours).toFixed(0)} / ${mean(estimatedWaitHours).toFixed(0)}`).join(' | ')} |`,
     );
   }
 }
@@ -378,7 +394,7 @@ function draws(): void {
     `Makespan / critical path, mean (worst) over ${DRAWS} draws, 1 min per child start-up, ${WAIT_LATENCY_SECONDS} s per wait; unlimited runners, then limited (ratio to the best possible):`,
   );
   console.log(
-    `| stack | children linked by | specs | children (no estimates / estimates) | jobs per child | wait jobs | no estimates | previous run, ±30 %, 20 % new | one child per stage | ${RUNNERS.map((runners) => `${runners} runners: none / previous run`).join(' | ')} | light-runner hours held by wait jobs (${RUNNERS.join(' / ')} runners) |\n|---|---|---|---|---|---|---|---|---|${RUNNERS.map(() => '---|').join('')}---|`,
+    `| stack | children linked by | specs | children (no estimates / estimates) | jobs per child | wait jobs | no estimates | previous run, ±30 %, 20 % new | one child per stage | ${RUNNERS.map((runners) => `${runners} runners: none / previous run`).join(' | ')} | ${RUNNERS.map((runners) => `light-runner hours held by wait jobs, ${runners} runners: none / previous run`).join(' | ')} |\n|---|---|---|---|---|---|---|---|---|${RUNNERS.map(() => '---|---|').join('')}`,
   );
   const merged = Object.fromEntries(FIXTURES.map((env) => [`${env}.yml`, readFileSync(path.join(repo, 'fixtures/spack', env, 'pipeline.yml'), 'utf8')]));
   drawsTable('merged fixtures, 30,000 B', merged, 30_000);

@@ -35,7 +35,9 @@ interface JobCommon {
   needs?: Need[];
   rules?: Rule[];
   variables?: Variables;
-  when?: 'always' | 'on_success' | 'on_failure' | 'manual' | 'never';
+  when?: 'always' | 'on_success' | 'on_failure' | 'manual' | 'delayed' | 'never';
+  /** With `when: delayed`: how long after it could start the job starts (`30 minutes`). */
+  start_in?: string;
   interruptible?: boolean;
   resource_group?: string;
 }

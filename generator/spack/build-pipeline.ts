@@ -32,6 +32,7 @@ import {
   specKey,
   specWaits,
   waitedDependencies,
+  waitStarts,
   type SpecWait,
   WAIT_TEMPLATE,
   WAIT_TIMEOUT_MINUTES,
@@ -110,7 +111,15 @@ export function buildSpackPipeline(inputs: Iterable<SpackPipeline>, options: Spa
   // child, and the text the child file cuts needs out of.
   const jobTexts = new Map(graph.jobs.map((job) => [job.name, renderJob(job.name, { passThrough: withMirror(job, job.body.needs as unknown[]) })]));
   const jobBytes = new Map([...jobTexts].map(([name, text]) => [name, Buffer.byteLength(text)]));
-  const context: ChildContext = { stages, variables, waiting, spackVersion: options.settings.spack.version, maxNeeds: limits.maxNeeds, withMirror };
+  const context: ChildContext = {
+    stages,
+    variables,
+    waiting,
+    spackVersion: options.settings.spack.version,
+    estimate: options.estimate,
+    maxNeeds: limits.maxNeeds,
+    withMirror,
+  };
   let links = options.links ?? (architectureSettings(options.settings, options.arch).lightRunnerTags ? 'wait-jobs' : 'triggers');
   let budget = fileBudget - overhead(links);
   let sizes = jobBytes;
@@ -200,7 +209,7 @@ function waitingJobs({ settings, arch, cache }: SpackPipelineOptions): WaitingJo
 }
 
 /** The job of a child waiting for a spec of another. */
-function waitJob(graph: SpackBuildGraph, { job, producer }: SpecWait, spackVersion: string): [string, ExtendingJob] {
+function waitJob(graph: SpackBuildGraph, { job, producer }: SpecWait, spackVersion: string, startSeconds = 0): [string, ExtendingJob] {
   const built = graph.byName.get(job)!;
   return [
     waitJobName(built),
@@ -208,6 +217,7 @@ function waitJob(graph: SpackBuildGraph, { job, producer }: SpecWait, spackVersi
       extends: WAIT_TEMPLATE,
       // The stage of the job it waits for: before every job needing it.
       stage: `stage-${built.stage}`,
+      ...(startSeconds > 0 && { when: 'delayed', start_in: `${startSeconds / 60} minutes` }),
       variables: { [WAITS_FOR_VARIABLE]: job, [SPEC_KEY_VARIABLE]: specKey(built, spackVersion), [PRODUCER_VARIABLE]: childName(producer) },
     },
   ];
@@ -238,6 +248,8 @@ interface ChildContext {
   waiting: WaitingJobs;
   /** The Spack of the builds (settings), which says where a spec file is. */
   spackVersion: string;
+  /** Build time estimates, to delay wait jobs until their spec is near. */
+  estimate: JobEstimate | undefined;
   maxNeeds: number;
   withMirror: (job: SpackBuildJob, needs: unknown[]) => Record<string, unknown>;
 }
@@ -249,6 +261,7 @@ interface ChildContext {
  */
 function childFiles(graph: SpackBuildGraph, split: BuildSplit, jobTexts: Map<string, string>, context: ChildContext): PipelineFile[] {
   const waits = specWaits(graph, split);
+  const starts = context.estimate && split.links === 'wait-jobs' ? waitStarts(graph, split, context.estimate) : undefined;
   const producers = new Set(waits.flat().map((wait) => wait.producer));
   return split.children.map((names, index) => {
     const waitNames = new Map(waits[index]!.map((wait) => [wait.job, waitJobName(graph.byName.get(wait.job)!)]));
@@ -274,7 +287,7 @@ function childFiles(graph: SpackBuildGraph, split: BuildSplit, jobTexts: Map<str
       );
       return [name, { passThrough: context.withMirror(job, [...needs].map(rewritten)) }];
     });
-    const waitJobs = waits[index]!.map((wait) => waitJob(graph, wait, context.spackVersion));
+    const waitJobs = waits[index]!.map((wait) => waitJob(graph, wait, context.spackVersion, starts?.[index]!.get(wait.job)));
     const waited = producers.has(index) ? [[FAILURE_JOB, context.waiting.failure(index)] as [string, Job]] : [];
     const all = [...(waitJobs.length > 0 ? context.waiting.fixed : []), ...waitJobs, ...jobs, ...waited];
     const used = new Set(all.map(([, job]) => (isPassThroughJob(job) ? (job.passThrough.stage as string) : job.stage)));

@@ -5,7 +5,7 @@ import { DEFAULT_ESTIMATE_SECONDS, estimateOf, roundSeconds, type Durations, typ
 import type { SpackBuildGraph, SpackInputSummary } from './merge.js';
 import { criticalPath, splitMakespan } from './schedule.js';
 import type { BuildSplit, ChildLinks } from './split.js';
-import { specWaits, WAIT_LATENCY_SECONDS } from './wait-jobs.js';
+import { specWaits, WAIT_LATENCY_SECONDS, waitStarts } from './wait-jobs.js';
 
 export const PLAN_FILE = 'plan.json';
 
@@ -72,12 +72,14 @@ export function planEstimates(graph: SpackBuildGraph, split: BuildSplit, duratio
   for (const estimate of jobs.values()) sources[estimate.source]++;
   const seconds = (name: string) => jobs.get(name)!.seconds;
   const longest = criticalPath(graph, seconds);
+  const starts = split.links === 'wait-jobs' ? waitStarts(graph, split, seconds) : [];
+  const waitStart = (child: number, job: string) => starts[child]?.get(job) ?? 0;
   return {
     defaultSeconds: DEFAULT_ESTIMATE_SECONDS,
     sources,
     criticalPath: {
       graphSeconds: roundSeconds(longest.length),
-      splitSeconds: roundSeconds(splitMakespan(graph, split, seconds, 0, WAIT_LATENCY_SECONDS)),
+      splitSeconds: roundSeconds(splitMakespan(graph, split, seconds, 0, WAIT_LATENCY_SECONDS, waitStart)),
       jobs: longest.chain,
     },
     jobs: Object.fromEntries(jobs),

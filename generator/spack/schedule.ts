@@ -25,14 +25,37 @@ export function criticalPath(graph: SpackBuildGraph, duration: JobDuration): { l
   return { length: last === undefined ? 0 : finish.get(last)!, chain };
 }
 
+/** When a wait job of `child` for `job` starts, after the child has started (`when: delayed`). */
+export type WaitStart = (child: number, job: string) => number;
+
 /**
  * When the split pipeline finishes with unlimited runners: a child starts once every child it
  * waits for has finished, plus `childStartup` (GitLab creating the pipeline from the artifact
  * and runners picking up its jobs); inside a child, jobs follow their `needs`. With wait jobs
  * every child starts at once, and a job needing one of another child starts `waitLatency`
- * after it has finished (the wait job seeing it in the build cache, GitLab starting the job).
+ * after it has finished (the wait job seeing it in the build cache, GitLab starting the job),
+ * or after its wait job started (`waitStart`), if that is later.
  */
-export function splitMakespan(graph: SpackBuildGraph, split: BuildSplit, duration: JobDuration, childStartup: number, waitLatency = 0): number {
+export function splitMakespan(
+  graph: SpackBuildGraph,
+  split: BuildSplit,
+  duration: JobDuration,
+  childStartup: number,
+  waitLatency = 0,
+  waitStart?: WaitStart,
+): number {
+  return Math.max(0, ...splitFinishTimes(graph, split, duration, childStartup, waitLatency, waitStart).values(), split.children.length > 0 ? childStartup : 0);
+}
+
+/** When each job of the split pipeline finishes, as `splitMakespan` has it. */
+export function splitFinishTimes(
+  graph: SpackBuildGraph,
+  split: BuildSplit,
+  duration: JobDuration,
+  childStartup: number,
+  waitLatency = 0,
+  waitStart?: WaitStart,
+): Map<string, number> {
   const finish = new Map<string, number>();
   const childFinish: number[] = [];
   // Jobs of a child only need jobs of earlier children, and a child's jobs are listed by
@@ -43,13 +66,14 @@ export function splitMakespan(graph: SpackBuildGraph, split: BuildSplit, duratio
     for (const name of names) {
       let ready = start;
       for (const dependency of graph.byName.get(name)!.dependencies) {
-        const crossing = split.links === 'wait-jobs' && split.childOf.get(dependency) !== child ? waitLatency : 0;
-        ready = Math.max(ready, finish.get(dependency)! + crossing);
+        const waited = split.links === 'wait-jobs' && split.childOf.get(dependency) !== child;
+        const arrives = waited ? Math.max(finish.get(dependency)!, start + (waitStart?.(child, dependency) ?? 0)) + waitLatency : finish.get(dependency)!;
+        ready = Math.max(ready, arrives);
       }
       finish.set(name, ready + duration(name));
       last = Math.max(last, ready + duration(name));
     }
     childFinish[child] = last;
   });
-  return Math.max(0, ...childFinish);
+  return finish;
 }

@@ -4,7 +4,8 @@ import { V2_ROOT } from '../cache/layout-v2.js';
 import { V3_SPEC_MANIFESTS } from '../cache/layout-v3.js';
 import type { SpackBuildJob } from './generate-output-parser.js';
 import type { SpackBuildGraph } from './merge.js';
-import type { BuildSplit } from './split.js';
+import { splitFinishTimes } from './schedule.js';
+import { CHILD_STARTUP_SECONDS, type BuildSplit, type JobEstimate } from './split.js';
 
 /**
  * Wait jobs: every child pipeline starts at once, and a job needing a spec built in another
@@ -44,6 +45,11 @@ export const WAIT_LATENCY_SECONDS = 30;
  * job's own timeout, a few minutes longer, lets the command say so before GitLab stops it.
  */
 export const WAIT_TIMEOUT_MINUTES = 12 * 60;
+
+/** Of the time until a wait job's spec is expected, the share it sleeps before it starts looking. */
+export const WAIT_START_SHARE = 0.5;
+/** Shorter sleeps are not worth a delayed job: the wait job starts with its child. */
+const LEAST_WAIT_START_SECONDS = 5 * 60;
 
 /** A wait for the build job `job` of the child `producer`. */
 export interface SpecWait {
@@ -129,4 +135,25 @@ export function specKey(job: SpackBuildJob, spackVersion: string): string {
 /** The failure marker of the child `producer` in the run of the pipeline `pipeline`, below the build cache's root. */
 export function failureMarkerKey(pipeline: string, producer: string): string {
   return `${FAILURE_ROOT}${pipeline}/${producer}.failed`;
+}
+
+/**
+ * When each wait job starts, in seconds after its child (by child, then the job it waits for),
+ * from build time estimates: half the time until its spec is expected, in whole minutes, or
+ * at once when that is under five minutes. Undelayed, a wait job holds a light runner from the
+ * start of its child; a spec expected in three hours is then waited for from the first minute.
+ * Half leaves room for estimates that are too long: a wait job starting after its spec came
+ * delays the jobs needing it.
+ */
+export function waitStarts(graph: SpackBuildGraph, split: BuildSplit, estimate: JobEstimate): Map<string, number>[] {
+  const finish = splitFinishTimes(graph, split, estimate, CHILD_STARTUP_SECONDS, WAIT_LATENCY_SECONDS);
+  return specWaits(graph, split).map(
+    (waits) =>
+      new Map(
+        waits.map(({ job }) => {
+          const seconds = Math.floor((WAIT_START_SHARE * (finish.get(job)! - CHILD_STARTUP_SECONDS)) / 60) * 60;
+          return [job, seconds < LEAST_WAIT_START_SECONDS ? 0 : seconds];
+        }),
+      ),
+  );
 }
