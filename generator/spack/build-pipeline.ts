@@ -114,6 +114,8 @@ export function buildSpackPipeline(inputs: Iterable<SpackPipeline>, options: Spa
           all.map((need) => needs.has(need)),
         ),
       );
+      // Each job is in one child: its text is let go as the children's are made.
+      jobTexts.delete(name);
       return [name, withMirror(job, [...needs])] as [string, Record<string, unknown>];
     });
     const used = stages.filter((stage) => jobs.some(([, body]) => body.stage === stage));
