@@ -47,7 +47,9 @@ export function renderPipeline(pipeline: Pipeline, jobTexts: ReadonlyMap<string,
   if (Object.keys(settings).length === 0 && pipeline.jobs.size === 0) return header + yaml(settings);
   // Top-level keys render the same alone as together, so a job rendered before is reused as it is.
   const jobs = [...pipeline.jobs].map(([name, job]) => jobTexts.get(name) ?? renderJob(name, job));
-  return header + (Object.keys(settings).length > 0 ? yaml(settings) : '') + jobs.join('');
+  // One join, so the text is one string from the start: a file of a megabyte built by `+`
+  // would be copied again when first read.
+  return [header, Object.keys(settings).length > 0 ? yaml(settings) : '', ...jobs].join('');
 }
 
 /** One job as it reads in a pipeline file: its name and body. */
@@ -80,7 +82,9 @@ const DUMP_OPTIONS = { schema: GITLAB_SCHEMA, lineWidth: -1, noRefs: true, quoti
 
 function yaml(value: unknown): string {
   const parts: string[] = [];
-  return writeBlock(parts, value, 0, true) ? `${parts.join('')}\n` : dump(value, DUMP_OPTIONS);
+  if (!writeBlock(parts, value, 0, true)) return dump(value, DUMP_OPTIONS);
+  parts.push('\n');
+  return parts.join('');
 }
 
 /**

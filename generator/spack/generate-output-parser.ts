@@ -92,7 +92,7 @@ export class SpackStackParser {
     return parseWhole(file, bytes.toString('utf8'), share);
   }
 
-  /** `value` with each string replaced by the first copy of it seen (changed in place). */
+  /** `value` with each string replaced by the first copy of it seen (mappings changed in place). */
   private share(value: unknown): unknown {
     if (typeof value === 'string') {
       let shared = this.strings.get(value);
@@ -103,9 +103,9 @@ export class SpackStackParser {
       }
       return shared;
     }
-    if (Array.isArray(value)) {
-      for (let index = 0; index < value.length; index++) value[index] = this.share(value[index]);
-    } else if (isPlainObject(value)) {
+    // A copy of the list: the parser's lists have room for a dozen more items, most never used.
+    if (Array.isArray(value)) return value.map((item) => this.share(item));
+    if (isPlainObject(value)) {
       for (const key of Object.keys(value)) value[key] = this.share(value[key]);
     }
     return value;
