@@ -11,9 +11,9 @@ export interface BytesFile {
 
 /**
  * Every `*.yml`/`*.yaml` under `dir` (recursively), each one `spack ci generate` output, read
- * one at a time as it is asked for: a stack's inputs are tens of megabytes, which a reader
- * need not hold at once. A folder that exists but holds none means an architecture without
- * Spack containers.
+ * one at a time as it is asked for (and the next one meanwhile): a stack's inputs are tens of
+ * megabytes, which a reader need not hold at once. A folder that exists but holds none means an
+ * architecture without Spack containers.
  */
 export async function* readSpackPipelines(dir: string): AsyncGenerator<BytesFile> {
   let entries: string[];
@@ -22,8 +22,21 @@ export async function* readSpackPipelines(dir: string): AsyncGenerator<BytesFile
   } catch (error) {
     throw SpacktainersError.input({ file: dir }, `cannot read the input folder: ${(error as Error).message}`);
   }
-  for (const entry of entries.filter((name) => /\.ya?ml$/.test(name)).sort(compareCodePoints)) {
-    const file = path.join(dir, entry);
-    yield { file, bytes: await readFile(file) };
+  const files = entries
+    .filter((name) => /\.ya?ml$/.test(name))
+    .sort(compareCodePoints)
+    .map((entry) => path.join(dir, entry));
+  const read = (file: string): Promise<BytesFile> => {
+    const reading = readFile(file).then((bytes) => ({ file, bytes }));
+    // Awaited on the next turn; until then a failure must not count as unhandled.
+    reading.catch(() => undefined);
+    return reading;
+  };
+  // The next file is read while the caller parses this one.
+  let next = files.length > 0 ? read(files[0]!) : undefined;
+  for (let index = 0; next !== undefined; index++) {
+    const current = await next;
+    next = index + 1 < files.length ? read(files[index + 1]!) : undefined;
+    yield current;
   }
 }
