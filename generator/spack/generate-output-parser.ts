@@ -34,7 +34,7 @@ export interface SpackPipeline {
   rebuildIndex?: Record<string, unknown>;
   /** Spack's `no-specs-to-rebuild` job when the file says there is nothing to rebuild. */
   noop?: Record<string, unknown>;
-  /** Build jobs of the file left unparsed (`parseSpackPipelineSkipping`), not in `buildJobs`. */
+  /** Build jobs of the file left unparsed (`SpackStackParser`), not in `buildJobs`. */
   skippedJobs?: number;
 }
 
@@ -97,8 +97,9 @@ export class SpackStackParser {
     if (typeof value === 'string') {
       let shared = this.strings.get(value);
       if (shared === undefined) {
-        // A copy: the parser's strings are slices of the file's text, which they would keep alive.
-        shared = Buffer.from(value, 'utf8').toString('utf8');
+        // A copy (exact, lone surrogates too): the parser's strings are slices of the file's
+        // text, which they would keep alive.
+        shared = JSON.parse(JSON.stringify(value)) as string;
         this.strings.set(shared, shared);
       }
       return shared;

@@ -44,6 +44,13 @@ describe('SpackStackParser', () => {
     expect(pipelines.slice(3).map((pipeline) => pipeline.skippedJobs)).toEqual([counts[3]! - 1, counts[4], counts[5]]);
   });
 
+  it('keeps every string as the parser read it, escapes and lone surrogates too', () => {
+    const files: [string, string][] = [['a.yml', small.replace(/SPACK_JOB_SPEC_VARIANTS: [^\n]*/, 'SPACK_JOB_SPEC_VARIANTS: "\\ud800 \\t \\u00e9 😀"')]];
+    const [pipeline] = parseStack(files);
+    expect(JSON.stringify(pipeline!.buildJobs)).toContain('"\\ud800 \\t é 😀"');
+    expect(merged(mergeSpackPipelines([pipeline!]))).toEqual(wholeMerge(files));
+  });
+
   it('parses whole, with the same result, a file not laid out as Spack writes it', () => {
     const layouts = [
       small.replaceAll('\n', '\r\n'),
