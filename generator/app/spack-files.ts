@@ -10,7 +10,8 @@ import type { Architecture } from '../settings/settings.js';
 import { environmentPaths, spackOutputsRoot } from '../spack/environment.js';
 import { parseRebuildReasons } from '../spack/generate-log.js';
 import { parseSpackLock, type LockedEnvironment, type SpackLock, type SpackOutput } from '../spack/lock.js';
-import { parseSpackPipeline, type SpackPipeline } from '../spack/generate-output-parser.js';
+import { parseSpackPipeline, SpackStackParser, type SpackPipeline } from '../spack/generate-output-parser.js';
+import { EarliestCopies, type JobCopy } from '../spack/merge.js';
 
 /*
  * What Spack wrote (locks, generate outputs, logs), read through io/fs and parsed by the domain.
@@ -64,14 +65,20 @@ export async function loadSpackLocks(paths: string[]): Promise<SpackLock[]> {
 }
 
 /**
- * Every `spack ci generate` output under `dir` (recursively), each parsed when it is iterated
- * (once), and its text let go: a stack's inputs repeat most jobs, which a merge keeps once.
+ * Every `spack ci generate` output under `dir` (recursively), read and parsed one at a time: a
+ * stack's inputs repeat most jobs, and a copy the merge would drop for one in an earlier file
+ * is not even parsed (SpackStackParser).
  */
-export async function loadSpackPipelines(dir: string): Promise<Iterable<SpackPipeline>> {
-  const texts = await readSpackPipelines(dir);
-  return (function* () {
-    for (let file = texts.shift(); file !== undefined; file = texts.shift()) yield parseSpackPipeline(file.file, file.text);
-  })();
+export async function loadSpackPipelines(dir: string): Promise<SpackPipeline[]> {
+  const earliest = new EarliestCopies<JobCopy>();
+  const parser = new SpackStackParser((name, stage, file) => !earliest.keeps({ name, stage, file }));
+  const pipelines: SpackPipeline[] = [];
+  for await (const input of readSpackPipelines(dir)) {
+    const pipeline = parser.parse(input.file, input.bytes);
+    for (const { name, stage, file } of pipeline.buildJobs) earliest.offer({ name, stage, file });
+    pipelines.push(pipeline);
+  }
+  return pipelines;
 }
 
 /** Rebuild reasons from the `spack ci generate` logs given, or else from every `generate.log` below `outputsDir`. */

@@ -140,6 +140,8 @@ export function buildSpackPipeline(inputs: Iterable<SpackPipeline>, options: Spa
     if (attempt < 3) sizes = withWaitBytes(jobBytes, graph, split, context);
     else budget -= largest - fileBudget;
   }
+  // The child files hold what they need of each job's text: the texts can go.
+  jobTexts.clear();
   const root = pipelineFile(
     SPACK_PIPELINE_FILE,
     1,

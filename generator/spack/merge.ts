@@ -31,21 +31,19 @@ export interface SpackBuildGraph {
  * dependencies' when the inputs disagree, because GitLab refuses a need on a job of a later stage.
  */
 export function mergeSpackPipelines(pipelines: Iterable<SpackPipeline>): SpackBuildGraph {
-  const kept = new Map<string, SpackBuildJob>();
+  const kept = new EarliestCopies<SpackBuildJob>();
   const inputs: SpackInputSummary[] = [];
   const first = { rebuildIndex: undefined as SpackPipeline | undefined, noop: undefined as SpackPipeline | undefined };
   for (const pipeline of pipelines) {
-    for (const job of pipeline.buildJobs) {
-      const previous = kept.get(job.name);
-      if (!previous || job.stage < previous.stage || (job.stage === previous.stage && compare(job.file, previous.file) < 0)) kept.set(job.name, job);
-    }
+    for (const job of pipeline.buildJobs) kept.offer(job);
     for (const key of ['rebuildIndex', 'noop'] as const) {
       const earlier = first[key];
       if (pipeline[key] && (!earlier || compare(pipeline.file, earlier.file) < 0)) first[key] = pipeline;
     }
-    inputs.push({ file: pipeline.file, buildJobs: pipeline.buildJobs.length, nothingToRebuild: pipeline.noop !== undefined });
+    const buildJobs = pipeline.buildJobs.length + (pipeline.skippedJobs ?? 0);
+    inputs.push({ file: pipeline.file, buildJobs, nothingToRebuild: pipeline.noop !== undefined });
   }
-  const jobs = topologicalOrder(kept);
+  const jobs = topologicalOrder(kept.copies);
   const byName = new Map<string, SpackBuildJob>();
   const dependents = new Map<string, string[]>();
   for (const job of jobs) {
@@ -63,6 +61,32 @@ export function mergeSpackPipelines(pipelines: Iterable<SpackPipeline>): SpackBu
     noop: first.noop?.noop,
     inputs: inputs.sort((a, b) => compare(a.file, b.file)),
   };
+}
+
+/** Where a copy of a build job is: the merge keeps the copy in the earliest stage. */
+export interface JobCopy {
+  name: string;
+  stage: number;
+  file: string;
+}
+
+/**
+ * The copy of each job a merge keeps, of the inputs seen so far: the one in the earliest stage,
+ * the first file in code-unit order among equals. Readers ask it which copies to leave unparsed.
+ */
+export class EarliestCopies<Copy extends JobCopy> {
+  readonly copies = new Map<string, Copy>();
+
+  /** Whether `copy` would be kept over the copy of its job seen so far. */
+  keeps(copy: JobCopy): boolean {
+    const kept = this.copies.get(copy.name);
+    return !kept || copy.stage < kept.stage || (copy.stage === kept.stage && compare(copy.file, kept.file) < 0);
+  }
+
+  /** Keep `copy` if it wins over the copy seen so far. */
+  offer(copy: Copy): void {
+    if (this.keeps(copy)) this.copies.set(copy.name, copy);
+  }
 }
 
 /** Depth-first post-order from jobs sorted by stage and name; a cycle is an SpacktainersError. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { limitViolations } from '../../generator/pipeline/limits.js';
 import type { Job, Pipeline } from '../../generator/pipeline/model.js';
-import { renderPipeline } from '../../generator/pipeline/render.js';
+import { renderJob, renderPipeline } from '../../generator/pipeline/render.js';
 import { pipelineFile } from '../../generator/pipeline/output.js';
 import { ciVariable, sh, shellCommand } from '../../generator/pipeline/shell.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
@@ -166,5 +166,107 @@ describe('limitViolations: stages as GitLab assigns them', () => {
         ]),
       }),
     ).toEqual([]);
+  });
+});
+
+describe('renderJob', () => {
+  /** js-yaml's own rendering: a value it alone renders (undefined, left out) sends the whole job to it. */
+  const byJsYaml = (body: Record<string, unknown>) => renderJob('job', { passThrough: { ...body, zz: undefined } });
+  const strings = [
+    ...['', ' ', 'a', 'true', 'True', 'TRUE', 'yes', 'Yes', 'on', 'OFF', 'y', 'n', 'null', 'Null', '~', '<<', '=', '-', '?', ':'],
+    ...[
+      '2023-05-30',
+      '2023-05-30T10:00:00Z',
+      '1_000',
+      '0o17',
+      '017',
+      '0b101',
+      '0x1F',
+      '1:30',
+      '190:20:30',
+      '.inf',
+      '-.INF',
+      '.nan',
+      '-.5',
+      '1e3',
+      '+1',
+      '12.2.0',
+    ],
+    ...[
+      'a: b',
+      'a:b',
+      'a #b',
+      'a#b',
+      '#a',
+      '- a',
+      '-a',
+      '? a',
+      '[a]',
+      'a]',
+      '{a}',
+      'a}',
+      '@a',
+      '`a',
+      '"a"',
+      "'a'",
+      "a'b",
+      'a"b',
+      '*a',
+      '&a',
+      '!a',
+      '%a',
+      '|a',
+      '>a',
+      'a,b',
+    ],
+    ...[' lead', 'trail ', 'tab\tin', 'ünïcode', '\u0085', '\u2028', '\u00a0', '😀', '\ud800', '\u0007bell', 'a\\b', 'x'.repeat(1100)],
+    ...['${SPACK_CONCRETE_ENV_DIR}', 'zlib-ng@2.1.4 /3ig4ymd %gcc@12.2.0 arch=linux-debian12-x86_64_v3', 's3://bucket/prefix', '$PARENT_PIPELINE_ID'],
+  ];
+
+  it('writes what js-yaml writes for every kind of value a job holds', () => {
+    const values: unknown[] = [
+      ...strings,
+      0,
+      -1,
+      42,
+      2 ** 53,
+      1e21,
+      true,
+      false,
+      null,
+      [],
+      {},
+      [[]],
+      [{}],
+      [[1, 'a'], { a: [] }],
+      { a: { b: { c: [{ d: 'e', f: [1] }] } } },
+    ];
+    const keyed = Object.fromEntries(strings.map((key, index) => [key, index % 2 === 0 ? key : [key, { [key]: key }]]));
+    const bodies: Record<string, unknown>[] = [
+      { values },
+      keyed,
+      { nested: keyed, list: [keyed, [keyed]] },
+      { 1: 'number-like key first', b: 'b', 0: 'zero' },
+      Object.assign(Object.create(null) as Record<string, unknown>, { bare: 'object without a prototype' }),
+    ];
+    for (const body of bodies) expect(renderJob('job', { passThrough: body })).toBe(byJsYaml(body));
+  });
+
+  it('leaves to js-yaml what it does not write itself: line breaks, other numbers, dates, long keys', () => {
+    for (const value of ['a\nb', 'ends\n', 1.5, -0, Number.NaN, new Date(0), { ['k'.repeat(1100)]: 'v' }, { 'a\nb': 1 }, [undefined]]) {
+      const body = { value, list: [value], map: { value } };
+      expect(renderJob('job', { passThrough: body })).toBe(byJsYaml(body));
+    }
+  });
+
+  it("writes Spack's real jobs as js-yaml does", () => {
+    for (const name of ['small', 'medium', 'mpi']) {
+      const document = readAsGitLab(readFileSync(path.join(import.meta.dirname, '../../fixtures/spack', name, 'pipeline.yml'), 'utf8'));
+      for (const [job, body] of Object.entries(document)) {
+        if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+          expect(renderJob(job, { passThrough: body as Record<string, unknown> })).toBe(renderJob(job, { passThrough: { ...body, zz: undefined } }));
+        }
+      }
+    }
   });
 });
