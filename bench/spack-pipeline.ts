@@ -21,7 +21,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -403,7 +403,7 @@ async function measure(input: string): Promise<void> {
   console.log(JSON.stringify({ commandMs, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
 }
 
-if (process.argv[1] !== fileURLToPath(import.meta.url)) {
+if (realpathSync(process.argv[1]!) !== fileURLToPath(import.meta.url)) {
   // Imported by another bench (original-tool.ts) for its stack and timing: nothing to run here.
 } else if (process.argv[2] === '--measure') {
   await measure(process.argv[3]!);
