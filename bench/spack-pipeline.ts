@@ -21,9 +21,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { main } from '../generator/cli/main.js';
 import { parseSettings } from '../generator/settings/settings.js';
@@ -141,7 +142,7 @@ function syntheticStack(targetSpecs: number, containers: number): Record<string,
  * and 3 (MPI, Python and their dependencies) come in one variant per group of 8 containers; the
  * rest (about 44 specs) is each container's own, under new hashes.
  */
-function intertwinedStack(containers: number): Record<string, string> {
+export function intertwinedStack(containers: number): Record<string, string> {
   const { graph, rawBody, generateOutput } = fixtureJobs();
   const layer = (stage: number) => (stage <= 1 ? 'site' : stage <= 3 ? 'group' : 'own');
   const stageOf = new Map(graph.jobs.map((job) => [job.name, job.stage]));
@@ -402,19 +403,28 @@ function draws(): void {
   for (const containers of DRAWS_CONTAINERS) drawsTable(`intertwined, ${containers} containers`, intertwinedStack(containers), 1_000_000);
 }
 
-/** Time the whole command (read, parse, merge, split, render, write) in a fresh process. */
-function speed(files: Record<string, string>): { inputMB: number; commandMs: number; wallMs: number; maxRssMB: number } {
+/**
+ * Time the whole command (read, parse, merge, split, render, write) on the files in `input`, in a
+ * fresh process running this script's --measure mode.
+ */
+export function measureCommand(input: string): { commandMs: number; wallMs: number; maxRssMB: number } {
   const work = mkdtempSync(path.join(os.tmpdir(), 'spack-bench-'));
-  mkdirSync(path.join(work, 'in'));
-  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(work, 'in', file), text);
   const started = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, [process.argv[1]!, '--measure', path.join(work, 'in')], { cwd: work, encoding: 'utf8' });
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--measure', input], { cwd: work, encoding: 'utf8' });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   rmSync(work, { recursive: true, force: true });
   if (child.status !== 0) throw new Error(child.stderr);
   const measured = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { commandMs: number; maxRssMB: number };
+  return { wallMs, ...measured };
+}
+
+function speed(files: Record<string, string>): { inputMB: number; commandMs: number; wallMs: number; maxRssMB: number } {
+  const input = mkdtempSync(path.join(os.tmpdir(), 'spack-bench-in-'));
+  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(input, file), text);
+  const measured = measureCommand(input);
+  rmSync(input, { recursive: true, force: true });
   const inputMB = Object.values(files).reduce((sum, text) => sum + Buffer.byteLength(text), 0) / 1e6;
-  return { inputMB, wallMs, ...measured };
+  return { inputMB, ...measured };
 }
 
 function speedLine(label: string, files: Record<string, string>): void {
@@ -444,7 +454,9 @@ async function measure(input: string): Promise<void> {
   console.log(JSON.stringify({ commandMs, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
 }
 
-if (process.argv[2] === '--measure') {
+if (realpathSync(process.argv[1]!) !== fileURLToPath(import.meta.url)) {
+  // Imported by another bench (original-tool.ts) for its stack and timing: nothing to run here.
+} else if (process.argv[2] === '--measure') {
   await measure(process.argv[3]!);
 } else if (process.argv[2] === '--draws') {
   draws();
