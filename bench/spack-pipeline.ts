@@ -181,7 +181,7 @@ function quality(label: string, files: Record<string, string>, maxYamlBytes: num
   });
   const { graph, split } = result;
   const ratio = (chosen: BuildSplit, duration: JobDuration) =>
-    splitMakespan(graph, chosen, duration, CHILD_STARTUP_MINUTES, WAIT_LATENCY_MINUTES) / criticalPath(graph, duration).length;
+    splitMakespan(graph, chosen, duration, { childStartup: CHILD_STARTUP_MINUTES, waitLatency: WAIT_LATENCY_MINUTES }) / criticalPath(graph, duration).length;
   const draws = (chosen: BuildSplit) => {
     const ratios = OTHER_DRAWS.map((duration) => ratio(chosen, duration));
     return `mean x${(ratios.reduce((a, b) => a + b) / ratios.length).toFixed(3)}, worst x${Math.max(...ratios).toFixed(3)}`;
@@ -194,7 +194,7 @@ function quality(label: string, files: Record<string, string>, maxYamlBytes: num
       `(at least ${Math.ceil(bytes / maxYamlBytes)}); critical path ${bound.toFixed(0)} min\n` +
       `    ours x${ratio(split, minutes).toFixed(3)} (other draws: ${draws(split)}); ` +
       `one child per stage (${baselineSplit.children.length}) x${ratio(baselineSplit, minutes).toFixed(3)} (other draws: ${draws(baselineSplit)}); ` +
-      `unit durations: bound ${criticalPath(graph, () => 1).length}, ours ${splitMakespan(graph, split, () => 1, 0)}, per stage ${splitMakespan(graph, baselineSplit, () => 1, 0)}`,
+      `unit durations: bound ${criticalPath(graph, () => 1).length}, ours ${splitMakespan(graph, split, () => 1, { childStartup: 0 })}, per stage ${splitMakespan(graph, baselineSplit, () => 1, { childStartup: 0 })}`,
   );
 }
 
@@ -357,7 +357,7 @@ function drawsTable(label: string, files: Record<string, string>, maxYamlBytes: 
       const duration = minutesDrawn(`draw-${draw}`);
       const bound = criticalPath(graph, duration).length;
       const ratio = (split: BuildSplit, waitStart?: WaitStart) =>
-        splitMakespan(graph, split, duration, CHILD_STARTUP_MINUTES, WAIT_LATENCY_MINUTES, waitStart) / bound;
+        splitMakespan(graph, split, duration, { childStartup: CHILD_STARTUP_MINUTES, waitLatency: WAIT_LATENCY_MINUTES, waitStart }) / bound;
       const estimate = previousRun(duration, `noise-${draw}`);
       const informed = buildSpackPipeline(inputs, { ...options, estimate });
       // With estimates, wait jobs start when their spec is near (in minutes, as the draws are).

@@ -79,7 +79,7 @@ export function planEstimates(graph: SpackBuildGraph, split: BuildSplit, duratio
     sources,
     criticalPath: {
       graphSeconds: roundSeconds(longest.length),
-      splitSeconds: roundSeconds(splitMakespan(graph, split, seconds, 0, WAIT_LATENCY_SECONDS, waitStart)),
+      splitSeconds: roundSeconds(splitMakespan(graph, split, seconds, { childStartup: 0, waitLatency: WAIT_LATENCY_SECONDS, waitStart })),
       jobs: longest.chain,
     },
     jobs: Object.fromEntries(jobs),
@@ -109,7 +109,7 @@ export function planReport(arch: Architecture, limits: GitLabLimits, graph: Spac
     })),
     criticalPath: {
       graphJobs: longest.length,
-      splitJobs: splitMakespan(graph, split, unit, 0),
+      splitJobs: splitMakespan(graph, split, unit, { childStartup: 0 }),
       jobs: longest.chain,
     },
   };

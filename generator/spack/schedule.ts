@@ -28,23 +28,23 @@ export function criticalPath(graph: SpackBuildGraph, duration: JobDuration): { l
 /** When a wait job of `child` for `job` starts, after the child has started (`when: delayed`). */
 export type WaitStart = (child: number, job: string) => number;
 
+/** What the simulated schedule of a split costs beyond the builds, in the unit of the durations. */
+export interface SplitTiming {
+  /** GitLab creating a child pipeline from the artifact, runners picking up its jobs. */
+  childStartup: number;
+  /** A wait job seeing its spec in the build cache, and GitLab starting the job needing it. */
+  waitLatency?: number;
+  waitStart?: WaitStart | undefined;
+}
+
 /**
  * When the split pipeline finishes with unlimited runners: a child starts once every child it
- * waits for has finished, plus `childStartup` (GitLab creating the pipeline from the artifact
- * and runners picking up its jobs); inside a child, jobs follow their `needs`. With wait jobs
- * every child starts at once, and a job needing one of another child starts `waitLatency`
- * after it has finished (the wait job seeing it in the build cache, GitLab starting the job),
- * or after its wait job started (`waitStart`), if that is later.
+ * waits for has finished, plus its start-up; inside a child, jobs follow their `needs`. With
+ * wait jobs every child starts at once, and a job needing one of another child starts the wait
+ * latency after it has finished, or after its wait job started, if that is later.
  */
-export function splitMakespan(
-  graph: SpackBuildGraph,
-  split: BuildSplit,
-  duration: JobDuration,
-  childStartup: number,
-  waitLatency = 0,
-  waitStart?: WaitStart,
-): number {
-  return Math.max(0, ...splitFinishTimes(graph, split, duration, childStartup, waitLatency, waitStart).values(), split.children.length > 0 ? childStartup : 0);
+export function splitMakespan(graph: SpackBuildGraph, split: BuildSplit, duration: JobDuration, timing: SplitTiming): number {
+  return Math.max(0, ...splitFinishTimes(graph, split, duration, timing).values(), split.children.length > 0 ? timing.childStartup : 0);
 }
 
 /** When each job of the split pipeline finishes, as `splitMakespan` has it. */
@@ -52,9 +52,7 @@ export function splitFinishTimes(
   graph: SpackBuildGraph,
   split: BuildSplit,
   duration: JobDuration,
-  childStartup: number,
-  waitLatency = 0,
-  waitStart?: WaitStart,
+  { childStartup, waitLatency = 0, waitStart }: SplitTiming,
 ): Map<string, number> {
   const finish = new Map<string, number>();
   const childFinish: number[] = [];

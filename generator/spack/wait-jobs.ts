@@ -146,7 +146,7 @@ export function failureMarkerKey(pipeline: string, producer: string): string {
  * delays the jobs needing it.
  */
 export function waitStarts(graph: SpackBuildGraph, split: BuildSplit, estimate: JobEstimate): Map<string, number>[] {
-  const finish = splitFinishTimes(graph, split, estimate, CHILD_STARTUP_SECONDS, WAIT_LATENCY_SECONDS);
+  const finish = splitFinishTimes(graph, split, estimate, { childStartup: CHILD_STARTUP_SECONDS, waitLatency: WAIT_LATENCY_SECONDS });
   return specWaits(graph, split).map(
     (waits) =>
       new Map(

@@ -359,7 +359,7 @@ describe('process-spack-pipeline on the real fixtures', () => {
     for (const { name: long } of blind.graph.jobs) {
       const estimate = (name: string) => (name === long ? 3 * 3600 : 60 + (name.length % 7) * 60);
       const informed = buildSpackPipeline(inputs, { settings, arch: 'amd64', cache: 'production', outputPath: OUTPUT, limits, estimate, links: 'triggers' });
-      const makespan = (result: SpackPipelineResult) => splitMakespan(result.graph, result.split, estimate, CHILD_STARTUP_SECONDS);
+      const makespan = (result: SpackPipelineResult) => splitMakespan(result.graph, result.split, estimate, { childStartup: CHILD_STARTUP_SECONDS });
       expect(makespan(informed), long).toBeLessThanOrEqual(makespan(blind));
       if (makespan(informed) < makespan(blind)) {
         if (sooner === 0) checkAsGitLabWouldRun(informed, inputs, limits);
