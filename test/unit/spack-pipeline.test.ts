@@ -9,10 +9,10 @@ import { DEFAULT_LIMITS, limitViolations, type GitLabLimits } from '../../genera
 import { parseSettings } from '../../generator/settings/settings.js';
 import { buildSpackPipeline, CHILD_GROUP_PREFIX, RELAY_JOB, SPACK_PIPELINE_FILE, type SpackPipelineResult } from '../../generator/spack/build-pipeline.js';
 import { loadSpackPipelines } from '../../generator/app/spack-files.js';
-import { splitMakespan } from '../../generator/spack/schedule.js';
+import { splitFinishTimes, splitMakespan } from '../../generator/spack/schedule.js';
 import { DEFAULT_ESTIMATE_SECONDS } from '../../generator/spack/durations.js';
 import { CHILD_STARTUP_SECONDS, type ChildLinks } from '../../generator/spack/split.js';
-import { FAILURE_JOB, specKey, WAIT_TEMPLATE } from '../../generator/spack/wait-jobs.js';
+import { FAILURE_JOB, specKey, WAIT_LATENCY_SECONDS, WAIT_TEMPLATE, waitStarts } from '../../generator/spack/wait-jobs.js';
 import { parseSpackPipeline, type SpackPipeline } from '../../generator/spack/generate-output-parser.js';
 import { gitlabSchemaErrors } from '../support/gitlab-schema.js';
 
@@ -403,6 +403,34 @@ describe('process-spack-pipeline on the real fixtures', () => {
       .map((file) => parse(file.text) as Doc)
       .find((doc) => doc[WAIT_TEMPLATE])!;
     expect(withWaits[WAIT_TEMPLATE]).toMatchObject({ tags: ['light'], needs: [], image: settings.images.generator, interruptible: true });
+  });
+
+  it('delays each wait job, given build times, for half the time until its spec is expected', () => {
+    const inputs = FULL.map(fixture);
+    const limits = { ...DEFAULT_LIMITS, maxYamlBytes: 30_000 };
+    // Every build takes an hour: a spec deep in the graph is expected hours after the start.
+    const estimate = () => 3600;
+    const result = buildSpackPipeline(inputs, { settings, arch: 'amd64', cache: 'production', outputPath: OUTPUT, limits, estimate, links: 'wait-jobs' });
+    checkAsGitLabWouldRun(result, inputs, limits);
+    const starts = waitStarts(result.graph, result.split, estimate);
+    const finish = splitFinishTimes(result.graph, result.split, estimate, { childStartup: CHILD_STARTUP_SECONDS, waitLatency: WAIT_LATENCY_SECONDS });
+    let delayed = 0;
+    result.pipelines.slice(1).forEach((file, child) => {
+      for (const [name, job] of Object.entries(parse(file.text) as Doc)) {
+        if (job.extends !== WAIT_TEMPLATE) continue;
+        const waitsFor = (job.variables as Record<string, string>).SPACKTAINERS_WAITS_FOR!;
+        const seconds = starts[child]!.get(waitsFor)!;
+        expect(seconds, name).toBe(Math.floor((finish.get(waitsFor)! - CHILD_STARTUP_SECONDS) / 2 / 60) * 60);
+        if (seconds === 0) expect(job.when, name).toBeUndefined();
+        else {
+          expect(job).toMatchObject({ when: 'delayed', start_in: `${seconds / 60} minutes` });
+          delayed++;
+        }
+      }
+    });
+    expect(delayed).toBeGreaterThan(0);
+    // Without build times nothing is delayed.
+    expect(build(FULL, limits).pipelines.some((file) => file.text.includes('when: delayed'))).toBe(false);
   });
 
   it('keeps every job within --max-needs by dropping needs implied by other needs', () => {
