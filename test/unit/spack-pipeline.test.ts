@@ -597,6 +597,7 @@ describe('spacktainers process-spack-pipeline (command)', () => {
     expect(stdout).toMatch(/\n {4}py-numpy@1\.26\.1 .*: not in build cache\n/);
     expect(stdout).toMatch(/Critical path: 14 jobs in the dependency graph/);
     expect(stdout).toMatch(/spack-build-002\.yml: \d+ jobs, \d+ bytes \(\d+\.\d% of the budget\), starts at once, \d+ wait jobs for specs of other children/);
+    expect(stdout).toMatch(/\n {2}They start together; \d+ wait jobs, on the light runners, wait for the specs of other children their jobs need\n/);
     expect(existsSync('spack-pipeline')).toBe(false);
   });
 
