@@ -151,7 +151,8 @@ export function formatPlanReport(result: { plan: PlanReport; graph: SpackBuildGr
     if (plan.estimates) lines.push(...estimateLines(plan.estimates));
     lines.push(`Child pipelines (at most ${plan.maxYamlBytes} bytes and ${plan.maxNeeds} needs per job):`);
     const waitJobs = plan.children.reduce((total, child) => total + child.waitJobs.length, 0);
-    if (plan.links === 'wait-jobs') lines.push(`  They start together; ${waitJobs} wait jobs, on the light runners, wait for the specs of other children their jobs need`);
+    if (plan.links === 'wait-jobs')
+      lines.push(`  They start together; ${waitJobs} wait jobs, on the light runners, wait for the specs of other children their jobs need`);
     for (const child of plan.children) {
       const share = ((100 * child.bytes) / plan.maxYamlBytes).toFixed(1);
       const waitJobs = child.waitJobs.length === 0 ? '' : `, ${child.waitJobs.length} wait jobs for specs of other children`;
