@@ -109,8 +109,15 @@ export function buildSpackPipeline(inputs: Iterable<SpackPipeline>, options: Spa
   const fileBudget = Math.min(limits.maxYamlBytes, limits.maxArtifactBytes);
   // Each job is rendered once, with every need: its size, an upper bound of its text in any
   // child, and the text the child file cuts needs out of.
-  const jobTexts = new Map(graph.jobs.map((job) => [job.name, renderJob(job.name, { passThrough: withMirror(job, job.body.needs as unknown[]) })]));
+  const render = (job: SpackBuildJob) => renderJob(job.name, { passThrough: withMirror(job, job.body.needs as unknown[]) });
+  const jobTexts = new Map(graph.jobs.map((job) => [job.name, render(job)]));
   const jobBytes = new Map([...jobTexts].map(([name, text]) => [name, Buffer.byteLength(text)]));
+  // Each job's text is let go once its child file has it; a second try renders it again.
+  const jobText = (name: string) => {
+    const text = jobTexts.get(name) ?? render(graph.byName.get(name)!);
+    jobTexts.delete(name);
+    return text;
+  };
   const context: ChildContext = {
     stages,
     variables,
@@ -131,7 +138,7 @@ export function buildSpackPipeline(inputs: Iterable<SpackPipeline>, options: Spa
       budget = fileBudget - overhead(links);
     }
     split = splitBuildGraph(graph, sizes, budget, limits.maxDownstreamPipelines - 1, options.estimate, links);
-    children = childFiles(graph, split, jobTexts, context);
+    children = childFiles(graph, split, jobText, context);
     const largest = Math.max(...children.map((child) => Buffer.byteLength(child.text)));
     if (largest <= fileBudget) break;
     // The split packs build jobs by their size; the wait jobs a child gets come on top. Each
@@ -140,8 +147,6 @@ export function buildSpackPipeline(inputs: Iterable<SpackPipeline>, options: Spa
     if (attempt < 3) sizes = withWaitBytes(jobBytes, graph, split, context);
     else budget -= largest - fileBudget;
   }
-  // The child files hold what they need of each job's text: the texts can go.
-  jobTexts.clear();
   const root = pipelineFile(
     SPACK_PIPELINE_FILE,
     1,
@@ -261,7 +266,7 @@ interface ChildContext {
  * or becomes a need on the wait job for it (wait jobs); a child whose specs others wait for
  * gets the failure job that stops those waits.
  */
-function childFiles(graph: SpackBuildGraph, split: BuildSplit, jobTexts: Map<string, string>, context: ChildContext): PipelineFile[] {
+function childFiles(graph: SpackBuildGraph, split: BuildSplit, jobText: (name: string) => string, context: ChildContext): PipelineFile[] {
   const waits = specWaits(graph, split);
   const starts = context.estimate && split.links === 'wait-jobs' ? waitStarts(graph, split, context.estimate) : undefined;
   const producers = new Set(waits.flat().map((wait) => wait.producer));
@@ -283,7 +288,7 @@ function childFiles(graph: SpackBuildGraph, split: BuildSplit, jobTexts: Map<str
       texts.set(
         name,
         withNeedsKept(
-          jobTexts.get(name)!,
+          jobText(name),
           all.map((need) => (!needs.has(need) ? false : onWait(need) === undefined ? true : renderNeed(rewritten(need)))),
         ),
       );
