@@ -295,8 +295,8 @@ function childFiles(graph: SpackBuildGraph, split: BuildSplit, jobText: (name: s
       return [name, { passThrough: context.withMirror(job, [...needs].map(rewritten)) }];
     });
     const waitJobs = waits[index]!.map((wait) => waitJob(graph, wait, context.spackVersion, starts?.[index]!.get(wait.job)));
-    const waited = producers.has(index) ? [[FAILURE_JOB, context.waiting.failure(index)] as [string, Job]] : [];
-    const all = [...(waitJobs.length > 0 ? context.waiting.fixed : []), ...waitJobs, ...jobs, ...waited];
+    const failure = producers.has(index) ? [[FAILURE_JOB, context.waiting.failure(index)] as [string, Job]] : [];
+    const all = [...(waitJobs.length > 0 ? context.waiting.fixed : []), ...waitJobs, ...jobs, ...failure];
     const used = new Set(all.map(([, job]) => (isPassThroughJob(job) ? (job.passThrough.stage as string) : job.stage)));
     const childStages = [...context.stages, FAILURE_STAGE].filter((stage) => used.has(stage));
     return pipelineFile(`${childName(index)}.yml`, 2, childPipeline(index + 1, split.children.length, childStages, context.variables, all), texts);
@@ -318,7 +318,7 @@ function childPipeline(number: number, count: number, stages: string[], variable
 }
 
 /**
- * Needs a job keeps inside its child. Over the limit, a need already implied by another need
+ * Needs a job keeps in its child (on its jobs, or on its wait jobs). Over the limit, a need already implied by another need
  * (a dependency of a dependency) is dropped: the order GitLab enforces stays the same.
  */
 function withinNeedLimit(graph: SpackBuildGraph, job: SpackBuildJob, needs: Record<string, unknown>[], maxNeeds: number): Record<string, unknown>[] {
