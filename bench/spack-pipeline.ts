@@ -33,7 +33,7 @@ import { buildSpackPipeline } from '../generator/spack/build-pipeline.js';
 import { criticalPath, splitMakespan, type JobDuration, type WaitStart } from '../generator/spack/schedule.js';
 import { DEFAULT_ESTIMATE_SECONDS } from '../generator/spack/durations.js';
 import type { BuildSplit, ChildLinks } from '../generator/spack/split.js';
-import { specWaits, WAIT_LATENCY_SECONDS, waitStarts } from '../generator/spack/wait-jobs.js';
+import { splitWaits, WAIT_LATENCY_SECONDS, waitStarts } from '../generator/spack/wait-jobs.js';
 import { parseSpackPipeline } from '../generator/spack/generate-output-parser.js';
 
 const repo = path.join(import.meta.dirname, '../..');
@@ -222,7 +222,7 @@ function limitedMakespan(
   const sameChild = (a: string, b: string) => split.childOf.get(a) === split.childOf.get(b);
   const pending = new Map(graph.jobs.map((job) => [job.name, job.dependencies.filter((d) => waits || sameChild(d, job.name)).length]));
   const started = new Set<number>();
-  const waitJobs = new Set(specWaits(graph, split).flatMap((list, child) => list.map(({ job }) => `${child} ${job}`)));
+  const waitJobs = new Set(splitWaits(graph, split).children.flatMap((list, child) => list.map(({ job }) => `${child} ${job}`)));
   const ready: string[] = [];
   const becomesReady = (name: string) => {
     if (pending.get(name) === 0 && started.has(split.childOf.get(name)!)) ready.push(name);
@@ -381,7 +381,7 @@ function drawsTable(label: string, files: Record<string, string>, maxYamlBytes: 
     const mean = (values: number[]) => values.reduce((a, b) => a + b) / values.length;
     const summary = (values: number[]) => `x${mean(values).toFixed(2)} (x${Math.max(...values).toFixed(2)})`;
     const children = blind.split.children.length;
-    const waitJobs = specWaits(graph, blind.split).flat().length;
+    const waitJobs = blind.plan.children.reduce((total, child) => total + child.waitJobs.length, 0);
     console.log(
       `| ${label} | ${links} | ${graph.jobs.length} | ${children} / ${Math.min(...estimatedChildren)}-${Math.max(...estimatedChildren)} | ${(graph.jobs.length / children).toFixed(0)} | ${waitJobs} | ` +
         `${summary(ratios.none)} | ${summary(ratios.estimated)} | ${summary(ratios.perStage)} | ` +

@@ -59,7 +59,7 @@ async function spackPipeline(options: SpackPipelineOptions): Promise<SpackPipeli
   const durations = await loadDurations(options.durations);
   const estimate = (name: string) => estimateOf(durations, name).seconds;
   const result = buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits, links, estimate });
-  return { ...result, plan: { ...result.plan, estimates: planEstimates(result.graph, result.split, durations) }, output };
+  return { ...result, plan: { ...result.plan, estimates: planEstimates(result.graph, result.split, result.waits, durations) }, output };
 }
 
 async function loadDurations(file: string): Promise<Durations> {

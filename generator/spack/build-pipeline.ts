@@ -20,7 +20,7 @@ import {
   type CacheKind,
   type Settings,
 } from '../settings/settings.js';
-import { mergeSpackPipelines, type SpackBuildGraph } from './merge.js';
+import { mergeSpackPipelines, neededInTurn, type SpackBuildGraph } from './merge.js';
 import { planReport, type PlanReport } from './plan-report.js';
 import { splitBuildGraph, type BuildSplit, type ChildLinks, type JobEstimate } from './split.js';
 import {
@@ -30,10 +30,10 @@ import {
   PRODUCER_VARIABLE,
   SPEC_KEY_VARIABLE,
   specKey,
-  specWaits,
-  waitedDependencies,
+  splitWaits,
   waitStarts,
   type SpecWait,
+  type SplitWaits,
   WAIT_TEMPLATE,
   WAIT_TIMEOUT_MINUTES,
   waitJobName,
@@ -82,6 +82,7 @@ export interface SpackPipelineResult {
   plan: PlanReport;
   graph: SpackBuildGraph;
   split: BuildSplit;
+  waits: SplitWaits;
 }
 
 /**
@@ -131,6 +132,7 @@ export function buildSpackPipeline(inputs: Iterable<SpackPipeline>, options: Spa
   let budget = fileBudget - overhead(links);
   let sizes = jobBytes;
   let split: BuildSplit;
+  let waits: SplitWaits;
   let children: PipelineFile[];
   for (let attempt = 1; ; attempt++) {
     if (links === 'wait-jobs' && Math.max(...sizes.values()) > budget) {
@@ -138,19 +140,20 @@ export function buildSpackPipeline(inputs: Iterable<SpackPipeline>, options: Spa
       budget = fileBudget - overhead(links);
     }
     split = splitBuildGraph(graph, sizes, budget, limits.maxDownstreamPipelines - 1, options.estimate, links);
-    children = childFiles(graph, split, jobText, context);
+    waits = splitWaits(graph, split);
+    children = childFiles(graph, split, waits, jobText, context);
     const largest = Math.max(...children.map((child) => Buffer.byteLength(child.text)));
     if (largest <= fileBudget) break;
     // The split packs build jobs by their size; the wait jobs a child gets come on top. Each
     // counts with the first job needing it in the next try, then the room for jobs shrinks;
     // when even the largest job with its waits cannot fit, children wait for whole children.
-    if (attempt < 3) sizes = withWaitBytes(jobBytes, graph, split, context);
+    if (attempt < 3) sizes = withWaitBytes(jobBytes, graph, split, waits, context);
     else budget -= largest - fileBudget;
   }
   const root = pipelineFile(
     SPACK_PIPELINE_FILE,
     1,
-    graph.jobs.length === 0 ? nothingToBuild(graph, options) : triggerPipeline(graph, split, options, variables, mirror, limits.maxNeeds),
+    graph.jobs.length === 0 ? nothingToBuild(graph, options) : triggerPipeline(graph, split, waits, options, variables, mirror, limits.maxNeeds),
   );
   const rootBytes = Buffer.byteLength(root.text);
   if (rootBytes > fileBudget) {
@@ -163,8 +166,8 @@ export function buildSpackPipeline(inputs: Iterable<SpackPipeline>, options: Spa
   }
 
   const pipelines = [root, ...children];
-  const plan = planReport(options.arch, limits, graph, split, children);
-  return { pipelines, plan, graph, split };
+  const plan = planReport(options.arch, limits, graph, split, waits, children);
+  return { pipelines, plan, graph, split, waits };
 }
 
 /** The jobs every child with wait jobs holds once: the template of its wait jobs, and its failure job. */
@@ -231,13 +234,18 @@ function waitJob(graph: SpackBuildGraph, { job, producer }: SpecWait, spackVersi
 }
 
 /** Job sizes with the bytes of each wait job of `split` added to the first job of its child needing it. */
-function withWaitBytes(jobBytes: Map<string, number>, graph: SpackBuildGraph, split: BuildSplit, context: ChildContext): Map<string, number> {
+function withWaitBytes(
+  jobBytes: Map<string, number>,
+  graph: SpackBuildGraph,
+  split: BuildSplit,
+  waits: SplitWaits,
+  context: ChildContext,
+): Map<string, number> {
   const sizes = new Map(jobBytes);
-  const waits = specWaits(graph, split);
   split.children.forEach((names, index) => {
-    const pending = new Map(waits[index]!.map((wait) => [wait.job, wait]));
+    const pending = new Map(waits.children[index]!.map((wait) => [wait.job, wait]));
     for (const name of names) {
-      for (const dependency of waitedDependencies(graph, split, name)) {
+      for (const dependency of waits.ofJob.get(name) ?? []) {
         const wait = pending.get(dependency);
         if (!wait) continue;
         pending.delete(dependency);
@@ -266,16 +274,15 @@ interface ChildContext {
  * or becomes a need on the wait job for it (wait jobs); a child whose specs others wait for
  * gets the failure job that stops those waits.
  */
-function childFiles(graph: SpackBuildGraph, split: BuildSplit, jobText: (name: string) => string, context: ChildContext): PipelineFile[] {
-  const waits = specWaits(graph, split);
-  const starts = context.estimate && split.links === 'wait-jobs' ? waitStarts(graph, split, context.estimate) : undefined;
-  const producers = new Set(waits.flat().map((wait) => wait.producer));
+function childFiles(graph: SpackBuildGraph, split: BuildSplit, waits: SplitWaits, jobText: (name: string) => string, context: ChildContext): PipelineFile[] {
+  const starts = context.estimate && split.links === 'wait-jobs' ? waitStarts(graph, split, context.estimate, waits) : undefined;
+  const producers = new Set(waits.children.flat().map((wait) => wait.producer));
   return split.children.map((names, index) => {
-    const waitNames = new Map(waits[index]!.map((wait) => [wait.job, waitJobName(graph.byName.get(wait.job)!)]));
+    const waitNames = new Map(waits.children[index]!.map((wait) => [wait.job, waitJobName(graph.byName.get(wait.job)!)]));
     const texts = new Map<string, string>();
     const jobs: [string, Job][] = names.map((name) => {
       const job = graph.byName.get(name)!;
-      const waited = new Set(split.links === 'wait-jobs' ? waitedDependencies(graph, split, name) : []);
+      const waited = new Set(waits.ofJob.get(name));
       const onWait = (need: Record<string, unknown>) =>
         need.pipeline === undefined && waited.has(need.job as string) ? waitNames.get(need.job as string) : undefined;
       const all = job.body.needs as Record<string, unknown>[];
@@ -294,7 +301,7 @@ function childFiles(graph: SpackBuildGraph, split: BuildSplit, jobText: (name: s
       );
       return [name, { passThrough: context.withMirror(job, [...needs].map(rewritten)) }];
     });
-    const waitJobs = waits[index]!.map((wait) => waitJob(graph, wait, context.spackVersion, starts?.[index]!.get(wait.job)));
+    const waitJobs = waits.children[index]!.map((wait) => waitJob(graph, wait, context.spackVersion, starts?.[index]!.get(wait.job)));
     const failure = producers.has(index) ? [[FAILURE_JOB, context.waiting.failure(index)] as [string, Job]] : [];
     const all = [...(waitJobs.length > 0 ? context.waiting.fixed : []), ...waitJobs, ...jobs, ...failure];
     const used = new Set(all.map(([, job]) => (isPassThroughJob(job) ? (job.passThrough.stage as string) : job.stage)));
@@ -323,16 +330,10 @@ function childPipeline(number: number, count: number, stages: string[], variable
  */
 function withinNeedLimit(graph: SpackBuildGraph, job: SpackBuildJob, needs: Record<string, unknown>[], maxNeeds: number): Record<string, unknown>[] {
   if (needs.length <= maxNeeds) return needs;
-  const implied = new Set<string>();
-  const collect = (name: string) => {
-    for (const dependency of graph.byName.get(name)!.dependencies) {
-      if (!implied.has(dependency)) {
-        implied.add(dependency);
-        collect(dependency);
-      }
-    }
-  };
-  for (const need of needs) if (need.pipeline === undefined) collect(need.job as string);
+  const implied = neededInTurn(
+    graph,
+    needs.filter((need) => need.pipeline === undefined).map((need) => need.job as string),
+  );
   const reduced = needs.filter((need) => need.pipeline !== undefined || !implied.has(need.job as string));
   if (reduced.length > maxNeeds) {
     throw SpacktainersError.input(
@@ -347,6 +348,7 @@ function withinNeedLimit(graph: SpackBuildGraph, job: SpackBuildJob, needs: Reco
 function triggerPipeline(
   graph: SpackBuildGraph,
   split: BuildSplit,
+  waits: SplitWaits,
   options: SpackPipelineOptions,
   variables: Variables,
   mirror: string,
@@ -389,7 +391,7 @@ function triggerPipeline(
     return gathered(next, room);
   };
   // The wait jobs and failure jobs of the children name this pipeline's run in the markers.
-  const runVariables = specWaits(graph, split).some((waits) => waits.length > 0) ? { variables: { [BUILD_PIPELINE_VARIABLE]: '$CI_PIPELINE_ID' } } : {};
+  const runVariables = waits.children.some((list) => list.length > 0) ? { variables: { [BUILD_PIPELINE_VARIABLE]: '$CI_PIPELINE_ID' } } : {};
   split.waitsFor.forEach((waitsFor, index) => {
     const trigger: TriggerJob = {
       stage: BUILD_STAGE,

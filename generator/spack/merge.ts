@@ -120,3 +120,21 @@ function topologicalOrder(jobs: Map<string, SpackBuildJob>): SpackBuildJob[] {
 export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * The jobs that `jobs` need in turn: their dependencies' dependencies, and so on (a job of
+ * `jobs` is among them when another one needs it). Only jobs down to the lowest stage of
+ * `jobs` are looked at, as nothing below it can be one of them.
+ */
+export function neededInTurn(graph: SpackBuildGraph, jobs: readonly string[]): Set<string> {
+  const lowest = Math.min(...jobs.map((name) => graph.byName.get(name)!.stage));
+  const found = new Set<string>();
+  const pending = jobs.flatMap((name) => graph.byName.get(name)!.dependencies);
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    const job = graph.byName.get(name)!;
+    if (job.stage < lowest || found.has(name)) continue;
+    found.add(name);
+    pending.push(...job.dependencies);
+  }
+  return found;
+}

@@ -5,7 +5,7 @@ import { DEFAULT_ESTIMATE_SECONDS, estimateOf, roundSeconds, type Durations, typ
 import type { SpackBuildGraph, SpackInputSummary } from './merge.js';
 import { criticalPath, splitMakespan } from './schedule.js';
 import type { BuildSplit, ChildLinks } from './split.js';
-import { specWaits, WAIT_LATENCY_SECONDS, waitStarts } from './wait-jobs.js';
+import { WAIT_LATENCY_SECONDS, waitStarts, type SplitWaits } from './wait-jobs.js';
 
 export const PLAN_FILE = 'plan.json';
 
@@ -66,13 +66,13 @@ export interface PlanEstimates {
 }
 
 /** The estimates of a split build graph's jobs under `durations`, and its critical path in them. */
-export function planEstimates(graph: SpackBuildGraph, split: BuildSplit, durations: Durations): PlanEstimates {
+export function planEstimates(graph: SpackBuildGraph, split: BuildSplit, waits: SplitWaits, durations: Durations): PlanEstimates {
   const jobs = new Map(split.children.flat().map((name) => [name, estimateOf(durations, name)]));
   const sources: Record<EstimateSource, number> = { job: 0, package: 0, default: 0 };
   for (const estimate of jobs.values()) sources[estimate.source]++;
   const seconds = (name: string) => jobs.get(name)!.seconds;
   const longest = criticalPath(graph, seconds);
-  const starts = split.links === 'wait-jobs' ? waitStarts(graph, split, seconds) : [];
+  const starts = split.links === 'wait-jobs' ? waitStarts(graph, split, seconds, waits) : [];
   const waitStart = (child: number, job: string) => starts[child]?.get(job) ?? 0;
   return {
     defaultSeconds: DEFAULT_ESTIMATE_SECONDS,
@@ -87,10 +87,16 @@ export function planEstimates(graph: SpackBuildGraph, split: BuildSplit, duratio
 }
 
 /** The plan of a split build graph whose children were written as `children`, in split order. */
-export function planReport(arch: Architecture, limits: GitLabLimits, graph: SpackBuildGraph, split: BuildSplit, children: PipelineFile[]): PlanReport {
+export function planReport(
+  arch: Architecture,
+  limits: GitLabLimits,
+  graph: SpackBuildGraph,
+  split: BuildSplit,
+  waits: SplitWaits,
+  children: PipelineFile[],
+): PlanReport {
   const unit = () => 1;
   const longest = criticalPath(graph, unit);
-  const waits = specWaits(graph, split);
   return {
     arch,
     maxYamlBytes: limits.maxYamlBytes,
@@ -105,7 +111,7 @@ export function planReport(arch: Architecture, limits: GitLabLimits, graph: Spac
       bytes: Buffer.byteLength(file.text),
       jobs: split.children[index]!,
       waitsFor: split.waitsFor[index]!.map((other) => children[other]!.path),
-      waitJobs: waits[index]!.map((wait) => wait.job),
+      waitJobs: waits.children[index]!.map((wait) => wait.job),
     })),
     criticalPath: {
       graphJobs: longest.length,

@@ -3,7 +3,7 @@ import { MAX_JOB_NAME_LENGTH } from '../pipeline/model.js';
 import { V2_ROOT } from '../cache/layout-v2.js';
 import { V3_SPEC_MANIFESTS } from '../cache/layout-v3.js';
 import type { SpackBuildJob } from './generate-output-parser.js';
-import type { SpackBuildGraph } from './merge.js';
+import { neededInTurn, type SpackBuildGraph } from './merge.js';
 import { splitFinishTimes } from './schedule.js';
 import { CHILD_STARTUP_SECONDS, type BuildSplit, type JobEstimate } from './split.js';
 
@@ -63,51 +63,38 @@ export function waitJobName(job: SpackBuildJob): string {
   return name.length <= MAX_JOB_NAME_LENGTH ? name : `wait-for /${job.dagHash}`;
 }
 
-/**
- * For each child, the jobs of other children its jobs wait for (`waitedDependencies`), each
- * once, in the order first needed.
- */
-export function specWaits(graph: SpackBuildGraph, split: BuildSplit): SpecWait[][] {
-  if (split.links !== 'wait-jobs') return split.children.map(() => []);
-  return split.children.map((names) => {
+/** The waits of a split linked by wait jobs (none for triggers), worked out once. */
+export interface SplitWaits {
+  /** For each child, the jobs of other children its jobs wait for, each once, in the order first needed. */
+  children: SpecWait[][];
+  /**
+   * For each build job, its dependencies built in other children that none of its other
+   * dependencies needs in turn. It waits for these only: one built after another it needs
+   * cannot be in the build cache before it, and fewer wait jobs take fewer runners and less of
+   * the YAML budget.
+   */
+  ofJob: Map<string, string[]>;
+}
+
+export function splitWaits(graph: SpackBuildGraph, split: BuildSplit): SplitWaits {
+  const ofJob = new Map<string, string[]>();
+  if (split.links !== 'wait-jobs') return { children: split.children.map(() => []), ofJob };
+  const children = split.children.map((names, child) => {
     const waits = new Map<string, SpecWait>();
     for (const name of names) {
-      for (const dependency of waitedDependencies(graph, split, name)) {
+      const { dependencies } = graph.byName.get(name)!;
+      const elsewhere = dependencies.filter((dependency) => split.childOf.get(dependency) !== child);
+      if (elsewhere.length === 0) continue;
+      const implied = neededInTurn(graph, dependencies);
+      const waited = elsewhere.filter((dependency) => !implied.has(dependency));
+      ofJob.set(name, waited);
+      for (const dependency of waited) {
         if (!waits.has(dependency)) waits.set(dependency, { job: dependency, producer: split.childOf.get(dependency)! });
       }
     }
     return [...waits.values()];
   });
-}
-
-/**
- * The dependencies of a job built in other children that none of its other dependencies needs
- * in turn. The job waits for these only: one built after another it needs cannot be in the
- * build cache before it, and fewer wait jobs take fewer runners and less of the YAML budget.
- */
-export function waitedDependencies(graph: SpackBuildGraph, split: BuildSplit, name: string): string[] {
-  const { dependencies } = graph.byName.get(name)!;
-  const child = split.childOf.get(name);
-  const elsewhere = dependencies.filter((dependency) => split.childOf.get(dependency) !== child);
-  return elsewhere.filter((dependency) => !dependencies.some((other) => other !== dependency && needsInTurn(graph, other, dependency)));
-}
-
-/** Whether `job` needs `dependency`, directly or through others. */
-function needsInTurn(graph: SpackBuildGraph, job: string, dependency: string): boolean {
-  // A job is in a later stage than everything it needs, so the search stops at its stage.
-  const stage = graph.byName.get(dependency)!.stage;
-  const seen = new Set<string>();
-  const pending = [job];
-  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
-    for (const next of graph.byName.get(name)!.dependencies) {
-      if (next === dependency) return true;
-      if (!seen.has(next) && graph.byName.get(next)!.stage > stage) {
-        seen.add(next);
-        pending.push(next);
-      }
-    }
-  }
-  return false;
+  return { children, ofJob };
 }
 
 /**
@@ -145,12 +132,12 @@ export function failureMarkerKey(pipeline: string, producer: string): string {
  * Half leaves room for estimates that are too long: a wait job starting after its spec came
  * delays the jobs needing it.
  */
-export function waitStarts(graph: SpackBuildGraph, split: BuildSplit, estimate: JobEstimate): Map<string, number>[] {
+export function waitStarts(graph: SpackBuildGraph, split: BuildSplit, estimate: JobEstimate, waits = splitWaits(graph, split)): Map<string, number>[] {
   const finish = splitFinishTimes(graph, split, estimate, { childStartup: CHILD_STARTUP_SECONDS, waitLatency: WAIT_LATENCY_SECONDS });
-  return specWaits(graph, split).map(
-    (waits) =>
+  return waits.children.map(
+    (list) =>
       new Map(
-        waits.map(({ job }) => {
+        list.map(({ job }) => {
           const seconds = Math.floor((WAIT_START_SHARE * (finish.get(job)! - CHILD_STARTUP_SECONDS)) / 60) * 60;
           return [job, seconds < LEAST_WAIT_START_SECONDS ? 0 : seconds];
         }),
