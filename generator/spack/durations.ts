@@ -82,7 +82,11 @@ export function durationsOf(runs: readonly JobRun[]): Durations {
   const names = [...latest.keys()].sort(compareCodePoints);
   const jobs = new Map(names.map((name) => [name, roundSeconds(latest.get(name)!.seconds)]));
   const byPackage = new Map<string, number[]>();
-  for (const [name, seconds] of jobs) byPackage.set(packageOf(name), [...(byPackage.get(packageOf(name)) ?? []), seconds]);
+  for (const [name, seconds] of jobs) {
+    const times = byPackage.get(packageOf(name));
+    if (times) times.push(seconds);
+    else byPackage.set(packageOf(name), [seconds]);
+  }
   const packages = new Map([...byPackage.keys()].sort(compareCodePoints).map((name) => [name, roundSeconds(median(byPackage.get(name)!))]));
   return { jobs, packages };
 }
