@@ -304,6 +304,18 @@ class Parts {
     for (const other of [...dependencies, ...dependents]) if (this.root.has(other)) this.join(job, other);
   }
 
+  /** The parts of `jobs` (all added), each in the order of `jobs`, in the order of their first job. */
+  members(jobs: number[]): number[][] {
+    const parts = new Map<number, number[]>();
+    for (const job of jobs) {
+      const top = this.find(job);
+      const part = parts.get(top);
+      if (part) part.push(job);
+      else parts.set(top, [job]);
+    }
+    return [...parts.values()];
+  }
+
   private find(job: number): number {
     let top = job;
     while (this.root.get(top)! !== top) top = this.root.get(top)!;
@@ -351,30 +363,9 @@ function sinkCounts(graph: IndexedGraph, jobs: number[], sinks: number[]): Map<n
 
 /** The weakly connected components of `jobs` (ascending positions), each ascending. */
 function connectedParts(graph: IndexedGraph, jobs: number[]): number[][] {
-  const root = new Map(jobs.map((job) => [job, job]));
-  const find = (job: number): number => {
-    let top = job;
-    while (root.get(top)! !== top) top = root.get(top)!;
-    for (let at = job; at !== top;) {
-      const next = root.get(at)!;
-      root.set(at, top);
-      at = next;
-    }
-    return top;
-  };
-  for (const job of jobs) {
-    for (const dependency of graph.dependencies[job]!) {
-      if (root.has(dependency)) root.set(find(job), find(dependency));
-    }
-  }
-  const parts = new Map<number, number[]>();
-  for (const job of jobs) {
-    const top = find(job);
-    const part = parts.get(top);
-    if (part) part.push(job);
-    else parts.set(top, [job]);
-  }
-  return [...parts.values()];
+  const parts = new Parts(graph.bytes);
+  for (const job of jobs) parts.add(job, graph.dependencies[job]!, graph.dependents[job]!);
+  return parts.members(jobs);
 }
 
 function deepest(jobs: number[], depth: number[]): number {
