@@ -55,10 +55,10 @@ async function spackPipeline(options: SpackPipelineOptions): Promise<SpackPipeli
   const { settings, arch, cache, limits, links } = options;
   const output = await outputFolder('--output', options.output, [options.settingsFile, options.input]);
   const inputs = await loadSpackPipelines(options.input);
-  if (options.durations === undefined) return { ...buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits, links }), output };
-  const durations = await loadDurations(options.durations);
-  const estimate = (name: string) => estimateOf(durations, name).seconds;
-  const result = buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits, links, estimate });
+  const durations = options.durations === undefined ? undefined : await loadDurations(options.durations);
+  const estimate = durations && ((name: string) => estimateOf(durations, name).seconds);
+  const result = buildSpackPipeline(inputs, { settings, arch, cache, outputPath: output.path, limits, links, ...(estimate && { estimate }) });
+  if (!durations) return { ...result, output };
   return { ...result, plan: { ...result.plan, estimates: planEstimates(result.graph, result.split, result.waits, durations) }, output };
 }
 

@@ -260,10 +260,6 @@ export const settingsShape: ObjectShape = obj(
 /** The prefix of CI variables that override a setting. */
 const OVERRIDE_PREFIX = 'SPACKTAINERS_';
 
-/**
- * Parse and check a settings file, then apply overrides from `environment` (CI variables):
- * `SPACKTAINERS_S3_ENDPOINT` overrides `s3.endpoint`, lists are comma separated.
- */
 /** The settings file a command reads unless told another (`--settings`). */
 export const DEFAULT_SETTINGS_FILE = 'settings.yaml';
 
@@ -275,6 +271,10 @@ export function settingsArguments(settings: Settings): string[] {
   return settings.file === DEFAULT_SETTINGS_FILE ? [] : ['--settings', settings.file];
 }
 
+/**
+ * Parse and check a settings file, then apply overrides from `environment` (CI variables):
+ * `SPACKTAINERS_S3_ENDPOINT` overrides `s3.endpoint`, lists are comma separated.
+ */
 export function parseSettings(file: string, content: string, environment: NodeJS.ProcessEnv = {}): Settings {
   const source = YamlSource.parse(file, content);
   const value = source.toJS();
