@@ -55,7 +55,7 @@ export interface PlanEstimates {
     graphSeconds: number;
     /**
      * The same through the child pipelines: a child waiting for the whole of each child it waits
-     * for (triggers), or each wait adding WAIT_LATENCY_SECONDS (wait jobs).
+     * for (triggers), or each wait adding WAIT_LATENCY_SECONDS after its spec or its delayed start (wait jobs).
      */
     splitSeconds: number;
     /** The build jobs of the graph's longest chain in estimated time, dependencies first. */
